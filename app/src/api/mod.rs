@@ -1,0 +1,11 @@
+//! The server functions of the dashboard, one per file. Each one checks who
+//! is calling and computes nothing of its own: figures come from
+//! `pulse_db::analytics`.
+
+mod get_agent;
+mod list_agents;
+mod users_dashboard;
+
+pub use get_agent::{GetAgent, get_agent};
+pub use list_agents::{ListAgents, list_agents};
+pub use users_dashboard::{UsersDashboard, users_dashboard};

@@ -1,0 +1,7 @@
+//! Pieces shared by several pages.
+
+mod agent_header;
+mod error_panel;
+
+pub use agent_header::AgentHeader;
+pub use error_panel::ErrorPanel;

@@ -1,0 +1,12 @@
+//! The Pulse web app: the pages and components of the dashboard, and the
+//! server functions they call. With the `ssr` feature the server functions
+//! run their bodies (on the server); without it they are thin HTTP clients
+//! (in the browser).
+
+pub mod api;
+mod components;
+mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+pub use pages::App;

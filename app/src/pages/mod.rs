@@ -1,0 +1,30 @@
+//! The routes of the app and the page each one shows.
+
+mod agent;
+mod agents;
+mod not_found;
+mod users_tab;
+
+use leptos::prelude::*;
+use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::path;
+
+/// The root component: the header and the routed page below it.
+#[component]
+pub fn App() -> impl IntoView {
+    view! {
+        <Router>
+            <header class="app-header">
+                <A href="/" attr:class="brand">"Pulse"</A>
+                <span class="tagline">"Who uses your agents, and when"</span>
+            </header>
+            <main class="page">
+                <Routes fallback=not_found::NotFound>
+                    <Route path=path!("/") view=agents::AgentsPage />
+                    <Route path=path!("/agents/:agent_id") view=agent::AgentPage />
+                    <Route path=path!("/agents/:agent_id/analytics/users") view=users_tab::UsersTabPage />
+                </Routes>
+            </main>
+        </Router>
+    }
+}

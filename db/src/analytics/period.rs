@@ -1,0 +1,200 @@
+//! The time filter resolved to instants (METRICS.md, "Periods").
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
+use pulse_model::{PeriodKind, PeriodQuery};
+
+use crate::time::{day_start, local_date, parse_zone, resolve_local};
+
+/// The longest custom range, in local days.
+pub const MAX_CUSTOM_DAYS: i64 = 366;
+
+/// A period as instants: `[start, end)` and the previous period to compare with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedPeriod {
+    pub tz: Tz,
+    pub kind: PeriodKind,
+    pub first_day: NaiveDate,
+    /// The period's length in local days (N of METRICS.md).
+    pub days: i64,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub previous_start: DateTime<Utc>,
+    pub previous_end: DateTime<Utc>,
+}
+
+impl ResolvedPeriod {
+    /// Resolves what a reader asked for at server time `now`, or says
+    /// exactly what is wrong with it.
+    pub fn resolve(query: &PeriodQuery, now: DateTime<Utc>) -> Result<ResolvedPeriod, String> {
+        let tz = parse_zone(&query.tz).ok_or_else(|| {
+            format!(
+                "unknown time zone {:?}: use an IANA name such as Europe/Paris",
+                query.tz
+            )
+        })?;
+        let kind = PeriodKind::parse(&query.period).ok_or_else(|| {
+            format!(
+                "unknown period {:?}: use today, 7d, 30d or custom",
+                query.period
+            )
+        })?;
+        let today = local_date(tz, now);
+        let (first_day, days) = match kind {
+            PeriodKind::Custom => custom_days(query, today)?,
+            _ if query.from.is_some() || query.to.is_some() => {
+                return Err("from and to go only with period=custom".to_owned());
+            }
+            PeriodKind::Today => (today, 1),
+            PeriodKind::Past7Days => (today - Duration::days(6), 7),
+            PeriodKind::PastMonth => (today - Duration::days(29), 30),
+        };
+        let start = day_start(tz, first_day);
+        let full_end = day_start(tz, first_day + Duration::days(days));
+        let end = full_end.min(now);
+        let previous_start = day_start(tz, first_day - Duration::days(days));
+        let previous_end = if end == full_end {
+            start
+        } else {
+            // The same local time of day, N local days earlier.
+            let local_now = end.with_timezone(&tz).naive_local();
+            resolve_local(tz, local_now - Duration::days(days))
+        };
+        Ok(ResolvedPeriod {
+            tz,
+            kind,
+            first_day,
+            days,
+            start,
+            end,
+            previous_start,
+            previous_end,
+        })
+    }
+}
+
+fn custom_days(query: &PeriodQuery, today: NaiveDate) -> Result<(NaiveDate, i64), String> {
+    let from = parse_date("from", query.from.as_deref())?;
+    let to = parse_date("to", query.to.as_deref())?;
+    if from > to {
+        return Err(format!("from ({from}) must not be after to ({to})"));
+    }
+    let days = (to - from).num_days() + 1;
+    if days > MAX_CUSTOM_DAYS {
+        return Err(format!(
+            "a custom range may cover at most {MAX_CUSTOM_DAYS} days, not {days}"
+        ));
+    }
+    if from > today {
+        return Err(format!("from ({from}) must not be after today ({today})"));
+    }
+    Ok((from, days))
+}
+
+fn parse_date(field: &str, text: Option<&str>) -> Result<NaiveDate, String> {
+    let text =
+        text.ok_or_else(|| format!("{field} is required with period=custom (YYYY-MM-DD)"))?;
+    let valid_shape = text.len() == 10 && text.as_bytes()[4] == b'-' && text.as_bytes()[7] == b'-';
+    match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        Ok(date) if valid_shape => Ok(date),
+        _ => Err(format!(
+            "{field} must be a date written YYYY-MM-DD, not {text:?}"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn query(period: &str, from: Option<&str>, to: Option<&str>, tz: &str) -> PeriodQuery {
+        PeriodQuery {
+            period: period.into(),
+            from: from.map(Into::into),
+            to: to.map(Into::into),
+            tz: tz.into(),
+        }
+    }
+
+    fn utc(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn today_compares_with_yesterday_up_to_the_same_time() {
+        let now = utc("2026-03-10T10:30:00Z");
+        let period = ResolvedPeriod::resolve(&query("today", None, None, "UTC"), now).unwrap();
+        assert_eq!(period.start, utc("2026-03-10T00:00:00Z"));
+        assert_eq!(period.end, now);
+        assert_eq!(period.previous_start, utc("2026-03-09T00:00:00Z"));
+        assert_eq!(period.previous_end, utc("2026-03-09T10:30:00Z"));
+    }
+
+    #[test]
+    fn a_custom_range_compares_with_the_days_before_it() {
+        let now = utc("2026-06-01T00:00:00Z");
+        let period = ResolvedPeriod::resolve(
+            &query("custom", Some("2026-03-01"), Some("2026-03-10"), "UTC"),
+            now,
+        )
+        .unwrap();
+        assert_eq!(period.days, 10);
+        assert_eq!(period.end, utc("2026-03-11T00:00:00Z"));
+        assert_eq!(period.previous_start, utc("2026-02-19T00:00:00Z"));
+        assert_eq!(period.previous_end, period.start);
+    }
+
+    #[test]
+    fn local_days_follow_the_zone() {
+        let now = utc("2026-11-27T20:00:00Z");
+        let period =
+            ResolvedPeriod::resolve(&query("7d", None, None, "Asia/Kolkata"), now).unwrap();
+        // 2026-11-28 01:30 in Kolkata: the week starts on the 22nd, local midnight.
+        assert_eq!(
+            period.start,
+            chrono_tz::Asia::Kolkata
+                .with_ymd_and_hms(2026, 11, 22, 0, 0, 0)
+                .unwrap()
+        );
+    }
+
+    #[test]
+    fn bad_input_is_named() {
+        let now = utc("2026-06-01T00:00:00Z");
+        let cases = [
+            (query("week", None, None, "UTC"), "unknown period"),
+            (query("7d", None, None, "Mars/Olympus"), "unknown time zone"),
+            (
+                query("custom", None, Some("2026-01-01"), "UTC"),
+                "from is required",
+            ),
+            (
+                query("custom", Some("2026-1-01"), Some("2026-01-02"), "UTC"),
+                "from must be a date",
+            ),
+            (
+                query("custom", Some("2026-02-01"), Some("2026-01-02"), "UTC"),
+                "must not be after to",
+            ),
+            (
+                query("custom", Some("2024-01-01"), Some("2025-01-01"), "UTC"),
+                "at most 366 days",
+            ),
+            (
+                query("custom", Some("2026-06-02"), Some("2026-06-03"), "UTC"),
+                "after today",
+            ),
+            (
+                query("today", Some("2026-06-02"), None, "UTC"),
+                "only with period=custom",
+            ),
+        ];
+        for (query, expected) in cases {
+            let error = ResolvedPeriod::resolve(&query, now).unwrap_err();
+            assert!(error.contains(expected), "{query:?}: {error}");
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! Getting events in: validation of what clients send (`validate`), and the
+//! pure computation of what a batch of new events changes in the rollups
+//! (`effects`). The store writes both in one transaction.
+
+mod effects;
+mod event;
+mod validate;
+
+pub use effects::Effects;
+pub use event::{EventKind, ValidEvent};
+pub use validate::{
+    FieldError, MAX_BATCH_EVENTS, ValidBatch, is_valid_agent_id, is_valid_user_id, validate_batch,
+    validate_event,
+};
+
+/// What a stored batch reports: `accepted + duplicates` = the batch size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct IngestCounts {
+    pub accepted: u64,
+    pub duplicates: u64,
+}

@@ -1,0 +1,13 @@
+//! Pulse's data layer. Raw events are the source of truth; the rollups kept
+//! beside them at ingest make the dashboard fast and give exactly the figures
+//! of METRICS.md. Nothing here knows about HTTP or the UI.
+
+pub mod analytics;
+mod error;
+pub mod ingest;
+pub mod keys;
+mod store;
+pub mod time;
+
+pub use error::StoreError;
+pub use store::{AgentRef, Backend, Store};

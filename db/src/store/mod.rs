@@ -1,0 +1,290 @@
+//! Connection to SQLite or PostgreSQL, chosen by the URL's scheme.
+//!
+//! The queries are written once, in `queries.rs`, against a type alias `Db`,
+//! and compiled once per backend (the `sqlite` and `postgres` modules below).
+//! Where the dialects differ the query text is chosen by [`Backend`]; the
+//! schema of each backend lives in `migrations/<backend>/`.
+
+use std::borrow::Cow;
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+use crate::error::{Result, StoreError};
+use crate::ingest::{IngestCounts, ValidBatch};
+use crate::keys::{KeyRecord, NewKey};
+
+mod records;
+pub use records::{AgentRef, Member, RawActivity, SlotActivity};
+
+mod sqlite {
+    type Db = sqlx::Sqlite;
+    include!("queries.rs");
+}
+
+mod postgres {
+    type Db = sqlx::Postgres;
+    include!("queries.rs");
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A handle on the database; cheap to clone, shared by every request.
+#[derive(Clone)]
+pub struct Store {
+    pools: Arc<Pools>,
+}
+
+enum Pools {
+    /// SQLite allows one writer at a time: a one-connection pool queues the
+    /// writers in the process instead of letting them fail with SQLITE_BUSY,
+    /// while readers use their own connections (WAL lets them run alongside).
+    Sqlite {
+        read: SqlitePool,
+        write: SqlitePool,
+    },
+    Postgres(PgPool),
+}
+
+/// Calls `queries::$f(pool, args...)` on the backend's pool for reading.
+macro_rules! on_reader {
+    ($store:expr, $f:ident($($arg:expr),*)) => {
+        match &*$store.pools {
+            Pools::Sqlite { read, .. } => sqlite::$f(read $(, $arg)*).await,
+            Pools::Postgres(pool) => postgres::$f(pool $(, $arg)*).await,
+        }
+    };
+}
+
+/// Calls `queries::$f(pool, args...)` on the backend's pool for writing.
+macro_rules! on_writer {
+    ($store:expr, $f:ident($($arg:expr),*)) => {
+        match &*$store.pools {
+            Pools::Sqlite { write, .. } => sqlite::$f(write $(, $arg)*).await,
+            Pools::Postgres(pool) => postgres::$f(pool $(, $arg)*).await,
+        }
+    };
+}
+
+impl Store {
+    /// Opens `sqlite://PATH` (the file and its folder are created when
+    /// missing) or `postgres://...`. Does not migrate.
+    pub async fn connect(url: &str) -> Result<Store> {
+        let pools = if url.starts_with("sqlite:") {
+            connect_sqlite(url).await?
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                // Fail fast while the server is down, so callers answer 503.
+                .acquire_timeout(Duration::from_secs(3))
+                .connect(url)
+                .await?;
+            Pools::Postgres(pool)
+        } else {
+            return Err(StoreError::UnsupportedUrl(url.to_owned()));
+        };
+        Ok(Store {
+            pools: Arc::new(pools),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match &*self.pools {
+            Pools::Sqlite { .. } => Backend::Sqlite,
+            Pools::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies the schema migrations that have not run yet.
+    pub async fn migrate(&self) -> Result<()> {
+        match &*self.pools {
+            Pools::Sqlite { write, .. } => migrator(Backend::Sqlite).run(write).await?,
+            Pools::Postgres(pool) => migrator(Backend::Postgres).run(pool).await?,
+        }
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        match &*self.pools {
+            Pools::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Pools::Postgres(pool) => pool.close().await,
+        }
+    }
+
+    /// Answers when the database answers a trivial query.
+    pub async fn ping(&self) -> Result<()> {
+        on_reader!(self, ping())
+    }
+
+    // ---- registry -------------------------------------------------------
+
+    pub async fn list_agents(&self) -> Result<Vec<pulse_model::Agent>> {
+        on_reader!(self, list_agents())
+    }
+
+    pub async fn find_agent(&self, agent_key: &str) -> Result<Option<AgentRef>> {
+        on_reader!(self, find_agent(agent_key))
+    }
+
+    /// Creates the agent or renames it.
+    pub async fn put_agent(&self, agent_key: &str, name: &str) -> Result<()> {
+        on_writer!(self, put_agent(agent_key, name))
+    }
+
+    /// Creates the user or updates the fields given; `None` leaves a field as it was.
+    pub async fn put_user(
+        &self,
+        user_key: &str,
+        username: Option<&str>,
+        name: Option<&str>,
+    ) -> Result<()> {
+        on_writer!(self, put_user(user_key, username, name))
+    }
+
+    /// Registers the user for the agent from `registered_at` (ms), creating
+    /// the user when unknown and replacing an earlier registration.
+    pub async fn register(
+        &self,
+        agent: &AgentRef,
+        user_key: &str,
+        registered_at: i64,
+    ) -> Result<()> {
+        on_writer!(self, register(agent.pk, user_key, registered_at))
+    }
+
+    /// Removes a registration; the user's events stay. False when there was none.
+    pub async fn unregister(&self, agent: &AgentRef, user_key: &str) -> Result<bool> {
+        on_writer!(self, unregister(agent.pk, user_key))
+    }
+
+    // ---- ingestion ------------------------------------------------------
+
+    /// Stores a validated batch in one transaction: all of it or nothing.
+    pub async fn ingest(&self, batch: &ValidBatch, received_at: i64) -> Result<IngestCounts> {
+        on_writer!(self, ingest(batch, received_at))
+    }
+
+    // ---- API keys -------------------------------------------------------
+
+    pub async fn insert_key(&self, key: &NewKey) -> Result<()> {
+        on_writer!(self, insert_key(key))
+    }
+
+    pub async fn key_by_hash(&self, key_hash: &str) -> Result<Option<KeyRecord>> {
+        on_reader!(self, key_by_hash(key_hash))
+    }
+
+    /// Revokes the key whose printed prefix is `prefix`; false when none is active.
+    pub async fn revoke_key(&self, prefix: &str, at: i64) -> Result<bool> {
+        on_writer!(self, revoke_key(prefix, at))
+    }
+
+    pub async fn list_keys(&self) -> Result<Vec<KeyRecord>> {
+        on_reader!(self, list_keys())
+    }
+
+    // ---- analytics reads ------------------------------------------------
+
+    /// Rollup rows of whole quarter-hour slots `[slot_from, slot_to)`, ordered by slot.
+    pub async fn slot_activity(
+        &self,
+        agent: &AgentRef,
+        slot_from: i64,
+        slot_to: i64,
+    ) -> Result<Vec<SlotActivity>> {
+        on_reader!(self, slot_activity(agent.pk, slot_from, slot_to))
+    }
+
+    /// Raw events of `[from_ms, to_ms)`, for the partial slots at a period's edges.
+    pub async fn raw_activity(
+        &self,
+        agent: &AgentRef,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<RawActivity>> {
+        on_reader!(self, raw_activity(agent.pk, from_ms, to_ms))
+    }
+
+    /// Distinct users with an open session whose latest event is at or after `since_ms`.
+    pub async fn online_users(&self, agent: &AgentRef, since_ms: i64) -> Result<u64> {
+        on_reader!(self, online_users(agent.pk, since_ms))
+    }
+
+    pub async fn registered_count(&self, agent: &AgentRef) -> Result<u64> {
+        on_reader!(self, registered_count(agent.pk))
+    }
+
+    /// Every registered user of the agent with their latest activity.
+    pub async fn members(&self, agent: &AgentRef) -> Result<Vec<Member>> {
+        on_reader!(self, members(agent.pk))
+    }
+}
+
+async fn connect_sqlite(url: &str) -> Result<Pools> {
+    let options = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        // FULL: a batch is on disk before its 200 leaves, even across power loss.
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10));
+    if let Some(folder) = Path::new(options.get_filename()).parent()
+        && !folder.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(folder).map_err(|source| StoreError::CreateDir {
+            path: folder.display().to_string(),
+            source,
+        })?;
+    }
+    let write = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options.clone())
+        .await?;
+    let read = SqlitePoolOptions::new()
+        .max_connections(4)
+        .connect_with(options.read_only(false))
+        .await?;
+    Ok(Pools::Sqlite { read, write })
+}
+
+fn migrator(backend: Backend) -> Migrator {
+    let sources: &[(i64, &str, &'static str)] = match backend {
+        Backend::Sqlite => &[(
+            1,
+            "core",
+            include_str!("../../migrations/sqlite/0001_core.sql"),
+        )],
+        Backend::Postgres => &[(
+            1,
+            "core",
+            include_str!("../../migrations/postgres/0001_core.sql"),
+        )],
+    };
+    let migrations = sources
+        .iter()
+        .map(|&(version, name, sql)| {
+            Migration::new(
+                version,
+                Cow::Borrowed(name),
+                MigrationType::Simple,
+                sqlx::SqlSafeStr::into_sql_str(sql),
+                false,
+            )
+        })
+        .collect();
+    Migrator::with_migrations(migrations)
+}

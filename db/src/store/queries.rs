@@ -1,0 +1,426 @@
+// The store's queries, written once and compiled once per backend: this
+// file is `include!`d by `store/mod.rs` with `Db` set to the backend's
+// sqlx database type. Placeholders are `$N`, which both backends read.
+
+use std::collections::{HashMap, HashSet};
+
+use pulse_model::Agent;
+use sqlx::{Pool, QueryBuilder, Row, Transaction};
+
+use super::records::{AgentRef, Member, RawActivity, SlotActivity};
+use crate::error::Result;
+use crate::ingest::{Effects, EventKind, IngestCounts, ValidBatch};
+use crate::keys::{KeyRecord, KeyScope, NewKey};
+
+/// Rows per multi-row statement: well under both backends' bind limits.
+const ROWS_PER_STATEMENT: usize = 500;
+
+pub async fn ping(pool: &Pool<Db>) -> Result<()> {
+    sqlx::query("SELECT 1").execute(pool).await?;
+    Ok(())
+}
+
+pub async fn list_agents(pool: &Pool<Db>) -> Result<Vec<Agent>> {
+    let rows = sqlx::query("SELECT agent_key, name FROM agents ORDER BY name, agent_key")
+        .fetch_all(pool)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|row| Agent { agent_id: row.get(0), name: row.get(1) })
+        .collect())
+}
+
+pub async fn find_agent(pool: &Pool<Db>, agent_key: &str) -> Result<Option<AgentRef>> {
+    let row = sqlx::query("SELECT id, agent_key, name FROM agents WHERE agent_key = $1")
+        .bind(agent_key)
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.map(|row| AgentRef { pk: row.get(0), agent_id: row.get(1), name: row.get(2) }))
+}
+
+pub async fn put_agent(pool: &Pool<Db>, agent_key: &str, name: &str) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO agents (agent_key, name) VALUES ($1, $2)
+         ON CONFLICT (agent_key) DO UPDATE SET name = excluded.name",
+    )
+    .bind(agent_key)
+    .bind(name)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn put_user(
+    pool: &Pool<Db>,
+    user_key: &str,
+    username: Option<&str>,
+    name: Option<&str>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO users (user_key, username, name) VALUES ($1, $2, $3)
+         ON CONFLICT (user_key) DO UPDATE SET
+             username = COALESCE(excluded.username, users.username),
+             name = COALESCE(excluded.name, users.name)",
+    )
+    .bind(user_key)
+    .bind(username)
+    .bind(name)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn register(pool: &Pool<Db>, agent: i64, user_key: &str, registered_at: i64) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    let users = ensure_keys(&mut tx, KeyTable::Users, &[user_key]).await?;
+    sqlx::query(
+        "INSERT INTO memberships (agent_id, user_id, registered_at, automatic) VALUES ($1, $2, $3, 0)
+         ON CONFLICT (agent_id, user_id) DO UPDATE SET
+             registered_at = excluded.registered_at, automatic = 0",
+    )
+    .bind(agent)
+    .bind(users[user_key])
+    .bind(registered_at)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn unregister(pool: &Pool<Db>, agent: i64, user_key: &str) -> Result<bool> {
+    let done = sqlx::query(
+        "DELETE FROM memberships
+         WHERE agent_id = $1 AND user_id = (SELECT id FROM users WHERE user_key = $2)",
+    )
+    .bind(agent)
+    .bind(user_key)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+// ---- ingestion -----------------------------------------------------------
+
+pub async fn ingest(pool: &Pool<Db>, batch: &ValidBatch, received_at: i64) -> Result<IngestCounts> {
+    let mut tx = pool.begin().await?;
+    let agents = ensure_keys(&mut tx, KeyTable::Agents, &batch.agent_ids()).await?;
+    let users = ensure_keys(&mut tx, KeyTable::Users, &batch.user_ids()).await?;
+    let inserted = insert_events(&mut tx, batch, &agents, &users, received_at).await?;
+    let new_events = batch.events.iter().filter(|event| inserted.contains(event.id.as_str()));
+    let effects = Effects::of(new_events, &agents, &users);
+    apply_effects(&mut tx, &effects).await?;
+    tx.commit().await?;
+    let accepted = inserted.len() as u64;
+    Ok(IngestCounts {
+        accepted,
+        duplicates: batch.events.len() as u64 - accepted + batch.repeated_in_batch,
+    })
+}
+
+#[derive(Clone, Copy)]
+enum KeyTable {
+    Agents,
+    Users,
+}
+
+/// Makes sure a row exists for each public id (a new agent is named after
+/// its id) and returns the database key of each.
+async fn ensure_keys(
+    tx: &mut Transaction<'_, Db>,
+    table: KeyTable,
+    keys: &[&str],
+) -> Result<HashMap<String, i64>> {
+    let (insert, select) = match table {
+        KeyTable::Agents => (
+            "INSERT INTO agents (agent_key, name) ",
+            "SELECT id, agent_key FROM agents WHERE agent_key IN (",
+        ),
+        KeyTable::Users => ("INSERT INTO users (user_key) ", "SELECT id, user_key FROM users WHERE user_key IN ("),
+    };
+    let mut ids = HashMap::with_capacity(keys.len());
+    for chunk in keys.chunks(ROWS_PER_STATEMENT) {
+        let mut query = QueryBuilder::<Db>::new(insert);
+        query.push_values(chunk, |mut row, key| {
+            row.push_bind(*key);
+            if let KeyTable::Agents = table {
+                row.push_bind(*key);
+            }
+        });
+        query.push(" ON CONFLICT DO NOTHING");
+        query.build().execute(&mut **tx).await?;
+
+        let mut query = QueryBuilder::<Db>::new(select);
+        let mut list = query.separated(", ");
+        for key in chunk {
+            list.push_bind(*key);
+        }
+        query.push(")");
+        for row in query.build().fetch_all(&mut **tx).await? {
+            ids.insert(row.get::<String, _>(1), row.get::<i64, _>(0));
+        }
+    }
+    Ok(ids)
+}
+
+/// Inserts the batch's events and returns the ids of those that were new.
+async fn insert_events(
+    tx: &mut Transaction<'_, Db>,
+    batch: &ValidBatch,
+    agents: &HashMap<String, i64>,
+    users: &HashMap<String, i64>,
+    received_at: i64,
+) -> Result<HashSet<String>> {
+    let mut inserted = HashSet::with_capacity(batch.events.len());
+    for chunk in batch.events.chunks(ROWS_PER_STATEMENT) {
+        let mut query = QueryBuilder::<Db>::new(
+            "INSERT INTO events (event_key, kind, agent_id, user_id, at, session_key, received_at) ",
+        );
+        query.push_values(chunk, |mut row, event| {
+            row.push_bind(event.id.as_str())
+                .push_bind(event.kind.code())
+                .push_bind(agents[&event.agent_id])
+                .push_bind(users[&event.user_id])
+                .push_bind(event.at)
+                .push_bind(event.session_id.as_deref())
+                .push_bind(received_at);
+        });
+        query.push(" ON CONFLICT (event_key) DO NOTHING RETURNING event_key");
+        for row in query.build().fetch_all(&mut **tx).await? {
+            inserted.insert(row.get::<String, _>(0));
+        }
+    }
+    Ok(inserted)
+}
+
+async fn apply_effects(tx: &mut Transaction<'_, Db>, effects: &Effects) -> Result<()> {
+    for (user, (username, name)) in &effects.names {
+        sqlx::query(
+            "UPDATE users SET username = COALESCE($1, username), name = COALESCE($2, name) WHERE id = $3",
+        )
+        .bind(username.as_deref())
+        .bind(name.as_deref())
+        .bind(*user)
+        .execute(&mut **tx)
+        .await?;
+    }
+    let first_seen: Vec<_> = effects.first_seen.iter().collect();
+    for chunk in first_seen.chunks(ROWS_PER_STATEMENT) {
+        let mut query =
+            QueryBuilder::<Db>::new("INSERT INTO memberships (agent_id, user_id, registered_at, automatic) ");
+        query.push_values(chunk, |mut row, ((agent, user), at)| {
+            row.push_bind(*agent).push_bind(*user).push_bind(**at).push_bind(1_i64);
+        });
+        query.push(" ON CONFLICT (agent_id, user_id) DO NOTHING");
+        query.build().execute(&mut **tx).await?;
+    }
+    let quarters: Vec<_> = effects.quarters.iter().collect();
+    for chunk in quarters.chunks(ROWS_PER_STATEMENT) {
+        let mut query =
+            QueryBuilder::<Db>::new("INSERT INTO activity_quarters (agent_id, slot, user_id, events, messages) ");
+        query.push_values(chunk, |mut row, ((agent, slot, user), (events, messages))| {
+            row.push_bind(*agent).push_bind(*slot).push_bind(*user).push_bind(*events).push_bind(*messages);
+        });
+        query.push(
+            " ON CONFLICT (agent_id, slot, user_id) DO UPDATE SET
+                 events = activity_quarters.events + excluded.events,
+                 messages = activity_quarters.messages + excluded.messages",
+        );
+        query.build().execute(&mut **tx).await?;
+    }
+    let last_active: Vec<_> = effects.last_active.iter().collect();
+    for chunk in last_active.chunks(ROWS_PER_STATEMENT) {
+        let mut query = QueryBuilder::<Db>::new("INSERT INTO last_activity (agent_id, user_id, at) ");
+        query.push_values(chunk, |mut row, ((agent, user), at)| {
+            row.push_bind(*agent).push_bind(*user).push_bind(**at);
+        });
+        query.push(
+            " ON CONFLICT (agent_id, user_id) DO UPDATE SET at = excluded.at
+              WHERE excluded.at > last_activity.at",
+        );
+        query.build().execute(&mut **tx).await?;
+    }
+    let sessions: Vec<_> = effects.sessions.iter().collect();
+    for chunk in sessions.chunks(ROWS_PER_STATEMENT) {
+        let mut query =
+            QueryBuilder::<Db>::new("INSERT INTO sessions (agent_id, user_id, session_key, last_at, ended) ");
+        query.push_values(chunk, |mut row, ((agent, user, session), (at, ended))| {
+            row.push_bind(*agent)
+                .push_bind(*user)
+                .push_bind(session.as_str())
+                .push_bind(*at)
+                .push_bind(i64::from(*ended));
+        });
+        // A later event replaces the state; at the same instant session_end wins.
+        query.push(
+            " ON CONFLICT (agent_id, user_id, session_key) DO UPDATE SET
+                 last_at = excluded.last_at, ended = excluded.ended
+              WHERE excluded.last_at > sessions.last_at
+                 OR (excluded.last_at = sessions.last_at AND excluded.ended > sessions.ended)",
+        );
+        query.build().execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+// ---- API keys ------------------------------------------------------------
+
+pub async fn insert_key(pool: &Pool<Db>, key: &NewKey) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    let id: i64 = sqlx::query(
+        "INSERT INTO api_keys (key_hash, prefix, scope, all_agents, label, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(key.hash.as_str())
+    .bind(key.prefix.as_str())
+    .bind(key.scope.as_str())
+    .bind(i64::from(key.agents.is_none()))
+    .bind(key.label.as_deref())
+    .bind(key.created_at)
+    .fetch_one(&mut *tx)
+    .await?
+    .get(0);
+    for agent in key.agents.iter().flatten() {
+        sqlx::query("INSERT INTO api_key_agents (key_id, agent_key) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(id)
+            .bind(agent.as_str())
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+const KEY_COLUMNS: &str = "id, prefix, scope, all_agents, label, created_at, revoked_at";
+
+pub async fn key_by_hash(pool: &Pool<Db>, key_hash: &str) -> Result<Option<KeyRecord>> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE key_hash = $1"));
+    let row = sqlx::query(sql).bind(key_hash).fetch_optional(pool).await?;
+    match row {
+        Some(row) => Ok(Some(key_record(pool, &row).await?)),
+        None => Ok(None),
+    }
+}
+
+pub async fn list_keys(pool: &Pool<Db>) -> Result<Vec<KeyRecord>> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {KEY_COLUMNS} FROM api_keys ORDER BY id"));
+    let rows = sqlx::query(sql).fetch_all(pool).await?;
+    let mut keys = Vec::with_capacity(rows.len());
+    for row in &rows {
+        keys.push(key_record(pool, row).await?);
+    }
+    Ok(keys)
+}
+
+async fn key_record(pool: &Pool<Db>, row: &<Db as sqlx::Database>::Row) -> Result<KeyRecord> {
+    let id: i64 = row.get(0);
+    let all_agents: i64 = row.get(3);
+    let agents = if all_agents == 1 {
+        None
+    } else {
+        let rows = sqlx::query("SELECT agent_key FROM api_key_agents WHERE key_id = $1 ORDER BY agent_key")
+            .bind(id)
+            .fetch_all(pool)
+            .await?;
+        Some(rows.iter().map(|row| row.get::<String, _>(0)).collect())
+    };
+    let scope: String = row.get(2);
+    Ok(KeyRecord {
+        prefix: row.get(1),
+        scope: KeyScope::parse(&scope).unwrap_or(KeyScope::Read),
+        agents,
+        label: row.get(4),
+        created_at: row.get(5),
+        revoked_at: row.get(6),
+    })
+}
+
+pub async fn revoke_key(pool: &Pool<Db>, prefix: &str, at: i64) -> Result<bool> {
+    let done = sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE prefix = $2 AND revoked_at IS NULL")
+        .bind(at)
+        .bind(prefix)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+// ---- analytics reads -----------------------------------------------------
+
+pub async fn slot_activity(pool: &Pool<Db>, agent: i64, slot_from: i64, slot_to: i64) -> Result<Vec<SlotActivity>> {
+    let rows = sqlx::query(
+        "SELECT slot, user_id, messages FROM activity_quarters
+         WHERE agent_id = $1 AND slot >= $2 AND slot < $3
+         ORDER BY slot, user_id",
+    )
+    .bind(agent)
+    .bind(slot_from)
+    .bind(slot_to)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|row| SlotActivity { slot: row.get(0), user: row.get(1), messages: row.get(2) })
+        .collect())
+}
+
+pub async fn raw_activity(pool: &Pool<Db>, agent: i64, from_ms: i64, to_ms: i64) -> Result<Vec<RawActivity>> {
+    let rows = sqlx::query("SELECT at, user_id, kind FROM events WHERE agent_id = $1 AND at >= $2 AND at < $3")
+        .bind(agent)
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_all(pool)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|row| RawActivity {
+            at: row.get(0),
+            user: row.get(1),
+            is_message: row.get::<i64, _>(2) == EventKind::Message.code(),
+        })
+        .collect())
+}
+
+pub async fn online_users(pool: &Pool<Db>, agent: i64, since_ms: i64) -> Result<u64> {
+    let count: i64 = sqlx::query(
+        "SELECT COUNT(DISTINCT user_id) FROM sessions WHERE agent_id = $1 AND ended = 0 AND last_at >= $2",
+    )
+    .bind(agent)
+    .bind(since_ms)
+    .fetch_one(pool)
+    .await?
+    .get(0);
+    Ok(count as u64)
+}
+
+pub async fn registered_count(pool: &Pool<Db>, agent: i64) -> Result<u64> {
+    let count: i64 = sqlx::query("SELECT COUNT(*) FROM memberships WHERE agent_id = $1")
+        .bind(agent)
+        .fetch_one(pool)
+        .await?
+        .get(0);
+    Ok(count as u64)
+}
+
+pub async fn members(pool: &Pool<Db>, agent: i64) -> Result<Vec<Member>> {
+    let rows = sqlx::query(
+        "SELECT u.id, u.user_key, u.username, u.name, m.registered_at, l.at
+         FROM memberships m
+         JOIN users u ON u.id = m.user_id
+         LEFT JOIN last_activity l ON l.agent_id = m.agent_id AND l.user_id = m.user_id
+         WHERE m.agent_id = $1
+         ORDER BY u.user_key",
+    )
+    .bind(agent)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|row| Member {
+            user: row.get(0),
+            user_id: row.get(1),
+            username: row.get(2),
+            name: row.get(3),
+            registered_at: row.get(4),
+            last_active: row.get(5),
+        })
+        .collect())
+}

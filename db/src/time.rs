@@ -1,0 +1,114 @@
+//! Instants and local time: milliseconds since the epoch in storage, IANA
+//! zones for every local figure.
+
+use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+/// Milliseconds in one rollup slot (a UTC quarter hour).
+pub const SLOT_MS: i64 = 15 * 60 * 1000;
+
+/// The quarter-hour slot holding instant `at_ms`.
+pub fn slot_of(at_ms: i64) -> i64 {
+    at_ms.div_euclid(SLOT_MS)
+}
+
+pub fn to_millis(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+pub fn from_millis(at_ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(at_ms).expect("instant within chrono's range")
+}
+
+/// Parses an IANA zone name such as `Europe/Paris`.
+pub fn parse_zone(name: &str) -> Option<Tz> {
+    name.parse().ok()
+}
+
+/// The first instant whose local date is `date` in `tz`: local midnight, or
+/// the end of the gap when midnight is skipped by a DST change.
+pub fn day_start(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
+    resolve_local(tz, date.and_hms_opt(0, 0, 0).expect("midnight exists"))
+}
+
+/// The instant of local time `local`: the earlier one when the time occurs
+/// twice, and the first instant after the gap when it does not occur.
+pub fn resolve_local(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
+    match tz.from_local_datetime(&local) {
+        LocalResult::Single(at) => at.with_timezone(&Utc),
+        LocalResult::Ambiguous(earlier, _) => earlier.with_timezone(&Utc),
+        LocalResult::None => {
+            // Gaps are whole minutes; walk forward to the first local time that exists.
+            let mut probe = local;
+            for _ in 0..(48 * 60) {
+                probe += Duration::minutes(1);
+                if let Some(at) = tz.from_local_datetime(&probe).earliest() {
+                    return at.with_timezone(&Utc);
+                }
+            }
+            unreachable!("no time zone skips two days")
+        }
+    }
+}
+
+/// Today's local date in `tz` at instant `now`.
+pub fn local_date(tz: Tz, at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&tz).date_naive()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Offset, Timelike};
+
+    fn offset_at(tz: Tz, at: DateTime<Utc>) -> i32 {
+        tz.offset_from_utc_datetime(&at.naive_utc())
+            .fix()
+            .local_minus_utc()
+    }
+
+    /// The rollup's premise: since 2000, in every zone, every offset is a
+    /// multiple of 15 minutes and every change of offset happens on a UTC
+    /// quarter hour, so each slot lies in exactly one local hour.
+    #[test]
+    fn every_zone_changes_offset_only_on_quarter_hours() {
+        let end = Utc.with_ymd_and_hms(2038, 1, 1, 0, 0, 0).unwrap();
+        for tz in chrono_tz::TZ_VARIANTS {
+            let mut at = Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap();
+            let mut offset = offset_at(tz, at);
+            assert_eq!(offset % 900, 0, "{tz} at {at}");
+            while at < end {
+                let next_day = at + Duration::days(1);
+                let next_offset = offset_at(tz, next_day);
+                if next_offset != offset {
+                    // Bisect to the first second of the new offset.
+                    let (mut before, mut after) = (at, next_day);
+                    while after - before > Duration::seconds(1) {
+                        let middle = before + (after - before) / 2;
+                        if offset_at(tz, middle) == offset {
+                            before = middle
+                        } else {
+                            after = middle
+                        }
+                    }
+                    assert_eq!(after.timestamp() % 900, 0, "{tz} changes offset at {after}");
+                    assert_eq!(next_offset % 900, 0, "{tz} at {next_day}");
+                }
+                at = next_day;
+                offset = next_offset;
+            }
+        }
+    }
+
+    #[test]
+    fn a_skipped_midnight_starts_the_day_after_the_gap() {
+        // America/Santiago sprang forward at 2022-09-11 00:00 -> 01:00.
+        let tz: Tz = "America/Santiago".parse().unwrap();
+        let start = day_start(tz, NaiveDate::from_ymd_opt(2022, 9, 11).unwrap()).with_timezone(&tz);
+        assert_eq!((start.hour(), start.minute()), (1, 0));
+        assert_eq!(
+            start.date_naive(),
+            NaiveDate::from_ymd_opt(2022, 9, 11).unwrap()
+        );
+    }
+}

@@ -1,0 +1,6 @@
+//! The browser entry point: mounts the app on the page Trunk built.
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(pulse_app::App);
+}

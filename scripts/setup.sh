@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Installs what Pulse needs, skipping whatever is already there.
+#   scripts/setup.sh          what building and running the app needs
+#   scripts/setup.sh --test   also what the test suite needs (Chromium,
+#                             the browser-test packages, PostgreSQL)
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+
+want_test_tools=false
+[[ "${1:-}" == "--test" ]] && want_test_tools=true
+
+apt_updated=false
+apt_install() {
+    if ! $apt_updated; then
+        apt-get update -qq
+        apt_updated=true
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
+}
+
+step "Rust target wasm32-unknown-unknown"
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    rustup target add wasm32-unknown-unknown
+fi
+
+step "trunk $TRUNK_VERSION"
+if [[ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]]; then
+    cargo install trunk --version "$TRUNK_VERSION" --locked
+fi
+
+step "wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+# Not --locked: one dependency of its lock file is no longer in the registry.
+if [[ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]]; then
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+
+step "wasm-opt (npm binaryen $BINARYEN_VERSION)"
+if ! wasm-opt --version 2>/dev/null | grep -q "version $BINARYEN_VERSION"; then
+    mkdir -p "$PULSE_TOOLS"
+    npm install --silent --no-audit --no-fund --prefix "$PULSE_TOOLS" "binaryen@$BINARYEN_VERSION"
+fi
+
+if ! $want_test_tools; then
+    exit 0
+fi
+
+step "Chromium and ChromeDriver (Debian)"
+if [[ ! -x /usr/bin/chromium ]]; then
+    apt_install chromium chromium-driver
+fi
+
+step "Browser-test packages (end2end/)"
+if [[ ! -d "$PULSE_ROOT/end2end/node_modules/@playwright/test" ]]; then
+    (cd "$PULSE_ROOT/end2end" && npm ci --silent --no-audit --no-fund)
+fi
+
+step "PostgreSQL"
+if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+    if ! compgen -G "/etc/postgresql/*/main" >/dev/null; then
+        apt_install postgresql
+    fi
+    version="$(ls /etc/postgresql | sort -n | tail -n 1)"
+    pg_ctlcluster --skip-systemctl-redirect "$version" main start
+    for _ in $(seq 1 30); do
+        pg_isready -q -h 127.0.0.1 -p 5432 && break
+        sleep 1
+    done
+    # The tests sign in as postgres/postgres over TCP.
+    su postgres -c "psql -q -c \"ALTER USER postgres PASSWORD 'postgres'\""
+fi
+pg_isready -h 127.0.0.1 -p 5432

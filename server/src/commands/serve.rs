@@ -1,0 +1,30 @@
+use anyhow::Context;
+use pulse_db::Store;
+
+use crate::config::{DatabaseConfig, ServeConfig};
+use crate::startup::Application;
+
+pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    let app = Application::build(config).await?;
+    println!("Pulse is running at http://{}/", app.address());
+    app.run_until_stopped().await
+}
+
+pub async fn migrate(config: DatabaseConfig) -> anyhow::Result<()> {
+    let store = open_store(&config).await?;
+    println!("The database is up to date.");
+    store.close().await;
+    Ok(())
+}
+
+/// Connects to the configured database and applies pending migrations.
+pub async fn open_store(config: &DatabaseConfig) -> anyhow::Result<Store> {
+    let store = Store::connect(&config.database_url)
+        .await
+        .with_context(|| format!("could not open the database {}", config.database_url))?;
+    store
+        .migrate()
+        .await
+        .context("could not migrate the database")?;
+    Ok(store)
+}

@@ -1,0 +1,32 @@
+//! Every setting of `pulse`, each one a flag and an environment variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Args;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/pulse.db";
+
+/// Where the data lives.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseConfig {
+    /// `sqlite://PATH` (created when missing) or `postgres://USER@HOST/DB`.
+    #[arg(long, env = "PULSE_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+}
+
+/// How `pulse serve` runs.
+#[derive(Debug, Clone, Args)]
+pub struct ServeConfig {
+    /// The address to listen on; port 0 picks a free port.
+    #[arg(long, env = "PULSE_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+    /// Seconds since a session's latest event during which its user counts as online.
+    #[arg(long, env = "PULSE_ONLINE_WINDOW", default_value_t = 300)]
+    pub online_window: u32,
+    /// The built web app (Trunk's output).
+    #[arg(long, env = "PULSE_DIST_DIR", default_value = "dist")]
+    pub dist_dir: PathBuf,
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+}

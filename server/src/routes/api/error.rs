@@ -1,0 +1,93 @@
+//! Errors of the REST API: a status and `{"error": "...", "details": [...]}`.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use pulse_db::StoreError;
+use pulse_db::analytics::AnalyticsError;
+use serde::Serialize;
+use serde_json::Value;
+
+#[derive(Debug)]
+pub struct HttpError {
+    pub status: StatusCode,
+    pub message: String,
+    pub details: Vec<Value>,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: &'a str,
+    details: &'a [Value],
+}
+
+impl HttpError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> HttpError {
+        HttpError {
+            status,
+            message: message.into(),
+            details: Vec::new(),
+        }
+    }
+
+    pub fn with_details<T: Serialize>(mut self, details: &[T]) -> HttpError {
+        self.details = details
+            .iter()
+            .filter_map(|detail| serde_json::to_value(detail).ok())
+            .collect();
+        self
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> HttpError {
+        HttpError::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    pub fn unprocessable(message: impl Into<String>) -> HttpError {
+        HttpError::new(StatusCode::UNPROCESSABLE_ENTITY, message)
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> HttpError {
+        HttpError::new(StatusCode::FORBIDDEN, message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> HttpError {
+        HttpError::new(StatusCode::NOT_FOUND, message)
+    }
+}
+
+impl IntoResponse for HttpError {
+    fn into_response(self) -> Response {
+        let body = Body {
+            error: &self.message,
+            details: &self.details,
+        };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<StoreError> for HttpError {
+    fn from(error: StoreError) -> HttpError {
+        if error.is_unavailable() {
+            tracing::warn!(%error, "database unavailable");
+            HttpError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the database is unavailable; try again shortly",
+            )
+        } else {
+            tracing::error!(%error, "database error");
+            HttpError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the request could not be completed",
+            )
+        }
+    }
+}
+
+impl From<AnalyticsError> for HttpError {
+    fn from(error: AnalyticsError) -> HttpError {
+        match error {
+            AnalyticsError::BadPeriod(message) => HttpError::bad_request(message),
+            AnalyticsError::Store(error) => error.into(),
+        }
+    }
+}

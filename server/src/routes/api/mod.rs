@@ -1,0 +1,31 @@
+//! The public REST API (API.md): `/api/v1/...`, authenticated by API keys.
+
+mod auth;
+mod error;
+mod events;
+mod reads;
+mod registry;
+
+use axum::Router;
+use axum::routing::{get, post, put};
+
+pub use error::HttpError;
+
+use super::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/events", post(events::post_events))
+        .route("/agents", get(reads::list_agents))
+        .route("/agents/{agent_id}", put(registry::put_agent))
+        .route("/users/{user_id}", put(registry::put_user))
+        .route(
+            "/agents/{agent_id}/members/{user_id}",
+            put(registry::put_member).delete(registry::delete_member),
+        )
+        .route("/agents/{agent_id}/users/overview", get(reads::overview))
+        .route("/agents/{agent_id}/users/trend", get(reads::trend))
+        .route("/agents/{agent_id}/users/heatmap", get(reads::heatmap))
+        .route("/agents/{agent_id}/users", get(reads::users))
+        .fallback(|| async { HttpError::not_found("no such endpoint; see /api/v1/openapi.json") })
+}

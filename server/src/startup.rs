@@ -1,0 +1,87 @@
+//! Building the application from its configuration and running it.
+
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use chrono::Duration;
+use pulse_app::server::ServerContext;
+use pulse_db::analytics::Settings;
+use tokio::net::TcpListener;
+
+use crate::commands::open_store;
+use crate::config::ServeConfig;
+use crate::routes::{AppState, router};
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    config: ServeConfig,
+}
+
+impl Application {
+    /// Opens and migrates the database and binds the address.
+    pub async fn build(config: ServeConfig) -> anyhow::Result<Application> {
+        let store = open_store(&config.database).await?;
+        pulse_app::server::register_server_fns();
+        let settings = Settings {
+            online_window: Duration::seconds(i64::from(config.online_window)),
+        };
+        let state = AppState {
+            context: ServerContext { store, settings },
+        };
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .with_context(|| format!("could not listen on {}", config.addr))?;
+        Ok(Application {
+            listener,
+            state,
+            config,
+        })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let store = self.state.context.store.clone();
+        let app = router(self.state, &self.config);
+        tracing::info!(address = %self.listener.local_addr()?, "serving");
+        axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
+        store.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
