@@ -7,7 +7,8 @@ mod error;
 pub mod ingest;
 pub mod keys;
 mod store;
+pub mod synthetic;
 pub mod time;
 
 pub use error::StoreError;
-pub use store::{AgentRef, Backend, Store};
+pub use store::{AgentRef, Backend, MemberSeed, Store};

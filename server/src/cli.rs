@@ -22,11 +22,21 @@ pub enum Command {
     Serve(ServeConfig),
     /// Apply the schema migrations and exit.
     Migrate(DatabaseConfig),
+    /// Fill the database with a realistic demo data set.
+    Demo(commands::demo::DemoArgs),
+    /// Load events from an NDJSON or CSV file, idempotently.
+    Import(commands::import::ImportArgs),
+    /// Manage API keys.
+    #[command(subcommand)]
+    Key(commands::keys::KeyCommand),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(config) => commands::serve(config).await,
         Command::Migrate(config) => commands::migrate(config).await,
+        Command::Demo(args) => commands::demo::run(args).await,
+        Command::Import(args) => commands::import::run(args).await,
+        Command::Key(command) => commands::keys::run(command).await,
     }
 }

@@ -27,6 +27,9 @@ pub struct ServeConfig {
     /// The built web app (Trunk's output).
     #[arg(long, env = "PULSE_DIST_DIR", default_value = "dist")]
     pub dist_dir: PathBuf,
+    /// Keep the demo data set's live sessions fresh (see `pulse demo`).
+    #[arg(long)]
+    pub demo: bool,
     #[command(flatten)]
     pub database: DatabaseConfig,
 }

@@ -19,3 +19,10 @@ pub struct IngestCounts {
     pub accepted: u64,
     pub duplicates: u64,
 }
+
+impl std::ops::AddAssign for IngestCounts {
+    fn add_assign(&mut self, other: IngestCounts) {
+        self.accepted += other.accepted;
+        self.duplicates += other.duplicates;
+    }
+}

@@ -22,7 +22,7 @@ use crate::ingest::{IngestCounts, ValidBatch};
 use crate::keys::{KeyRecord, NewKey};
 
 mod records;
-pub use records::{AgentRef, Member, RawActivity, SlotActivity};
+pub use records::{AgentRef, Member, MemberSeed, RawActivity, SlotActivity};
 
 mod sqlite {
     type Db = sqlx::Sqlite;
@@ -164,6 +164,12 @@ impl Store {
         registered_at: i64,
     ) -> Result<()> {
         on_writer!(self, register(agent.pk, user_key, registered_at))
+    }
+
+    /// Creates or renames the agent and registers the users, with their
+    /// names, in one transaction (demo data, bulk set-up).
+    pub async fn import_members(&self, agent_id: &str, agent_name: &str, members: &[MemberSeed]) -> Result<()> {
+        on_writer!(self, import_members(agent_id, agent_name, members))
     }
 
     /// Removes a registration; the user's events stay. False when there was none.

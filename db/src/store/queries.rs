@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use pulse_model::Agent;
 use sqlx::{Pool, QueryBuilder, Row, Transaction};
 
-use super::records::{AgentRef, Member, RawActivity, SlotActivity};
+use super::records::{AgentRef, Member, MemberSeed, RawActivity, SlotActivity};
 use crate::error::Result;
 use crate::ingest::{Effects, EventKind, IngestCounts, ValidBatch};
 use crate::keys::{KeyRecord, KeyScope, NewKey};
@@ -87,6 +87,42 @@ pub async fn register(pool: &Pool<Db>, agent: i64, user_key: &str, registered_at
     Ok(())
 }
 
+pub async fn import_members(pool: &Pool<Db>, agent_key: &str, agent_name: &str, members: &[MemberSeed]) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO agents (agent_key, name) VALUES ($1, $2)
+         ON CONFLICT (agent_key) DO UPDATE SET name = excluded.name",
+    )
+    .bind(agent_key)
+    .bind(agent_name)
+    .execute(&mut *tx)
+    .await?;
+    let agent = ensure_keys(&mut tx, KeyTable::Agents, &[agent_key]).await?[agent_key];
+    let keys: Vec<&str> = members.iter().map(|member| member.user_id.as_str()).collect();
+    let users = ensure_keys(&mut tx, KeyTable::Users, &keys).await?;
+    for member in members {
+        sqlx::query("UPDATE users SET username = $1, name = $2 WHERE id = $3")
+            .bind(member.username.as_deref())
+            .bind(member.name.as_deref())
+            .bind(users[&member.user_id])
+            .execute(&mut *tx)
+            .await?;
+    }
+    for chunk in members.chunks(ROWS_PER_STATEMENT) {
+        let mut query =
+            QueryBuilder::<Db>::new("INSERT INTO memberships (agent_id, user_id, registered_at, automatic) ");
+        query.push_values(chunk, |mut row, member| {
+            row.push_bind(agent).push_bind(users[&member.user_id]).push_bind(member.registered_at).push_bind(0_i64);
+        });
+        query.push(
+            " ON CONFLICT (agent_id, user_id) DO UPDATE SET registered_at = excluded.registered_at, automatic = 0",
+        );
+        query.build().execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 pub async fn unregister(pool: &Pool<Db>, agent: i64, user_key: &str) -> Result<bool> {
     let done = sqlx::query(
         "DELETE FROM memberships
@@ -102,6 +138,9 @@ pub async fn unregister(pool: &Pool<Db>, agent: i64, user_key: &str) -> Result<b
 // ---- ingestion -----------------------------------------------------------
 
 pub async fn ingest(pool: &Pool<Db>, batch: &ValidBatch, received_at: i64) -> Result<IngestCounts> {
+    if batch.events.is_empty() {
+        return Ok(IngestCounts { accepted: 0, duplicates: batch.repeated_in_batch });
+    }
     let mut tx = pool.begin().await?;
     let agents = ensure_keys(&mut tx, KeyTable::Agents, &batch.agent_ids()).await?;
     let users = ensure_keys(&mut tx, KeyTable::Users, &batch.user_ids()).await?;

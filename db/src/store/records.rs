@@ -34,3 +34,12 @@ pub struct Member {
     pub registered_at: i64,
     pub last_active: Option<i64>,
 }
+
+/// A registration to create in bulk, with the user's names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberSeed {
+    pub user_id: String,
+    pub username: Option<String>,
+    pub name: Option<String>,
+    pub registered_at: i64,
+}

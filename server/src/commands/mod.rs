@@ -1,5 +1,8 @@
 //! One module per subcommand.
 
+pub mod demo;
+pub mod import;
+pub mod keys;
 mod serve;
 
 pub use serve::{migrate, open_store, serve};

@@ -5,7 +5,11 @@ use crate::config::{DatabaseConfig, ServeConfig};
 use crate::startup::Application;
 
 pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    let demo = config.demo;
     let app = Application::build(config).await?;
+    if demo {
+        super::demo::keep_demo_sessions_alive(app.state().context.store.clone());
+    }
     println!("Pulse is running at http://{}/", app.address());
     app.run_until_stopped().await
 }

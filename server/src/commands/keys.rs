@@ -1,0 +1,81 @@
+//! `pulse key create|revoke|list`.
+
+use chrono::{DateTime, Utc};
+use clap::{Subcommand, ValueEnum};
+use pulse_db::keys::{KeyScope, generate};
+
+use super::open_store;
+use crate::config::DatabaseConfig;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ScopeArg {
+    /// Write events and registry data.
+    Ingest,
+    /// Read analytics.
+    Read,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Create an API key and print it once; only its hash is stored.
+    Create {
+        #[arg(long, value_enum)]
+        scope: ScopeArg,
+        /// Limit the key to this agent (repeat for several); default: every agent.
+        #[arg(long = "agent")]
+        agents: Vec<String>,
+        /// A note to recognise the key by.
+        #[arg(long)]
+        label: Option<String>,
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
+    /// Revoke a key, named by the prefix printed with it (pk_SCOPE_XXXXXXXX).
+    Revoke {
+        prefix: String,
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
+    /// List the keys (never their secrets).
+    List {
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
+}
+
+pub async fn run(command: KeyCommand) -> anyhow::Result<()> {
+    match command {
+        KeyCommand::Create { scope, agents, label, database } => {
+            let store = open_store(&database).await?;
+            let scope = match scope {
+                ScopeArg::Ingest => KeyScope::Ingest,
+                ScopeArg::Read => KeyScope::Read,
+            };
+            let agents = (!agents.is_empty()).then_some(agents);
+            let (secret, key) = generate(scope, agents, label, Utc::now().timestamp_millis());
+            store.insert_key(&key).await?;
+            println!("{secret}");
+            eprintln!("Keep this key now: it is not shown again. Revoke it with: pulse key revoke {}", key.prefix);
+        }
+        KeyCommand::Revoke { prefix, database } => {
+            let store = open_store(&database).await?;
+            if !store.revoke_key(&prefix, Utc::now().timestamp_millis()).await? {
+                anyhow::bail!("no active key has the prefix {prefix:?} (see pulse key list)");
+            }
+            println!("Revoked {prefix}.");
+        }
+        KeyCommand::List { database } => {
+            let store = open_store(&database).await?;
+            for key in store.list_keys().await? {
+                let agents = key.agents.map_or_else(|| "every agent".to_owned(), |agents| agents.join(","));
+                let state = match key.revoked_at.and_then(DateTime::from_timestamp_millis) {
+                    Some(at) => format!("revoked {}", at.to_rfc3339()),
+                    None => "active".to_owned(),
+                };
+                let label = key.label.unwrap_or_default();
+                println!("{}\t{}\t{agents}\t{state}\t{label}", key.prefix, key.scope.as_str());
+            }
+        }
+    }
+    Ok(())
+}
