@@ -1,0 +1,52 @@
+// Starting a real `pulse serve` on a free port with a fresh database, and
+// the API keys the tests use to write and read through the public API.
+const { execFileSync, spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const STATE_FILE = path.join(__dirname, 'test-results', 'server.json');
+
+function pulseBin() {
+  const bin = process.env.PULSE_BIN;
+  if (!bin || !fs.existsSync(bin)) {
+    throw new Error(`PULSE_BIN must name the built pulse binary (got ${bin}); run scripts/test.sh`);
+  }
+  return bin;
+}
+
+function createKey(databaseUrl, scope) {
+  return execFileSync(pulseBin(), ['key', 'create', '--scope', scope, '--database-url', databaseUrl], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  }).trim();
+}
+
+/** Starts the server; resolves with its URL once it listens. */
+function startServer(databaseUrl) {
+  const child = spawn(pulseBin(), ['serve', '--addr', '127.0.0.1:0', '--database-url', databaseUrl], {
+    env: { ...process.env, PULSE_DIST_DIR: process.env.PULSE_DIST_DIR || path.join(__dirname, '..', 'dist') },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    detached: false,
+  });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`pulse serve did not start: ${output}`)), 30_000);
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      const match = output.match(/running at (http:\/\/[^\s]+?)\/?\s/);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1] });
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`pulse serve exited with ${code}: ${output}`)));
+  });
+}
+
+function freshDatabaseUrl() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pulse-e2e-'));
+  return `sqlite://${dir}/pulse.db`;
+}
+
+module.exports = { STATE_FILE, createKey, startServer, freshDatabaseUrl };
