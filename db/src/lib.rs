@@ -8,6 +8,8 @@ pub mod ingest;
 pub mod keys;
 mod store;
 pub mod synthetic;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod time;
 
 pub use error::StoreError;

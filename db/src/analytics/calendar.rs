@@ -2,6 +2,8 @@
 //! time: its trend bucket, its local hour and its local day. Computed from
 //! the zone's rules once per request; the figures then only look slots up.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Offset, TimeZone, Timelike};
 use chrono_tz::Tz;
 use pulse_model::{Granularity, HeatmapGrid};
@@ -14,6 +16,8 @@ pub struct SlotPlace {
     pub bucket: u32,
     /// Index of the local (date, hour) pair: the repeated hour of a
     /// fall-back night is one local hour, unlike its two trend buckets.
+    /// Not always one run of slots: Chatham's 03:45 -> 02:45 repeats part
+    /// of two hours, so the same hour comes back after another.
     pub hour: u32,
     pub day: u32,
 }
@@ -44,7 +48,8 @@ impl Calendar {
             hour_cells: Vec::new(),
             day_count: 0,
         };
-        let mut last: Option<(BucketKey, (NaiveDate, u32), NaiveDate)> = None;
+        let mut hour_index: HashMap<(NaiveDate, u32), u32> = HashMap::new();
+        let mut last: Option<(BucketKey, NaiveDate)> = None;
         for slot in first_slot..end_slot {
             // The first instant of the period within this slot.
             let at = from_millis((slot * SLOT_MS).max(start_ms)).with_timezone(&tz);
@@ -55,29 +60,27 @@ impl Calendar {
                 Granularity::Hour => BucketKey::Hour(date, local.hour(), offset.local_minus_utc()),
                 Granularity::Day => BucketKey::Day(date),
             };
-            let hour_key = (date, local.hour());
-            let (new_bucket, new_hour, new_day) = match &last {
-                None => (true, true, true),
-                Some((bucket, hour, day)) => {
-                    (*bucket != bucket_key, *hour != hour_key, *day != date)
-                }
+            let (new_bucket, new_day) = match &last {
+                None => (true, true),
+                Some((bucket, day)) => (*bucket != bucket_key, *day != date),
             };
             if new_bucket {
                 calendar.bucket_starts.push(at.with_timezone(&offset));
             }
-            if new_hour {
-                let weekday = date.weekday().num_days_from_monday() as usize;
-                calendar.hour_cells.push((weekday, local.hour() as usize));
-            }
             if new_day {
                 calendar.day_count += 1;
             }
+            let hour_cells = &mut calendar.hour_cells;
+            let hour = *hour_index.entry((date, local.hour())).or_insert_with(|| {
+                hour_cells.push((date.weekday().num_days_from_monday() as usize, local.hour() as usize));
+                hour_cells.len() as u32 - 1
+            });
             calendar.places.push(SlotPlace {
                 bucket: calendar.bucket_starts.len() as u32 - 1,
-                hour: calendar.hour_cells.len() as u32 - 1,
+                hour,
                 day: calendar.day_count - 1,
             });
-            last = Some((bucket_key, hour_key, date));
+            last = Some((bucket_key, date));
         }
         calendar
     }

@@ -226,15 +226,16 @@ fn heatmap(activity: &Activity, calendar: &Calendar) -> Heatmap {
         let (weekday, hour) = calendar.hour_cells[calendar.place(row.slot).hour as usize];
         heatmap.messages[weekday][hour] += row.messages as u64;
     }
-    // One count per distinct (user, local date, local hour).
-    for_each_distinct(
-        &activity.rows,
-        |row| calendar.place(row.slot).hour,
-        |hour, users| {
-            let (weekday, hour) = calendar.hour_cells[hour as usize];
-            heatmap.users[weekday][hour] += users.len() as u64;
-        },
-    );
+    // One count per distinct (user, local date, local hour). A local hour
+    // is not always one run of slots (see SlotPlace::hour): sort instead.
+    let mut user_hours: Vec<(u32, i64)> =
+        activity.rows.iter().map(|row| (calendar.place(row.slot).hour, row.user)).collect();
+    user_hours.sort_unstable();
+    user_hours.dedup();
+    for (hour, _) in user_hours {
+        let (weekday, hour) = calendar.hour_cells[hour as usize];
+        heatmap.users[weekday][hour] += 1;
+    }
     heatmap
 }
 

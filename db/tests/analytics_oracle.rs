@@ -1,0 +1,166 @@
+//! Property test: for random events (duplicates, late arrivals, instants
+//! around DST changes), random periods and zones, every figure of the query
+//! layer equals the naive oracle's, on SQLite and on PostgreSQL.
+
+mod support;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
+use proptest::prelude::*;
+use pulse_db::analytics::{Selection, Settings};
+use pulse_db::testing::{BACKENDS, TestDb};
+use pulse_model::PeriodQuery;
+use support::oracle::{Oracle, period};
+use support::{TestEvent, ingest, utc};
+
+const ZONES: [&str; 10] = [
+    "UTC",
+    "America/New_York",
+    "Europe/London",
+    "Asia/Kolkata",
+    "Asia/Kathmandu",
+    "Australia/Lord_Howe",
+    "America/Santiago",
+    "Pacific/Chatham",
+    "America/St_Johns",
+    "Europe/Berlin",
+];
+
+/// Moments next to DST changes of the zones above (and a plain one).
+const NOWS: [&str; 6] = [
+    "2026-03-08T16:20:00Z", // New York sprang forward that morning
+    "2026-11-01T13:45:30Z", // New York fell back that morning
+    "2026-03-29T10:05:00Z", // Europe sprang forward
+    "2026-10-04T03:10:00Z", // Lord Howe moved 30 minutes forward
+    "2026-04-05T20:00:00Z", // Chile and Lord Howe fell back
+    "2026-06-17T09:31:07Z",
+];
+
+const KINDS: [&str; 4] = ["session_start", "heartbeat", "message", "session_end"];
+
+#[derive(Debug, Clone)]
+struct Scenario {
+    tz: &'static str,
+    now: DateTime<Utc>,
+    batches: Vec<Vec<TestEvent>>,
+    period: (&'static str, Option<NaiveDate>, Option<NaiveDate>),
+}
+
+prop_compose! {
+    fn event_spec()(
+        agent in 0..2usize,
+        user in 0..6usize,
+        kind in prop::sample::select(vec![0usize, 1, 2, 2, 2, 3]),
+        near in any::<bool>(),
+        near_offset in -3 * 86_400i64..240,
+        far_offset in -45 * 86_400i64..240,
+        session in 0..3usize,
+        reuse in prop::option::weighted(0.15, 0..1000usize),
+    ) -> (usize, usize, usize, i64, usize, Option<usize>) {
+        (agent, user, kind, if near { near_offset } else { far_offset }, session, reuse)
+    }
+}
+
+fn scenario() -> impl Strategy<Value = Scenario> {
+    (
+        0..ZONES.len(),
+        0..NOWS.len(),
+        prop::collection::vec(event_spec(), 1..80),
+        1..4usize,
+        any::<u64>(),
+        0..4usize,
+        0..40i64,
+        1..25i64,
+    )
+        .prop_map(|(zone, now, specs, batch_count, shuffle_seed, kind, from_back, length)| {
+            let now = utc(NOWS[now]);
+            let tz = ZONES[zone];
+            let mut events: Vec<TestEvent> = Vec::new();
+            for (index, (agent, user, kind, offset, session, reuse)) in specs.into_iter().enumerate() {
+                // A reused id is a duplicate: the copy must change nothing.
+                let id = match reuse {
+                    Some(pick) if !events.is_empty() => events[pick % events.len()].id.clone(),
+                    _ => format!("ev-{index}"),
+                };
+                events.push(TestEvent {
+                    id,
+                    kind: KINDS[kind],
+                    agent: format!("agent-{agent}"),
+                    user: format!("user-{user}"),
+                    at: now + Duration::seconds(offset) + Duration::milliseconds((index as i64 * 7919) % 1000),
+                    session: (session > 0).then(|| format!("s{session}")),
+                });
+            }
+            // Batches arrive in any order: late events are the norm.
+            let mut batches: Vec<Vec<TestEvent>> = vec![Vec::new(); batch_count];
+            for (index, event) in events.into_iter().enumerate() {
+                let slot = (shuffle_seed.rotate_left(index as u32) as usize) % batch_count;
+                batches[slot].push(event);
+            }
+            let today = now.with_timezone(&tz.parse::<Tz>().unwrap()).date_naive();
+            let period = match kind {
+                0 => ("today", None, None),
+                1 => ("7d", None, None),
+                2 => ("30d", None, None),
+                _ => {
+                    let from = today - Duration::days(from_back);
+                    ("custom", Some(from), Some(from + Duration::days(length - 1)))
+                }
+            };
+            Scenario { tz, now, batches, period }
+        })
+}
+
+async fn check(scenario: Scenario) {
+    let tz: Tz = scenario.tz.parse().unwrap();
+    let mut oracle = Oracle::default();
+    for batch in &scenario.batches {
+        oracle.ingest(batch);
+    }
+    let (kind, from, to) = scenario.period;
+    let expected_period = period(kind, from, to, tz, scenario.now);
+    let query = PeriodQuery {
+        period: kind.into(),
+        from: from.map(|d| d.to_string()),
+        to: to.map(|d| d.to_string()),
+        tz: scenario.tz.into(),
+    };
+    let settings = Settings::default();
+    for backend in BACKENDS {
+        let db = TestDb::new(backend).await;
+        for batch in &scenario.batches {
+            ingest(&db.store, batch).await;
+        }
+        for agent_id in ["agent-0", "agent-1"] {
+            let Some(agent) = db.store.find_agent(agent_id).await.unwrap() else {
+                assert!(oracle.events.iter().all(|e| e.agent != agent_id));
+                continue;
+            };
+            let selection = Selection::new(&db.store, &agent, &query, scenario.now).unwrap();
+            let dashboard = selection.dashboard(settings).await.unwrap();
+            let context = format!("{backend:?} {agent_id} {scenario:?}");
+            assert_eq!(
+                dashboard.overview,
+                oracle.overview(agent_id, &expected_period, tz, scenario.tz, scenario.now, settings.online_window),
+                "overview: {context}"
+            );
+            assert_eq!(dashboard.trend, oracle.trend(agent_id, &expected_period, tz), "trend: {context}");
+            assert_eq!(dashboard.heatmap, oracle.heatmap(agent_id, &expected_period, tz), "heatmap: {context}");
+            let mut users = dashboard.users.users;
+            users.sort_by(|a, b| a.user_id.cmp(&b.user_id));
+            assert_eq!(users, oracle.users(agent_id, &expected_period, tz), "users: {context}");
+            // The single-figure calls agree with the dashboard's.
+            assert_eq!(selection.trend().await.unwrap(), dashboard.trend);
+        }
+        db.cleanup().await;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_figure_matches_the_oracle(scenario in scenario()) {
+        tokio::runtime::Runtime::new().unwrap().block_on(check(scenario));
+    }
+}

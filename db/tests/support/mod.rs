@@ -1,0 +1,48 @@
+//! Helpers shared by the data-layer tests.
+
+#![allow(dead_code)]
+
+pub mod oracle;
+
+use chrono::{DateTime, Utc};
+use pulse_db::Store;
+use pulse_db::ingest::{IngestCounts, validate_batch};
+use serde_json::{Value, json};
+
+/// An event as a test writes it.
+#[derive(Debug, Clone)]
+pub struct TestEvent {
+    pub id: String,
+    pub kind: &'static str,
+    pub agent: String,
+    pub user: String,
+    pub at: DateTime<Utc>,
+    pub session: Option<String>,
+}
+
+impl TestEvent {
+    pub fn json(&self) -> Value {
+        let mut value = json!({
+            "id": self.id,
+            "type": self.kind,
+            "agent_id": self.agent,
+            "user_id": self.user,
+            "at": self.at.to_rfc3339(),
+        });
+        if let Some(session) = &self.session {
+            value["session_id"] = json!(session);
+        }
+        value
+    }
+}
+
+/// Sends events through validation and storage, as the API does.
+pub async fn ingest(store: &Store, events: &[TestEvent]) -> IngestCounts {
+    let values: Vec<Value> = events.iter().map(TestEvent::json).collect();
+    let batch = validate_batch(&values, Utc::now()).expect("test events are valid");
+    store.ingest(&batch, Utc::now().timestamp_millis()).await.expect("ingest")
+}
+
+pub fn utc(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text).expect("an RFC 3339 instant").with_timezone(&Utc)
+}

@@ -1,0 +1,226 @@
+//! A naive implementation of METRICS.md straight from its words, over the
+//! raw events, with none of the production code's shortcuts (no slots, no
+//! rollups): the figure every test compares the query layer against.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
+use chrono_tz::Tz;
+use pulse_model::{Granularity, Heatmap, Overview, PeriodBounds, Trend, TrendBucket, UserRow};
+
+use super::TestEvent;
+
+/// What the database should hold: the stored events (first of each id) and
+/// the registrations.
+#[derive(Debug, Default, Clone)]
+pub struct Oracle {
+    pub events: Vec<TestEvent>,
+    /// (agent, user) -> registered_at.
+    pub members: BTreeMap<(String, String), DateTime<Utc>>,
+}
+
+pub struct Period {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub previous_start: DateTime<Utc>,
+    pub previous_end: DateTime<Utc>,
+    pub days: i64,
+}
+
+/// The first instant of local date `date`.
+pub fn local_midnight(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
+    first_instant_at_or_after(tz, date.and_hms_opt(0, 0, 0).unwrap())
+}
+
+/// The instant of local time `local`, or the first after the gap it falls in.
+fn first_instant_at_or_after(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
+    let mut probe = local;
+    loop {
+        if let Some(at) = tz.from_local_datetime(&probe).earliest() {
+            return at.with_timezone(&Utc);
+        }
+        probe += Duration::minutes(1);
+    }
+}
+
+pub fn period(kind: &str, from: Option<NaiveDate>, to: Option<NaiveDate>, tz: Tz, now: DateTime<Utc>) -> Period {
+    let today = now.with_timezone(&tz).date_naive();
+    let (first, days) = match kind {
+        "today" => (today, 1),
+        "7d" => (today - Duration::days(6), 7),
+        "30d" => (today - Duration::days(29), 30),
+        _ => (from.unwrap(), (to.unwrap() - from.unwrap()).num_days() + 1),
+    };
+    let start = local_midnight(tz, first);
+    let end = local_midnight(tz, first + Duration::days(days)).min(now);
+    let previous_start = local_midnight(tz, first - Duration::days(days));
+    let previous_end = if end == now && now < local_midnight(tz, first + Duration::days(days)) {
+        let local = now.with_timezone(&tz).naive_local() - Duration::days(days);
+        first_instant_at_or_after(tz, local)
+    } else {
+        start
+    };
+    Period { start, end, previous_start, previous_end, days }
+}
+
+impl Oracle {
+    /// Records a batch as the store should: an id already stored changes
+    /// nothing; a user's first event registers them automatically.
+    pub fn ingest(&mut self, batch: &[TestEvent]) {
+        let mut first_in_batch: BTreeMap<(String, String), DateTime<Utc>> = BTreeMap::new();
+        for event in batch {
+            if self.events.iter().any(|stored| stored.id == event.id) {
+                continue;
+            }
+            self.events.push(event.clone());
+            let key = (event.agent.clone(), event.user.clone());
+            let first = first_in_batch.entry(key).or_insert(event.at);
+            *first = (*first).min(event.at);
+        }
+        for (key, at) in first_in_batch {
+            self.members.entry(key).or_insert(at);
+        }
+    }
+
+    fn of_agent<'a>(&'a self, agent: &'a str) -> impl Iterator<Item = &'a TestEvent> + 'a {
+        self.events.iter().filter(move |event| event.agent == agent)
+    }
+
+    fn users_in(&self, agent: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> BTreeSet<String> {
+        self.of_agent(agent).filter(|e| e.at >= from && e.at < to).map(|e| e.user.clone()).collect()
+    }
+
+    fn messages_in(&self, agent: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> u64 {
+        self.of_agent(agent).filter(|e| e.at >= from && e.at < to && e.kind == "message").count() as u64
+    }
+
+    pub fn online(&self, agent: &str, now: DateTime<Utc>, window: Duration) -> u64 {
+        let mut latest: HashMap<(String, String), (DateTime<Utc>, bool)> = HashMap::new();
+        for event in self.of_agent(agent) {
+            let key = (event.user.clone(), event.session.clone().unwrap_or_default());
+            let candidate = (event.at, event.kind == "session_end");
+            let entry = latest.entry(key).or_insert(candidate);
+            if candidate.0 > entry.0 || (candidate.0 == entry.0 && candidate.1) {
+                *entry = candidate;
+            }
+        }
+        latest
+            .iter()
+            .filter(|(_, (at, ended))| !ended && now - *at <= window)
+            .map(|((user, _), _)| user.clone())
+            .collect::<BTreeSet<_>>()
+            .len() as u64
+    }
+
+    pub fn overview(&self, agent: &str, period: &Period, tz: Tz, tz_name: &str, now: DateTime<Utc>, window: Duration) -> Overview {
+        let month_ago = now - Duration::days(30);
+        let active_30d = self
+            .of_agent(agent)
+            .filter(|e| e.at >= month_ago && e.at <= now)
+            .map(|e| e.user.clone())
+            .collect::<BTreeSet<_>>()
+            .len() as u64;
+        Overview {
+            online: self.online(agent, now, window),
+            active_30d,
+            registered: self.members.keys().filter(|(a, _)| a == agent).count() as u64,
+            active_users: self.users_in(agent, period.start, period.end).len() as u64,
+            messages: self.messages_in(agent, period.start, period.end),
+            previous_active_users: self.users_in(agent, period.previous_start, period.previous_end).len() as u64,
+            previous_messages: self.messages_in(agent, period.previous_start, period.previous_end),
+            period: PeriodBounds {
+                start: period.start.with_timezone(&tz).fixed_offset(),
+                end: period.end.with_timezone(&tz).fixed_offset(),
+            },
+            tz: tz_name.to_owned(),
+        }
+    }
+
+    pub fn trend(&self, agent: &str, period: &Period, tz: Tz) -> Trend {
+        let hourly = period.days <= 2;
+        // Bucket labels: walk the period minute by minute from its start, a
+        // local midnight (every offset change falls on a whole minute) and start a bucket at each change
+        // of (local date, hour, offset) or, daily, of local date.
+        let mut starts: Vec<DateTime<FixedOffset>> = Vec::new();
+        let mut last_key = None;
+        let mut at = period.start;
+        while at < period.end {
+            let local = at.with_timezone(&tz).fixed_offset();
+            let key = if hourly {
+                (local.date_naive(), local.hour(), local.offset().local_minus_utc())
+            } else {
+                (local.date_naive(), 0, 0)
+            };
+            if last_key != Some(key) {
+                starts.push(local);
+                last_key = Some(key);
+            }
+            at += Duration::minutes(1);
+        }
+        let mut buckets: Vec<TrendBucket> =
+            starts.iter().map(|start| TrendBucket { start: *start, active_users: 0, messages: 0 }).collect();
+        let mut users: Vec<BTreeSet<String>> = vec![BTreeSet::new(); buckets.len()];
+        for event in self.of_agent(agent).filter(|e| e.at >= period.start && e.at < period.end) {
+            let index = starts.iter().rposition(|start| *start <= event.at).unwrap();
+            users[index].insert(event.user.clone());
+            if event.kind == "message" {
+                buckets[index].messages += 1;
+            }
+        }
+        for (bucket, users) in buckets.iter_mut().zip(users) {
+            bucket.active_users = users.len() as u64;
+        }
+        Trend { granularity: if hourly { Granularity::Hour } else { Granularity::Day }, buckets }
+    }
+
+    pub fn heatmap(&self, agent: &str, period: &Period, tz: Tz) -> Heatmap {
+        let mut heatmap = Heatmap { users: [[0; 24]; 7], messages: [[0; 24]; 7], occurrences: [[0; 24]; 7] };
+        let mut triples: BTreeSet<(String, NaiveDate, u32)> = BTreeSet::new();
+        for event in self.of_agent(agent).filter(|e| e.at >= period.start && e.at < period.end) {
+            let local = event.at.with_timezone(&tz);
+            let (weekday, hour) = (local.weekday().num_days_from_monday() as usize, local.hour() as usize);
+            if triples.insert((event.user.clone(), local.date_naive(), local.hour())) {
+                heatmap.users[weekday][hour] += 1;
+            }
+            if event.kind == "message" {
+                heatmap.messages[weekday][hour] += 1;
+            }
+        }
+        let mut touched: BTreeSet<(NaiveDate, u32)> = BTreeSet::new();
+        let mut at = period.start;
+        while at < period.end {
+            let local = at.with_timezone(&tz);
+            touched.insert((local.date_naive(), local.hour()));
+            at += Duration::minutes(1);
+        }
+        for (date, hour) in touched {
+            heatmap.occurrences[date.weekday().num_days_from_monday() as usize][hour as usize] += 1;
+        }
+        heatmap
+    }
+
+    /// The user table, sorted by user id (the test sorts the store's too).
+    pub fn users(&self, agent: &str, period: &Period, tz: Tz) -> Vec<UserRow> {
+        self.members
+            .iter()
+            .filter(|((a, _), _)| a == agent)
+            .map(|((_, user), registered_at)| {
+                let mine: Vec<&TestEvent> = self.of_agent(agent).filter(|e| &e.user == user).collect();
+                let in_period: Vec<&&TestEvent> = mine.iter().filter(|e| e.at >= period.start && e.at < period.end).collect();
+                UserRow {
+                    user_id: user.clone(),
+                    username: None,
+                    name: None,
+                    registered_at: *registered_at,
+                    messages: in_period.iter().filter(|e| e.kind == "message").count() as u64,
+                    active_days: in_period
+                        .iter()
+                        .map(|e| e.at.with_timezone(&tz).date_naive())
+                        .collect::<BTreeSet<_>>()
+                        .len() as u64,
+                    last_active: mine.iter().map(|e| e.at).max(),
+                }
+            })
+            .collect()
+    }
+}
