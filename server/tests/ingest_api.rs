@@ -1,0 +1,230 @@
+//! `POST /api/v1/events` and the registry endpoints over real HTTP, on
+//! SQLite and PostgreSQL.
+
+mod support;
+
+use proptest::prelude::*;
+use pulse_db::keys::KeyScope;
+use pulse_db::testing::{BACKENDS, TestBackend};
+use reqwest::Method;
+use serde_json::{Value, json};
+use support::{TestApp, event};
+
+async fn stored_count(app: &TestApp, agent: &str) -> usize {
+    match app.db.store.find_agent(agent).await.unwrap() {
+        Some(agent) => app.db.store.raw_activity(&agent, 0, i64::MAX).await.unwrap().len(),
+        None => 0,
+    }
+}
+
+#[tokio::test]
+async fn json_and_ndjson_batches_report_new_and_duplicate_events() {
+    for backend in BACKENDS {
+        let app = TestApp::spawn(backend).await;
+        let batch = json!([event("1", "tutor", "ann", "message", 5), event("2", "tutor", "bob", "message", 4)]);
+        let response = app.post_events(&batch).await;
+        assert_eq!(response.status(), 200, "{backend:?}");
+        assert_eq!(response.json::<Value>().await.unwrap(), json!({"accepted": 2, "duplicates": 0}));
+        let ndjson = format!("{}\n\n{}\n", event("2", "tutor", "bob", "message", 4), event("3", "tutor", "cid", "heartbeat", 1));
+        let response = app
+            .request(Method::POST, "/api/v1/events", Some(&app.ingest_key))
+            .header("Content-Type", "application/x-ndjson")
+            .body(ndjson)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.json::<Value>().await.unwrap(), json!({"accepted": 1, "duplicates": 1}));
+        assert_eq!(stored_count(&app, "tutor").await, 3);
+        app.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn one_invalid_event_stores_nothing_and_every_problem_is_listed() {
+    for backend in BACKENDS {
+        let app = TestApp::spawn(backend).await;
+        let mut bad_time = event("4", "tutor", "dee", "message", 1);
+        bad_time["at"] = json!("2026-13-01T00:00:00Z");
+        let mut future = event("5", "tutor", "dee", "message", 1);
+        future["at"] = json!((chrono::Utc::now() + chrono::Duration::minutes(10)).to_rfc3339());
+        let batch = json!([
+            event("1", "tutor", "ann", "message", 1),
+            {"id": "2", "type": "click", "agent_id": "bad agent!", "user_id": "", "at": "2026-01-01T00:00:00Z"},
+            {"id": "3", "type": "message", "agent_id": "tutor", "user_id": "x", "at": "1999-12-31T23:59:59Z", "extra": 1},
+            bad_time,
+            future,
+            "not an object",
+            {"id": "x".repeat(129), "type": "message", "agent_id": "tutor", "user_id": "u\u{7}", "at": "2026-01-01T00:00:00"},
+        ]);
+        let response = app.post_events(&batch).await;
+        assert_eq!(response.status(), 422, "{backend:?}");
+        let body: Value = response.json().await.unwrap();
+        let problems: Vec<(u64, String)> = body["details"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| (d["index"].as_u64().unwrap(), d["field"].as_str().unwrap().to_owned()))
+            .collect();
+        let expected = [
+            (1, "type"), (1, "agent_id"), (1, "user_id"),
+            (2, "extra"), (2, "at"),
+            (3, "at"), (4, "at"), (5, "event"),
+            (6, "id"), (6, "user_id"), (6, "at"),
+        ];
+        for (index, field) in expected {
+            assert!(problems.contains(&(index, field.to_owned())), "missing {index}/{field} in {body}");
+        }
+        assert_eq!(problems.len(), expected.len(), "{body}");
+        assert!(body["error"].as_str().unwrap().contains("6 of 7 events are invalid"), "{body}");
+        assert_eq!(stored_count(&app, "tutor").await, 0, "nothing of the batch is stored");
+        assert!(app.db.store.find_agent("tutor").await.unwrap().is_none());
+        app.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn keys_scopes_and_agent_limits_are_enforced() {
+    for backend in BACKENDS {
+        let app = TestApp::spawn(backend).await;
+        let batch = json!([event("1", "tutor", "ann", "message", 1)]);
+        let post = |key: Option<String>| {
+            let request = app.request(Method::POST, "/api/v1/events", key.as_deref()).json(&batch);
+            async move { request.send().await.unwrap().status().as_u16() }
+        };
+        assert_eq!(post(None).await, 401, "{backend:?}: no key");
+        assert_eq!(post(Some("pk_ingest_nope".into())).await, 401, "unknown key");
+        assert_eq!(post(Some(app.read_key.clone())).await, 403, "read key cannot write");
+        let other = app.key(KeyScope::Ingest, &["essays"]).await;
+        assert_eq!(post(Some(other)).await, 403, "key for another agent");
+        let limited = app.key(KeyScope::Ingest, &["tutor"]).await;
+        assert_eq!(post(Some(limited.clone())).await, 404, "a limited key cannot create its agent by events");
+        assert_eq!(post(Some(app.ingest_key.clone())).await, 200, "an unlimited key creates it");
+        assert_eq!(post(Some(limited)).await, 200, "now it exists");
+
+        let revoked = app.key(KeyScope::Ingest, &[]).await;
+        let prefix = revoked.rsplitn(2, '_').nth(1).unwrap().to_owned();
+        assert!(app.db.store.revoke_key(&prefix, 0).await.unwrap());
+        assert_eq!(post(Some(revoked)).await, 401, "revoked key");
+
+        let (status, _) = app.get_json("/api/v1/agents/tutor/users/overview").await;
+        assert_eq!(status, 200);
+        let status = app
+            .request(Method::GET, "/api/v1/agents/tutor/users/overview", Some(&app.ingest_key))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 403, "ingest key cannot read");
+        let reader = app.key(KeyScope::Read, &["essays"]).await;
+        let get = |path: &'static str| app.request(Method::GET, path, Some(&reader)).send();
+        assert_eq!(get("/api/v1/agents/tutor/users").await.unwrap().status(), 403);
+        assert_eq!(get("/api/v1/agents/essays/users").await.unwrap().status(), 404);
+        let agents: Value = get("/api/v1/agents").await.unwrap().json().await.unwrap();
+        assert_eq!(agents, json!([]), "a limited key lists only its agents");
+        app.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn malformed_oversized_and_mistyped_bodies_are_refused() {
+    let app = TestApp::spawn(TestBackend::Sqlite).await;
+    let send = |content_type: &'static str, body: Vec<u8>| {
+        app.request(Method::POST, "/api/v1/events", Some(&app.ingest_key))
+            .header("Content-Type", content_type)
+            .body(body)
+            .send()
+    };
+    assert_eq!(send("text/plain", b"[]".to_vec()).await.unwrap().status(), 415);
+    assert_eq!(send("application/json", b"{\"id\": 1}".to_vec()).await.unwrap().status(), 400);
+    assert_eq!(send("application/json", b"[{\"id\": ".to_vec()).await.unwrap().status(), 400);
+    assert_eq!(send("application/json", vec![b'[', 0xff, 0xfe, b']']).await.unwrap().status(), 400);
+    let deep = format!("[{}{}]", "[".repeat(5000), "]".repeat(5000));
+    assert_eq!(send("application/json", deep.into_bytes()).await.unwrap().status(), 400);
+    let response = send("application/x-ndjson", b"{}\nnot json\n".to_vec()).await.unwrap();
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert!(body["details"][0]["reason"].as_str().unwrap().contains("line 2"), "{body}");
+    let too_many: Vec<Value> = (0..10_001).map(|n| event(&n.to_string(), "tutor", "ann", "message", 1)).collect();
+    assert_eq!(app.post_events(&Value::Array(too_many)).await.status(), 413);
+    let huge = vec![b' '; 10 * 1024 * 1024 + 1];
+    assert_eq!(send("application/json", huge).await.unwrap().status(), 413);
+    assert_eq!(stored_count(&app, "tutor").await, 0);
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn registry_endpoints_create_rename_register_and_unregister() {
+    for backend in BACKENDS {
+        let app = TestApp::spawn(backend).await;
+        let put = |path: String, body: Value| app.request(Method::PUT, &path, Some(&app.ingest_key)).json(&body).send();
+        assert_eq!(put("/api/v1/agents/tutor".into(), json!({"name": "Algebra"})).await.unwrap().status(), 204);
+        assert_eq!(put("/api/v1/agents/tutor".into(), json!({"name": "Algebra II"})).await.unwrap().status(), 204);
+        assert_eq!(put("/api/v1/agents/bad%20id".into(), json!({"name": "x"})).await.unwrap().status(), 422);
+        assert_eq!(put("/api/v1/agents/tutor".into(), json!({"title": "x"})).await.unwrap().status(), 400);
+        assert_eq!(put("/api/v1/users/ann".into(), json!({"username": "ann", "name": "Ann"})).await.unwrap().status(), 204);
+        let registered = put("/api/v1/agents/tutor/members/ann".into(), json!({"registered_at": "2026-01-02T03:04:05Z"}));
+        assert_eq!(registered.await.unwrap().status(), 204);
+        assert_eq!(put("/api/v1/agents/nope/members/ann".into(), json!({})).await.unwrap().status(), 404);
+        let bad_date = put("/api/v1/agents/tutor/members/ann".into(), json!({"registered_at": "yesterday"}));
+        assert_eq!(bad_date.await.unwrap().status(), 422);
+
+        let (_, agents) = app.get_json("/api/v1/agents").await;
+        assert_eq!(agents, json!([{"agent_id": "tutor", "name": "Algebra II"}]), "{backend:?}");
+        let (_, table) = app.get_json("/api/v1/agents/tutor/users").await;
+        assert_eq!(
+            table["users"],
+            json!([{"user_id": "ann", "username": "ann", "name": "Ann", "registered_at": "2026-01-02T03:04:05Z",
+                    "messages": 0, "active_days": 0, "last_active": null}])
+        );
+        let delete = || app.request(Method::DELETE, "/api/v1/agents/tutor/members/ann", Some(&app.ingest_key)).send();
+        assert_eq!(delete().await.unwrap().status(), 204);
+        assert_eq!(delete().await.unwrap().status(), 404);
+        app.cleanup().await;
+    }
+}
+
+/// Random batches, some with invalid events: the API stores a batch exactly
+/// when it answers 200, and then exactly its new events.
+fn random_batches() -> impl Strategy<Value = Vec<Vec<(u8, bool, u8)>>> {
+    prop::collection::vec(prop::collection::vec((0..40u8, prop::bool::weighted(0.05), 0..4u8), 1..30), 1..6)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    #[test]
+    fn what_the_api_accepts_is_exactly_what_is_stored(batches in random_batches()) {
+        tokio::runtime::Runtime::new().unwrap().block_on(async {
+            for backend in BACKENDS {
+                let app = TestApp::spawn(backend).await;
+                let mut stored = std::collections::BTreeSet::new();
+                for batch in &batches {
+                    let events: Vec<Value> = batch
+                        .iter()
+                        .map(|(id, invalid, user)| {
+                            let mut value = event(&format!("e{id}"), "tutor", &format!("u{user}"), "message", 1);
+                            if *invalid { value["type"] = json!("bogus"); }
+                            value
+                        })
+                        .collect();
+                    let response = app.post_events(&Value::Array(events)).await;
+                    let any_invalid = batch.iter().any(|(_, invalid, _)| *invalid);
+                    if any_invalid {
+                        assert_eq!(response.status(), 422);
+                        continue;
+                    }
+                    assert_eq!(response.status(), 200);
+                    let counts: Value = response.json().await.unwrap();
+                    let new: std::collections::BTreeSet<u8> =
+                        batch.iter().map(|(id, _, _)| *id).filter(|id| !stored.contains(id)).collect();
+                    assert_eq!(counts["accepted"], json!(new.len()));
+                    assert_eq!(counts["duplicates"], json!(batch.len() - new.len()));
+                    stored.extend(new);
+                }
+                assert_eq!(stored_count(&app, "tutor").await, stored.len(), "{backend:?}");
+                app.cleanup().await;
+            }
+        });
+    }
+}
