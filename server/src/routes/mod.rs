@@ -22,7 +22,8 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .nest("/api/v1", api::router())
-        .route("/api/{*fn_name}", post(server_fns::handle))
+        // Server functions are named /api/NAME: one segment, apart from /api/v1/...
+        .route("/api/{fn_name}", post(server_fns::handle))
         .with_state(state)
         .fallback_service(spa::router(&config.dist_dir))
 }
