@@ -25,12 +25,24 @@ pub struct Scale {
 impl Scale {
     /// A living dashboard: a few agents, about two thousand learners, two months.
     pub fn demo() -> Scale {
-        Scale { agents: 5, users: 2_000, days: 60, seed: 7, intensity: 1.0 }
+        Scale {
+            agents: 5,
+            users: 2_000,
+            days: 60,
+            seed: 7,
+            intensity: 1.0,
+        }
     }
 
     /// The benchmark data set: 20 agents, 20,000 users, a year, about 5 million events.
     pub fn benchmark() -> Scale {
-        Scale { agents: 20, users: 20_000, days: 365, seed: 42, intensity: 1.0 }
+        Scale {
+            agents: 20,
+            users: 20_000,
+            days: 365,
+            seed: 42,
+            intensity: 1.0,
+        }
     }
 }
 
@@ -102,12 +114,31 @@ const ZONES: [Tz; 6] = [
     chrono_tz::Australia::Sydney,
 ];
 const FIRST_NAMES: [&str; 24] = [
-    "Zoë", "José", "Åsa", "Björn", "Chloé", "Amélie", "Nguyễn", "Aarav", "Priya", "Mateo", "Sofía", "Lukas",
-    "Emma", "Noah", "Olivia", "Liam", "Hana", "Yusuf", "Fatima", "Kenji", "Ingrid", "Siobhán", "Dmitri", "Ana",
+    "Zoë", "José", "Åsa", "Björn", "Chloé", "Amélie", "Nguyễn", "Aarav", "Priya", "Mateo", "Sofía",
+    "Lukas", "Emma", "Noah", "Olivia", "Liam", "Hana", "Yusuf", "Fatima", "Kenji", "Ingrid",
+    "Siobhán", "Dmitri", "Ana",
 ];
 const LAST_NAMES: [&str; 20] = [
-    "García", "Müller", "Øster", "Dubois", "Smith", "Patel", "Kowalski", "Rossi", "Tanaka", "Okafor", "Nováková",
-    "Johansson", "Haddad", "O'Brien", "Kim", "Fernández", "Schäfer", "Nguyen", "Silva", "Łukasik",
+    "García",
+    "Müller",
+    "Øster",
+    "Dubois",
+    "Smith",
+    "Patel",
+    "Kowalski",
+    "Rossi",
+    "Tanaka",
+    "Okafor",
+    "Nováková",
+    "Johansson",
+    "Haddad",
+    "O'Brien",
+    "Kim",
+    "Fernández",
+    "Schäfer",
+    "Nguyen",
+    "Silva",
+    "Łukasik",
 ];
 
 impl World {
@@ -115,31 +146,56 @@ impl World {
     pub fn plan(scale: Scale, now: DateTime<Utc>) -> World {
         let mut rng = StdRng::seed_from_u64(scale.seed);
         let start = now - Duration::days(scale.days);
-        let agents = (0..scale.agents).map(|index| plan_agent(index, &mut rng)).collect::<Vec<_>>();
+        let agents = (0..scale.agents)
+            .map(|index| plan_agent(index, &mut rng))
+            .collect::<Vec<_>>();
         let total_weight: f64 = agents.iter().map(|agent| agent.weight).sum();
         let users = (0..scale.users)
             .map(|index| plan_user(index, &agents, total_weight, scale, start, &mut rng))
             .collect();
-        World { scale, start, now, agents, users }
+        World {
+            scale,
+            start,
+            now,
+            agents,
+            users,
+        }
     }
 
     /// Every event of one user, in time order per agent. Ids are stable.
     pub fn events_of(&self, user_index: usize) -> Vec<ValidEvent> {
         let user = &self.users[user_index];
-        let mut rng = StdRng::seed_from_u64(self.scale.seed ^ (user_index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let mut rng = StdRng::seed_from_u64(
+            self.scale.seed ^ (user_index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+        );
         let mut events = Vec::new();
         for &agent_index in &user.agents {
-            let mut sessions = SessionWriter { user, agent: &self.agents[agent_index], events: &mut events, counter: 0 };
+            let mut sessions = SessionWriter {
+                user,
+                agent: &self.agents[agent_index],
+                events: &mut events,
+                counter: 0,
+            };
             self.plan_sessions(user, agent_index, &mut rng, &mut sessions);
             if user.live {
                 let started = self.now - Duration::minutes(rng.random_range(2..25));
-                sessions.open_session(started, self.now - Duration::seconds(rng.random_range(5..90)), &mut rng);
+                sessions.open_session(
+                    started,
+                    self.now - Duration::seconds(rng.random_range(5..90)),
+                    &mut rng,
+                );
             }
         }
         events
     }
 
-    fn plan_sessions(&self, user: &UserPlan, agent_index: usize, rng: &mut StdRng, sessions: &mut SessionWriter<'_>) {
+    fn plan_sessions(
+        &self,
+        user: &UserPlan,
+        agent_index: usize,
+        rng: &mut StdRng,
+        sessions: &mut SessionWriter<'_>,
+    ) {
         let agent = &self.agents[agent_index];
         let (class_chance, homework_chance) = match user.persona {
             Persona::Heavy => (0.9, 0.55),
@@ -159,7 +215,8 @@ impl World {
                 break;
             }
             for &(weekday, hour) in &agent.classes {
-                if day.weekday() == weekday && rng.random_bool((class_chance * intensity).min(1.0)) {
+                if day.weekday() == weekday && rng.random_bool((class_chance * intensity).min(1.0))
+                {
                     let at = local_instant(agent.tz, day, hour, rng.random_range(0..40));
                     sessions.session(at, self.now, rng);
                 }
@@ -167,7 +224,9 @@ impl World {
             let weekend = matches!(day.weekday(), Weekday::Sat | Weekday::Sun);
             let chance = homework_chance * intensity * if weekend { 0.4 } else { 1.0 };
             if rng.random_bool(chance.min(1.0)) {
-                let hour = *[16, 18, 19, 20, 20, 21, 21, 22, 23].get(rng.random_range(0..9)).unwrap_or(&20);
+                let hour = *[16, 18, 19, 20, 20, 21, 21, 22, 23]
+                    .get(rng.random_range(0..9))
+                    .unwrap_or(&20);
                 let at = local_instant(agent.tz, day, hour, rng.random_range(0..60));
                 sessions.session(at, self.now, rng);
             }
@@ -187,13 +246,32 @@ fn plan_agent(index: usize, rng: &mut StdRng) -> AgentPlan {
     let (id, name) = if round == 0 {
         (id.to_owned(), name.to_owned())
     } else {
-        (format!("{id}-{}", round + 1), format!("{name} {}", round + 1))
+        (
+            format!("{id}-{}", round + 1),
+            format!("{name} {}", round + 1),
+        )
     };
-    let weekdays = [Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri];
+    let weekdays = [
+        Weekday::Mon,
+        Weekday::Tue,
+        Weekday::Wed,
+        Weekday::Thu,
+        Weekday::Fri,
+    ];
     let first = rng.random_range(0..3);
     let hour = rng.random_range(8..15);
-    let classes = vec![(weekdays[first], hour), (weekdays[first + 2], hour), (weekdays[rng.random_range(0..5)], hour + 2)];
-    AgentPlan { id, name, tz: ZONES[index % ZONES.len()], classes, weight: 1.0 / (index as f64 + 1.0).powf(0.8) }
+    let classes = vec![
+        (weekdays[first], hour),
+        (weekdays[first + 2], hour),
+        (weekdays[rng.random_range(0..5)], hour + 2),
+    ];
+    AgentPlan {
+        id,
+        name,
+        tz: ZONES[index % ZONES.len()],
+        classes,
+        weight: 1.0 / (index as f64 + 1.0).powf(0.8),
+    }
 }
 
 fn plan_user(
@@ -210,7 +288,9 @@ fn plan_user(
         0..8 => Persona::Heavy,
         8..50 => Persona::Regular,
         50..75 => Persona::Occasional,
-        75..90 => Persona::Fading { quiet_from: rng.random_range(0..scale.days.max(1)) },
+        75..90 => Persona::Fading {
+            quiet_from: rng.random_range(0..scale.days.max(1)),
+        },
         _ => Persona::Never,
     };
     let mut memberships = vec![pick_weighted(agents, total_weight, rng)];
@@ -221,12 +301,21 @@ fn plan_user(
         }
     }
     // Most learners were enrolled before the window, some joined during it.
-    let joined = if rng.random_bool(0.7) { 0 } else { rng.random_range(0..scale.days.max(1)) };
+    let joined = if rng.random_bool(0.7) {
+        0
+    } else {
+        rng.random_range(0..scale.days.max(1))
+    };
     let registered_at = start + Duration::days(joined) - Duration::days(rng.random_range(1..30));
     let live = !matches!(persona, Persona::Never | Persona::Fading { .. }) && rng.random_bool(0.03);
     UserPlan {
         id: format!("learner-{index:05}"),
-        username: format!("{}.{}{}", ascii_lower(first), ascii_lower(last), index % 100),
+        username: format!(
+            "{}.{}{}",
+            ascii_lower(first),
+            ascii_lower(last),
+            index % 100
+        ),
         name: format!("{first} {last}"),
         persona,
         agents: memberships,
@@ -247,7 +336,10 @@ fn pick_weighted(agents: &[AgentPlan], total_weight: f64, rng: &mut StdRng) -> u
 }
 
 fn ascii_lower(text: &str) -> String {
-    text.chars().filter(char::is_ascii_alphabetic).map(|c| c.to_ascii_lowercase()).collect()
+    text.chars()
+        .filter(char::is_ascii_alphabetic)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
 }
 
 /// Writes one user's sessions on one agent as events.
@@ -287,10 +379,16 @@ impl SessionWriter<'_> {
             Persona::Occasional => rng.random_range(1..4),
             _ => rng.random_range(2..10),
         };
-        let mut offsets: Vec<i64> = (0..messages).map(|_| rng.random_range(0..length.num_seconds())).collect();
+        let mut offsets: Vec<i64> = (0..messages)
+            .map(|_| rng.random_range(0..length.num_seconds()))
+            .collect();
         offsets.sort_unstable();
         for offset in offsets {
-            self.push(EventKind::Message, start + Duration::seconds(offset), &session);
+            self.push(
+                EventKind::Message,
+                start + Duration::seconds(offset),
+                &session,
+            );
         }
         let mut beat = start + Duration::minutes(5);
         while beat < start + length {

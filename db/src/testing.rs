@@ -32,8 +32,16 @@ pub struct TestDb {
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 fn unique_name() -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
-    format!("pulse_test_{}_{}_{}", std::process::id(), nanos % 1_000_000_000, COUNTER.fetch_add(1, Ordering::Relaxed))
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos();
+    format!(
+        "pulse_test_{}_{}_{}",
+        std::process::id(),
+        nanos % 1_000_000_000,
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 fn admin_url() -> String {
@@ -48,14 +56,19 @@ impl TestDb {
                 let url = format!("sqlite://{}/pulse.db", dir.path().display());
                 let store = Store::connect(&url).await.expect("open SQLite");
                 store.migrate().await.expect("migrate SQLite");
-                TestDb { url, store, _dir: Some(dir), postgres_name: None }
+                TestDb {
+                    url,
+                    store,
+                    _dir: Some(dir),
+                    postgres_name: None,
+                }
             }
             TestBackend::Postgres => {
                 let admin = admin_url();
                 let name = unique_name();
-                let mut connection = PgConnection::connect(&admin)
-                    .await
-                    .unwrap_or_else(|error| panic!("PostgreSQL at {admin} (PULSE_TEST_POSTGRES_URL): {error}"));
+                let mut connection = PgConnection::connect(&admin).await.unwrap_or_else(|error| {
+                    panic!("PostgreSQL at {admin} (PULSE_TEST_POSTGRES_URL): {error}")
+                });
                 sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                     .execute(&mut connection)
                     .await
@@ -63,7 +76,12 @@ impl TestDb {
                 let url = database_url(&admin, &name);
                 let store = Store::connect(&url).await.expect("open PostgreSQL");
                 store.migrate().await.expect("migrate PostgreSQL");
-                TestDb { url, store, _dir: None, postgres_name: Some(name) }
+                TestDb {
+                    url,
+                    store,
+                    _dir: None,
+                    postgres_name: Some(name),
+                }
             }
         }
     }
@@ -74,16 +92,23 @@ impl TestDb {
         if let Some(name) = &self.postgres_name
             && let Ok(mut connection) = PgConnection::connect(&admin_url()).await
         {
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-                .execute(&mut connection)
-                .await;
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&mut connection)
+            .await;
         }
     }
 }
 
 /// The same server URL with another database name.
 fn database_url(admin: &str, name: &str) -> String {
-    let (base, _) = admin.rsplit_once('/').expect("a PostgreSQL URL ends with /DATABASE");
-    let query = admin.split_once('?').map(|(_, query)| format!("?{query}")).unwrap_or_default();
+    let (base, _) = admin
+        .rsplit_once('/')
+        .expect("a PostgreSQL URL ends with /DATABASE");
+    let query = admin
+        .split_once('?')
+        .map(|(_, query)| format!("?{query}"))
+        .unwrap_or_default();
     format!("{base}/{name}{query}")
 }

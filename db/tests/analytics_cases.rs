@@ -11,15 +11,31 @@ use pulse_model::{Dashboard, PeriodQuery};
 use support::{TestEvent, ingest, utc};
 
 fn event(id: &str, kind: &'static str, user: &str, at: &str) -> TestEvent {
-    TestEvent { id: id.into(), kind, agent: "tutor".into(), user: user.into(), at: utc(at), session: None }
+    TestEvent {
+        id: id.into(),
+        kind,
+        agent: "tutor".into(),
+        user: user.into(),
+        at: utc(at),
+        session: None,
+    }
 }
 
 fn custom(from: &str, to: &str, tz: &str) -> PeriodQuery {
-    PeriodQuery { period: "custom".into(), from: Some(from.into()), to: Some(to.into()), tz: tz.into() }
+    PeriodQuery {
+        period: "custom".into(),
+        from: Some(from.into()),
+        to: Some(to.into()),
+        tz: tz.into(),
+    }
 }
 
 async fn dashboard(store: &Store, query: &PeriodQuery, now: DateTime<Utc>) -> Dashboard {
-    let agent: AgentRef = store.find_agent("tutor").await.unwrap().expect("the agent exists");
+    let agent: AgentRef = store
+        .find_agent("tutor")
+        .await
+        .unwrap()
+        .expect("the agent exists");
     let selection = Selection::new(store, &agent, query, now).unwrap();
     selection.dashboard(Settings::default()).await.unwrap()
 }
@@ -43,11 +59,21 @@ async fn late_evening_utc_is_the_next_day_in_kolkata() {
     let events = [event("e1", "message", "ann", "2026-03-09T23:30:00Z")];
     on_each_backend(&events, async |store| {
         let now = utc("2026-04-01T00:00:00Z");
-        let tenth = dashboard(store, &custom("2026-03-10", "2026-03-10", "Asia/Kolkata"), now).await;
+        let tenth = dashboard(
+            store,
+            &custom("2026-03-10", "2026-03-10", "Asia/Kolkata"),
+            now,
+        )
+        .await;
         assert_eq!(tenth.overview.active_users, 1);
         assert_eq!(tenth.users.users[0].active_days, 1);
         assert_eq!(tenth.heatmap.users[1][5], 1, "Tuesday 05:00 in Kolkata");
-        let ninth = dashboard(store, &custom("2026-03-09", "2026-03-09", "Asia/Kolkata"), now).await;
+        let ninth = dashboard(
+            store,
+            &custom("2026-03-09", "2026-03-09", "Asia/Kolkata"),
+            now,
+        )
+        .await;
         assert_eq!(ninth.overview.active_users, 0);
         // In UTC the same event is on the 9th.
         let utc_ninth = dashboard(store, &custom("2026-03-09", "2026-03-09", "UTC"), now).await;
@@ -66,7 +92,12 @@ async fn a_fall_back_day_repeats_its_hour_in_two_buckets() {
     ];
     on_each_backend(&events, async |store| {
         let now = utc("2026-11-10T00:00:00Z");
-        let day = dashboard(store, &custom("2026-11-01", "2026-11-01", "America/New_York"), now).await;
+        let day = dashboard(
+            store,
+            &custom("2026-11-01", "2026-11-01", "America/New_York"),
+            now,
+        )
+        .await;
         let buckets = &day.trend.buckets;
         assert_eq!(buckets.len(), 25);
         assert_eq!(buckets[1].start.to_rfc3339(), "2026-11-01T01:00:00-04:00");
@@ -85,8 +116,18 @@ async fn a_spring_forward_day_has_23_hourly_buckets() {
     let events = [event("e1", "message", "ann", "2026-03-08T07:15:00Z")]; // 03:15 EDT
     on_each_backend(&events, async |store| {
         let now = utc("2026-03-20T00:00:00Z");
-        let day = dashboard(store, &custom("2026-03-08", "2026-03-08", "America/New_York"), now).await;
-        let starts: Vec<String> = day.trend.buckets.iter().map(|b| b.start.to_rfc3339()).collect();
+        let day = dashboard(
+            store,
+            &custom("2026-03-08", "2026-03-08", "America/New_York"),
+            now,
+        )
+        .await;
+        let starts: Vec<String> = day
+            .trend
+            .buckets
+            .iter()
+            .map(|b| b.start.to_rfc3339())
+            .collect();
         assert_eq!(starts.len(), 23);
         assert_eq!(starts[1], "2026-03-08T01:00:00-05:00");
         assert_eq!(starts[2], "2026-03-08T03:00:00-04:00");
@@ -105,12 +146,20 @@ async fn kathmandu_days_turn_at_18_15_utc() {
     ];
     on_each_backend(&events, async |store| {
         let now = utc("2026-06-20T00:00:00Z");
-        let two_days = dashboard(store, &custom("2026-06-01", "2026-06-02", "Asia/Kathmandu"), now).await;
+        let two_days = dashboard(
+            store,
+            &custom("2026-06-01", "2026-06-02", "Asia/Kathmandu"),
+            now,
+        )
+        .await;
         assert_eq!(two_days.heatmap.messages[0][23], 1, "Monday 23:00");
         assert_eq!(two_days.heatmap.messages[1][0], 1, "Tuesday 00:00");
         assert_eq!(two_days.users.users[0].active_days, 2);
         assert_eq!(two_days.trend.buckets.len(), 48);
-        assert_eq!(two_days.trend.buckets[24].start.to_rfc3339(), "2026-06-02T00:00:00+05:45");
+        assert_eq!(
+            two_days.trend.buckets[24].start.to_rfc3339(),
+            "2026-06-02T00:00:00+05:45"
+        );
     })
     .await;
 }
@@ -121,7 +170,12 @@ async fn lord_howe_spring_forward_gives_a_half_hour_bucket() {
     let events = [event("e1", "message", "ann", "2026-10-03T15:40:00Z")]; // 02:40 +11:00
     on_each_backend(&events, async |store| {
         let now = utc("2026-10-20T00:00:00Z");
-        let day = dashboard(store, &custom("2026-10-04", "2026-10-04", "Australia/Lord_Howe"), now).await;
+        let day = dashboard(
+            store,
+            &custom("2026-10-04", "2026-10-04", "Australia/Lord_Howe"),
+            now,
+        )
+        .await;
         let buckets = &day.trend.buckets;
         assert_eq!(buckets.len(), 24);
         assert_eq!(buckets[2].start.to_rfc3339(), "2026-10-04T02:30:00+11:00");
@@ -136,15 +190,43 @@ async fn a_registered_user_without_events_has_a_row_of_nothing() {
     let events = [event("e1", "message", "ann", "2026-06-01T10:00:00Z")];
     on_each_backend(&events, async |store| {
         let agent = store.find_agent("tutor").await.unwrap().unwrap();
-        store.register(&agent, "quiet", utc("2026-05-01T00:00:00Z").timestamp_millis()).await.unwrap();
+        store
+            .register(
+                &agent,
+                "quiet",
+                utc("2026-05-01T00:00:00Z").timestamp_millis(),
+            )
+            .await
+            .unwrap();
         let now = utc("2026-06-05T00:00:00Z");
-        let week = dashboard(store, &PeriodQuery { period: "7d".into(), ..PeriodQuery::default() }, now).await;
-        let quiet = week.users.users.iter().find(|row| row.user_id == "quiet").expect("a row for quiet");
-        assert_eq!((quiet.messages, quiet.active_days, quiet.last_active), (0, 0, None));
+        let week = dashboard(
+            store,
+            &PeriodQuery {
+                period: "7d".into(),
+                ..PeriodQuery::default()
+            },
+            now,
+        )
+        .await;
+        let quiet = week
+            .users
+            .users
+            .iter()
+            .find(|row| row.user_id == "quiet")
+            .expect("a row for quiet");
+        assert_eq!(
+            (quiet.messages, quiet.active_days, quiet.last_active),
+            (0, 0, None)
+        );
         assert_eq!(quiet.registered_at, utc("2026-05-01T00:00:00Z"));
         assert_eq!(week.overview.registered, 2);
         // ann registered automatically at her first event.
-        let ann = week.users.users.iter().find(|row| row.user_id == "ann").unwrap();
+        let ann = week
+            .users
+            .users
+            .iter()
+            .find(|row| row.user_id == "ann")
+            .unwrap();
         assert_eq!(ann.registered_at, utc("2026-06-01T10:00:00Z"));
     })
     .await;
@@ -154,15 +236,20 @@ async fn a_registered_user_without_events_has_a_row_of_nothing() {
 async fn occurrences_of_a_ten_day_period() {
     // 1-10 June 2026 in UTC: Monday the 1st to Wednesday the 10th. Mondays,
     // Tuesdays and Wednesdays occur twice, the other weekdays once.
-    on_each_backend(&[event("e1", "heartbeat", "ann", "2026-06-03T09:00:00Z")], async |store| {
-        let now = utc("2026-07-01T00:00:00Z");
-        let days = dashboard(store, &custom("2026-06-01", "2026-06-10", "UTC"), now).await;
-        for hour in 0..24 {
-            let column: Vec<u64> = (0..7).map(|weekday| days.heatmap.occurrences[weekday][hour]).collect();
-            assert_eq!(column, vec![2, 2, 2, 1, 1, 1, 1], "hour {hour}");
-        }
-        assert_eq!(days.trend.buckets.len(), 10);
-    })
+    on_each_backend(
+        &[event("e1", "heartbeat", "ann", "2026-06-03T09:00:00Z")],
+        async |store| {
+            let now = utc("2026-07-01T00:00:00Z");
+            let days = dashboard(store, &custom("2026-06-01", "2026-06-10", "UTC"), now).await;
+            for hour in 0..24 {
+                let column: Vec<u64> = (0..7)
+                    .map(|weekday| days.heatmap.occurrences[weekday][hour])
+                    .collect();
+                assert_eq!(column, vec![2, 2, 2, 1, 1, 1, 1], "hour {hour}");
+            }
+            assert_eq!(days.trend.buckets.len(), 10);
+        },
+    )
     .await;
 }
 
@@ -176,10 +263,31 @@ async fn today_ends_now_and_compares_with_yesterday_so_far() {
     ];
     on_each_backend(&events, async |store| {
         let now = utc("2026-06-10T10:30:00Z");
-        let today = dashboard(store, &PeriodQuery { period: "today".into(), ..PeriodQuery::default() }, now).await;
-        assert_eq!((today.overview.active_users, today.overview.messages), (1, 1));
-        assert_eq!((today.overview.previous_active_users, today.overview.previous_messages), (1, 1));
-        assert_eq!(today.trend.buckets.len(), 11, "00:00 to 10:00, the hour now is in");
+        let today = dashboard(
+            store,
+            &PeriodQuery {
+                period: "today".into(),
+                ..PeriodQuery::default()
+            },
+            now,
+        )
+        .await;
+        assert_eq!(
+            (today.overview.active_users, today.overview.messages),
+            (1, 1)
+        );
+        assert_eq!(
+            (
+                today.overview.previous_active_users,
+                today.overview.previous_messages
+            ),
+            (1, 1)
+        );
+        assert_eq!(
+            today.trend.buckets.len(),
+            11,
+            "00:00 to 10:00, the hour now is in"
+        );
         // bob counts through yesterday's event; his 11:00 one is after now.
         assert_eq!(today.overview.active_30d, 2);
     })

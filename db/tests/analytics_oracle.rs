@@ -72,43 +72,58 @@ fn scenario() -> impl Strategy<Value = Scenario> {
         0..40i64,
         1..25i64,
     )
-        .prop_map(|(zone, now, specs, batch_count, shuffle_seed, kind, from_back, length)| {
-            let now = utc(NOWS[now]);
-            let tz = ZONES[zone];
-            let mut events: Vec<TestEvent> = Vec::new();
-            for (index, (agent, user, kind, offset, session, reuse)) in specs.into_iter().enumerate() {
-                // A reused id is a duplicate: the copy must change nothing.
-                let id = match reuse {
-                    Some(pick) if !events.is_empty() => events[pick % events.len()].id.clone(),
-                    _ => format!("ev-{index}"),
-                };
-                events.push(TestEvent {
-                    id,
-                    kind: KINDS[kind],
-                    agent: format!("agent-{agent}"),
-                    user: format!("user-{user}"),
-                    at: now + Duration::seconds(offset) + Duration::milliseconds((index as i64 * 7919) % 1000),
-                    session: (session > 0).then(|| format!("s{session}")),
-                });
-            }
-            // Batches arrive in any order: late events are the norm.
-            let mut batches: Vec<Vec<TestEvent>> = vec![Vec::new(); batch_count];
-            for (index, event) in events.into_iter().enumerate() {
-                let slot = (shuffle_seed.rotate_left(index as u32) as usize) % batch_count;
-                batches[slot].push(event);
-            }
-            let today = now.with_timezone(&tz.parse::<Tz>().unwrap()).date_naive();
-            let period = match kind {
-                0 => ("today", None, None),
-                1 => ("7d", None, None),
-                2 => ("30d", None, None),
-                _ => {
-                    let from = today - Duration::days(from_back);
-                    ("custom", Some(from), Some(from + Duration::days(length - 1)))
+        .prop_map(
+            |(zone, now, specs, batch_count, shuffle_seed, kind, from_back, length)| {
+                let now = utc(NOWS[now]);
+                let tz = ZONES[zone];
+                let mut events: Vec<TestEvent> = Vec::new();
+                for (index, (agent, user, kind, offset, session, reuse)) in
+                    specs.into_iter().enumerate()
+                {
+                    // A reused id is a duplicate: the copy must change nothing.
+                    let id = match reuse {
+                        Some(pick) if !events.is_empty() => events[pick % events.len()].id.clone(),
+                        _ => format!("ev-{index}"),
+                    };
+                    events.push(TestEvent {
+                        id,
+                        kind: KINDS[kind],
+                        agent: format!("agent-{agent}"),
+                        user: format!("user-{user}"),
+                        at: now
+                            + Duration::seconds(offset)
+                            + Duration::milliseconds((index as i64 * 7919) % 1000),
+                        session: (session > 0).then(|| format!("s{session}")),
+                    });
                 }
-            };
-            Scenario { tz, now, batches, period }
-        })
+                // Batches arrive in any order: late events are the norm.
+                let mut batches: Vec<Vec<TestEvent>> = vec![Vec::new(); batch_count];
+                for (index, event) in events.into_iter().enumerate() {
+                    let slot = (shuffle_seed.rotate_left(index as u32) as usize) % batch_count;
+                    batches[slot].push(event);
+                }
+                let today = now.with_timezone(&tz.parse::<Tz>().unwrap()).date_naive();
+                let period = match kind {
+                    0 => ("today", None, None),
+                    1 => ("7d", None, None),
+                    2 => ("30d", None, None),
+                    _ => {
+                        let from = today - Duration::days(from_back);
+                        (
+                            "custom",
+                            Some(from),
+                            Some(from + Duration::days(length - 1)),
+                        )
+                    }
+                };
+                Scenario {
+                    tz,
+                    now,
+                    batches,
+                    period,
+                }
+            },
+        )
 }
 
 async fn check(scenario: Scenario) {
@@ -141,14 +156,33 @@ async fn check(scenario: Scenario) {
             let context = format!("{backend:?} {agent_id} {scenario:?}");
             assert_eq!(
                 dashboard.overview,
-                oracle.overview(agent_id, &expected_period, tz, scenario.tz, scenario.now, settings.online_window),
+                oracle.overview(
+                    agent_id,
+                    &expected_period,
+                    tz,
+                    scenario.tz,
+                    scenario.now,
+                    settings.online_window
+                ),
                 "overview: {context}"
             );
-            assert_eq!(dashboard.trend, oracle.trend(agent_id, &expected_period, tz), "trend: {context}");
-            assert_eq!(dashboard.heatmap, oracle.heatmap(agent_id, &expected_period, tz), "heatmap: {context}");
+            assert_eq!(
+                dashboard.trend,
+                oracle.trend(agent_id, &expected_period, tz),
+                "trend: {context}"
+            );
+            assert_eq!(
+                dashboard.heatmap,
+                oracle.heatmap(agent_id, &expected_period, tz),
+                "heatmap: {context}"
+            );
             let mut users = dashboard.users.users;
             users.sort_by(|a, b| a.user_id.cmp(&b.user_id));
-            assert_eq!(users, oracle.users(agent_id, &expected_period, tz), "users: {context}");
+            assert_eq!(
+                users,
+                oracle.users(agent_id, &expected_period, tz),
+                "users: {context}"
+            );
             // The single-figure calls agree with the dashboard's.
             assert_eq!(selection.trend().await.unwrap(), dashboard.trend);
         }

@@ -13,7 +13,14 @@ use serde_json::json;
 use support::{TestEvent, ingest, utc};
 
 fn event(id: &str, kind: &'static str, user: &str, at: &str) -> TestEvent {
-    TestEvent { id: id.into(), kind, agent: "tutor".into(), user: user.into(), at: utc(at), session: None }
+    TestEvent {
+        id: id.into(),
+        kind,
+        agent: "tutor".into(),
+        user: user.into(),
+        at: utc(at),
+        session: None,
+    }
 }
 
 async fn stored_events(store: &Store) -> usize {
@@ -37,7 +44,12 @@ async fn duplicates_within_and_across_batches_are_stored_once() {
         assert_eq!(stored_events(&db.store).await, 2);
         // The copy of "a" at 11:00 changed nothing: ann's messages are at 10:00 and 12:00.
         let agent = db.store.find_agent("tutor").await.unwrap().unwrap();
-        let query = PeriodQuery { period: "custom".into(), from: Some("2026-06-01".into()), to: Some("2026-06-01".into()), tz: "UTC".into() };
+        let query = PeriodQuery {
+            period: "custom".into(),
+            from: Some("2026-06-01".into()),
+            to: Some("2026-06-01".into()),
+            tz: "UTC".into(),
+        };
         let day = Selection::new(&db.store, &agent, &query, utc("2026-06-02T00:00:00Z")).unwrap();
         let trend = day.trend().await.unwrap();
         let hours: Vec<u64> = trend.buckets.iter().map(|b| b.messages).collect();
@@ -83,7 +95,9 @@ async fn concurrent_batches_with_overlapping_ids_store_each_event_once() {
             accepted += counts.accepted;
         }
         // Ids 0..=899 were sent: client c sends (100c .. 100c+199) mod 1000.
-        let unique = (0..8).flat_map(|c| (0..200).map(move |n| (c * 100 + n) % 1000)).collect::<std::collections::BTreeSet<_>>();
+        let unique = (0..8)
+            .flat_map(|c| (0..200).map(move |n| (c * 100 + n) % 1000))
+            .collect::<std::collections::BTreeSet<_>>();
         assert_eq!(accepted as usize, unique.len(), "{backend:?}");
         assert_eq!(stored_events(&db.store).await, unique.len(), "{backend:?}");
         db.cleanup().await;
@@ -94,16 +108,44 @@ async fn concurrent_batches_with_overlapping_ids_store_each_event_once() {
 async fn the_first_batch_registers_a_user_at_their_earliest_event() {
     for backend in BACKENDS {
         let db = TestDb::new(backend).await;
-        ingest(&db.store, &[event("1", "heartbeat", "ann", "2026-06-02T10:00:00Z"), event("2", "message", "ann", "2026-06-01T08:00:00Z")]).await;
+        ingest(
+            &db.store,
+            &[
+                event("1", "heartbeat", "ann", "2026-06-02T10:00:00Z"),
+                event("2", "message", "ann", "2026-06-01T08:00:00Z"),
+            ],
+        )
+        .await;
         // A later batch with an earlier event does not move the registration.
-        ingest(&db.store, &[event("3", "message", "ann", "2026-05-01T08:00:00Z")]).await;
+        ingest(
+            &db.store,
+            &[event("3", "message", "ann", "2026-05-01T08:00:00Z")],
+        )
+        .await;
         let agent = db.store.find_agent("tutor").await.unwrap().unwrap();
         let members = db.store.members(&agent).await.unwrap();
-        assert_eq!(members[0].registered_at, utc("2026-06-01T08:00:00Z").timestamp_millis(), "{backend:?}");
-        assert_eq!(members[0].last_active, Some(utc("2026-06-02T10:00:00Z").timestamp_millis()));
+        assert_eq!(
+            members[0].registered_at,
+            utc("2026-06-01T08:00:00Z").timestamp_millis(),
+            "{backend:?}"
+        );
+        assert_eq!(
+            members[0].last_active,
+            Some(utc("2026-06-02T10:00:00Z").timestamp_millis())
+        );
         // An explicit registration replaces it; unregistering keeps the events.
-        db.store.register(&agent, "ann", utc("2026-01-01T00:00:00Z").timestamp_millis()).await.unwrap();
-        assert_eq!(db.store.members(&agent).await.unwrap()[0].registered_at, utc("2026-01-01T00:00:00Z").timestamp_millis());
+        db.store
+            .register(
+                &agent,
+                "ann",
+                utc("2026-01-01T00:00:00Z").timestamp_millis(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            db.store.members(&agent).await.unwrap()[0].registered_at,
+            utc("2026-01-01T00:00:00Z").timestamp_millis()
+        );
         assert!(db.store.unregister(&agent, "ann").await.unwrap());
         assert!(!db.store.unregister(&agent, "ann").await.unwrap());
         assert!(db.store.members(&agent).await.unwrap().is_empty());
@@ -119,24 +161,42 @@ async fn the_last_name_received_wins_and_missing_fields_stay() {
         let now = Utc::now();
         let with_names = |id: &str, username: Option<&str>, name: Option<&str>| {
             let mut value = json!({"id": id, "type": "message", "agent_id": "tutor", "user_id": "u1", "at": "2026-06-01T10:00:00Z"});
-            if let Some(username) = username { value["username"] = json!(username); }
-            if let Some(name) = name { value["name"] = json!(name); }
+            if let Some(username) = username {
+                value["username"] = json!(username);
+            }
+            if let Some(name) = name {
+                value["name"] = json!(name);
+            }
             value
         };
         let store_values = async |values: Vec<serde_json::Value>| {
             let batch: ValidBatch = validate_batch(&values, now).unwrap();
             db.store.ingest(&batch, 0).await.unwrap();
         };
-        store_values(vec![with_names("1", Some("ann"), Some("Ann")), with_names("2", None, Some("Ann B"))]).await;
+        store_values(vec![
+            with_names("1", Some("ann"), Some("Ann")),
+            with_names("2", None, Some("Ann B")),
+        ])
+        .await;
         store_values(vec![with_names("3", Some("annb"), None)]).await;
         // A duplicate's names change nothing.
         store_values(vec![with_names("1", Some("ignored"), Some("Ignored"))]).await;
         let agent = db.store.find_agent("tutor").await.unwrap().unwrap();
         let member = &db.store.members(&agent).await.unwrap()[0];
-        assert_eq!((member.username.as_deref(), member.name.as_deref()), (Some("annb"), Some("Ann B")), "{backend:?}");
-        db.store.put_user("u1", None, Some("Ann Brown")).await.unwrap();
+        assert_eq!(
+            (member.username.as_deref(), member.name.as_deref()),
+            (Some("annb"), Some("Ann B")),
+            "{backend:?}"
+        );
+        db.store
+            .put_user("u1", None, Some("Ann Brown"))
+            .await
+            .unwrap();
         let member = &db.store.members(&agent).await.unwrap()[0];
-        assert_eq!((member.username.as_deref(), member.name.as_deref()), (Some("annb"), Some("Ann Brown")));
+        assert_eq!(
+            (member.username.as_deref(), member.name.as_deref()),
+            (Some("annb"), Some("Ann Brown"))
+        );
         db.cleanup().await;
     }
 }

@@ -12,7 +12,13 @@ use support::{TestApp, event};
 
 async fn stored_count(app: &TestApp, agent: &str) -> usize {
     match app.db.store.find_agent(agent).await.unwrap() {
-        Some(agent) => app.db.store.raw_activity(&agent, 0, i64::MAX).await.unwrap().len(),
+        Some(agent) => app
+            .db
+            .store
+            .raw_activity(&agent, 0, i64::MAX)
+            .await
+            .unwrap()
+            .len(),
         None => 0,
     }
 }
@@ -21,11 +27,21 @@ async fn stored_count(app: &TestApp, agent: &str) -> usize {
 async fn json_and_ndjson_batches_report_new_and_duplicate_events() {
     for backend in BACKENDS {
         let app = TestApp::spawn(backend).await;
-        let batch = json!([event("1", "tutor", "ann", "message", 5), event("2", "tutor", "bob", "message", 4)]);
+        let batch = json!([
+            event("1", "tutor", "ann", "message", 5),
+            event("2", "tutor", "bob", "message", 4)
+        ]);
         let response = app.post_events(&batch).await;
         assert_eq!(response.status(), 200, "{backend:?}");
-        assert_eq!(response.json::<Value>().await.unwrap(), json!({"accepted": 2, "duplicates": 0}));
-        let ndjson = format!("{}\n\n{}\n", event("2", "tutor", "bob", "message", 4), event("3", "tutor", "cid", "heartbeat", 1));
+        assert_eq!(
+            response.json::<Value>().await.unwrap(),
+            json!({"accepted": 2, "duplicates": 0})
+        );
+        let ndjson = format!(
+            "{}\n\n{}\n",
+            event("2", "tutor", "bob", "message", 4),
+            event("3", "tutor", "cid", "heartbeat", 1)
+        );
         let response = app
             .request(Method::POST, "/api/v1/events", Some(&app.ingest_key))
             .header("Content-Type", "application/x-ndjson")
@@ -34,7 +50,10 @@ async fn json_and_ndjson_batches_report_new_and_duplicate_events() {
             .await
             .unwrap();
         assert_eq!(response.status(), 200);
-        assert_eq!(response.json::<Value>().await.unwrap(), json!({"accepted": 1, "duplicates": 1}));
+        assert_eq!(
+            response.json::<Value>().await.unwrap(),
+            json!({"accepted": 1, "duplicates": 1})
+        );
         assert_eq!(stored_count(&app, "tutor").await, 3);
         app.cleanup().await;
     }
@@ -64,20 +83,45 @@ async fn one_invalid_event_stores_nothing_and_every_problem_is_listed() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|d| (d["index"].as_u64().unwrap(), d["field"].as_str().unwrap().to_owned()))
+            .map(|d| {
+                (
+                    d["index"].as_u64().unwrap(),
+                    d["field"].as_str().unwrap().to_owned(),
+                )
+            })
             .collect();
         let expected = [
-            (1, "type"), (1, "agent_id"), (1, "user_id"),
-            (2, "extra"), (2, "at"),
-            (3, "at"), (4, "at"), (5, "event"),
-            (6, "id"), (6, "user_id"), (6, "at"),
+            (1, "type"),
+            (1, "agent_id"),
+            (1, "user_id"),
+            (2, "extra"),
+            (2, "at"),
+            (3, "at"),
+            (4, "at"),
+            (5, "event"),
+            (6, "id"),
+            (6, "user_id"),
+            (6, "at"),
         ];
         for (index, field) in expected {
-            assert!(problems.contains(&(index, field.to_owned())), "missing {index}/{field} in {body}");
+            assert!(
+                problems.contains(&(index, field.to_owned())),
+                "missing {index}/{field} in {body}"
+            );
         }
         assert_eq!(problems.len(), expected.len(), "{body}");
-        assert!(body["error"].as_str().unwrap().contains("6 of 7 events are invalid"), "{body}");
-        assert_eq!(stored_count(&app, "tutor").await, 0, "nothing of the batch is stored");
+        assert!(
+            body["error"]
+                .as_str()
+                .unwrap()
+                .contains("6 of 7 events are invalid"),
+            "{body}"
+        );
+        assert_eq!(
+            stored_count(&app, "tutor").await,
+            0,
+            "nothing of the batch is stored"
+        );
         assert!(app.db.store.find_agent("tutor").await.unwrap().is_none());
         app.cleanup().await;
     }
@@ -89,28 +133,50 @@ async fn keys_scopes_and_agent_limits_are_enforced() {
         let app = TestApp::spawn(backend).await;
         let batch = json!([event("1", "tutor", "ann", "message", 1)]);
         let post = |key: Option<String>| {
-            let request = app.request(Method::POST, "/api/v1/events", key.as_deref()).json(&batch);
+            let request = app
+                .request(Method::POST, "/api/v1/events", key.as_deref())
+                .json(&batch);
             async move { request.send().await.unwrap().status().as_u16() }
         };
         assert_eq!(post(None).await, 401, "{backend:?}: no key");
-        assert_eq!(post(Some("pk_ingest_nope".into())).await, 401, "unknown key");
-        assert_eq!(post(Some(app.read_key.clone())).await, 403, "read key cannot write");
+        assert_eq!(
+            post(Some("pk_ingest_nope".into())).await,
+            401,
+            "unknown key"
+        );
+        assert_eq!(
+            post(Some(app.read_key.clone())).await,
+            403,
+            "read key cannot write"
+        );
         let other = app.key(KeyScope::Ingest, &["essays"]).await;
         assert_eq!(post(Some(other)).await, 403, "key for another agent");
         let limited = app.key(KeyScope::Ingest, &["tutor"]).await;
-        assert_eq!(post(Some(limited.clone())).await, 404, "a limited key cannot create its agent by events");
-        assert_eq!(post(Some(app.ingest_key.clone())).await, 200, "an unlimited key creates it");
+        assert_eq!(
+            post(Some(limited.clone())).await,
+            404,
+            "a limited key cannot create its agent by events"
+        );
+        assert_eq!(
+            post(Some(app.ingest_key.clone())).await,
+            200,
+            "an unlimited key creates it"
+        );
         assert_eq!(post(Some(limited)).await, 200, "now it exists");
 
         let revoked = app.key(KeyScope::Ingest, &[]).await;
-        let prefix = revoked.rsplitn(2, '_').nth(1).unwrap().to_owned();
+        let prefix = revoked.rsplit_once('_').unwrap().0.to_owned();
         assert!(app.db.store.revoke_key(&prefix, 0).await.unwrap());
         assert_eq!(post(Some(revoked)).await, 401, "revoked key");
 
         let (status, _) = app.get_json("/api/v1/agents/tutor/users/overview").await;
         assert_eq!(status, 200);
         let status = app
-            .request(Method::GET, "/api/v1/agents/tutor/users/overview", Some(&app.ingest_key))
+            .request(
+                Method::GET,
+                "/api/v1/agents/tutor/users/overview",
+                Some(&app.ingest_key),
+            )
             .send()
             .await
             .unwrap()
@@ -118,8 +184,14 @@ async fn keys_scopes_and_agent_limits_are_enforced() {
         assert_eq!(status, 403, "ingest key cannot read");
         let reader = app.key(KeyScope::Read, &["essays"]).await;
         let get = |path: &'static str| app.request(Method::GET, path, Some(&reader)).send();
-        assert_eq!(get("/api/v1/agents/tutor/users").await.unwrap().status(), 403);
-        assert_eq!(get("/api/v1/agents/essays/users").await.unwrap().status(), 404);
+        assert_eq!(
+            get("/api/v1/agents/tutor/users").await.unwrap().status(),
+            403
+        );
+        assert_eq!(
+            get("/api/v1/agents/essays/users").await.unwrap().status(),
+            404
+        );
         let agents: Value = get("/api/v1/agents").await.unwrap().json().await.unwrap();
         assert_eq!(agents, json!([]), "a limited key lists only its agents");
         app.cleanup().await;
@@ -135,17 +207,54 @@ async fn malformed_oversized_and_mistyped_bodies_are_refused() {
             .body(body)
             .send()
     };
-    assert_eq!(send("text/plain", b"[]".to_vec()).await.unwrap().status(), 415);
-    assert_eq!(send("application/json", b"{\"id\": 1}".to_vec()).await.unwrap().status(), 400);
-    assert_eq!(send("application/json", b"[{\"id\": ".to_vec()).await.unwrap().status(), 400);
-    assert_eq!(send("application/json", vec![b'[', 0xff, 0xfe, b']']).await.unwrap().status(), 400);
+    assert_eq!(
+        send("text/plain", b"[]".to_vec()).await.unwrap().status(),
+        415
+    );
+    assert_eq!(
+        send("application/json", b"{\"id\": 1}".to_vec())
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+    assert_eq!(
+        send("application/json", b"[{\"id\": ".to_vec())
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+    assert_eq!(
+        send("application/json", vec![b'[', 0xff, 0xfe, b']'])
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
     let deep = format!("[{}{}]", "[".repeat(5000), "]".repeat(5000));
-    assert_eq!(send("application/json", deep.into_bytes()).await.unwrap().status(), 400);
-    let response = send("application/x-ndjson", b"{}\nnot json\n".to_vec()).await.unwrap();
+    assert_eq!(
+        send("application/json", deep.into_bytes())
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+    let response = send("application/x-ndjson", b"{}\nnot json\n".to_vec())
+        .await
+        .unwrap();
     assert_eq!(response.status(), 400);
     let body: Value = response.json().await.unwrap();
-    assert!(body["details"][0]["reason"].as_str().unwrap().contains("line 2"), "{body}");
-    let too_many: Vec<Value> = (0..10_001).map(|n| event(&n.to_string(), "tutor", "ann", "message", 1)).collect();
+    assert!(
+        body["details"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("line 2"),
+        "{body}"
+    );
+    let too_many: Vec<Value> = (0..10_001)
+        .map(|n| event(&n.to_string(), "tutor", "ann", "message", 1))
+        .collect();
     assert_eq!(app.post_events(&Value::Array(too_many)).await.status(), 413);
     let huge = vec![b' '; 10 * 1024 * 1024 + 1];
     assert_eq!(send("application/json", huge).await.unwrap().status(), 413);
@@ -157,27 +266,87 @@ async fn malformed_oversized_and_mistyped_bodies_are_refused() {
 async fn registry_endpoints_create_rename_register_and_unregister() {
     for backend in BACKENDS {
         let app = TestApp::spawn(backend).await;
-        let put = |path: String, body: Value| app.request(Method::PUT, &path, Some(&app.ingest_key)).json(&body).send();
-        assert_eq!(put("/api/v1/agents/tutor".into(), json!({"name": "Algebra"})).await.unwrap().status(), 204);
-        assert_eq!(put("/api/v1/agents/tutor".into(), json!({"name": "Algebra II"})).await.unwrap().status(), 204);
-        assert_eq!(put("/api/v1/agents/bad%20id".into(), json!({"name": "x"})).await.unwrap().status(), 422);
-        assert_eq!(put("/api/v1/agents/tutor".into(), json!({"title": "x"})).await.unwrap().status(), 400);
-        assert_eq!(put("/api/v1/users/ann".into(), json!({"username": "ann", "name": "Ann"})).await.unwrap().status(), 204);
-        let registered = put("/api/v1/agents/tutor/members/ann".into(), json!({"registered_at": "2026-01-02T03:04:05Z"}));
+        let put = |path: String, body: Value| {
+            app.request(Method::PUT, &path, Some(&app.ingest_key))
+                .json(&body)
+                .send()
+        };
+        assert_eq!(
+            put("/api/v1/agents/tutor".into(), json!({"name": "Algebra"}))
+                .await
+                .unwrap()
+                .status(),
+            204
+        );
+        assert_eq!(
+            put("/api/v1/agents/tutor".into(), json!({"name": "Algebra II"}))
+                .await
+                .unwrap()
+                .status(),
+            204
+        );
+        assert_eq!(
+            put("/api/v1/agents/bad%20id".into(), json!({"name": "x"}))
+                .await
+                .unwrap()
+                .status(),
+            422
+        );
+        assert_eq!(
+            put("/api/v1/agents/tutor".into(), json!({"title": "x"}))
+                .await
+                .unwrap()
+                .status(),
+            400
+        );
+        assert_eq!(
+            put(
+                "/api/v1/users/ann".into(),
+                json!({"username": "ann", "name": "Ann"})
+            )
+            .await
+            .unwrap()
+            .status(),
+            204
+        );
+        let registered = put(
+            "/api/v1/agents/tutor/members/ann".into(),
+            json!({"registered_at": "2026-01-02T03:04:05Z"}),
+        );
         assert_eq!(registered.await.unwrap().status(), 204);
-        assert_eq!(put("/api/v1/agents/nope/members/ann".into(), json!({})).await.unwrap().status(), 404);
-        let bad_date = put("/api/v1/agents/tutor/members/ann".into(), json!({"registered_at": "yesterday"}));
+        assert_eq!(
+            put("/api/v1/agents/nope/members/ann".into(), json!({}))
+                .await
+                .unwrap()
+                .status(),
+            404
+        );
+        let bad_date = put(
+            "/api/v1/agents/tutor/members/ann".into(),
+            json!({"registered_at": "yesterday"}),
+        );
         assert_eq!(bad_date.await.unwrap().status(), 422);
 
         let (_, agents) = app.get_json("/api/v1/agents").await;
-        assert_eq!(agents, json!([{"agent_id": "tutor", "name": "Algebra II"}]), "{backend:?}");
+        assert_eq!(
+            agents,
+            json!([{"agent_id": "tutor", "name": "Algebra II"}]),
+            "{backend:?}"
+        );
         let (_, table) = app.get_json("/api/v1/agents/tutor/users").await;
         assert_eq!(
             table["users"],
             json!([{"user_id": "ann", "username": "ann", "name": "Ann", "registered_at": "2026-01-02T03:04:05Z",
                     "messages": 0, "active_days": 0, "last_active": null}])
         );
-        let delete = || app.request(Method::DELETE, "/api/v1/agents/tutor/members/ann", Some(&app.ingest_key)).send();
+        let delete = || {
+            app.request(
+                Method::DELETE,
+                "/api/v1/agents/tutor/members/ann",
+                Some(&app.ingest_key),
+            )
+            .send()
+        };
         assert_eq!(delete().await.unwrap().status(), 204);
         assert_eq!(delete().await.unwrap().status(), 404);
         app.cleanup().await;
@@ -187,7 +356,10 @@ async fn registry_endpoints_create_rename_register_and_unregister() {
 /// Random batches, some with invalid events: the API stores a batch exactly
 /// when it answers 200, and then exactly its new events.
 fn random_batches() -> impl Strategy<Value = Vec<Vec<(u8, bool, u8)>>> {
-    prop::collection::vec(prop::collection::vec((0..40u8, prop::bool::weighted(0.05), 0..4u8), 1..30), 1..6)
+    prop::collection::vec(
+        prop::collection::vec((0..40u8, prop::bool::weighted(0.05), 0..4u8), 1..30),
+        1..6,
+    )
 }
 
 proptest! {

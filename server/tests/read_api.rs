@@ -18,13 +18,33 @@ async fn figures_answer_in_the_shapes_of_the_api() {
         ]);
         assert_eq!(app.post_events(&batch).await.status(), 200);
 
-        let (status, overview) = app.get_json("/api/v1/agents/tutor/users/overview?period=today&tz=Asia/Kolkata").await;
+        let (status, overview) = app
+            .get_json("/api/v1/agents/tutor/users/overview?period=today&tz=Asia/Kolkata")
+            .await;
         assert_eq!(status, 200, "{backend:?}");
         assert_eq!(overview["tz"], "Asia/Kolkata");
-        assert_eq!((overview["registered"].as_u64(), overview["messages"].as_u64()), (Some(2), Some(2)));
-        assert!(overview["period"]["start"].as_str().unwrap().ends_with("+05:30"), "{overview}");
+        assert_eq!(
+            (
+                overview["registered"].as_u64(),
+                overview["messages"].as_u64()
+            ),
+            (Some(2), Some(2))
+        );
+        assert!(
+            overview["period"]["start"]
+                .as_str()
+                .unwrap()
+                .ends_with("+05:30"),
+            "{overview}"
+        );
         // Events minutes ago are "today" unless it is just past midnight in Kolkata.
-        for key in ["online", "active_30d", "active_users", "previous_active_users", "previous_messages"] {
+        for key in [
+            "online",
+            "active_30d",
+            "active_users",
+            "previous_active_users",
+            "previous_messages",
+        ] {
             assert!(overview[key].is_u64(), "{key} in {overview}");
         }
         assert_eq!(overview["active_30d"], 2);
@@ -32,13 +52,22 @@ async fn figures_answer_in_the_shapes_of_the_api() {
         // form one keyed by the user, and it never ended.
         assert_eq!(overview["online"], 2);
 
-        let (_, trend) = app.get_json("/api/v1/agents/tutor/users/trend?period=7d").await;
+        let (_, trend) = app
+            .get_json("/api/v1/agents/tutor/users/trend?period=7d")
+            .await;
         assert_eq!(trend["granularity"], "day");
         assert_eq!(trend["buckets"].as_array().unwrap().len(), 7);
-        let total: u64 = trend["buckets"].as_array().unwrap().iter().map(|b| b["messages"].as_u64().unwrap()).sum();
+        let total: u64 = trend["buckets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["messages"].as_u64().unwrap())
+            .sum();
         assert_eq!(total, 2);
 
-        let (_, heatmap) = app.get_json("/api/v1/agents/tutor/users/heatmap?period=30d&tz=UTC").await;
+        let (_, heatmap) = app
+            .get_json("/api/v1/agents/tutor/users/heatmap?period=30d&tz=UTC")
+            .await;
         for grid in ["users", "messages", "occurrences"] {
             let rows = heatmap[grid].as_array().unwrap();
             assert_eq!(rows.len(), 7);
@@ -46,18 +75,32 @@ async fn figures_answer_in_the_shapes_of_the_api() {
         }
 
         let csv = app
-            .request(Method::GET, "/api/v1/agents/tutor/users?format=csv", Some(&app.read_key))
+            .request(
+                Method::GET,
+                "/api/v1/agents/tutor/users?format=csv",
+                Some(&app.read_key),
+            )
             .send()
             .await
             .unwrap();
         assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
         let text = csv.text().await.unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[0], "user_id,username,name,registered_at,messages,active_days,last_active");
+        assert_eq!(
+            lines[0],
+            "user_id,username,name,registered_at,messages,active_days,last_active"
+        );
         assert_eq!(lines.len(), 3);
-        assert!(lines.iter().any(|line| line.starts_with("'=bob,,,")), "a formula is defused: {text}");
+        assert!(
+            lines.iter().any(|line| line.starts_with("'=bob,,,")),
+            "a formula is defused: {text}"
+        );
         let by_accept = app
-            .request(Method::GET, "/api/v1/agents/tutor/users", Some(&app.read_key))
+            .request(
+                Method::GET,
+                "/api/v1/agents/tutor/users",
+                Some(&app.read_key),
+            )
             .header("Accept", "text/csv")
             .send()
             .await
@@ -73,24 +116,46 @@ async fn figures_answer_in_the_shapes_of_the_api() {
 #[tokio::test]
 async fn bad_periods_zones_and_parameters_get_a_400_that_says_why() {
     let app = TestApp::spawn(TestBackend::Sqlite).await;
-    assert_eq!(app.post_events(&json!([event("1", "tutor", "ann", "message", 3)])).await.status(), 200);
+    assert_eq!(
+        app.post_events(&json!([event("1", "tutor", "ann", "message", 3)]))
+            .await
+            .status(),
+        200
+    );
     let cases = [
         ("period=week", "unknown period"),
         ("tz=Mars/Base", "unknown time zone"),
-        ("period=custom&from=2026-01-10&to=2026-01-01", "must not be after to"),
-        ("period=custom&from=2020-01-01&to=2021-12-31", "at most 366 days"),
+        (
+            "period=custom&from=2026-01-10&to=2026-01-01",
+            "must not be after to",
+        ),
+        (
+            "period=custom&from=2020-01-01&to=2021-12-31",
+            "at most 366 days",
+        ),
         ("period=custom&from=2999-01-01&to=2999-01-02", "after today"),
         ("period=custom&from=01/02/2026&to=2026-01-05", "YYYY-MM-DD"),
         ("period=custom&to=2026-01-05", "from is required"),
         ("perod=7d", "unknown query parameter"),
     ];
     for (query, expected) in cases {
-        let (status, body) = app.get_json(&format!("/api/v1/agents/tutor/users/overview?{query}")).await;
+        let (status, body) = app
+            .get_json(&format!("/api/v1/agents/tutor/users/overview?{query}"))
+            .await;
         assert_eq!(status, 400, "{query}");
-        assert!(body["error"].as_str().unwrap().contains(expected), "{query}: {body}");
+        assert!(
+            body["error"].as_str().unwrap().contains(expected),
+            "{query}: {body}"
+        );
     }
     let (status, body) = app.get_json("/api/v1/agents/tutor/users?format=xml").await;
-    assert_eq!((status, body["error"].as_str().unwrap().contains("json or csv")), (400, true));
+    assert_eq!(
+        (
+            status,
+            body["error"].as_str().unwrap().contains("json or csv")
+        ),
+        (400, true)
+    );
     let (status, _) = app.get_json("/api/v1/agents/nobody/users/trend").await;
     assert_eq!(status, 404);
     let (status, body) = app.get_json("/api/v1/nothing/here").await;
@@ -107,25 +172,47 @@ async fn health_spa_routes_and_cache_headers() {
     for client_route in ["/", "/agents/tutor/analytics/users"] {
         let response = get(client_route).await.unwrap();
         assert_eq!(response.status(), 200);
-        assert_eq!(response.headers()["cache-control"], "no-cache", "{client_route}");
+        assert_eq!(
+            response.headers()["cache-control"],
+            "no-cache",
+            "{client_route}"
+        );
         assert!(response.text().await.unwrap().contains("Pulse test"));
     }
     let asset = get("/app-0123456789abcdef.js").await.unwrap();
-    assert_eq!(asset.headers()["cache-control"], "public, max-age=31536000, immutable");
+    assert_eq!(
+        asset.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
     app.cleanup().await;
 }
 
 #[tokio::test]
 async fn every_server_function_is_registered() {
     let app = TestApp::spawn(TestBackend::Sqlite).await;
-    let paths: Vec<String> = server_fn::axum::server_fn_paths().map(|(path, _)| path.to_owned()).collect();
+    let paths: Vec<String> = server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.to_owned())
+        .collect();
     for name in ["list_agents", "get_agent", "users_dashboard"] {
-        assert!(paths.iter().any(|path| path.starts_with(&format!("/api/{name}"))), "{name} in {paths:?}");
+        assert!(
+            paths
+                .iter()
+                .any(|path| path.starts_with(&format!("/api/{name}"))),
+            "{name} in {paths:?}"
+        );
     }
     // And one answers through HTTP.
-    let response = app.client.post(format!("{}/api/list_agents", app.url)).send().await.unwrap();
+    let response = app
+        .client
+        .post(format!("{}/api/list_agents", app.url))
+        .send()
+        .await
+        .unwrap();
     let answered = response.status();
     let body: Value = response.json().await.unwrap_or(Value::Null);
-    assert!(answered.is_success() || answered.is_client_error(), "{answered} {body}");
+    assert!(
+        answered.is_success() || answered.is_client_error(),
+        "{answered} {body}"
+    );
     app.cleanup().await;
 }

@@ -72,7 +72,10 @@ impl Calendar {
             }
             let hour_cells = &mut calendar.hour_cells;
             let hour = *hour_index.entry((date, local.hour())).or_insert_with(|| {
-                hour_cells.push((date.weekday().num_days_from_monday() as usize, local.hour() as usize));
+                hour_cells.push((
+                    date.weekday().num_days_from_monday() as usize,
+                    local.hour() as usize,
+                ));
                 hour_cells.len() as u32 - 1
             });
             calendar.places.push(SlotPlace {

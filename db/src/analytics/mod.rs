@@ -228,8 +228,11 @@ fn heatmap(activity: &Activity, calendar: &Calendar) -> Heatmap {
     }
     // One count per distinct (user, local date, local hour). A local hour
     // is not always one run of slots (see SlotPlace::hour): sort instead.
-    let mut user_hours: Vec<(u32, i64)> =
-        activity.rows.iter().map(|row| (calendar.place(row.slot).hour, row.user)).collect();
+    let mut user_hours: Vec<(u32, i64)> = activity
+        .rows
+        .iter()
+        .map(|row| (calendar.place(row.slot).hour, row.user))
+        .collect();
     user_hours.sort_unstable();
     user_hours.dedup();
     for (hour, _) in user_hours {

@@ -168,7 +168,12 @@ impl Store {
 
     /// Creates or renames the agent and registers the users, with their
     /// names, in one transaction (demo data, bulk set-up).
-    pub async fn import_members(&self, agent_id: &str, agent_name: &str, members: &[MemberSeed]) -> Result<()> {
+    pub async fn import_members(
+        &self,
+        agent_id: &str,
+        agent_name: &str,
+        members: &[MemberSeed],
+    ) -> Result<()> {
         on_writer!(self, import_members(agent_id, agent_name, members))
     }
 

@@ -26,7 +26,10 @@ pub async fn list_agents(pool: &Pool<Db>) -> Result<Vec<Agent>> {
         .await?;
     Ok(rows
         .iter()
-        .map(|row| Agent { agent_id: row.get(0), name: row.get(1) })
+        .map(|row| Agent {
+            agent_id: row.get(0),
+            name: row.get(1),
+        })
         .collect())
 }
 
@@ -35,7 +38,11 @@ pub async fn find_agent(pool: &Pool<Db>, agent_key: &str) -> Result<Option<Agent
         .bind(agent_key)
         .fetch_optional(pool)
         .await?;
-    Ok(row.map(|row| AgentRef { pk: row.get(0), agent_id: row.get(1), name: row.get(2) }))
+    Ok(row.map(|row| AgentRef {
+        pk: row.get(0),
+        agent_id: row.get(1),
+        name: row.get(2),
+    }))
 }
 
 pub async fn put_agent(pool: &Pool<Db>, agent_key: &str, name: &str) -> Result<()> {
@@ -70,7 +77,12 @@ pub async fn put_user(
     Ok(())
 }
 
-pub async fn register(pool: &Pool<Db>, agent: i64, user_key: &str, registered_at: i64) -> Result<()> {
+pub async fn register(
+    pool: &Pool<Db>,
+    agent: i64,
+    user_key: &str,
+    registered_at: i64,
+) -> Result<()> {
     let mut tx = pool.begin().await?;
     let users = ensure_keys(&mut tx, KeyTable::Users, &[user_key]).await?;
     sqlx::query(
@@ -87,7 +99,12 @@ pub async fn register(pool: &Pool<Db>, agent: i64, user_key: &str, registered_at
     Ok(())
 }
 
-pub async fn import_members(pool: &Pool<Db>, agent_key: &str, agent_name: &str, members: &[MemberSeed]) -> Result<()> {
+pub async fn import_members(
+    pool: &Pool<Db>,
+    agent_key: &str,
+    agent_name: &str,
+    members: &[MemberSeed],
+) -> Result<()> {
     let mut tx = pool.begin().await?;
     sqlx::query(
         "INSERT INTO agents (agent_key, name) VALUES ($1, $2)
@@ -98,7 +115,10 @@ pub async fn import_members(pool: &Pool<Db>, agent_key: &str, agent_name: &str, 
     .execute(&mut *tx)
     .await?;
     let agent = ensure_keys(&mut tx, KeyTable::Agents, &[agent_key]).await?[agent_key];
-    let keys: Vec<&str> = members.iter().map(|member| member.user_id.as_str()).collect();
+    let keys: Vec<&str> = members
+        .iter()
+        .map(|member| member.user_id.as_str())
+        .collect();
     let users = ensure_keys(&mut tx, KeyTable::Users, &keys).await?;
     for member in members {
         sqlx::query("UPDATE users SET username = $1, name = $2 WHERE id = $3")
@@ -109,10 +129,14 @@ pub async fn import_members(pool: &Pool<Db>, agent_key: &str, agent_name: &str, 
             .await?;
     }
     for chunk in members.chunks(ROWS_PER_STATEMENT) {
-        let mut query =
-            QueryBuilder::<Db>::new("INSERT INTO memberships (agent_id, user_id, registered_at, automatic) ");
+        let mut query = QueryBuilder::<Db>::new(
+            "INSERT INTO memberships (agent_id, user_id, registered_at, automatic) ",
+        );
         query.push_values(chunk, |mut row, member| {
-            row.push_bind(agent).push_bind(users[&member.user_id]).push_bind(member.registered_at).push_bind(0_i64);
+            row.push_bind(agent)
+                .push_bind(users[&member.user_id])
+                .push_bind(member.registered_at)
+                .push_bind(0_i64);
         });
         query.push(
             " ON CONFLICT (agent_id, user_id) DO UPDATE SET registered_at = excluded.registered_at, automatic = 0",
@@ -139,13 +163,19 @@ pub async fn unregister(pool: &Pool<Db>, agent: i64, user_key: &str) -> Result<b
 
 pub async fn ingest(pool: &Pool<Db>, batch: &ValidBatch, received_at: i64) -> Result<IngestCounts> {
     if batch.events.is_empty() {
-        return Ok(IngestCounts { accepted: 0, duplicates: batch.repeated_in_batch });
+        return Ok(IngestCounts {
+            accepted: 0,
+            duplicates: batch.repeated_in_batch,
+        });
     }
     let mut tx = pool.begin().await?;
     let agents = ensure_keys(&mut tx, KeyTable::Agents, &batch.agent_ids()).await?;
     let users = ensure_keys(&mut tx, KeyTable::Users, &batch.user_ids()).await?;
     let inserted = insert_events(&mut tx, batch, &agents, &users, received_at).await?;
-    let new_events = batch.events.iter().filter(|event| inserted.contains(event.id.as_str()));
+    let new_events = batch
+        .events
+        .iter()
+        .filter(|event| inserted.contains(event.id.as_str()));
     let effects = Effects::of(new_events, &agents, &users);
     apply_effects(&mut tx, &effects).await?;
     tx.commit().await?;
@@ -174,7 +204,10 @@ async fn ensure_keys(
             "INSERT INTO agents (agent_key, name) ",
             "SELECT id, agent_key FROM agents WHERE agent_key IN (",
         ),
-        KeyTable::Users => ("INSERT INTO users (user_key) ", "SELECT id, user_key FROM users WHERE user_key IN ("),
+        KeyTable::Users => (
+            "INSERT INTO users (user_key) ",
+            "SELECT id, user_key FROM users WHERE user_key IN (",
+        ),
     };
     let mut ids = HashMap::with_capacity(keys.len());
     for chunk in keys.chunks(ROWS_PER_STATEMENT) {
@@ -244,21 +277,33 @@ async fn apply_effects(tx: &mut Transaction<'_, Db>, effects: &Effects) -> Resul
     }
     let first_seen: Vec<_> = effects.first_seen.iter().collect();
     for chunk in first_seen.chunks(ROWS_PER_STATEMENT) {
-        let mut query =
-            QueryBuilder::<Db>::new("INSERT INTO memberships (agent_id, user_id, registered_at, automatic) ");
+        let mut query = QueryBuilder::<Db>::new(
+            "INSERT INTO memberships (agent_id, user_id, registered_at, automatic) ",
+        );
         query.push_values(chunk, |mut row, ((agent, user), at)| {
-            row.push_bind(*agent).push_bind(*user).push_bind(**at).push_bind(1_i64);
+            row.push_bind(*agent)
+                .push_bind(*user)
+                .push_bind(**at)
+                .push_bind(1_i64);
         });
         query.push(" ON CONFLICT (agent_id, user_id) DO NOTHING");
         query.build().execute(&mut **tx).await?;
     }
     let quarters: Vec<_> = effects.quarters.iter().collect();
     for chunk in quarters.chunks(ROWS_PER_STATEMENT) {
-        let mut query =
-            QueryBuilder::<Db>::new("INSERT INTO activity_quarters (agent_id, slot, user_id, events, messages) ");
-        query.push_values(chunk, |mut row, ((agent, slot, user), (events, messages))| {
-            row.push_bind(*agent).push_bind(*slot).push_bind(*user).push_bind(*events).push_bind(*messages);
-        });
+        let mut query = QueryBuilder::<Db>::new(
+            "INSERT INTO activity_quarters (agent_id, slot, user_id, events, messages) ",
+        );
+        query.push_values(
+            chunk,
+            |mut row, ((agent, slot, user), (events, messages))| {
+                row.push_bind(*agent)
+                    .push_bind(*slot)
+                    .push_bind(*user)
+                    .push_bind(*events)
+                    .push_bind(*messages);
+            },
+        );
         query.push(
             " ON CONFLICT (agent_id, slot, user_id) DO UPDATE SET
                  events = activity_quarters.events + excluded.events,
@@ -268,7 +313,8 @@ async fn apply_effects(tx: &mut Transaction<'_, Db>, effects: &Effects) -> Resul
     }
     let last_active: Vec<_> = effects.last_active.iter().collect();
     for chunk in last_active.chunks(ROWS_PER_STATEMENT) {
-        let mut query = QueryBuilder::<Db>::new("INSERT INTO last_activity (agent_id, user_id, at) ");
+        let mut query =
+            QueryBuilder::<Db>::new("INSERT INTO last_activity (agent_id, user_id, at) ");
         query.push_values(chunk, |mut row, ((agent, user), at)| {
             row.push_bind(*agent).push_bind(*user).push_bind(**at);
         });
@@ -280,8 +326,9 @@ async fn apply_effects(tx: &mut Transaction<'_, Db>, effects: &Effects) -> Resul
     }
     let sessions: Vec<_> = effects.sessions.iter().collect();
     for chunk in sessions.chunks(ROWS_PER_STATEMENT) {
-        let mut query =
-            QueryBuilder::<Db>::new("INSERT INTO sessions (agent_id, user_id, session_key, last_at, ended) ");
+        let mut query = QueryBuilder::<Db>::new(
+            "INSERT INTO sessions (agent_id, user_id, session_key, last_at, ended) ",
+        );
         query.push_values(chunk, |mut row, ((agent, user, session), (at, ended))| {
             row.push_bind(*agent)
                 .push_bind(*user)
@@ -319,11 +366,13 @@ pub async fn insert_key(pool: &Pool<Db>, key: &NewKey) -> Result<()> {
     .await?
     .get(0);
     for agent in key.agents.iter().flatten() {
-        sqlx::query("INSERT INTO api_key_agents (key_id, agent_key) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(id)
-            .bind(agent.as_str())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO api_key_agents (key_id, agent_key) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(agent.as_str())
+        .execute(&mut *tx)
+        .await?;
     }
     tx.commit().await?;
     Ok(())
@@ -332,7 +381,9 @@ pub async fn insert_key(pool: &Pool<Db>, key: &NewKey) -> Result<()> {
 const KEY_COLUMNS: &str = "id, prefix, scope, all_agents, label, created_at, revoked_at";
 
 pub async fn key_by_hash(pool: &Pool<Db>, key_hash: &str) -> Result<Option<KeyRecord>> {
-    let sql = sqlx::AssertSqlSafe(format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE key_hash = $1"));
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {KEY_COLUMNS} FROM api_keys WHERE key_hash = $1"
+    ));
     let row = sqlx::query(sql).bind(key_hash).fetch_optional(pool).await?;
     match row {
         Some(row) => Ok(Some(key_record(pool, &row).await?)),
@@ -356,10 +407,12 @@ async fn key_record(pool: &Pool<Db>, row: &<Db as sqlx::Database>::Row) -> Resul
     let agents = if all_agents == 1 {
         None
     } else {
-        let rows = sqlx::query("SELECT agent_key FROM api_key_agents WHERE key_id = $1 ORDER BY agent_key")
-            .bind(id)
-            .fetch_all(pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT agent_key FROM api_key_agents WHERE key_id = $1 ORDER BY agent_key",
+        )
+        .bind(id)
+        .fetch_all(pool)
+        .await?;
         Some(rows.iter().map(|row| row.get::<String, _>(0)).collect())
     };
     let scope: String = row.get(2);
@@ -374,17 +427,23 @@ async fn key_record(pool: &Pool<Db>, row: &<Db as sqlx::Database>::Row) -> Resul
 }
 
 pub async fn revoke_key(pool: &Pool<Db>, prefix: &str, at: i64) -> Result<bool> {
-    let done = sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE prefix = $2 AND revoked_at IS NULL")
-        .bind(at)
-        .bind(prefix)
-        .execute(pool)
-        .await?;
+    let done =
+        sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE prefix = $2 AND revoked_at IS NULL")
+            .bind(at)
+            .bind(prefix)
+            .execute(pool)
+            .await?;
     Ok(done.rows_affected() > 0)
 }
 
 // ---- analytics reads -----------------------------------------------------
 
-pub async fn slot_activity(pool: &Pool<Db>, agent: i64, slot_from: i64, slot_to: i64) -> Result<Vec<SlotActivity>> {
+pub async fn slot_activity(
+    pool: &Pool<Db>,
+    agent: i64,
+    slot_from: i64,
+    slot_to: i64,
+) -> Result<Vec<SlotActivity>> {
     let rows = sqlx::query(
         "SELECT slot, user_id, messages FROM activity_quarters
          WHERE agent_id = $1 AND slot >= $2 AND slot < $3
@@ -397,17 +456,28 @@ pub async fn slot_activity(pool: &Pool<Db>, agent: i64, slot_from: i64, slot_to:
     .await?;
     Ok(rows
         .iter()
-        .map(|row| SlotActivity { slot: row.get(0), user: row.get(1), messages: row.get(2) })
+        .map(|row| SlotActivity {
+            slot: row.get(0),
+            user: row.get(1),
+            messages: row.get(2),
+        })
         .collect())
 }
 
-pub async fn raw_activity(pool: &Pool<Db>, agent: i64, from_ms: i64, to_ms: i64) -> Result<Vec<RawActivity>> {
-    let rows = sqlx::query("SELECT at, user_id, kind FROM events WHERE agent_id = $1 AND at >= $2 AND at < $3")
-        .bind(agent)
-        .bind(from_ms)
-        .bind(to_ms)
-        .fetch_all(pool)
-        .await?;
+pub async fn raw_activity(
+    pool: &Pool<Db>,
+    agent: i64,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<Vec<RawActivity>> {
+    let rows = sqlx::query(
+        "SELECT at, user_id, kind FROM events WHERE agent_id = $1 AND at >= $2 AND at < $3",
+    )
+    .bind(agent)
+    .bind(from_ms)
+    .bind(to_ms)
+    .fetch_all(pool)
+    .await?;
     Ok(rows
         .iter()
         .map(|row| RawActivity {

@@ -40,9 +40,14 @@ impl TestEvent {
 pub async fn ingest(store: &Store, events: &[TestEvent]) -> IngestCounts {
     let values: Vec<Value> = events.iter().map(TestEvent::json).collect();
     let batch = validate_batch(&values, Utc::now()).expect("test events are valid");
-    store.ingest(&batch, Utc::now().timestamp_millis()).await.expect("ingest")
+    store
+        .ingest(&batch, Utc::now().timestamp_millis())
+        .await
+        .expect("ingest")
 }
 
 pub fn utc(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text).expect("an RFC 3339 instant").with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(text)
+        .expect("an RFC 3339 instant")
+        .with_timezone(&Utc)
 }

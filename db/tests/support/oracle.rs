@@ -4,7 +4,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
+use chrono::{
+    DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc,
+};
 use chrono_tz::Tz;
 use pulse_model::{Granularity, Heatmap, Overview, PeriodBounds, Trend, TrendBucket, UserRow};
 
@@ -43,7 +45,13 @@ fn first_instant_at_or_after(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
     }
 }
 
-pub fn period(kind: &str, from: Option<NaiveDate>, to: Option<NaiveDate>, tz: Tz, now: DateTime<Utc>) -> Period {
+pub fn period(
+    kind: &str,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> Period {
     let today = now.with_timezone(&tz).date_naive();
     let (first, days) = match kind {
         "today" => (today, 1),
@@ -60,7 +68,13 @@ pub fn period(kind: &str, from: Option<NaiveDate>, to: Option<NaiveDate>, tz: Tz
     } else {
         start
     };
-    Period { start, end, previous_start, previous_end, days }
+    Period {
+        start,
+        end,
+        previous_start,
+        previous_end,
+        days,
+    }
 }
 
 impl Oracle {
@@ -87,17 +101,25 @@ impl Oracle {
     }
 
     fn users_in(&self, agent: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> BTreeSet<String> {
-        self.of_agent(agent).filter(|e| e.at >= from && e.at < to).map(|e| e.user.clone()).collect()
+        self.of_agent(agent)
+            .filter(|e| e.at >= from && e.at < to)
+            .map(|e| e.user.clone())
+            .collect()
     }
 
     fn messages_in(&self, agent: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> u64 {
-        self.of_agent(agent).filter(|e| e.at >= from && e.at < to && e.kind == "message").count() as u64
+        self.of_agent(agent)
+            .filter(|e| e.at >= from && e.at < to && e.kind == "message")
+            .count() as u64
     }
 
     pub fn online(&self, agent: &str, now: DateTime<Utc>, window: Duration) -> u64 {
         let mut latest: HashMap<(String, String), (DateTime<Utc>, bool)> = HashMap::new();
         for event in self.of_agent(agent) {
-            let key = (event.user.clone(), event.session.clone().unwrap_or_default());
+            let key = (
+                event.user.clone(),
+                event.session.clone().unwrap_or_default(),
+            );
             let candidate = (event.at, event.kind == "session_end");
             let entry = latest.entry(key).or_insert(candidate);
             if candidate.0 > entry.0 || (candidate.0 == entry.0 && candidate.1) {
@@ -112,7 +134,15 @@ impl Oracle {
             .len() as u64
     }
 
-    pub fn overview(&self, agent: &str, period: &Period, tz: Tz, tz_name: &str, now: DateTime<Utc>, window: Duration) -> Overview {
+    pub fn overview(
+        &self,
+        agent: &str,
+        period: &Period,
+        tz: Tz,
+        tz_name: &str,
+        now: DateTime<Utc>,
+        window: Duration,
+    ) -> Overview {
         let month_ago = now - Duration::days(30);
         let active_30d = self
             .of_agent(agent)
@@ -126,7 +156,9 @@ impl Oracle {
             registered: self.members.keys().filter(|(a, _)| a == agent).count() as u64,
             active_users: self.users_in(agent, period.start, period.end).len() as u64,
             messages: self.messages_in(agent, period.start, period.end),
-            previous_active_users: self.users_in(agent, period.previous_start, period.previous_end).len() as u64,
+            previous_active_users: self
+                .users_in(agent, period.previous_start, period.previous_end)
+                .len() as u64,
             previous_messages: self.messages_in(agent, period.previous_start, period.previous_end),
             period: PeriodBounds {
                 start: period.start.with_timezone(&tz).fixed_offset(),
@@ -147,7 +179,11 @@ impl Oracle {
         while at < period.end {
             let local = at.with_timezone(&tz).fixed_offset();
             let key = if hourly {
-                (local.date_naive(), local.hour(), local.offset().local_minus_utc())
+                (
+                    local.date_naive(),
+                    local.hour(),
+                    local.offset().local_minus_utc(),
+                )
             } else {
                 (local.date_naive(), 0, 0)
             };
@@ -157,10 +193,19 @@ impl Oracle {
             }
             at += Duration::minutes(1);
         }
-        let mut buckets: Vec<TrendBucket> =
-            starts.iter().map(|start| TrendBucket { start: *start, active_users: 0, messages: 0 }).collect();
+        let mut buckets: Vec<TrendBucket> = starts
+            .iter()
+            .map(|start| TrendBucket {
+                start: *start,
+                active_users: 0,
+                messages: 0,
+            })
+            .collect();
         let mut users: Vec<BTreeSet<String>> = vec![BTreeSet::new(); buckets.len()];
-        for event in self.of_agent(agent).filter(|e| e.at >= period.start && e.at < period.end) {
+        for event in self
+            .of_agent(agent)
+            .filter(|e| e.at >= period.start && e.at < period.end)
+        {
             let index = starts.iter().rposition(|start| *start <= event.at).unwrap();
             users[index].insert(event.user.clone());
             if event.kind == "message" {
@@ -170,15 +215,32 @@ impl Oracle {
         for (bucket, users) in buckets.iter_mut().zip(users) {
             bucket.active_users = users.len() as u64;
         }
-        Trend { granularity: if hourly { Granularity::Hour } else { Granularity::Day }, buckets }
+        Trend {
+            granularity: if hourly {
+                Granularity::Hour
+            } else {
+                Granularity::Day
+            },
+            buckets,
+        }
     }
 
     pub fn heatmap(&self, agent: &str, period: &Period, tz: Tz) -> Heatmap {
-        let mut heatmap = Heatmap { users: [[0; 24]; 7], messages: [[0; 24]; 7], occurrences: [[0; 24]; 7] };
+        let mut heatmap = Heatmap {
+            users: [[0; 24]; 7],
+            messages: [[0; 24]; 7],
+            occurrences: [[0; 24]; 7],
+        };
         let mut triples: BTreeSet<(String, NaiveDate, u32)> = BTreeSet::new();
-        for event in self.of_agent(agent).filter(|e| e.at >= period.start && e.at < period.end) {
+        for event in self
+            .of_agent(agent)
+            .filter(|e| e.at >= period.start && e.at < period.end)
+        {
             let local = event.at.with_timezone(&tz);
-            let (weekday, hour) = (local.weekday().num_days_from_monday() as usize, local.hour() as usize);
+            let (weekday, hour) = (
+                local.weekday().num_days_from_monday() as usize,
+                local.hour() as usize,
+            );
             if triples.insert((event.user.clone(), local.date_naive(), local.hour())) {
                 heatmap.users[weekday][hour] += 1;
             }
@@ -205,8 +267,12 @@ impl Oracle {
             .iter()
             .filter(|((a, _), _)| a == agent)
             .map(|((_, user), registered_at)| {
-                let mine: Vec<&TestEvent> = self.of_agent(agent).filter(|e| &e.user == user).collect();
-                let in_period: Vec<&&TestEvent> = mine.iter().filter(|e| e.at >= period.start && e.at < period.end).collect();
+                let mine: Vec<&TestEvent> =
+                    self.of_agent(agent).filter(|e| &e.user == user).collect();
+                let in_period: Vec<&&TestEvent> = mine
+                    .iter()
+                    .filter(|e| e.at >= period.start && e.at < period.end)
+                    .collect();
                 UserRow {
                     user_id: user.clone(),
                     username: None,

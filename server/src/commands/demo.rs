@@ -45,7 +45,13 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         println!("The database already has data; the demo data set was not added.");
         return Ok(());
     }
-    let scale = Scale { agents: args.agents, users: args.users, days: args.days, seed: args.seed, intensity: args.intensity };
+    let scale = Scale {
+        agents: args.agents,
+        users: args.users,
+        days: args.days,
+        seed: args.seed,
+        intensity: args.intensity,
+    };
     let world = World::plan(scale, Utc::now());
     register_members(&store, &world).await?;
     let stored = store_events(&store, &world).await?;
@@ -71,7 +77,9 @@ async fn register_members(store: &Store, world: &World) -> anyhow::Result<()> {
                 registered_at: user.registered_at.timestamp_millis(),
             })
             .collect();
-        store.import_members(&agent.id, &agent.name, &members).await?;
+        store
+            .import_members(&agent.id, &agent.name, &members)
+            .await?;
     }
     Ok(())
 }
@@ -98,8 +106,14 @@ async fn store_events(store: &Store, world: &World) -> anyhow::Result<u64> {
 }
 
 async fn ingest(store: &Store, events: Vec<ValidEvent>) -> anyhow::Result<u64> {
-    let batch = ValidBatch { events, repeated_in_batch: 0 };
-    Ok(store.ingest(&batch, Utc::now().timestamp_millis()).await?.accepted)
+    let batch = ValidBatch {
+        events,
+        repeated_in_batch: 0,
+    };
+    Ok(store
+        .ingest(&batch, Utc::now().timestamp_millis())
+        .await?
+        .accepted)
 }
 
 /// Keeps the demo's live learners online while `pulse serve --demo` runs:
@@ -119,7 +133,11 @@ pub fn keep_demo_sessions_alive(store: Store) {
                 .enumerate()
                 .map(|(index, (user, agent))| ValidEvent {
                     id: format!("live-{}-{}-{now}", user.id, world.agents[agent].id),
-                    kind: if (now / 60_000 + index as i64) % 3 == 0 { EventKind::Message } else { EventKind::Heartbeat },
+                    kind: if (now / 60_000 + index as i64) % 3 == 0 {
+                        EventKind::Message
+                    } else {
+                        EventKind::Heartbeat
+                    },
                     agent_id: world.agents[agent].id.clone(),
                     user_id: user.id.clone(),
                     at: now,

@@ -50,7 +50,11 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
     let store = open_store(&args.database).await?;
     let invalid = validate_file(&args.file, format)?;
     if !invalid.is_empty() && !args.skip_invalid {
-        bail!("{} invalid lines in {}; nothing was imported (use --skip-invalid to import the rest)", invalid.len(), args.file.display());
+        bail!(
+            "{} invalid lines in {}; nothing was imported (use --skip-invalid to import the rest)",
+            invalid.len(),
+            args.file.display()
+        );
     }
     let counts = import_file(&store, &args.file, format, &invalid).await?;
     println!(
@@ -78,14 +82,21 @@ fn validate_file(path: &Path, format: FileFormat) -> anyhow::Result<Vec<usize>> 
     for (line, record) in records(path, format, &progress)? {
         let problems = match record {
             Ok(value) => validate_event(line, &value, now).err().unwrap_or_default(),
-            Err(reason) => vec![FieldError { index: line, field: "line".into(), reason }],
+            Err(reason) => vec![FieldError {
+                index: line,
+                field: "line".into(),
+                reason,
+            }],
         };
         if problems.is_empty() {
             continue;
         }
         if invalid.len() < SHOWN_ERRORS {
             for problem in &problems {
-                progress.println(format!("line {line}: {}: {}", problem.field, problem.reason));
+                progress.println(format!(
+                    "line {line}: {}: {}",
+                    problem.field, problem.reason
+                ));
             }
         }
         invalid.push(line);
@@ -97,7 +108,12 @@ fn validate_file(path: &Path, format: FileFormat) -> anyhow::Result<Vec<usize>> 
     Ok(invalid)
 }
 
-async fn import_file(store: &Store, path: &Path, format: FileFormat, invalid: &[usize]) -> anyhow::Result<IngestCounts> {
+async fn import_file(
+    store: &Store,
+    path: &Path,
+    format: FileFormat,
+    invalid: &[usize],
+) -> anyhow::Result<IngestCounts> {
     let now = Utc::now();
     let progress = progress_bar(path, "importing")?;
     let mut totals = IngestCounts::default();
@@ -106,7 +122,9 @@ async fn import_file(store: &Store, path: &Path, format: FileFormat, invalid: &[
         if invalid.binary_search(&line).is_ok() {
             continue;
         }
-        let checked = record.ok().and_then(|value| validate_event(line, &value, now).ok());
+        let checked = record
+            .ok()
+            .and_then(|value| validate_event(line, &value, now).ok());
         let event = checked.with_context(|| format!("line {line} changed while importing"))?;
         batch.push(event);
         if batch.len() == BATCH {
@@ -121,14 +139,22 @@ async fn import_file(store: &Store, path: &Path, format: FileFormat, invalid: &[
 async fn store_batch(store: &Store, events: Vec<ValidEvent>) -> anyhow::Result<IngestCounts> {
     let size = events.len() as u64;
     let mut seen = HashSet::new();
-    let unique: Vec<_> = events.into_iter().filter(|event| seen.insert(event.id.clone())).collect();
+    let unique: Vec<_> = events
+        .into_iter()
+        .filter(|event| seen.insert(event.id.clone()))
+        .collect();
     let repeated_in_batch = size - unique.len() as u64;
-    let batch = ValidBatch { events: unique, repeated_in_batch };
+    let batch = ValidBatch {
+        events: unique,
+        repeated_in_batch,
+    };
     Ok(store.ingest(&batch, Utc::now().timestamp_millis()).await?)
 }
 
 fn progress_bar(path: &Path, verb: &str) -> anyhow::Result<ProgressBar> {
-    let size = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?.len();
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("cannot read {}", path.display()))?
+        .len();
     let progress = ProgressBar::new(size);
     progress.set_style(
         ProgressStyle::with_template("{msg} [{bar:40}] {bytes}/{total_bytes} ({eta})")
@@ -143,16 +169,25 @@ fn progress_bar(path: &Path, verb: &str) -> anyhow::Result<ProgressBar> {
 type Record = (usize, Result<Value, String>);
 
 /// The file's records, streamed: memory does not grow with the file.
-fn records(path: &Path, format: FileFormat, progress: &ProgressBar) -> anyhow::Result<Box<dyn Iterator<Item = Record>>> {
+fn records(
+    path: &Path,
+    format: FileFormat,
+    progress: &ProgressBar,
+) -> anyhow::Result<Box<dyn Iterator<Item = Record>>> {
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let reader = progress.wrap_read(file);
     Ok(match format {
         FileFormat::Ndjson => Box::new(ndjson_records(reader)),
         FileFormat::Csv => {
             let mut csv = csv::ReaderBuilder::new().from_reader(reader);
-            let headers = csv.headers().context("the CSV file has no header line")?.clone();
+            let headers = csv
+                .headers()
+                .context("the CSV file has no header line")?
+                .clone();
             Box::new(csv.into_records().enumerate().map(move |(index, record)| {
-                let value = record.map_err(|error| error.to_string()).map(|record| csv_event(&headers, &record));
+                let value = record
+                    .map_err(|error| error.to_string())
+                    .map(|record| csv_event(&headers, &record));
                 (index + 2, value)
             }))
         }
@@ -160,14 +195,19 @@ fn records(path: &Path, format: FileFormat, progress: &ProgressBar) -> anyhow::R
 }
 
 fn ndjson_records(reader: impl Read) -> impl Iterator<Item = Record> {
-    BufReader::new(reader).lines().enumerate().filter_map(|(index, line)| {
-        let value = match line {
-            Err(error) => Err(format!("not UTF-8 text: {error}")),
-            Ok(text) if text.trim().is_empty() => return None,
-            Ok(text) => serde_json::from_str(&text).map_err(|error| format!("not valid JSON: {error}")),
-        };
-        Some((index + 1, value))
-    })
+    BufReader::new(reader)
+        .lines()
+        .enumerate()
+        .filter_map(|(index, line)| {
+            let value = match line {
+                Err(error) => Err(format!("not UTF-8 text: {error}")),
+                Ok(text) if text.trim().is_empty() => return None,
+                Ok(text) => {
+                    serde_json::from_str(&text).map_err(|error| format!("not valid JSON: {error}"))
+                }
+            };
+            Some((index + 1, value))
+        })
 }
 
 /// A CSV record as the JSON event the API would receive; an empty cell is a

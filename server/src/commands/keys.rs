@@ -45,7 +45,12 @@ pub enum KeyCommand {
 
 pub async fn run(command: KeyCommand) -> anyhow::Result<()> {
     match command {
-        KeyCommand::Create { scope, agents, label, database } => {
+        KeyCommand::Create {
+            scope,
+            agents,
+            label,
+            database,
+        } => {
             let store = open_store(&database).await?;
             let scope = match scope {
                 ScopeArg::Ingest => KeyScope::Ingest,
@@ -55,11 +60,17 @@ pub async fn run(command: KeyCommand) -> anyhow::Result<()> {
             let (secret, key) = generate(scope, agents, label, Utc::now().timestamp_millis());
             store.insert_key(&key).await?;
             println!("{secret}");
-            eprintln!("Keep this key now: it is not shown again. Revoke it with: pulse key revoke {}", key.prefix);
+            eprintln!(
+                "Keep this key now: it is not shown again. Revoke it with: pulse key revoke {}",
+                key.prefix
+            );
         }
         KeyCommand::Revoke { prefix, database } => {
             let store = open_store(&database).await?;
-            if !store.revoke_key(&prefix, Utc::now().timestamp_millis()).await? {
+            if !store
+                .revoke_key(&prefix, Utc::now().timestamp_millis())
+                .await?
+            {
                 anyhow::bail!("no active key has the prefix {prefix:?} (see pulse key list)");
             }
             println!("Revoked {prefix}.");
@@ -67,13 +78,19 @@ pub async fn run(command: KeyCommand) -> anyhow::Result<()> {
         KeyCommand::List { database } => {
             let store = open_store(&database).await?;
             for key in store.list_keys().await? {
-                let agents = key.agents.map_or_else(|| "every agent".to_owned(), |agents| agents.join(","));
+                let agents = key
+                    .agents
+                    .map_or_else(|| "every agent".to_owned(), |agents| agents.join(","));
                 let state = match key.revoked_at.and_then(DateTime::from_timestamp_millis) {
                     Some(at) => format!("revoked {}", at.to_rfc3339()),
                     None => "active".to_owned(),
                 };
                 let label = key.label.unwrap_or_default();
-                println!("{}\t{}\t{agents}\t{state}\t{label}", key.prefix, key.scope.as_str());
+                println!(
+                    "{}\t{}\t{agents}\t{state}\t{label}",
+                    key.prefix,
+                    key.scope.as_str()
+                );
             }
         }
     }

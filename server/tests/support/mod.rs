@@ -23,28 +23,55 @@ impl TestApp {
     pub async fn spawn(backend: TestBackend) -> TestApp {
         let db = TestDb::new(backend).await;
         let dist = tempfile::tempdir().unwrap();
-        std::fs::write(dist.path().join("index.html"), "<!DOCTYPE html><title>Pulse test</title>").unwrap();
-        std::fs::write(dist.path().join("app-0123456789abcdef.js"), "console.log(1)").unwrap();
+        std::fs::write(
+            dist.path().join("index.html"),
+            "<!DOCTYPE html><title>Pulse test</title>",
+        )
+        .unwrap();
+        std::fs::write(
+            dist.path().join("app-0123456789abcdef.js"),
+            "console.log(1)",
+        )
+        .unwrap();
         let config = ServeConfig {
             addr: "127.0.0.1:0".parse().unwrap(),
             online_window: 300,
             dist_dir: dist.path().to_owned(),
             demo: false,
-            database: DatabaseConfig { database_url: db.url.clone() },
+            database: DatabaseConfig {
+                database_url: db.url.clone(),
+            },
         };
         let app = Application::build(config).await.expect("the app starts");
         let url = format!("http://{}", app.address());
         tokio::spawn(app.run_until_stopped());
         let ingest_key = create_key(&db, KeyScope::Ingest, None).await;
         let read_key = create_key(&db, KeyScope::Read, None).await;
-        TestApp { url, db, client: Client::new(), ingest_key, read_key, _dist: dist }
+        TestApp {
+            url,
+            db,
+            client: Client::new(),
+            ingest_key,
+            read_key,
+            _dist: dist,
+        }
     }
 
     pub async fn key(&self, scope: KeyScope, agents: &[&str]) -> String {
-        create_key(&self.db, scope, Some(agents.iter().map(|a| a.to_string()).collect())).await
+        create_key(
+            &self.db,
+            scope,
+            Some(agents.iter().map(|a| a.to_string()).collect()),
+        )
+        .await
     }
 
-    pub fn request(&self, method: reqwest::Method, path: &str, key: Option<&str>) -> RequestBuilder {
+    pub fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        key: Option<&str>,
+    ) -> RequestBuilder {
         let request = self.client.request(method, format!("{}{path}", self.url));
         match key {
             Some(key) => request.bearer_auth(key),
@@ -54,15 +81,23 @@ impl TestApp {
 
     /// POSTs a JSON array of events with the ingest key.
     pub async fn post_events(&self, events: &Value) -> Response {
-        self.request(reqwest::Method::POST, "/api/v1/events", Some(&self.ingest_key))
-            .json(events)
-            .send()
-            .await
-            .unwrap()
+        self.request(
+            reqwest::Method::POST,
+            "/api/v1/events",
+            Some(&self.ingest_key),
+        )
+        .json(events)
+        .send()
+        .await
+        .unwrap()
     }
 
     pub async fn get_json(&self, path: &str) -> (u16, Value) {
-        let response = self.request(reqwest::Method::GET, path, Some(&self.read_key)).send().await.unwrap();
+        let response = self
+            .request(reqwest::Method::GET, path, Some(&self.read_key))
+            .send()
+            .await
+            .unwrap();
         let status = response.status().as_u16();
         (status, response.json().await.unwrap_or(Value::Null))
     }
