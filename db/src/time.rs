@@ -68,11 +68,13 @@ mod tests {
     }
 
     /// The rollup's premise: since 2000, in every zone, every offset is a
-    /// multiple of 15 minutes and every change of offset happens on a UTC
-    /// quarter hour, so each slot lies in exactly one local hour.
+    /// multiple of 15 minutes, so a quarter-hour slot lies in one local hour
+    /// unless the offset changes inside it (see analytics::Calendar, which
+    /// splits such slots; a few zones changed at one minute past the hour).
     #[test]
-    fn every_zone_changes_offset_only_on_quarter_hours() {
+    fn every_zone_offset_since_2000_is_a_multiple_of_15_minutes() {
         let end = Utc.with_ymd_and_hms(2038, 1, 1, 0, 0, 0).unwrap();
+        let mut off_quarter_changes = 0;
         for tz in chrono_tz::TZ_VARIANTS {
             let mut at = Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap();
             let mut offset = offset_at(tz, at);
@@ -81,7 +83,7 @@ mod tests {
                 let next_day = at + Duration::days(1);
                 let next_offset = offset_at(tz, next_day);
                 if next_offset != offset {
-                    // Bisect to the first second of the new offset.
+                    assert_eq!(next_offset % 900, 0, "{tz} at {next_day}");
                     let (mut before, mut after) = (at, next_day);
                     while after - before > Duration::seconds(1) {
                         let middle = before + (after - before) / 2;
@@ -91,13 +93,14 @@ mod tests {
                             after = middle
                         }
                     }
-                    assert_eq!(after.timestamp() % 900, 0, "{tz} changes offset at {after}");
-                    assert_eq!(next_offset % 900, 0, "{tz} at {next_day}");
+                    off_quarter_changes += usize::from(after.timestamp() % 900 != 0);
                 }
                 at = next_day;
                 offset = next_offset;
             }
         }
+        // The split-slot path is needed: such changes exist (Casey, St Johns...).
+        assert!(off_quarter_changes > 0);
     }
 
     #[test]

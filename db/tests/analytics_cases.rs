@@ -293,3 +293,45 @@ async fn today_ends_now_and_compares_with_yesterday_so_far() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_change_of_offset_one_minute_past_the_quarter_splits_the_hour() {
+    // Antarctica/Casey went from +08:00 to +11:00 at 2022-10-01 16:01 UTC:
+    // 16:00:30 UTC is 00:00:30 on 2 October, 16:05 UTC is 03:05.
+    let events = [
+        event("e1", "message", "ann", "2022-10-01T16:00:30Z"),
+        event("e2", "message", "bob", "2022-10-01T16:05:00Z"),
+        event("e3", "message", "bob", "2022-10-01T16:30:00Z"),
+    ];
+    on_each_backend(&events, async |store| {
+        let now = utc("2022-10-20T00:00:00Z");
+        let day = dashboard(
+            store,
+            &custom("2022-10-02", "2022-10-02", "Antarctica/Casey"),
+            now,
+        )
+        .await;
+        // Sunday 2 October: one message at 00:00, two at 03:00.
+        assert_eq!(day.heatmap.messages[6][0], 1);
+        assert_eq!(day.heatmap.messages[6][3], 2);
+        assert_eq!(day.heatmap.users[6][3], 1);
+        let starts: Vec<String> = day
+            .trend
+            .buckets
+            .iter()
+            .map(|b| b.start.to_rfc3339())
+            .collect();
+        assert_eq!(starts[0], "2022-10-02T00:00:00+08:00");
+        assert_eq!(starts[1], "2022-10-02T03:01:00+11:00");
+        assert_eq!(
+            (day.trend.buckets[0].messages, day.trend.buckets[1].messages),
+            (1, 2)
+        );
+        assert_eq!(
+            starts.len(),
+            22,
+            "hours 01 and 02 and the rest of 00 never happen"
+        );
+    })
+    .await;
+}

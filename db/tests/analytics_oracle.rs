@@ -13,7 +13,7 @@ use pulse_model::PeriodQuery;
 use support::oracle::{Oracle, period};
 use support::{TestEvent, ingest, utc};
 
-const ZONES: [&str; 10] = [
+const ZONES: [&str; 11] = [
     "UTC",
     "America/New_York",
     "Europe/London",
@@ -24,16 +24,18 @@ const ZONES: [&str; 10] = [
     "Pacific/Chatham",
     "America/St_Johns",
     "Europe/Berlin",
+    "Antarctica/Casey",
 ];
 
 /// Moments next to DST changes of the zones above (and a plain one).
-const NOWS: [&str; 6] = [
+const NOWS: [&str; 7] = [
     "2026-03-08T16:20:00Z", // New York sprang forward that morning
     "2026-11-01T13:45:30Z", // New York fell back that morning
     "2026-03-29T10:05:00Z", // Europe sprang forward
     "2026-10-04T03:10:00Z", // Lord Howe moved 30 minutes forward
     "2026-04-05T20:00:00Z", // Chile and Lord Howe fell back
     "2026-06-17T09:31:07Z",
+    "2022-10-01T18:00:00Z", // Casey moved to +11 at 16:01 UTC
 ];
 
 const KINDS: [&str; 4] = ["session_start", "heartbeat", "message", "session_end"];

@@ -1,6 +1,13 @@
 //! Where each quarter-hour slot of a period falls in the viewer's local
 //! time: its trend bucket, its local hour and its local day. Computed from
 //! the zone's rules once per request; the figures then only look slots up.
+//!
+//! Since 2000 every zone's offset is a multiple of 15 minutes, so a slot
+//! normally lies in one local hour. A few transitions happen one minute past
+//! a quarter hour (America/St_Johns and Goose_Bay until 2011, Gaza and
+//! Hebron in 2010-2011, Antarctica/Casey until 2022): such a slot is *split*
+//! at the transition, and its activity is read from raw events, each placed
+//! by its own instant.
 
 use std::collections::HashMap;
 
@@ -8,9 +15,10 @@ use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Offset, TimeZone, Timel
 use chrono_tz::Tz;
 use pulse_model::{Granularity, HeatmapGrid};
 
+use crate::store::SlotActivity;
 use crate::time::{SLOT_MS, from_millis};
 
-/// The local placement of one slot.
+/// The local placement of (part of) one slot.
 #[derive(Debug, Clone, Copy)]
 pub struct SlotPlace {
     pub bucket: u32,
@@ -22,12 +30,21 @@ pub struct SlotPlace {
     pub day: u32,
 }
 
+/// A slot in which the offset changes: from `at_ms` on, it is placed at `place`.
+#[derive(Debug, Clone, Copy)]
+pub struct Split {
+    pub at_ms: i64,
+    pub place: SlotPlace,
+}
+
 #[derive(Debug, Clone)]
 pub struct Calendar {
     pub granularity: Granularity,
     pub first_slot: i64,
-    /// One entry per slot from `first_slot` on.
+    /// The place of each slot's (first part's) instants, from `first_slot` on.
     pub places: Vec<SlotPlace>,
+    /// The second part of each split slot.
+    pub splits: HashMap<i64, Split>,
     /// Label (first instant, local offset) of each trend bucket.
     pub bucket_starts: Vec<DateTime<FixedOffset>>,
     /// (weekday from Monday, hour) of each local hour.
@@ -35,61 +52,123 @@ pub struct Calendar {
     pub day_count: u32,
 }
 
-impl Calendar {
-    /// Lays out `[start_ms, end_ms)` in `tz`, with hourly trend buckets or daily ones.
-    pub fn new(tz: Tz, start_ms: i64, end_ms: i64, granularity: Granularity) -> Calendar {
-        let first_slot = start_ms.div_euclid(SLOT_MS);
-        let end_slot = (end_ms + SLOT_MS - 1).div_euclid(SLOT_MS);
-        let mut calendar = Calendar {
-            granularity,
-            first_slot,
-            places: Vec::with_capacity((end_slot - first_slot).max(0) as usize),
-            bucket_starts: Vec::new(),
-            hour_cells: Vec::new(),
-            day_count: 0,
+/// Builds the calendar one part of a slot at a time, in time order.
+struct Layout {
+    tz: Tz,
+    calendar: Calendar,
+    hour_index: HashMap<(NaiveDate, u32), u32>,
+    last: Option<(BucketKey, NaiveDate)>,
+}
+
+impl Layout {
+    /// Where the instant `at_ms` falls, opening a new bucket, hour or day
+    /// when it starts one.
+    fn place_at(&mut self, at_ms: i64) -> SlotPlace {
+        let tz = self.tz;
+        let at = from_millis(at_ms).with_timezone(&tz);
+        let local = at.naive_local();
+        let offset = tz.offset_from_utc_datetime(&at.naive_utc()).fix();
+        let date = local.date();
+        let calendar = &mut self.calendar;
+        let bucket_key = match calendar.granularity {
+            Granularity::Hour => BucketKey::Hour(date, local.hour(), offset.local_minus_utc()),
+            Granularity::Day => BucketKey::Day(date),
         };
-        let mut hour_index: HashMap<(NaiveDate, u32), u32> = HashMap::new();
-        let mut last: Option<(BucketKey, NaiveDate)> = None;
-        for slot in first_slot..end_slot {
-            // The first instant of the period within this slot.
-            let at = from_millis((slot * SLOT_MS).max(start_ms)).with_timezone(&tz);
-            let local = at.naive_local();
-            let offset = tz.offset_from_utc_datetime(&at.naive_utc()).fix();
-            let date = local.date();
-            let bucket_key = match granularity {
-                Granularity::Hour => BucketKey::Hour(date, local.hour(), offset.local_minus_utc()),
-                Granularity::Day => BucketKey::Day(date),
-            };
-            let (new_bucket, new_day) = match &last {
-                None => (true, true),
-                Some((bucket, day)) => (*bucket != bucket_key, *day != date),
-            };
-            if new_bucket {
-                calendar.bucket_starts.push(at.with_timezone(&offset));
-            }
-            if new_day {
-                calendar.day_count += 1;
-            }
-            let hour_cells = &mut calendar.hour_cells;
-            let hour = *hour_index.entry((date, local.hour())).or_insert_with(|| {
+        let (new_bucket, new_day) = match &self.last {
+            None => (true, true),
+            Some((bucket, day)) => (*bucket != bucket_key, *day != date),
+        };
+        if new_bucket {
+            calendar.bucket_starts.push(at.with_timezone(&offset));
+        }
+        if new_day {
+            calendar.day_count += 1;
+        }
+        let hour_cells = &mut calendar.hour_cells;
+        let hour = *self
+            .hour_index
+            .entry((date, local.hour()))
+            .or_insert_with(|| {
                 hour_cells.push((
                     date.weekday().num_days_from_monday() as usize,
                     local.hour() as usize,
                 ));
                 hour_cells.len() as u32 - 1
             });
-            calendar.places.push(SlotPlace {
-                bucket: calendar.bucket_starts.len() as u32 - 1,
-                hour,
-                day: calendar.day_count - 1,
-            });
-            last = Some((bucket_key, date));
+        self.last = Some((bucket_key, date));
+        SlotPlace {
+            bucket: calendar.bucket_starts.len() as u32 - 1,
+            hour,
+            day: calendar.day_count - 1,
         }
-        calendar
     }
 
-    pub fn place(&self, slot: i64) -> SlotPlace {
-        self.places[(slot - self.first_slot) as usize]
+    fn offset_at(&self, at_ms: i64) -> i32 {
+        let at = from_millis(at_ms).naive_utc();
+        self.tz
+            .offset_from_utc_datetime(&at)
+            .fix()
+            .local_minus_utc()
+    }
+
+    /// The first millisecond of `(from, to]` with the offset of `to`.
+    fn transition(&self, mut from: i64, mut to: i64) -> i64 {
+        let after = self.offset_at(to);
+        while to - from > 1 {
+            let middle = from + (to - from) / 2;
+            if self.offset_at(middle) == after {
+                to = middle
+            } else {
+                from = middle
+            }
+        }
+        to
+    }
+}
+
+impl Calendar {
+    /// Lays out `[start_ms, end_ms)` in `tz`, with hourly trend buckets or daily ones.
+    pub fn new(tz: Tz, start_ms: i64, end_ms: i64, granularity: Granularity) -> Calendar {
+        let first_slot = start_ms.div_euclid(SLOT_MS);
+        let end_slot = (end_ms + SLOT_MS - 1).div_euclid(SLOT_MS);
+        let calendar = Calendar {
+            granularity,
+            first_slot,
+            places: Vec::with_capacity((end_slot - first_slot).max(0) as usize),
+            splits: HashMap::new(),
+            bucket_starts: Vec::new(),
+            hour_cells: Vec::new(),
+            day_count: 0,
+        };
+        let mut layout = Layout {
+            tz,
+            calendar,
+            hour_index: HashMap::new(),
+            last: None,
+        };
+        for slot in first_slot..end_slot {
+            // The part of the slot inside the period.
+            let first = (slot * SLOT_MS).max(start_ms);
+            let last = ((slot + 1) * SLOT_MS).min(end_ms) - 1;
+            let place = layout.place_at(first);
+            layout.calendar.places.push(place);
+            if layout.offset_at(last) != layout.offset_at(first) {
+                let at_ms = layout.transition(first, last);
+                let place = layout.place_at(at_ms);
+                layout.calendar.splits.insert(slot, Split { at_ms, place });
+            }
+        }
+        layout.calendar
+    }
+
+    /// Where a row of activity falls.
+    pub fn place(&self, row: &SlotActivity) -> SlotPlace {
+        if row.late
+            && let Some(split) = self.splits.get(&row.slot)
+        {
+            return split.place;
+        }
+        self.places[(row.slot - self.first_slot) as usize]
     }
 
     /// How many local (date, hour) pairs of each weekday and hour the period touches.

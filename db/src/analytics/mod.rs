@@ -92,15 +92,15 @@ impl<'a> Selection<'a> {
         )
     }
 
-    async fn activity(&self) -> Result<Activity> {
+    async fn activity(&self, calendar: &Calendar) -> Result<Activity> {
         let (start, end) = (to_millis(self.period.start), to_millis(self.period.end));
-        Ok(Activity::load(self.store, self.agent, start, end).await?)
+        Ok(Activity::load_placed(self.store, self.agent, start, end, &calendar.splits).await?)
     }
 
     /// Everything the Users tab shows, from one load of the period's activity.
     pub async fn dashboard(&self, settings: Settings) -> Result<Dashboard> {
-        let activity = self.activity().await?;
         let calendar = self.calendar();
+        let activity = self.activity(&calendar).await?;
         Ok(Dashboard {
             overview: self.overview_of(&activity, settings).await?,
             trend: trend(&activity, &calendar),
@@ -110,19 +110,24 @@ impl<'a> Selection<'a> {
     }
 
     pub async fn overview(&self, settings: Settings) -> Result<Overview> {
-        self.overview_of(&self.activity().await?, settings).await
+        let (start, end) = (to_millis(self.period.start), to_millis(self.period.end));
+        let activity = Activity::load(self.store, self.agent, start, end).await?;
+        self.overview_of(&activity, settings).await
     }
 
     pub async fn trend(&self) -> Result<Trend> {
-        Ok(trend(&self.activity().await?, &self.calendar()))
+        let calendar = self.calendar();
+        Ok(trend(&self.activity(&calendar).await?, &calendar))
     }
 
     pub async fn heatmap(&self) -> Result<Heatmap> {
-        Ok(heatmap(&self.activity().await?, &self.calendar()))
+        let calendar = self.calendar();
+        Ok(heatmap(&self.activity(&calendar).await?, &calendar))
     }
 
     pub async fn users(&self) -> Result<UsersTable> {
-        self.users_of(&self.activity().await?, &self.calendar())
+        let calendar = self.calendar();
+        self.users_of(&self.activity(&calendar).await?, &calendar)
             .await
     }
 
@@ -164,7 +169,7 @@ impl<'a> Selection<'a> {
         }
         for_each_distinct(
             &activity.rows,
-            |row| calendar.place(row.slot).day,
+            |row| calendar.place(row).day,
             |_, users| {
                 for user in users {
                     stats.entry(*user).or_default().1 += 1;
@@ -201,11 +206,11 @@ fn trend(activity: &Activity, calendar: &Calendar) -> Trend {
         })
         .collect();
     for row in &activity.rows {
-        buckets[calendar.place(row.slot).bucket as usize].messages += row.messages as u64;
+        buckets[calendar.place(row).bucket as usize].messages += row.messages as u64;
     }
     for_each_distinct(
         &activity.rows,
-        |row| calendar.place(row.slot).bucket,
+        |row| calendar.place(row).bucket,
         |bucket, users| {
             buckets[bucket as usize].active_users = users.len() as u64;
         },
@@ -223,7 +228,7 @@ fn heatmap(activity: &Activity, calendar: &Calendar) -> Heatmap {
         occurrences: calendar.occurrences(),
     };
     for row in &activity.rows {
-        let (weekday, hour) = calendar.hour_cells[calendar.place(row.slot).hour as usize];
+        let (weekday, hour) = calendar.hour_cells[calendar.place(row).hour as usize];
         heatmap.messages[weekday][hour] += row.messages as u64;
     }
     // One count per distinct (user, local date, local hour). A local hour
@@ -231,7 +236,7 @@ fn heatmap(activity: &Activity, calendar: &Calendar) -> Heatmap {
     let mut user_hours: Vec<(u32, i64)> = activity
         .rows
         .iter()
-        .map(|row| (calendar.place(row.slot).hour, row.user))
+        .map(|row| (calendar.place(row).hour, row.user))
         .collect();
     user_hours.sort_unstable();
     user_hours.dedup();

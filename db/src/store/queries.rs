@@ -458,6 +458,7 @@ pub async fn slot_activity(
         .iter()
         .map(|row| SlotActivity {
             slot: row.get(0),
+            late: false,
             user: row.get(1),
             messages: row.get(2),
         })

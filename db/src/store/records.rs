@@ -8,10 +8,13 @@ pub struct AgentRef {
     pub name: String,
 }
 
-/// One user's activity in one quarter-hour slot.
+/// One user's activity in one quarter-hour slot, or in one part of a slot
+/// that a change of offset splits (see `analytics::Calendar`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SlotActivity {
     pub slot: i64,
+    /// In the part of a split slot after the change of offset.
+    pub late: bool,
     pub user: i64,
     pub messages: i64,
 }
