@@ -1,0 +1,170 @@
+//! Ingest throughput over HTTP: concurrent clients post batches of 1,000
+//! synthetic events to a real `pulse serve` (release build), on SQLite and
+//! on PostgreSQL, with durable commits.
+//!
+//!     cargo bench -p pulse-server --bench ingest [-- EVENTS CLIENTS]
+//!
+//! Prints events per second and the server's peak memory; the numbers go
+//! to docs/BENCHMARKS.md.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use pulse_db::ingest::ValidEvent;
+use pulse_db::keys::{KeyScope, generate};
+use pulse_db::synthetic::{Scale, World};
+use pulse_db::testing::{BACKENDS, TestDb};
+use serde_json::{Value, json};
+
+const BATCH: usize = 1_000;
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|arg| !arg.starts_with("--"))
+        .collect();
+    let events: usize = args.first().and_then(|n| n.parse().ok()).unwrap_or(300_000);
+    let clients: usize = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(4);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let bodies = Arc::new(batches(events));
+    println!("| backend | events | batch | clients | seconds | events/s | server peak RSS |");
+    println!("| --- | --- | --- | --- | --- | --- | --- |");
+    for backend in BACKENDS {
+        runtime.block_on(run(backend, bodies.clone(), clients));
+    }
+}
+
+/// Pre-serialized JSON bodies of `BATCH` events each.
+fn batches(wanted: usize) -> Vec<String> {
+    let now: DateTime<Utc> = Utc::now() - chrono::Duration::minutes(10);
+    let world = World::plan(
+        Scale {
+            agents: 20,
+            users: 20_000,
+            days: 365,
+            seed: 42,
+            intensity: 1.0,
+        },
+        now,
+    );
+    let mut events: Vec<Value> = Vec::with_capacity(wanted);
+    'users: for user in 0..world.users.len() {
+        for event in world.events_of(user) {
+            events.push(to_json(&event));
+            if events.len() == wanted {
+                break 'users;
+            }
+        }
+    }
+    events
+        .chunks(BATCH)
+        .map(|chunk| serde_json::to_string(chunk).unwrap())
+        .collect()
+}
+
+fn to_json(event: &ValidEvent) -> Value {
+    let at = DateTime::from_timestamp_millis(event.at).unwrap();
+    json!({
+        "id": event.id, "type": event.kind.as_str(), "agent_id": event.agent_id, "user_id": event.user_id,
+        "at": at.to_rfc3339(), "session_id": event.session_id, "username": event.username, "name": event.name,
+    })
+}
+
+async fn run(backend: pulse_db::testing::TestBackend, bodies: Arc<Vec<String>>, clients: usize) {
+    let db = TestDb::new(backend).await;
+    let (key, stored) = generate(KeyScope::Ingest, None, None, Utc::now().timestamp_millis());
+    db.store.insert_key(&stored).await.unwrap();
+    let (mut server, url) = start_server(&db.url);
+    let client = reqwest::Client::new();
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..clients)
+        .map(|_| {
+            let (client, url, key, bodies, next) = (
+                client.clone(),
+                url.clone(),
+                key.clone(),
+                bodies.clone(),
+                next.clone(),
+            );
+            tokio::spawn(async move {
+                let mut sent = 0;
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(body) = bodies.get(index) else {
+                        break sent;
+                    };
+                    let response = client
+                        .post(format!("{url}/api/v1/events"))
+                        .bearer_auth(&key)
+                        .header("Content-Type", "application/json")
+                        .body(body.clone())
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(
+                        response.status(),
+                        200,
+                        "{}",
+                        response.text().await.unwrap_or_default()
+                    );
+                    let counts: Value = response.json().await.unwrap();
+                    sent += counts["accepted"].as_u64().unwrap();
+                }
+            })
+        })
+        .collect();
+    let mut accepted = 0;
+    for task in tasks {
+        accepted += task.await.unwrap();
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let peak = peak_rss_mib(server.id());
+    println!(
+        "| {backend:?} | {accepted} | {BATCH} | {clients} | {seconds:.2} | {:.0} | {peak} MiB |",
+        accepted as f64 / seconds
+    );
+    let _ = server.kill();
+    let _ = server.wait();
+    db.cleanup().await;
+}
+
+fn start_server(database_url: &str) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pulse"))
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--database-url",
+            database_url,
+        ])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start pulse serve");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .split_whitespace()
+        .last()
+        .unwrap()
+        .trim_end_matches('/')
+        .to_owned();
+    (child, url)
+}
+
+/// The process's peak resident memory (Linux: VmHWM).
+pub fn peak_rss_mib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|value| value.split_whitespace().next()?.parse::<u64>().ok())
+        .map_or(0, |kib| kib / 1024)
+}
