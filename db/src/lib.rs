@@ -13,4 +13,4 @@ pub mod testing;
 pub mod time;
 
 pub use error::StoreError;
-pub use store::{AgentRef, Backend, MemberSeed, Store};
+pub use store::{AgentRef, Backend, DayRow, MemberSeed, Store};

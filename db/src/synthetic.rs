@@ -41,7 +41,7 @@ impl Scale {
             users: 20_000,
             days: 365,
             seed: 42,
-            intensity: 1.0,
+            intensity: 0.16,
         }
     }
 }

@@ -7,9 +7,22 @@ use chrono_tz::Tz;
 /// Milliseconds in one rollup slot (a UTC quarter hour).
 pub const SLOT_MS: i64 = 15 * 60 * 1000;
 
+/// Milliseconds in a UTC day.
+pub const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+/// Quarter-hour slots in a UTC day.
+pub const SLOTS_PER_DAY: i64 = DAY_MS / SLOT_MS;
+
 /// The quarter-hour slot holding instant `at_ms`.
 pub fn slot_of(at_ms: i64) -> i64 {
     at_ms.div_euclid(SLOT_MS)
+}
+
+/// The UTC day (days since the epoch) and the quarter hour of that day (0..96).
+pub fn day_and_quarter(at_ms: i64) -> (i64, u32) {
+    (
+        at_ms.div_euclid(DAY_MS),
+        (at_ms.rem_euclid(DAY_MS) / SLOT_MS) as u32,
+    )
 }
 
 pub fn to_millis(at: DateTime<Utc>) -> i64 {

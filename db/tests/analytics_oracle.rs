@@ -28,7 +28,7 @@ const ZONES: [&str; 11] = [
 ];
 
 /// Moments next to DST changes of the zones above (and a plain one).
-const NOWS: [&str; 7] = [
+const NOWS: [&str; 8] = [
     "2026-03-08T16:20:00Z", // New York sprang forward that morning
     "2026-11-01T13:45:30Z", // New York fell back that morning
     "2026-03-29T10:05:00Z", // Europe sprang forward
@@ -36,6 +36,7 @@ const NOWS: [&str; 7] = [
     "2026-04-05T20:00:00Z", // Chile and Lord Howe fell back
     "2026-06-17T09:31:07Z",
     "2022-10-01T18:00:00Z", // Casey moved to +11 at 16:01 UTC
+    "2022-10-05T18:00:00Z", // ... inside a whole UTC day of the period
 ];
 
 const KINDS: [&str; 4] = ["session_start", "heartbeat", "message", "session_end"];

@@ -35,16 +35,29 @@ CREATE TABLE events (
 );
 CREATE INDEX events_by_agent_time ON events (agent_id, at, user_id, kind);
 
--- Rollup of events per agent, user and UTC quarter hour (slot = at / 900000).
--- Every zone's offset since 2000 is a multiple of 15 minutes, so a slot lies
--- in exactly one local hour of any zone.
-CREATE TABLE activity_quarters (
+-- Rollups, kept in the same transaction as the events they summarise.
+-- Per agent, user and UTC day (day = at / 86400000): in which quarter hours
+-- of the day the user was active, as two 48-bit masks (bit i of
+-- quarters_am is 00:00 + 15 min * i UTC, of quarters_pm 12:00 + 15 min * i),
+-- and the day's messages. Every zone's offset since 2000 is a multiple of
+-- 15 minutes, so a quarter hour lies in one local hour of any zone.
+CREATE TABLE activity_days (
+    agent_id    INTEGER NOT NULL,
+    day         INTEGER NOT NULL,
+    user_id     INTEGER NOT NULL,
+    quarters_am INTEGER NOT NULL,
+    quarters_pm INTEGER NOT NULL,
+    messages    INTEGER NOT NULL,
+    PRIMARY KEY (agent_id, day, user_id)
+) WITHOUT ROWID;
+
+-- Messages per agent and UTC quarter hour (slot = at / 900000), for the
+-- trend and the heatmap.
+CREATE TABLE message_quarters (
     agent_id INTEGER NOT NULL,
     slot     INTEGER NOT NULL,
-    user_id  INTEGER NOT NULL,
-    events   INTEGER NOT NULL,
     messages INTEGER NOT NULL,
-    PRIMARY KEY (agent_id, slot, user_id)
+    PRIMARY KEY (agent_id, slot)
 ) WITHOUT ROWID;
 
 -- The latest event of each user on each agent, over all time.

@@ -15,11 +15,10 @@ use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Offset, TimeZone, Timel
 use chrono_tz::Tz;
 use pulse_model::{Granularity, HeatmapGrid};
 
-use crate::store::SlotActivity;
 use crate::time::{SLOT_MS, from_millis};
 
 /// The local placement of (part of) one slot.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SlotPlace {
     pub bucket: u32,
     /// Index of the local (date, hour) pair: the repeated hour of a
@@ -161,14 +160,23 @@ impl Calendar {
         layout.calendar
     }
 
-    /// Where a row of activity falls.
-    pub fn place(&self, row: &SlotActivity) -> SlotPlace {
-        if row.late
-            && let Some(split) = self.splits.get(&row.slot)
-        {
+    /// Where the instants of a slot fall; `late`: the part after the change
+    /// of offset, in a split slot.
+    pub fn place_of(&self, slot: i64, late: bool) -> SlotPlace {
+        if late && let Some(split) = self.splits.get(&slot) {
             return split.place;
         }
-        self.places[(row.slot - self.first_slot) as usize]
+        self.places[(slot - self.first_slot) as usize]
+    }
+
+    /// Where the instant `at_ms` falls.
+    pub fn place_at(&self, at_ms: i64) -> SlotPlace {
+        let slot = at_ms.div_euclid(SLOT_MS);
+        let late = self
+            .splits
+            .get(&slot)
+            .is_some_and(|split| at_ms >= split.at_ms);
+        self.place_of(slot, late)
     }
 
     /// How many local (date, hour) pairs of each weekday and hour the period touches.

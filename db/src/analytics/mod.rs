@@ -2,8 +2,8 @@
 //! Server functions and the REST API call these functions and compute
 //! nothing of their own.
 
-mod activity;
 mod calendar;
+mod facts;
 mod period;
 
 use std::collections::HashMap;
@@ -14,12 +14,12 @@ use pulse_model::{
     UserRow, UsersTable,
 };
 
-pub use activity::Activity;
 pub use calendar::Calendar;
+pub use facts::Facts;
 pub use period::{MAX_CUSTOM_DAYS, ResolvedPeriod};
 
 use crate::error::StoreError;
-use crate::store::{AgentRef, SlotActivity, Store};
+use crate::store::{AgentRef, Store};
 use crate::time::{from_millis, to_millis};
 
 /// Why a figure could not be computed.
@@ -58,13 +58,21 @@ pub struct Selection<'a> {
     pub now: DateTime<Utc>,
 }
 
+/// The period's own active users and messages.
+struct PeriodTotals {
+    users: u64,
+    messages: u64,
+}
+
 impl<'a> Selection<'a> {
+    /// Resolves `query` at `now` (kept to the millisecond, like stored instants).
     pub fn new(
         store: &'a Store,
         agent: &'a AgentRef,
         query: &PeriodQuery,
         now: DateTime<Utc>,
     ) -> Result<Self> {
+        let now = from_millis(to_millis(now));
         let period = ResolvedPeriod::resolve(query, now).map_err(AnalyticsError::BadPeriod)?;
         Ok(Selection {
             store,
@@ -83,61 +91,68 @@ impl<'a> Selection<'a> {
         }
     }
 
-    fn calendar(&self) -> Calendar {
-        Calendar::new(
-            self.period.tz,
-            to_millis(self.period.start),
-            to_millis(self.period.end),
-            self.granularity(),
-        )
+    fn bounds(&self) -> (i64, i64) {
+        (to_millis(self.period.start), to_millis(self.period.end))
     }
 
-    async fn activity(&self, calendar: &Calendar) -> Result<Activity> {
-        let (start, end) = (to_millis(self.period.start), to_millis(self.period.end));
-        Ok(Activity::load_placed(self.store, self.agent, start, end, &calendar.splits).await?)
+    /// The period's calendar and facts.
+    async fn facts(&self) -> Result<(Calendar, Facts)> {
+        let (start, end) = self.bounds();
+        let calendar = Calendar::new(self.period.tz, start, end, self.granularity());
+        let facts = Facts::load(self.store, self.agent, &calendar, start, end).await?;
+        Ok((calendar, facts))
     }
 
-    /// Everything the Users tab shows, from one load of the period's activity.
+    /// Everything the Users tab shows, from one load of the period's facts.
     pub async fn dashboard(&self, settings: Settings) -> Result<Dashboard> {
-        let calendar = self.calendar();
-        let activity = self.activity(&calendar).await?;
+        let (calendar, facts) = self.facts().await?;
+        let totals = PeriodTotals {
+            users: facts.users.len() as u64,
+            messages: facts.messages(),
+        };
         Ok(Dashboard {
-            overview: self.overview_of(&activity, settings).await?,
-            trend: trend(&activity, &calendar),
-            heatmap: heatmap(&activity, &calendar),
-            users: self.users_of(&activity, &calendar).await?,
+            overview: self.overview_of(totals, settings).await?,
+            trend: trend(&facts, &calendar),
+            heatmap: heatmap(&facts, &calendar),
+            users: self.users_of(&facts).await?,
         })
     }
 
     pub async fn overview(&self, settings: Settings) -> Result<Overview> {
-        let (start, end) = (to_millis(self.period.start), to_millis(self.period.end));
-        let activity = Activity::load(self.store, self.agent, start, end).await?;
-        self.overview_of(&activity, settings).await
+        let (start, end) = self.bounds();
+        let (users, messages) = facts::summary(self.store, self.agent, start, end).await?;
+        self.overview_of(
+            PeriodTotals {
+                users: users.len() as u64,
+                messages,
+            },
+            settings,
+        )
+        .await
     }
 
     pub async fn trend(&self) -> Result<Trend> {
-        let calendar = self.calendar();
-        Ok(trend(&self.activity(&calendar).await?, &calendar))
+        let (calendar, facts) = self.facts().await?;
+        Ok(trend(&facts, &calendar))
     }
 
     pub async fn heatmap(&self) -> Result<Heatmap> {
-        let calendar = self.calendar();
-        Ok(heatmap(&self.activity(&calendar).await?, &calendar))
+        let (calendar, facts) = self.facts().await?;
+        Ok(heatmap(&facts, &calendar))
     }
 
     pub async fn users(&self) -> Result<UsersTable> {
-        let calendar = self.calendar();
-        self.users_of(&self.activity(&calendar).await?, &calendar)
-            .await
+        let (_, facts) = self.facts().await?;
+        self.users_of(&facts).await
     }
 
-    async fn overview_of(&self, activity: &Activity, settings: Settings) -> Result<Overview> {
+    async fn overview_of(&self, period: PeriodTotals, settings: Settings) -> Result<Overview> {
         let (store, agent, now) = (self.store, self.agent, to_millis(self.now));
         let online_since = now - settings.online_window.num_milliseconds();
         let month_ago = now - Duration::days(30).num_milliseconds();
         // Active in the last 30 days includes `now` itself: [now - 30 d, now].
-        let last_30d = Activity::load(store, agent, month_ago, now + 1).await?;
-        let previous = Activity::load(
+        let (last_30d, _) = facts::summary(store, agent, month_ago, now + 1).await?;
+        let (previous_users, previous_messages) = facts::summary(
             store,
             agent,
             to_millis(self.period.previous_start),
@@ -147,12 +162,12 @@ impl<'a> Selection<'a> {
         let tz = self.period.tz;
         Ok(Overview {
             online: store.online_users(agent, online_since).await?,
-            active_30d: last_30d.distinct_users(),
+            active_30d: last_30d.len() as u64,
             registered: store.registered_count(agent).await?,
-            active_users: activity.distinct_users(),
-            messages: activity.messages(),
-            previous_active_users: previous.distinct_users(),
-            previous_messages: previous.messages(),
+            active_users: period.users,
+            messages: period.messages,
+            previous_active_users: previous_users.len() as u64,
+            previous_messages,
             period: PeriodBounds {
                 start: self.period.start.with_timezone(&tz).fixed_offset(),
                 end: self.period.end.with_timezone(&tz).fixed_offset(),
@@ -161,118 +176,66 @@ impl<'a> Selection<'a> {
         })
     }
 
-    async fn users_of(&self, activity: &Activity, calendar: &Calendar) -> Result<UsersTable> {
+    async fn users_of(&self, facts: &Facts) -> Result<UsersTable> {
         let members = self.store.members(self.agent).await?;
-        let mut stats: HashMap<i64, (u64, u64)> = HashMap::with_capacity(members.len());
-        for row in &activity.rows {
-            stats.entry(row.user).or_default().0 += row.messages as u64;
+        let mut active_days: HashMap<i64, u64> = HashMap::with_capacity(members.len());
+        for (_, user) in &facts.user_days {
+            *active_days.entry(*user).or_default() += 1;
         }
-        for_each_distinct(
-            &activity.rows,
-            |row| calendar.place(row).day,
-            |_, users| {
-                for user in users {
-                    stats.entry(*user).or_default().1 += 1;
-                }
-            },
-        );
         let users = members
             .into_iter()
-            .map(|member| {
-                let (messages, active_days) = stats.get(&member.user).copied().unwrap_or_default();
-                UserRow {
-                    user_id: member.user_id,
-                    username: member.username,
-                    name: member.name,
-                    registered_at: from_millis(member.registered_at),
-                    messages,
-                    active_days,
-                    last_active: member.last_active.map(from_millis),
-                }
+            .map(|member| UserRow {
+                messages: facts
+                    .user_messages
+                    .get(&member.user)
+                    .copied()
+                    .unwrap_or_default(),
+                active_days: active_days.get(&member.user).copied().unwrap_or_default(),
+                user_id: member.user_id,
+                username: member.username,
+                name: member.name,
+                registered_at: from_millis(member.registered_at),
+                last_active: member.last_active.map(from_millis),
             })
             .collect();
         Ok(UsersTable { users })
     }
 }
 
-fn trend(activity: &Activity, calendar: &Calendar) -> Trend {
+fn trend(facts: &Facts, calendar: &Calendar) -> Trend {
     let mut buckets: Vec<TrendBucket> = calendar
         .bucket_starts
         .iter()
-        .map(|start| TrendBucket {
+        .zip(&facts.bucket_messages)
+        .map(|(start, messages)| TrendBucket {
             start: *start,
             active_users: 0,
-            messages: 0,
+            messages: *messages,
         })
         .collect();
-    for row in &activity.rows {
-        buckets[calendar.place(row).bucket as usize].messages += row.messages as u64;
+    for (bucket, _) in &facts.user_buckets {
+        buckets[*bucket as usize].active_users += 1;
     }
-    for_each_distinct(
-        &activity.rows,
-        |row| calendar.place(row).bucket,
-        |bucket, users| {
-            buckets[bucket as usize].active_users = users.len() as u64;
-        },
-    );
     Trend {
         granularity: calendar.granularity,
         buckets,
     }
 }
 
-fn heatmap(activity: &Activity, calendar: &Calendar) -> Heatmap {
+fn heatmap(facts: &Facts, calendar: &Calendar) -> Heatmap {
     let mut heatmap = Heatmap {
         users: [[0; 24]; 7],
         messages: [[0; 24]; 7],
         occurrences: calendar.occurrences(),
     };
-    for row in &activity.rows {
-        let (weekday, hour) = calendar.hour_cells[calendar.place(row).hour as usize];
-        heatmap.messages[weekday][hour] += row.messages as u64;
+    for (hour, messages) in facts.hour_messages.iter().enumerate() {
+        let (weekday, hour) = calendar.hour_cells[hour];
+        heatmap.messages[weekday][hour] += messages;
     }
-    // One count per distinct (user, local date, local hour). A local hour
-    // is not always one run of slots (see SlotPlace::hour): sort instead.
-    let mut user_hours: Vec<(u32, i64)> = activity
-        .rows
-        .iter()
-        .map(|row| (calendar.place(row).hour, row.user))
-        .collect();
-    user_hours.sort_unstable();
-    user_hours.dedup();
-    for (hour, _) in user_hours {
-        let (weekday, hour) = calendar.hour_cells[hour as usize];
+    // One count per distinct (user, local date, local hour).
+    for (hour, _) in &facts.user_hours {
+        let (weekday, hour) = calendar.hour_cells[*hour as usize];
         heatmap.users[weekday][hour] += 1;
     }
     heatmap
-}
-
-/// Calls `emit(group, distinct users)` for each run of rows with the same
-/// group. Groups are runs of consecutive slots and rows are ordered by slot,
-/// so each group is one run.
-fn for_each_distinct(
-    rows: &[SlotActivity],
-    group_of: impl Fn(&SlotActivity) -> u32,
-    mut emit: impl FnMut(u32, &[i64]),
-) {
-    let mut users: Vec<i64> = Vec::new();
-    let mut current = None;
-    for row in rows {
-        let group = group_of(row);
-        if current != Some(group) {
-            if let Some(done) = current {
-                users.sort_unstable();
-                users.dedup();
-                emit(done, &users);
-            }
-            users.clear();
-            current = Some(group);
-        }
-        users.push(row.user);
-    }
-    if let Some(done) = current {
-        users.sort_unstable();
-        users.dedup();
-        emit(done, &users);
-    }
 }

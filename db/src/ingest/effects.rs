@@ -6,15 +6,42 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::{EventKind, ValidEvent};
-use crate::time::slot_of;
+use crate::time::{day_and_quarter, slot_of};
 
 /// Agent and user primary keys of a row.
 pub type AgentUser = (i64, i64);
 
+/// A user's activity on one UTC day: a bit per active quarter hour, and messages.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct DayActivity {
+    pub quarters: u128,
+    pub messages: i64,
+}
+
+impl DayActivity {
+    /// Quarters 0..48 (00:00-12:00 UTC) and 48..96, as stored.
+    pub fn halves(self) -> (i64, i64) {
+        const HALF: u128 = (1 << 48) - 1;
+        (
+            (self.quarters & HALF) as i64,
+            ((self.quarters >> 48) & HALF) as i64,
+        )
+    }
+
+    pub fn from_halves(am: i64, pm: i64, messages: i64) -> DayActivity {
+        DayActivity {
+            quarters: (am as u128) | ((pm as u128) << 48),
+            messages,
+        }
+    }
+}
+
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Effects {
-    /// (agent, slot, user) -> (events, messages) to add to the rollup.
-    pub quarters: BTreeMap<(i64, i64, i64), (i64, i64)>,
+    /// (agent, UTC day, user) -> activity to merge into the day's rollup.
+    pub days: BTreeMap<(i64, i64, i64), DayActivity>,
+    /// (agent, slot) -> messages to add.
+    pub message_slots: BTreeMap<(i64, i64), i64>,
     /// Latest instant per (agent, user), to merge with max.
     pub last_active: BTreeMap<AgentUser, i64>,
     /// Earliest instant per (agent, user): the automatic registration.
@@ -44,12 +71,16 @@ impl Effects {
 
     fn add(&mut self, agent: i64, user: i64, event: &ValidEvent) {
         let is_message = i64::from(event.kind == EventKind::Message);
-        let counts = self
-            .quarters
-            .entry((agent, slot_of(event.at), user))
-            .or_default();
-        counts.0 += 1;
-        counts.1 += is_message;
+        let (day, quarter) = day_and_quarter(event.at);
+        let activity = self.days.entry((agent, day, user)).or_default();
+        activity.quarters |= 1 << quarter;
+        activity.messages += is_message;
+        if is_message == 1 {
+            *self
+                .message_slots
+                .entry((agent, slot_of(event.at)))
+                .or_default() += 1;
+        }
 
         let last = self.last_active.entry((agent, user)).or_insert(event.at);
         *last = (*last).max(event.at);
@@ -145,6 +176,29 @@ mod tests {
             effects.names[&7],
             (Some("ann".into()), Some("Ann B".into()))
         );
-        assert_eq!(effects.quarters[&(1, 0, 7)], (2, 2));
+        assert_eq!(
+            effects.days[&(1, 0, 7)],
+            DayActivity {
+                quarters: 1,
+                messages: 2
+            }
+        );
+        assert_eq!(effects.message_slots[&(1, 0)], 2);
+    }
+}
+
+#[cfg(test)]
+mod day_tests {
+    use super::DayActivity;
+
+    #[test]
+    fn both_halves_of_the_day_round_trip() {
+        let day = DayActivity {
+            quarters: (1 << 95) | (1 << 48) | (1 << 47) | 1,
+            messages: 3,
+        };
+        let (am, pm) = day.halves();
+        assert_eq!((am, pm), ((1 << 47) | 1, (1 << 47) | 1));
+        assert_eq!(DayActivity::from_halves(am, pm, 3), day);
     }
 }

@@ -6,7 +6,7 @@ mod effects;
 mod event;
 mod validate;
 
-pub use effects::Effects;
+pub use effects::{DayActivity, Effects};
 pub use event::{EventKind, ValidEvent};
 pub use validate::{
     FieldError, MAX_BATCH_EVENTS, ValidBatch, is_valid_agent_id, is_valid_user_id, validate_batch,

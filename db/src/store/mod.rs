@@ -22,7 +22,7 @@ use crate::ingest::{IngestCounts, ValidBatch};
 use crate::keys::{KeyRecord, NewKey};
 
 mod records;
-pub use records::{AgentRef, Member, MemberSeed, RawActivity, SlotActivity};
+pub use records::{AgentRef, DayRow, Member, MemberSeed, RawActivity};
 
 mod sqlite {
     type Db = sqlx::Sqlite;
@@ -210,14 +210,34 @@ impl Store {
 
     // ---- analytics reads ------------------------------------------------
 
-    /// Rollup rows of whole quarter-hour slots `[slot_from, slot_to)`, ordered by slot.
-    pub async fn slot_activity(
+    /// Rollup rows of the UTC days `[day_from, day_to)`.
+    pub async fn day_activity(
+        &self,
+        agent: &AgentRef,
+        day_from: i64,
+        day_to: i64,
+    ) -> Result<Vec<DayRow>> {
+        on_reader!(self, day_activity(agent.pk, day_from, day_to))
+    }
+
+    /// The distinct users and the messages of the UTC days `[day_from, day_to)`.
+    pub async fn day_summary(
+        &self,
+        agent: &AgentRef,
+        day_from: i64,
+        day_to: i64,
+    ) -> Result<(Vec<i64>, u64)> {
+        on_reader!(self, day_summary(agent.pk, day_from, day_to))
+    }
+
+    /// Messages per quarter-hour slot of `[slot_from, slot_to)` (slots without any are absent).
+    pub async fn message_slots(
         &self,
         agent: &AgentRef,
         slot_from: i64,
         slot_to: i64,
-    ) -> Result<Vec<SlotActivity>> {
-        on_reader!(self, slot_activity(agent.pk, slot_from, slot_to))
+    ) -> Result<Vec<(i64, i64)>> {
+        on_reader!(self, message_slots(agent.pk, slot_from, slot_to))
     }
 
     /// Raw events of `[from_ms, to_ms)`, for the partial slots at a period's edges.

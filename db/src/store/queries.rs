@@ -7,9 +7,9 @@ use std::collections::{HashMap, HashSet};
 use pulse_model::Agent;
 use sqlx::{Pool, QueryBuilder, Row, Transaction};
 
-use super::records::{AgentRef, Member, MemberSeed, RawActivity, SlotActivity};
+use super::records::{AgentRef, DayRow, Member, MemberSeed, RawActivity};
 use crate::error::Result;
-use crate::ingest::{Effects, EventKind, IngestCounts, ValidBatch};
+use crate::ingest::{DayActivity, Effects, EventKind, IngestCounts, ValidBatch};
 use crate::keys::{KeyRecord, KeyScope, NewKey};
 
 /// Rows per multi-row statement: well under both backends' bind limits.
@@ -289,25 +289,38 @@ async fn apply_effects(tx: &mut Transaction<'_, Db>, effects: &Effects) -> Resul
         query.push(" ON CONFLICT (agent_id, user_id) DO NOTHING");
         query.build().execute(&mut **tx).await?;
     }
-    let quarters: Vec<_> = effects.quarters.iter().collect();
-    for chunk in quarters.chunks(ROWS_PER_STATEMENT) {
+    let days: Vec<_> = effects.days.iter().collect();
+    for chunk in days.chunks(ROWS_PER_STATEMENT) {
         let mut query = QueryBuilder::<Db>::new(
-            "INSERT INTO activity_quarters (agent_id, slot, user_id, events, messages) ",
+            "INSERT INTO activity_days (agent_id, day, user_id, quarters_am, quarters_pm, messages) ",
         );
-        query.push_values(
-            chunk,
-            |mut row, ((agent, slot, user), (events, messages))| {
-                row.push_bind(*agent)
-                    .push_bind(*slot)
-                    .push_bind(*user)
-                    .push_bind(*events)
-                    .push_bind(*messages);
-            },
-        );
+        query.push_values(chunk, |mut row, ((agent, day, user), activity)| {
+            let (am, pm) = activity.halves();
+            row.push_bind(*agent)
+                .push_bind(*day)
+                .push_bind(*user)
+                .push_bind(am)
+                .push_bind(pm)
+                .push_bind(activity.messages);
+        });
         query.push(
-            " ON CONFLICT (agent_id, slot, user_id) DO UPDATE SET
-                 events = activity_quarters.events + excluded.events,
-                 messages = activity_quarters.messages + excluded.messages",
+            " ON CONFLICT (agent_id, day, user_id) DO UPDATE SET
+                 quarters_am = activity_days.quarters_am | excluded.quarters_am,
+                 quarters_pm = activity_days.quarters_pm | excluded.quarters_pm,
+                 messages = activity_days.messages + excluded.messages",
+        );
+        query.build().execute(&mut **tx).await?;
+    }
+    let message_slots: Vec<_> = effects.message_slots.iter().collect();
+    for chunk in message_slots.chunks(ROWS_PER_STATEMENT) {
+        let mut query =
+            QueryBuilder::<Db>::new("INSERT INTO message_quarters (agent_id, slot, messages) ");
+        query.push_values(chunk, |mut row, ((agent, slot), messages)| {
+            row.push_bind(*agent).push_bind(*slot).push_bind(**messages);
+        });
+        query.push(
+            " ON CONFLICT (agent_id, slot) DO UPDATE SET
+                 messages = message_quarters.messages + excluded.messages",
         );
         query.build().execute(&mut **tx).await?;
     }
@@ -438,31 +451,77 @@ pub async fn revoke_key(pool: &Pool<Db>, prefix: &str, at: i64) -> Result<bool> 
 
 // ---- analytics reads -----------------------------------------------------
 
-pub async fn slot_activity(
+pub async fn day_activity(
+    pool: &Pool<Db>,
+    agent: i64,
+    day_from: i64,
+    day_to: i64,
+) -> Result<Vec<DayRow>> {
+    let rows = sqlx::query(
+        "SELECT day, user_id, quarters_am, quarters_pm, messages FROM activity_days
+         WHERE agent_id = $1 AND day >= $2 AND day < $3",
+    )
+    .bind(agent)
+    .bind(day_from)
+    .bind(day_to)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|row| DayRow {
+            day: row.get(0),
+            user: row.get(1),
+            activity: DayActivity::from_halves(row.get(2), row.get(3), row.get(4)),
+        })
+        .collect())
+}
+
+pub async fn day_summary(
+    pool: &Pool<Db>,
+    agent: i64,
+    day_from: i64,
+    day_to: i64,
+) -> Result<(Vec<i64>, u64)> {
+    let users = sqlx::query(
+        "SELECT DISTINCT user_id FROM activity_days WHERE agent_id = $1 AND day >= $2 AND day < $3",
+    )
+    .bind(agent)
+    .bind(day_from)
+    .bind(day_to)
+    .fetch_all(pool)
+    .await?;
+    let messages: i64 = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(messages), 0) AS BIGINT) FROM activity_days
+         WHERE agent_id = $1 AND day >= $2 AND day < $3",
+    )
+    .bind(agent)
+    .bind(day_from)
+    .bind(day_to)
+    .fetch_one(pool)
+    .await?
+    .get(0);
+    Ok((
+        users.iter().map(|row| row.get(0)).collect(),
+        messages as u64,
+    ))
+}
+
+pub async fn message_slots(
     pool: &Pool<Db>,
     agent: i64,
     slot_from: i64,
     slot_to: i64,
-) -> Result<Vec<SlotActivity>> {
+) -> Result<Vec<(i64, i64)>> {
     let rows = sqlx::query(
-        "SELECT slot, user_id, messages FROM activity_quarters
-         WHERE agent_id = $1 AND slot >= $2 AND slot < $3
-         ORDER BY slot, user_id",
+        "SELECT slot, messages FROM message_quarters
+         WHERE agent_id = $1 AND slot >= $2 AND slot < $3",
     )
     .bind(agent)
     .bind(slot_from)
     .bind(slot_to)
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .iter()
-        .map(|row| SlotActivity {
-            slot: row.get(0),
-            late: false,
-            user: row.get(1),
-            messages: row.get(2),
-        })
-        .collect())
+    Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
 }
 
 pub async fn raw_activity(

@@ -8,15 +8,12 @@ pub struct AgentRef {
     pub name: String,
 }
 
-/// One user's activity in one quarter-hour slot, or in one part of a slot
-/// that a change of offset splits (see `analytics::Calendar`).
+/// One user's activity on one UTC day, from the rollup.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SlotActivity {
-    pub slot: i64,
-    /// In the part of a split slot after the change of offset.
-    pub late: bool,
+pub struct DayRow {
+    pub day: i64,
     pub user: i64,
-    pub messages: i64,
+    pub activity: crate::ingest::DayActivity,
 }
 
 /// One raw event, reduced to what the figures need.
