@@ -4,9 +4,12 @@
 //! (in the browser).
 
 pub mod api;
+mod browser;
+mod charts;
 mod components;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
+mod view_state;
 
 pub use pages::App;

@@ -60,4 +60,5 @@ pub fn register_server_fns() {
     register_explicit::<ListAgents>();
     register_explicit::<GetAgent>();
     register_explicit::<UsersDashboard>();
+    register_explicit::<OnlineNow>();
 }

@@ -54,9 +54,65 @@ fn main() {
                     baseline.as_secs_f64() / pulse_median.as_secs_f64()
                 );
             }
+            breakdown(&store, &agent).await;
             store.close().await;
         }
     });
+}
+
+/// Where the time of the 365-day dashboard goes, phase by phase.
+async fn breakdown(store: &Store, agent: &AgentRef) {
+    use pulse_db::analytics::{Calendar, Facts, ResolvedPeriod};
+    use pulse_model::Granularity;
+    let query = &queries()[1].1;
+    let period = ResolvedPeriod::resolve(query, data_now()).unwrap();
+    let (start, end) = (
+        period.start.timestamp_millis(),
+        period.end.timestamp_millis(),
+    );
+    let calendar = Calendar::new(period.tz, start, end, Granularity::Day);
+    let phases: [(&str, Duration); 4] = [
+        (
+            "calendar",
+            time(|| async {
+                std::hint::black_box(Calendar::new(period.tz, start, end, Granularity::Day));
+            })
+            .await
+            .0,
+        ),
+        (
+            "facts",
+            time(|| async {
+                Facts::load(store, agent, &calendar, start, end)
+                    .await
+                    .unwrap();
+            })
+            .await
+            .0,
+        ),
+        (
+            "day rows only",
+            time(|| async {
+                store
+                    .day_activity(agent, start / 86_400_000, end / 86_400_000)
+                    .await
+                    .unwrap();
+            })
+            .await
+            .0,
+        ),
+        (
+            "members",
+            time(|| async {
+                store.members(agent).await.unwrap();
+            })
+            .await
+            .0,
+        ),
+    ];
+    for (phase, duration) in phases {
+        eprintln!("  365 days, {phase}: {}", ms(duration));
+    }
 }
 
 fn queries() -> [(&'static str, PeriodQuery); 2] {

@@ -235,3 +235,52 @@ async fn online_counts_open_recent_sessions_with_session_end_winning_ties() {
         db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn rollups_rebuilt_from_raw_events_give_the_same_figures() {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    for backend in BACKENDS {
+        let db = TestDb::new(backend).await;
+        let mut events: Vec<TestEvent> = (0..60)
+            .map(|n| {
+                event(
+                    &format!("e{n}"),
+                    ["message", "heartbeat", "session_end"][n % 3],
+                    &format!("u{}", n % 7),
+                    &format!("2026-06-{:02}T{:02}:{:02}:00Z", 1 + n % 20, n % 24, n % 60),
+                )
+            })
+            .collect();
+        events[5].session = Some("s".into());
+        ingest(&db.store, &events).await;
+        let agent = db.store.find_agent("tutor").await.unwrap().unwrap();
+        let query = PeriodQuery {
+            period: "30d".into(),
+            tz: "Europe/Paris".into(),
+            ..PeriodQuery::default()
+        };
+        let now = utc("2026-06-21T12:00:00Z");
+        let figures = async || {
+            let selection = Selection::new(&db.store, &agent, &query, now).unwrap();
+            selection.dashboard(Settings::default()).await.unwrap()
+        };
+        let before = figures().await;
+        // Damage the rollups behind the store's back: the figures change...
+        let mut connection = sqlx::AnyConnection::connect(&db.url).await.unwrap();
+        sqlx::query("UPDATE activity_days SET messages = messages + 5")
+            .execute(&mut connection)
+            .await
+            .unwrap();
+        sqlx::query("DELETE FROM message_quarters")
+            .execute(&mut connection)
+            .await
+            .unwrap();
+        connection.close().await.unwrap();
+        assert_ne!(figures().await, before, "{backend:?}");
+        // ...and a rebuild from the raw events restores them exactly.
+        assert_eq!(db.store.rebuild_rollups().await.unwrap(), 60);
+        assert_eq!(figures().await, before, "{backend:?}");
+        db.cleanup().await;
+    }
+}

@@ -22,6 +22,8 @@ pub enum Command {
     Serve(ServeConfig),
     /// Apply the schema migrations and exit.
     Migrate(DatabaseConfig),
+    /// Recompute the rollups from the raw events.
+    Rebuild(DatabaseConfig),
     /// Fill the database with a realistic demo data set.
     Demo(commands::demo::DemoArgs),
     /// Load events from an NDJSON or CSV file, idempotently.
@@ -35,6 +37,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(config) => commands::serve(config).await,
         Command::Migrate(config) => commands::migrate(config).await,
+        Command::Rebuild(config) => commands::rebuild(config).await,
         Command::Demo(args) => commands::demo::run(args).await,
         Command::Import(args) => commands::import::run(args).await,
         Command::Key(command) => commands::keys::run(command).await,

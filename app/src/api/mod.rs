@@ -4,8 +4,10 @@
 
 mod get_agent;
 mod list_agents;
+mod online_now;
 mod users_dashboard;
 
 pub use get_agent::{GetAgent, get_agent};
 pub use list_agents::{ListAgents, list_agents};
+pub use online_now::{OnlineNow, online_now};
 pub use users_dashboard::{UsersDashboard, users_dashboard};

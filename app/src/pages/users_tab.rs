@@ -1,20 +1,92 @@
-use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use std::time::Duration;
 
-use crate::components::AgentHeader;
+use leptos::prelude::*;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_location, use_navigate, use_params_map, use_query_map};
+use pulse_model::{ApiError, Dashboard};
+
+use crate::api::{online_now, users_dashboard};
+use crate::browser;
+use crate::components::users::{HeatmapPanel, TimeFilter, Topline, TrendPanel, UserTable};
+use crate::components::{AgentHeader, ErrorPanel};
+use crate::view_state::ViewState;
+
+/// How often the live count refreshes.
+const LIVE_REFRESH: Duration = Duration::from_secs(15);
 
 /// Analytics → Users for one agent.
 #[component]
 pub fn UsersTabPage() -> impl IntoView {
     let params = use_params_map();
     let agent_id = Memo::new(move |_| params.read().get("agent_id").unwrap_or_default());
+    let query = use_query_map();
+    let state = Memo::new(move |_| ViewState::from_query(&query.read()));
+    let navigate = use_navigate();
+    let location = use_location();
+    let set_state = Callback::new(move |next: ViewState| {
+        let path = location.pathname.get_untracked();
+        navigate(
+            &format!("{path}?{}", next.to_query()),
+            NavigateOptions {
+                scroll: false,
+                ..Default::default()
+            },
+        );
+    });
+    let browser_tz = browser::time_zone();
+    let zones = browser::known_time_zones();
+    let period_query = {
+        let browser_tz = browser_tz.clone();
+        Memo::new(move |_| state.with(|view| view.period_query(&browser_tz)))
+    };
+    // Only the period and zone refetch; sorting and filtering stay in the browser.
+    let dashboard = LocalResource::new(move || users_dashboard(agent_id.get(), period_query.get()));
+    let online = LocalResource::new(move || online_now(agent_id.get()));
+    live_refresh(online);
+
+    let loaded = Memo::new(move |_| dashboard.get().and_then(Result::ok));
+    let error = Memo::new(move |_| dashboard.get().and_then(Result::err));
+    let part = |pick: fn(Dashboard) -> _| Signal::derive(move || loaded.get().map(pick));
+    let overview = part(|d| d.overview);
+    let trend = part(|d| d.trend);
+    let heatmap = part(|d| d.heatmap);
+    let users = Signal::derive(move || loaded.get().map(|d| d.users.users).unwrap_or_default());
+    let online_count = Signal::derive(move || online.get().and_then(Result::ok));
+    let empty = move || loaded.get().is_some_and(|d| d.overview.active_users == 0);
+    let loading = move || dashboard.get().is_none();
+
     view! {
         <AgentHeader agent_id />
         <nav class="tabs" aria-label="Analytics">
             <span class="tab active" aria-current="page">"Users"</span>
         </nav>
-        <section class="users-tab" data-testid="users-tab">
-            <p>"The Users tab is being built."</p>
+        <section class="users-tab" data-testid="users-tab" aria-busy=move || loading().to_string()>
+            <TimeFilter state set_state browser_tz=browser_tz.clone() zones />
+            {move || error.get().map(|error: ApiError| view! { <ErrorPanel error retry=move || dashboard.refetch() /> })}
+            <Topline overview online=online_count />
+            <Show when=empty>
+                <p class="empty-state" data-testid="no-activity">"No activity in this period."</p>
+            </Show>
+            <div class="panels" class:loading=loading>
+                <TrendPanel trend />
+                <HeatmapPanel heatmap state set_state />
+            </div>
+            <UserTable users state set_state />
         </section>
     }
+}
+
+/// Refreshes the live count every LIVE_REFRESH, and as soon as the tab
+/// comes back to the foreground.
+fn live_refresh<T: 'static>(online: LocalResource<T>) {
+    if let Ok(handle) = set_interval_with_handle(move || online.refetch(), LIVE_REFRESH) {
+        on_cleanup(move || handle.clear());
+    }
+    let listener = window_event_listener(leptos::ev::visibilitychange, move |_| {
+        let visible = document().visibility_state() == web_sys::VisibilityState::Visible;
+        if visible {
+            online.refetch();
+        }
+    });
+    on_cleanup(move || listener.remove());
 }

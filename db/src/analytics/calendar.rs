@@ -56,21 +56,23 @@ struct Layout {
     tz: Tz,
     calendar: Calendar,
     hour_index: HashMap<(NaiveDate, u32), u32>,
+    /// The last local hour placed and its index: most slots share it.
+    last_hour: Option<((NaiveDate, u32), u32)>,
     last: Option<(BucketKey, NaiveDate)>,
 }
 
 impl Layout {
     /// Where the instant `at_ms` falls, opening a new bucket, hour or day
     /// when it starts one.
-    fn place_at(&mut self, at_ms: i64) -> SlotPlace {
-        let tz = self.tz;
-        let at = from_millis(at_ms).with_timezone(&tz);
+    fn place_at(&mut self, at_ms: i64, offset_seconds: i32) -> SlotPlace {
+        // Local time by arithmetic: the offset is already known.
+        let offset = FixedOffset::east_opt(offset_seconds).expect("a valid offset");
+        let at = from_millis(at_ms).with_timezone(&offset);
         let local = at.naive_local();
-        let offset = tz.offset_from_utc_datetime(&at.naive_utc()).fix();
         let date = local.date();
         let calendar = &mut self.calendar;
         let bucket_key = match calendar.granularity {
-            Granularity::Hour => BucketKey::Hour(date, local.hour(), offset.local_minus_utc()),
+            Granularity::Hour => BucketKey::Hour(date, local.hour(), offset_seconds),
             Granularity::Day => BucketKey::Day(date),
         };
         let (new_bucket, new_day) = match &self.last {
@@ -78,22 +80,26 @@ impl Layout {
             Some((bucket, day)) => (*bucket != bucket_key, *day != date),
         };
         if new_bucket {
-            calendar.bucket_starts.push(at.with_timezone(&offset));
+            calendar.bucket_starts.push(at);
         }
         if new_day {
             calendar.day_count += 1;
         }
-        let hour_cells = &mut calendar.hour_cells;
-        let hour = *self
-            .hour_index
-            .entry((date, local.hour()))
-            .or_insert_with(|| {
-                hour_cells.push((
-                    date.weekday().num_days_from_monday() as usize,
-                    local.hour() as usize,
-                ));
-                hour_cells.len() as u32 - 1
-            });
+        let hour_key = (date, local.hour());
+        let hour = match self.last_hour {
+            Some((key, index)) if key == hour_key => index,
+            _ => {
+                let hour_cells = &mut calendar.hour_cells;
+                *self.hour_index.entry(hour_key).or_insert_with(|| {
+                    hour_cells.push((
+                        date.weekday().num_days_from_monday() as usize,
+                        local.hour() as usize,
+                    ));
+                    hour_cells.len() as u32 - 1
+                })
+            }
+        };
+        self.last_hour = Some((hour_key, hour));
         self.last = Some((bucket_key, date));
         SlotPlace {
             bucket: calendar.bucket_starts.len() as u32 - 1,
@@ -143,19 +149,33 @@ impl Calendar {
             tz,
             calendar,
             hour_index: HashMap::new(),
+            last_hour: None,
             last: None,
         };
+        // One zone lookup per slot: the offset at each slot's first instant.
+        // Where it differs from the next slot's, the change may fall inside
+        // this slot (then it is split) or exactly on the boundary.
+        let mut offset = layout.offset_at(start_ms);
         for slot in first_slot..end_slot {
             // The part of the slot inside the period.
             let first = (slot * SLOT_MS).max(start_ms);
-            let last = ((slot + 1) * SLOT_MS).min(end_ms) - 1;
-            let place = layout.place_at(first);
+            let end = ((slot + 1) * SLOT_MS).min(end_ms);
+            let place = layout.place_at(first, offset);
             layout.calendar.places.push(place);
-            if layout.offset_at(last) != layout.offset_at(first) {
-                let at_ms = layout.transition(first, last);
-                let place = layout.place_at(at_ms);
-                layout.calendar.splits.insert(slot, Split { at_ms, place });
+            let next_offset = layout.offset_at(if end < end_ms { end } else { end - 1 });
+            if next_offset != offset {
+                let last_offset = if end < end_ms {
+                    layout.offset_at(end - 1)
+                } else {
+                    next_offset
+                };
+                if last_offset != offset {
+                    let at_ms = layout.transition(first, end - 1);
+                    let place = layout.place_at(at_ms, last_offset);
+                    layout.calendar.splits.insert(slot, Split { at_ms, place });
+                }
             }
+            offset = next_offset;
         }
         layout.calendar
     }

@@ -1,19 +1,24 @@
 //! The facts of one period that every figure is computed from: which users
 //! were active in which trend bucket, local hour and local day, and where
-//! the messages fell. Whole UTC days come from the rollups; the partial days
-//! at a period's edges, and quarter hours split by a change of offset (see
-//! `Calendar`), come from raw events, each placed by its own instant.
+//! the messages fell.
+//!
+//! Whole quarter hours come from the rollups: each user's day row says in
+//! which quarters of that UTC day they were active, and messages per
+//! quarter are kept per agent. Only what the rollups cannot tell apart is
+//! read from raw events: the partial quarters at a period's edges (`now` is
+//! rarely on a quarter), quarters split by a change of offset (see
+//! `Calendar`), and each user's messages in the UTC days a period only
+//! partly covers (counted by the database).
 
 use std::collections::{HashMap, HashSet};
 
 use super::calendar::{Calendar, SlotPlace};
 use crate::error::Result;
-use crate::store::{AgentRef, Store};
+use crate::store::{AgentRef, DayRow, Store};
 use crate::time::{DAY_MS, SLOT_MS, SLOTS_PER_DAY};
 
 #[derive(Debug, Default)]
 pub struct Facts {
-    pub users: HashSet<i64>,
     /// Distinct (trend bucket, user), (local hour, user) and (local day, user) pairs.
     pub user_buckets: Vec<(u32, i64)>,
     pub user_hours: Vec<(u32, i64)>,
@@ -22,6 +27,93 @@ pub struct Facts {
     /// Messages per trend bucket and per local hour.
     pub bucket_messages: Vec<u64>,
     pub hour_messages: Vec<u64>,
+}
+
+/// How `[from_ms, to_ms)` splits into whole quarter hours and the rest.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    from_ms: i64,
+    to_ms: i64,
+    /// Whole quarters `[first_slot, end_slot)`; empty when first >= end.
+    first_slot: i64,
+    end_slot: i64,
+}
+
+impl Span {
+    fn new(from_ms: i64, to_ms: i64) -> Span {
+        Span {
+            from_ms,
+            to_ms,
+            first_slot: (from_ms + SLOT_MS - 1).div_euclid(SLOT_MS),
+            end_slot: to_ms.div_euclid(SLOT_MS),
+        }
+    }
+
+    fn has_whole_slots(&self) -> bool {
+        self.first_slot < self.end_slot
+    }
+
+    /// The partial quarters at both ends, as instant ranges.
+    fn partial_edges(&self) -> [(i64, i64); 2] {
+        [
+            (self.from_ms, self.first_slot * SLOT_MS),
+            (self.end_slot * SLOT_MS, self.to_ms),
+        ]
+    }
+
+    /// UTC days that hold any whole slot: `[first, end)`.
+    fn days(&self) -> (i64, i64) {
+        (
+            self.first_slot.div_euclid(SLOTS_PER_DAY),
+            (self.end_slot + SLOTS_PER_DAY - 1).div_euclid(SLOTS_PER_DAY),
+        )
+    }
+
+    /// Whether all of UTC day `day` lies in the whole slots.
+    fn covers_day(&self, day: i64) -> bool {
+        day * SLOTS_PER_DAY >= self.first_slot && (day + 1) * SLOTS_PER_DAY <= self.end_slot
+    }
+
+    /// The quarters of `row`'s day that lie in the whole slots, as a mask.
+    fn mask(&self, day: i64) -> u128 {
+        let day_first = day * SLOTS_PER_DAY;
+        let from = (self.first_slot - day_first).clamp(0, SLOTS_PER_DAY) as u32;
+        let to = (self.end_slot - day_first).clamp(0, SLOTS_PER_DAY) as u32;
+        let below = |n: u32| {
+            if n >= 128 {
+                u128::MAX
+            } else {
+                (1u128 << n) - 1
+            }
+        };
+        below(to) & !below(from)
+    }
+
+    /// The instants of the whole slots in the days the span covers only in part.
+    fn partial_days(&self) -> Vec<(i64, i64)> {
+        let (first, end) = self.days();
+        let (start, stop) = (self.first_slot * SLOT_MS, self.end_slot * SLOT_MS);
+        let mut ranges: Vec<(i64, i64)> = [first, end - 1]
+            .into_iter()
+            .filter(|&day| !self.covers_day(day))
+            .map(|day| (start.max(day * DAY_MS), stop.min((day + 1) * DAY_MS)))
+            .collect();
+        ranges.dedup();
+        ranges
+    }
+}
+
+/// The slots in which `row`'s user was active, within `mask`.
+fn row_slots(row: &DayRow, mask: u128) -> impl Iterator<Item = i64> + '_ {
+    let mut quarters = row.activity.quarters & mask;
+    std::iter::from_fn(move || {
+        if quarters == 0 {
+            return None;
+        }
+        let bit = quarters.trailing_zeros();
+        quarters &= quarters - 1;
+        Some(row.day * SLOTS_PER_DAY + i64::from(bit))
+    })
 }
 
 impl Facts {
@@ -38,30 +130,26 @@ impl Facts {
             hour_messages: vec![0; calendar.hour_cells.len()],
             ..Facts::default()
         };
-        let (first_day, end_day) = whole_days(from_ms, to_ms);
-        if first_day >= end_day {
+        let span = Span::new(from_ms, to_ms);
+        if !span.has_whole_slots() {
             facts
                 .add_raw(store, agent, calendar, from_ms, to_ms, true)
                 .await?;
             return Ok(facts.finish());
         }
-        facts
-            .add_raw(store, agent, calendar, from_ms, first_day * DAY_MS, true)
-            .await?;
-        facts
-            .add_raw(store, agent, calendar, end_day * DAY_MS, to_ms, true)
-            .await?;
+        for (from, to) in span.partial_edges() {
+            facts
+                .add_raw(store, agent, calendar, from, to, true)
+                .await?;
+        }
         let is_split = |slot: i64| calendar.splits.contains_key(&slot);
+        let (first_day, end_day) = span.days();
         for row in store.day_activity(agent, first_day, end_day).await? {
-            *facts.user_messages.entry(row.user).or_default() += row.activity.messages as u64;
+            if span.covers_day(row.day) {
+                *facts.user_messages.entry(row.user).or_default() += row.activity.messages as u64;
+            }
             let mut last: Option<SlotPlace> = None;
-            let mut quarters = row.activity.quarters;
-            while quarters != 0 {
-                let slot = row.day * SLOTS_PER_DAY + i64::from(quarters.trailing_zeros());
-                quarters &= quarters - 1;
-                if is_split(slot) {
-                    continue;
-                }
+            for slot in row_slots(&row, span.mask(row.day)).filter(|slot| !is_split(*slot)) {
                 let place = calendar.place_of(slot, false);
                 // Consecutive quarters of one hour are one fact.
                 if last != Some(place) {
@@ -70,8 +158,15 @@ impl Facts {
                 }
             }
         }
-        let (first_slot, end_slot) = (first_day * SLOTS_PER_DAY, end_day * SLOTS_PER_DAY);
-        for (slot, messages) in store.message_slots(agent, first_slot, end_slot).await? {
+        for (from, to) in span.partial_days() {
+            for (user, messages) in store.user_messages(agent, from, to).await? {
+                *facts.user_messages.entry(user).or_default() += messages as u64;
+            }
+        }
+        for (slot, messages) in store
+            .message_slots(agent, span.first_slot, span.end_slot)
+            .await?
+        {
             if !is_split(slot) {
                 facts.messages_at(calendar.place_of(slot, false), messages as u64);
             }
@@ -80,11 +175,11 @@ impl Facts {
             .splits
             .keys()
             .copied()
-            .filter(|s| (first_slot..end_slot).contains(s))
+            .filter(|s| (span.first_slot..span.end_slot).contains(s))
             .collect();
         splits.sort_unstable();
         for slot in splits {
-            // The day rows counted these users' messages already.
+            // The users' messages of these slots are counted above already.
             facts
                 .add_raw(
                     store,
@@ -125,7 +220,6 @@ impl Facts {
     }
 
     fn present(&mut self, place: SlotPlace, user: i64) {
-        self.users.insert(user);
         self.user_buckets.push((place.bucket, user));
         self.user_hours.push((place.hour, user));
         self.user_days.push((place.day, user));
@@ -148,6 +242,15 @@ impl Facts {
         self
     }
 
+    /// Distinct users active in the period.
+    pub fn active_users(&self) -> u64 {
+        self.user_days
+            .iter()
+            .map(|(_, user)| *user)
+            .collect::<HashSet<_>>()
+            .len() as u64
+    }
+
     pub fn messages(&self) -> u64 {
         self.bucket_messages.iter().sum()
     }
@@ -163,32 +266,49 @@ pub async fn summary(
 ) -> Result<(HashSet<i64>, u64)> {
     let mut users = HashSet::new();
     let mut messages = 0;
-    let mut add_raw = async |from: i64, to: i64| -> Result<()> {
-        if from < to {
-            for event in store.raw_activity(agent, from, to).await? {
-                users.insert(event.user);
-                messages += u64::from(event.is_message);
-            }
-        }
-        Ok(())
-    };
-    let (first_day, end_day) = whole_days(from_ms, to_ms);
-    if first_day >= end_day {
-        add_raw(from_ms, to_ms).await?;
+    let span = Span::new(from_ms, to_ms);
+    let raw_ranges: Vec<(i64, i64)> = if span.has_whole_slots() {
+        span.partial_edges().to_vec()
     } else {
-        add_raw(from_ms, first_day * DAY_MS).await?;
-        add_raw(end_day * DAY_MS, to_ms).await?;
-        let (day_users, day_messages) = store.day_summary(agent, first_day, end_day).await?;
-        users.extend(day_users);
-        messages += day_messages;
+        vec![(from_ms, to_ms)]
+    };
+    for (from, to) in raw_ranges.into_iter().filter(|(from, to)| from < to) {
+        for event in store.raw_activity(agent, from, to).await? {
+            users.insert(event.user);
+            messages += u64::from(event.is_message);
+        }
+    }
+    if !span.has_whole_slots() {
+        return Ok((users, messages));
+    }
+    messages += store
+        .message_total(agent, span.first_slot, span.end_slot)
+        .await?;
+    let (first_day, end_day) = span.days();
+    let whole_first = if span.covers_day(first_day) {
+        first_day
+    } else {
+        first_day + 1
+    };
+    let whole_end = if span.covers_day(end_day - 1) {
+        end_day
+    } else {
+        end_day - 1
+    };
+    if whole_first < whole_end {
+        users.extend(store.day_users(agent, whole_first, whole_end).await?);
+    }
+    let mut edge_days = vec![first_day, end_day - 1];
+    edge_days.dedup();
+    for day in edge_days {
+        if !span.covers_day(day) {
+            let rows = store.day_activity(agent, day, day + 1).await?;
+            users.extend(
+                rows.iter()
+                    .filter(|row| row.activity.quarters & span.mask(day) != 0)
+                    .map(|row| row.user),
+            );
+        }
     }
     Ok((users, messages))
-}
-
-/// The whole UTC days `[first, end)` inside `[from_ms, to_ms)`.
-fn whole_days(from_ms: i64, to_ms: i64) -> (i64, i64) {
-    (
-        (from_ms + DAY_MS - 1).div_euclid(DAY_MS),
-        to_ms.div_euclid(DAY_MS),
-    )
 }

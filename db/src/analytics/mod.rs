@@ -107,7 +107,7 @@ impl<'a> Selection<'a> {
     pub async fn dashboard(&self, settings: Settings) -> Result<Dashboard> {
         let (calendar, facts) = self.facts().await?;
         let totals = PeriodTotals {
-            users: facts.users.len() as u64,
+            users: facts.active_users(),
             messages: facts.messages(),
         };
         Ok(Dashboard {

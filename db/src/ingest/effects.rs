@@ -69,7 +69,8 @@ impl Effects {
         effects
     }
 
-    fn add(&mut self, agent: i64, user: i64, event: &ValidEvent) {
+    /// Adds one new event of agent `agent` and user `user` (database keys).
+    pub fn add(&mut self, agent: i64, user: i64, event: &ValidEvent) {
         let is_message = i64::from(event.kind == EventKind::Message);
         let (day, quarter) = day_and_quarter(event.at);
         let activity = self.days.entry((agent, day, user)).or_default();

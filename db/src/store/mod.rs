@@ -189,6 +189,12 @@ impl Store {
         on_writer!(self, ingest(batch, received_at))
     }
 
+    /// Recomputes the rollups from the raw events (after a restore, or to
+    /// check them); returns the number of events read.
+    pub async fn rebuild_rollups(&self) -> Result<u64> {
+        on_writer!(self, rebuild_rollups())
+    }
+
     // ---- API keys -------------------------------------------------------
 
     pub async fn insert_key(&self, key: &NewKey) -> Result<()> {
@@ -220,14 +226,34 @@ impl Store {
         on_reader!(self, day_activity(agent.pk, day_from, day_to))
     }
 
-    /// The distinct users and the messages of the UTC days `[day_from, day_to)`.
-    pub async fn day_summary(
+    /// The distinct users active on the UTC days `[day_from, day_to)`.
+    pub async fn day_users(
         &self,
         agent: &AgentRef,
         day_from: i64,
         day_to: i64,
-    ) -> Result<(Vec<i64>, u64)> {
-        on_reader!(self, day_summary(agent.pk, day_from, day_to))
+    ) -> Result<Vec<i64>> {
+        on_reader!(self, day_users(agent.pk, day_from, day_to))
+    }
+
+    /// All messages of the slots `[slot_from, slot_to)`.
+    pub async fn message_total(
+        &self,
+        agent: &AgentRef,
+        slot_from: i64,
+        slot_to: i64,
+    ) -> Result<u64> {
+        on_reader!(self, message_total(agent.pk, slot_from, slot_to))
+    }
+
+    /// Messages per user in `[from_ms, to_ms)`, counted by the database.
+    pub async fn user_messages(
+        &self,
+        agent: &AgentRef,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<(i64, i64)>> {
+        on_reader!(self, user_messages(agent.pk, from_ms, to_ms))
     }
 
     /// Messages per quarter-hour slot of `[slot_from, slot_to)` (slots without any are absent).

@@ -9,7 +9,7 @@ use sqlx::{Pool, QueryBuilder, Row, Transaction};
 
 use super::records::{AgentRef, DayRow, Member, MemberSeed, RawActivity};
 use crate::error::Result;
-use crate::ingest::{DayActivity, Effects, EventKind, IngestCounts, ValidBatch};
+use crate::ingest::{DayActivity, Effects, EventKind, IngestCounts, ValidBatch, ValidEvent};
 use crate::keys::{KeyRecord, KeyScope, NewKey};
 
 /// Rows per multi-row statement: well under both backends' bind limits.
@@ -361,6 +361,50 @@ async fn apply_effects(tx: &mut Transaction<'_, Db>, effects: &Effects) -> Resul
     Ok(())
 }
 
+/// Recomputes every rollup from the raw events, in one transaction.
+/// Registrations and names are registry data, not rollups: they stay.
+pub async fn rebuild_rollups(pool: &Pool<Db>) -> Result<u64> {
+    const CHUNK: i64 = 20_000;
+    let mut tx = pool.begin().await?;
+    for table in ["activity_days", "message_quarters", "last_activity", "sessions"] {
+        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
+            .execute(&mut *tx)
+            .await?;
+    }
+    let (mut after, mut total) = (0_i64, 0_u64);
+    loop {
+        let rows = sqlx::query(
+            "SELECT id, kind, agent_id, user_id, at, session_key FROM events
+             WHERE id > $1 ORDER BY id LIMIT $2",
+        )
+        .bind(after)
+        .bind(CHUNK)
+        .fetch_all(&mut *tx)
+        .await?;
+        let Some(last) = rows.last() else { break };
+        after = last.get(0);
+        let mut effects = Effects::default();
+        for row in &rows {
+            let event = ValidEvent {
+                id: String::new(),
+                kind: EventKind::from_code(row.get(1)).unwrap_or(EventKind::Heartbeat),
+                agent_id: String::new(),
+                user_id: String::new(),
+                at: row.get(4),
+                session_id: row.get(5),
+                username: None,
+                name: None,
+            };
+            effects.add(row.get(2), row.get(3), &event);
+        }
+        effects.first_seen.clear();
+        apply_effects(&mut tx, &effects).await?;
+        total += rows.len() as u64;
+    }
+    tx.commit().await?;
+    Ok(total)
+}
+
 // ---- API keys ------------------------------------------------------------
 
 pub async fn insert_key(pool: &Pool<Db>, key: &NewKey) -> Result<()> {
@@ -476,13 +520,8 @@ pub async fn day_activity(
         .collect())
 }
 
-pub async fn day_summary(
-    pool: &Pool<Db>,
-    agent: i64,
-    day_from: i64,
-    day_to: i64,
-) -> Result<(Vec<i64>, u64)> {
-    let users = sqlx::query(
+pub async fn day_users(pool: &Pool<Db>, agent: i64, day_from: i64, day_to: i64) -> Result<Vec<i64>> {
+    let rows = sqlx::query(
         "SELECT DISTINCT user_id FROM activity_days WHERE agent_id = $1 AND day >= $2 AND day < $3",
     )
     .bind(agent)
@@ -490,20 +529,36 @@ pub async fn day_summary(
     .bind(day_to)
     .fetch_all(pool)
     .await?;
-    let messages: i64 = sqlx::query(
-        "SELECT CAST(COALESCE(SUM(messages), 0) AS BIGINT) FROM activity_days
-         WHERE agent_id = $1 AND day >= $2 AND day < $3",
+    Ok(rows.iter().map(|row| row.get(0)).collect())
+}
+
+pub async fn message_total(pool: &Pool<Db>, agent: i64, slot_from: i64, slot_to: i64) -> Result<u64> {
+    let total: i64 = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(messages), 0) AS BIGINT) FROM message_quarters
+         WHERE agent_id = $1 AND slot >= $2 AND slot < $3",
     )
     .bind(agent)
-    .bind(day_from)
-    .bind(day_to)
+    .bind(slot_from)
+    .bind(slot_to)
     .fetch_one(pool)
     .await?
     .get(0);
-    Ok((
-        users.iter().map(|row| row.get(0)).collect(),
-        messages as u64,
-    ))
+    Ok(total as u64)
+}
+
+pub async fn user_messages(pool: &Pool<Db>, agent: i64, from_ms: i64, to_ms: i64) -> Result<Vec<(i64, i64)>> {
+    let rows = sqlx::query(
+        "SELECT user_id, COUNT(*) FROM events
+         WHERE agent_id = $1 AND at >= $2 AND at < $3 AND kind = $4
+         GROUP BY user_id",
+    )
+    .bind(agent)
+    .bind(from_ms)
+    .bind(to_ms)
+    .bind(EventKind::Message.code())
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
 }
 
 pub async fn message_slots(

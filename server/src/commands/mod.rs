@@ -5,4 +5,4 @@ pub mod import;
 pub mod keys;
 mod serve;
 
-pub use serve::{migrate, open_store, serve};
+pub use serve::{migrate, open_store, rebuild, serve};

@@ -21,6 +21,17 @@ pub async fn migrate(config: DatabaseConfig) -> anyhow::Result<()> {
     Ok(())
 }
 
+pub async fn rebuild(config: DatabaseConfig) -> anyhow::Result<()> {
+    let store = open_store(&config).await?;
+    let events = store
+        .rebuild_rollups()
+        .await
+        .context("could not rebuild the rollups")?;
+    println!("Rebuilt the rollups from {events} events.");
+    store.close().await;
+    Ok(())
+}
+
 /// Connects to the configured database and applies pending migrations.
 pub async fn open_store(config: &DatabaseConfig) -> anyhow::Result<Store> {
     let store = Store::connect(&config.database_url)

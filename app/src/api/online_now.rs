@@ -1,0 +1,16 @@
+use leptos::prelude::*;
+use pulse_model::ApiError;
+
+/// Users of the agent online right now (the live topline card).
+#[server]
+pub async fn online_now(agent_id: String) -> Result<u64, ApiError> {
+    use crate::server::{agent, server_context, store_error};
+    let context = server_context()?;
+    let agent = agent(&context, &agent_id).await?;
+    let since = chrono::Utc::now() - context.settings.online_window;
+    context
+        .store
+        .online_users(&agent, since.timestamp_millis())
+        .await
+        .map_err(store_error)
+}

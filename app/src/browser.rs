@@ -1,0 +1,73 @@
+//! The few things the app asks of the browser directly: the viewer's time
+//! zone, the zones it knows, downloads. Each has a plain fallback so the
+//! code also compiles (and is never called) on the server.
+
+use wasm_bindgen::{JsCast, JsValue};
+
+/// The browser's IANA time zone, or UTC.
+pub fn time_zone() -> String {
+    let options = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
+        .resolved_options();
+    js_sys::Reflect::get(&options, &JsValue::from_str("timeZone"))
+        .ok()
+        .and_then(|zone| zone.as_string())
+        .unwrap_or_else(|| "UTC".to_owned())
+}
+
+/// Every IANA zone the browser knows (`Intl.supportedValuesOf`).
+pub fn known_time_zones() -> Vec<String> {
+    let intl = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("Intl")).ok();
+    let supported = intl
+        .as_ref()
+        .and_then(|intl| js_sys::Reflect::get(intl, &JsValue::from_str("supportedValuesOf")).ok());
+    match (
+        intl,
+        supported.and_then(|f| f.dyn_into::<js_sys::Function>().ok()),
+    ) {
+        (Some(intl), Some(function)) => function
+            .call1(&intl, &JsValue::from_str("timeZone"))
+            .ok()
+            .map(|zones| {
+                js_sys::Array::from(&zones)
+                    .iter()
+                    .filter_map(|zone| zone.as_string())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+/// Offers `bytes` as a file download named `file_name`.
+pub fn download(file_name: &str, mime: &str, text: &str) {
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    download_url(file_name, &url);
+    let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+/// Follows `url` as a download named `file_name` (a data: or blob: URL).
+pub fn download_url(file_name: &str, url: &str) {
+    let Some(document) = web_sys::window().and_then(|window| window.document()) else {
+        return;
+    };
+    let Ok(anchor) = document.create_element("a") else {
+        return;
+    };
+    let anchor: web_sys::HtmlAnchorElement = anchor.unchecked_into();
+    anchor.set_href(url);
+    anchor.set_download(file_name);
+    anchor.click();
+}
+
+/// Milliseconds since the epoch, from the browser's clock.
+pub fn now_ms() -> i64 {
+    js_sys::Date::now() as i64
+}

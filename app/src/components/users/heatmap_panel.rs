@@ -1,0 +1,155 @@
+use leptos::html;
+use leptos::prelude::*;
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use pulse_model::Heatmap;
+
+use super::trend_panel::canvas_point;
+use crate::browser;
+use crate::charts::PlotArea;
+use crate::charts::heatmap::{HeatGrid, WEEKDAYS, draw, format_value};
+use crate::charts::palette::current_theme;
+use crate::view_state::ViewState;
+
+const SIZE: (u32, u32) = (960, 330);
+
+/// When users come: weekday x hour, darker = busier.
+#[component]
+pub fn HeatmapPanel(
+    heatmap: Signal<Option<Heatmap>>,
+    state: Memo<ViewState>,
+    set_state: Callback<ViewState>,
+) -> impl IntoView {
+    let canvas = NodeRef::<html::Canvas>::new();
+    let area = RwSignal::new(PlotArea::default());
+    let hover = RwSignal::new(None::<(usize, usize, f64, f64)>);
+    let grid = Memo::new(move |_| {
+        let heatmap = heatmap.get()?;
+        let view = state.get();
+        let values = if view.heat_messages {
+            &heatmap.messages
+        } else {
+            &heatmap.users
+        };
+        Some(HeatGrid::new(
+            values,
+            &heatmap.occurrences,
+            view.heat_average,
+            view.week_starts_sunday,
+        ))
+    });
+    Effect::new(move |_| {
+        let (Some(canvas), Some(grid)) = (canvas.get(), grid.get()) else {
+            return;
+        };
+        if let Some(backend) = CanvasBackend::with_canvas_object(canvas) {
+            if let Ok(plot) = draw(&backend.into_drawing_area(), &grid, current_theme()) {
+                area.set(plot);
+            }
+        }
+    });
+    let unit = move || {
+        if state.get().heat_messages {
+            "messages"
+        } else {
+            "active users"
+        }
+    };
+    let busiest = move || {
+        let (weekday, hour, value) = grid.get()?.busiest()?;
+        Some(format!(
+            "Busiest: {} {hour:02}:00–{:02}:00 ({} {})",
+            WEEKDAYS[weekday],
+            (hour + 1) % 24,
+            format_value(value),
+            unit()
+        ))
+    };
+    let on_move = move |event: web_sys::MouseEvent| {
+        let Some(canvas) = canvas.get_untracked() else {
+            return;
+        };
+        let (x, y) = canvas_point(&canvas, &event);
+        let plot = area.get_untracked();
+        hover.set(
+            plot.column(x, 24)
+                .zip(plot.row(y, 7))
+                .map(|(hour, row)| (row, hour, x, y)),
+        );
+    };
+    let tooltip = move || {
+        let (row, hour, x, y) = hover.get()?;
+        let grid = grid.get()?;
+        let heatmap = heatmap.get()?;
+        let (weekday, values) = grid.rows.get(row)?;
+        let weeks = heatmap.occurrences[*weekday][hour];
+        let per = if state.get().heat_average {
+            " per week on average"
+        } else {
+            ""
+        };
+        Some(view! {
+            <div class="tooltip" role="status" data-testid="heatmap-tooltip"
+                style=format!("left: {:.1}%; top: {:.1}%", x / f64::from(SIZE.0) * 100.0, y / f64::from(SIZE.1) * 100.0)>
+                <strong>{format!("{} {hour:02}:00–{:02}:00", WEEKDAYS[*weekday], (hour + 1) % 24)}</strong>
+                <span>{format!("{} {}{per}", format_value(values[hour]), unit())}</span>
+                <span class="muted">{format!("over {weeks} such hours in the period")}</span>
+            </div>
+        })
+    };
+    let toggle = move |change: fn(&mut ViewState)| {
+        move |_| {
+            let mut next = state.get_untracked();
+            change(&mut next);
+            set_state.run(next);
+        }
+    };
+    let export_png = move |_| {
+        if let Some(canvas) = canvas.get_untracked()
+            && let Ok(url) = canvas.to_data_url()
+        {
+            browser::download_url("access-times.png", &url);
+        }
+    };
+    let export_svg = move |_| {
+        let Some(grid) = grid.get_untracked() else {
+            return;
+        };
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+            let _ = draw(&root, &grid, current_theme());
+        }
+        browser::download("access-times.svg", "image/svg+xml", &svg);
+    };
+    view! {
+        <section class="panel" aria-labelledby="heatmap-title">
+            <header class="panel-header">
+                <h2 id="heatmap-title">"Access times"</h2>
+                <div class="panel-actions" role="group" aria-label="Heatmap options">
+                    <button type="button" class="chip" data-testid="heat-users"
+                        aria-pressed=move || (!state.get().heat_messages).to_string()
+                        on:click=toggle(|s| s.heat_messages = false)>"Users"</button>
+                    <button type="button" class="chip" data-testid="heat-messages"
+                        aria-pressed=move || state.get().heat_messages.to_string()
+                        on:click=toggle(|s| s.heat_messages = true)>"Messages"</button>
+                    <button type="button" class="chip" data-testid="heat-average"
+                        aria-pressed=move || state.get().heat_average.to_string()
+                        on:click=toggle(|s| s.heat_average = !s.heat_average)>"Average per week"</button>
+                    <button type="button" class="chip" data-testid="heat-sunday"
+                        aria-pressed=move || state.get().week_starts_sunday.to_string()
+                        on:click=toggle(|s| s.week_starts_sunday = !s.week_starts_sunday)>"Week starts Sunday"</button>
+                    <button type="button" class="button" data-testid="heat-png" on:click=export_png>"PNG"</button>
+                    <button type="button" class="button" data-testid="heat-svg" on:click=export_svg>"SVG"</button>
+                </div>
+            </header>
+            <p class="busiest" data-testid="busiest">{move || busiest().unwrap_or_else(|| "No activity in this period".into())}</p>
+            <div class="chart">
+                <canvas node_ref=canvas width=SIZE.0 height=SIZE.1 data-testid="heatmap-canvas"
+                    role="img" aria-label="Heatmap of activity by weekday and hour"
+                    on:mousemove=on_move on:mouseleave=move |_| hover.set(None)></canvas>
+                {tooltip}
+            </div>
+        </section>
+    }
+}

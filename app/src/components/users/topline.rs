@@ -1,0 +1,66 @@
+use leptos::prelude::*;
+use pulse_model::Overview;
+
+/// The topline cards: live and 30-day counts, registrations, and the
+/// period's figures against the previous period.
+#[component]
+pub fn Topline(overview: Signal<Option<Overview>>, online: Signal<Option<u64>>) -> impl IntoView {
+    let figure = move |pick: fn(&Overview) -> u64| {
+        move || {
+            overview
+                .get()
+                .map(|o| pick(&o).to_string())
+                .unwrap_or_else(|| "–".into())
+        }
+    };
+    let change = move |pick: fn(&Overview) -> (u64, u64)| {
+        move || {
+            overview
+                .get()
+                .map(|o| change_text(pick(&o)))
+                .unwrap_or_default()
+        }
+    };
+    view! {
+        <section class="cards" aria-label="Topline counts">
+            <Card label="Currently logged in" testid="card-online" live=true
+                value=Signal::derive(move || online.get().map(|n| n.to_string()).unwrap_or_else(|| "–".into())) />
+            <Card label="Active in the last 30 days" testid="card-active30" value=Signal::derive(figure(|o| o.active_30d)) />
+            <Card label="Total registered users" testid="card-registered" value=Signal::derive(figure(|o| o.registered)) />
+            <Card label="Active users in period" testid="card-active" value=Signal::derive(figure(|o| o.active_users))
+                note=Signal::derive(change(|o| (o.active_users, o.previous_active_users))) />
+            <Card label="Messages in period" testid="card-messages" value=Signal::derive(figure(|o| o.messages))
+                note=Signal::derive(change(|o| (o.messages, o.previous_messages))) />
+        </section>
+    }
+}
+
+#[component]
+fn Card(
+    label: &'static str,
+    testid: &'static str,
+    value: Signal<String>,
+    #[prop(optional)] note: Option<Signal<String>>,
+    #[prop(optional)] live: bool,
+) -> impl IntoView {
+    view! {
+        <div class="card" data-testid=testid>
+            <span class="card-label">{label} {live.then(|| view! { <span class="live-dot" title="Refreshes every 15 seconds"></span> })}</span>
+            <span class="card-value" aria-live=if live { "polite" } else { "off" }>{value}</span>
+            {note.map(|note| view! { <span class="card-note">{note}</span> })}
+        </div>
+    }
+}
+
+/// "+12% vs previous period", or what there is to say when it cannot be a ratio.
+fn change_text((now, before): (u64, u64)) -> String {
+    if before == 0 {
+        return if now == 0 {
+            "no change vs previous period".into()
+        } else {
+            format!("+{now} vs none in previous period")
+        };
+    }
+    let percent = (now as f64 - before as f64) / before as f64 * 100.0;
+    format!("{percent:+.0}% vs previous period ({before})")
+}

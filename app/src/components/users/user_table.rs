@@ -1,0 +1,248 @@
+use std::cmp::Ordering;
+
+use leptos::prelude::*;
+use pulse_model::{UserRow, users_csv};
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+use crate::browser;
+use crate::view_state::{Column, QuickFilter, ViewState};
+
+const ROW_HEIGHT: f64 = 40.0;
+const VISIBLE_ROWS: usize = 14;
+/// Rows drawn beyond the visible ones, so fast scrolling shows no gaps.
+const OVERSCAN: usize = 8;
+const DAY_MS: i64 = 86_400_000;
+
+/// Every registered user: sortable, searchable, filterable, exportable, and
+/// smooth with tens of thousands of rows (only the visible rows are drawn).
+#[component]
+pub fn UserTable(
+    users: Signal<Vec<UserRow>>,
+    state: Memo<ViewState>,
+    set_state: Callback<ViewState>,
+) -> impl IntoView {
+    // Folded once per load, not on every keystroke.
+    let search_keys = Memo::new(move |_| {
+        users.with(|rows| {
+            rows.iter()
+                .map(|row| {
+                    fold(&format!(
+                        "{} {}",
+                        row.name.as_deref().unwrap_or(""),
+                        row.username.as_deref().unwrap_or("")
+                    ))
+                })
+                .collect::<Vec<_>>()
+        })
+    });
+    let shown = Memo::new(move |_| {
+        let view = state.get();
+        users.with(|rows| search_keys.with(|keys| shown_rows(rows, keys, &view, browser::now_ms())))
+    });
+    let scroll_top = RwSignal::new(0.0);
+    let window = move || {
+        let first = ((scroll_top.get() / ROW_HEIGHT) as usize).saturating_sub(OVERSCAN / 2);
+        let count = shown.with(Vec::len);
+        (
+            first.min(count),
+            (first + VISIBLE_ROWS + OVERSCAN).min(count),
+        )
+    };
+    let update = move |change: Box<dyn Fn(&mut ViewState)>| {
+        let mut next = state.get_untracked();
+        change(&mut next);
+        set_state.run(next);
+    };
+    let sort_by = move |column: Column| {
+        update(Box::new(move |view| {
+            if view.sort == column {
+                view.descending = !view.descending;
+            } else {
+                view.sort = column;
+                view.descending = matches!(
+                    column,
+                    Column::Messages | Column::ActiveDays | Column::LastActive
+                );
+            }
+        }))
+    };
+    let export = move |_| {
+        let csv = users
+            .with(|rows| shown.with(|order| users_csv(order.iter().map(|&index| &rows[index]))));
+        browser::download("users.csv", "text/csv", &csv);
+    };
+    let now = browser::now_ms();
+    view! {
+        <section class="panel" aria-labelledby="table-title">
+            <header class="panel-header">
+                <h2 id="table-title">"Users"</h2>
+                <span class="count" data-testid="user-count" aria-live="polite">
+                    {move || format!("{} of {} users", shown.with(Vec::len), users.with(Vec::len))}
+                </span>
+                <button type="button" class="button" data-testid="export-csv" on:click=export>"Export CSV"</button>
+            </header>
+            <div class="table-tools">
+                <input type="search" placeholder="Search name or username" aria-label="Search users"
+                    data-testid="user-search" prop:value=move || state.get().search
+                    on:input=move |event| { let text = event_target_value(&event); update(Box::new(move |v| v.search = text.clone())) } />
+                <div role="group" aria-label="Quick filters" class="filters">
+                    {QuickFilter::ALL.into_iter().map(|filter| view! {
+                        <button type="button" class="chip" data-testid=format!("filter-{}", filter.key())
+                            aria-pressed=move || (state.get().filter == filter).to_string()
+                            on:click=move |_| update(Box::new(move |v| v.filter = filter))>{filter.label()}</button>
+                    }).collect_view()}
+                    <label class="days">
+                        "for at least"
+                        <input type="number" min="1" max="3650" data-testid="inactive-days" aria-label="Days without activity"
+                            prop:value=move || state.get().inactive_days.to_string()
+                            on:change=move |event| {
+                                if let Ok(days) = event_target_value(&event).parse::<u32>() {
+                                    update(Box::new(move |v| { v.inactive_days = days.max(1); v.filter = QuickFilter::Inactive; }))
+                                }
+                            } />
+                        "days"
+                    </label>
+                </div>
+            </div>
+            <div class="table" role="table" aria-label="Users" aria-rowcount=move || shown.with(Vec::len) + 1>
+                <div class="row head" role="row">
+                    {Column::ALL.into_iter().map(|column| view! {
+                        <div role="columnheader" class="cell" aria-sort=move || {
+                            let view = state.get();
+                            if view.sort != column { "none" } else if view.descending { "descending" } else { "ascending" }
+                        }>
+                            <button type="button" data-testid=format!("sort-{}", column.key()) on:click=move |_| sort_by(column)>
+                                {column.label()}
+                                {move || { let view = state.get(); (view.sort == column).then(|| if view.descending { " ↓" } else { " ↑" }) }}
+                            </button>
+                        </div>
+                    }).collect_view()}
+                </div>
+                <div class="table-body" data-testid="table-body" tabindex="0"
+                    style=format!("height: {}px", ROW_HEIGHT * VISIBLE_ROWS as f64)
+                    on:scroll=move |event| scroll_top.set(event_target::<web_sys::Element>(&event).scroll_top() as f64)>
+                    <div style=move || format!("height: {}px; position: relative", shown.with(Vec::len) as f64 * ROW_HEIGHT)>
+                        {move || {
+                            let (first, last) = window();
+                            let rows = users.get();
+                            shown.with(|order| order[first..last].iter().enumerate().map(|(offset, &index)| {
+                                let row = rows[index].clone();
+                                let top = (first + offset) as f64 * ROW_HEIGHT;
+                                view! { <UserLine row top now position=first + offset + 2 /> }
+                            }).collect_view())
+                        }}
+                    </div>
+                    <Show when=move || shown.with(Vec::is_empty)>
+                        <p class="empty-state">"No user matches."</p>
+                    </Show>
+                </div>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn UserLine(row: UserRow, top: f64, now: i64, position: usize) -> impl IntoView {
+    let last = row
+        .last_active
+        .map(|at| (relative(now - at.timestamp_millis()), at.to_rfc3339()));
+    view! {
+        <div class="row" role="row" aria-rowindex=position data-testid="user-row"
+            style=format!("position: absolute; top: {top}px; height: {ROW_HEIGHT}px")>
+            <div class="cell" role="cell">{row.name.unwrap_or_default()}</div>
+            <div class="cell muted" role="cell">{row.username.unwrap_or_default()}</div>
+            <div class="cell number" role="cell">{row.messages}</div>
+            <div class="cell number" role="cell">{row.active_days}</div>
+            <div class="cell" role="cell">
+                {match last {
+                    Some((text, exact)) => view! { <time datetime=exact.clone() title=exact>{text}</time> }.into_any(),
+                    None => view! { <span class="muted">"never"</span> }.into_any(),
+                }}
+            </div>
+        </div>
+    }
+}
+
+/// Indexes of the rows to show, filtered and in order (a stable sort).
+fn shown_rows(
+    rows: &[UserRow],
+    search_keys: &[String],
+    view: &ViewState,
+    now_ms: i64,
+) -> Vec<usize> {
+    let needle = fold(view.search.trim());
+    let top_threshold = top_senders_threshold(rows);
+    let cutoff = now_ms - i64::from(view.inactive_days) * DAY_MS;
+    let mut order: Vec<usize> = (0..rows.len())
+        .filter(|&index| needle.is_empty() || search_keys[index].contains(&needle))
+        .filter(|&index| {
+            let row = &rows[index];
+            match view.filter {
+                QuickFilter::All => true,
+                QuickFilter::Inactive => row
+                    .last_active
+                    .is_none_or(|at| at.timestamp_millis() <= cutoff),
+                QuickFilter::Never => row.last_active.is_none(),
+                QuickFilter::ActiveInPeriod => row.active_days > 0,
+                QuickFilter::TopSenders => row.messages > 0 && row.messages >= top_threshold,
+            }
+        })
+        .collect();
+    order.sort_by(|&a, &b| {
+        let ordering = compare(&rows[a], &rows[b], view.sort);
+        if view.descending {
+            ordering.reverse()
+        } else {
+            ordering
+        }
+    });
+    order
+}
+
+fn compare(a: &UserRow, b: &UserRow, column: Column) -> Ordering {
+    let text = |value: &Option<String>| fold(value.as_deref().unwrap_or(""));
+    match column {
+        Column::Name => text(&a.name).cmp(&text(&b.name)),
+        Column::Username => text(&a.username).cmp(&text(&b.username)),
+        Column::Messages => a.messages.cmp(&b.messages),
+        Column::ActiveDays => a.active_days.cmp(&b.active_days),
+        Column::LastActive => a.last_active.cmp(&b.last_active),
+    }
+}
+
+/// The message count from which a user is among the top tenth of senders.
+fn top_senders_threshold(rows: &[UserRow]) -> u64 {
+    let mut counts: Vec<u64> = rows
+        .iter()
+        .map(|row| row.messages)
+        .filter(|m| *m > 0)
+        .collect();
+    if counts.is_empty() {
+        return u64::MAX;
+    }
+    counts.sort_unstable_by(|a, b| b.cmp(a));
+    counts[(counts.len().div_ceil(10)).saturating_sub(1)]
+}
+
+/// Lower case without accents, so "zoe" finds "Zoë".
+fn fold(text: &str) -> String {
+    text.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// "3 days ago" and the like.
+fn relative(ms_ago: i64) -> String {
+    let minutes = ms_ago.max(0) / 60_000;
+    let (value, unit) = match minutes {
+        0 => return "just now".into(),
+        1..60 => (minutes, "minute"),
+        60..1440 => (minutes / 60, "hour"),
+        1440..43_200 => (minutes / 1440, "day"),
+        43_200..525_600 => (minutes / 43_200, "month"),
+        _ => (minutes / 525_600, "year"),
+    };
+    format!("{value} {unit}{} ago", if value == 1 { "" } else { "s" })
+}

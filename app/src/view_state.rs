@@ -1,0 +1,228 @@
+//! Everything that defines what the Users tab shows, kept in the URL so a
+//! copied link opens the same view and Back and Forward work.
+
+use leptos_router::params::ParamsMap;
+use pulse_model::{PeriodKind, PeriodQuery};
+
+/// A column of the user table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    Name,
+    Username,
+    Messages,
+    ActiveDays,
+    LastActive,
+}
+
+impl Column {
+    pub const ALL: [Column; 5] = [
+        Column::Name,
+        Column::Username,
+        Column::Messages,
+        Column::ActiveDays,
+        Column::LastActive,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Column::Name => "name",
+            Column::Username => "username",
+            Column::Messages => "messages",
+            Column::ActiveDays => "days",
+            Column::LastActive => "last",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Column::Name => "Name",
+            Column::Username => "Username",
+            Column::Messages => "Messages",
+            Column::ActiveDays => "Active days",
+            Column::LastActive => "Last active",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Column> {
+        Column::ALL.into_iter().find(|column| column.key() == text)
+    }
+}
+
+/// The table's quick filters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuickFilter {
+    All,
+    /// Not active for at least `inactive_days` days (or never).
+    Inactive,
+    Never,
+    ActiveInPeriod,
+    TopSenders,
+}
+
+impl QuickFilter {
+    pub const ALL: [QuickFilter; 5] = [
+        QuickFilter::All,
+        QuickFilter::Inactive,
+        QuickFilter::Never,
+        QuickFilter::ActiveInPeriod,
+        QuickFilter::TopSenders,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            QuickFilter::All => "all",
+            QuickFilter::Inactive => "inactive",
+            QuickFilter::Never => "never",
+            QuickFilter::ActiveInPeriod => "active",
+            QuickFilter::TopSenders => "top",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            QuickFilter::All => "All users",
+            QuickFilter::Inactive => "Inactive",
+            QuickFilter::Never => "Never active",
+            QuickFilter::ActiveInPeriod => "Active in period",
+            QuickFilter::TopSenders => "Top senders",
+        }
+    }
+
+    fn parse(text: &str) -> Option<QuickFilter> {
+        QuickFilter::ALL
+            .into_iter()
+            .find(|filter| filter.key() == text)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViewState {
+    pub period: PeriodKind,
+    pub from: String,
+    pub to: String,
+    /// Empty: the browser's zone.
+    pub tz: String,
+    pub sort: Column,
+    pub descending: bool,
+    pub search: String,
+    pub filter: QuickFilter,
+    pub inactive_days: u32,
+    /// Heatmap: messages instead of users.
+    pub heat_messages: bool,
+    /// Heatmap: average per week instead of total.
+    pub heat_average: bool,
+    pub week_starts_sunday: bool,
+}
+
+impl Default for ViewState {
+    fn default() -> Self {
+        ViewState {
+            period: PeriodKind::Past7Days,
+            from: String::new(),
+            to: String::new(),
+            tz: String::new(),
+            sort: Column::LastActive,
+            descending: true,
+            search: String::new(),
+            filter: QuickFilter::All,
+            inactive_days: 14,
+            heat_messages: false,
+            heat_average: false,
+            week_starts_sunday: false,
+        }
+    }
+}
+
+impl ViewState {
+    pub fn from_query(query: &ParamsMap) -> ViewState {
+        let defaults = ViewState::default();
+        let text = |key: &str| query.get(key).unwrap_or_default();
+        let flag = |key: &str| query.get(key).is_some_and(|value| value == "1");
+        ViewState {
+            period: query
+                .get("period")
+                .and_then(|p| PeriodKind::parse(&p))
+                .unwrap_or(defaults.period),
+            from: text("from"),
+            to: text("to"),
+            tz: text("tz"),
+            sort: query
+                .get("sort")
+                .and_then(|s| Column::parse(&s))
+                .unwrap_or(defaults.sort),
+            descending: query
+                .get("dir")
+                .map_or(defaults.descending, |dir| dir != "asc"),
+            search: text("q"),
+            filter: query
+                .get("filter")
+                .and_then(|f| QuickFilter::parse(&f))
+                .unwrap_or(defaults.filter),
+            inactive_days: query
+                .get("days")
+                .and_then(|d| d.parse().ok())
+                .unwrap_or(defaults.inactive_days),
+            heat_messages: flag("heat_messages"),
+            heat_average: flag("heat_avg"),
+            week_starts_sunday: flag("sunday"),
+        }
+    }
+
+    /// The query string of this state, leaving out defaults.
+    pub fn to_query(&self) -> String {
+        let defaults = ViewState::default();
+        let mut pairs: Vec<(&str, String)> = vec![("period", self.period.as_str().to_owned())];
+        if self.period == PeriodKind::Custom {
+            pairs.push(("from", self.from.clone()));
+            pairs.push(("to", self.to.clone()));
+        }
+        if !self.tz.is_empty() {
+            pairs.push(("tz", self.tz.clone()));
+        }
+        if self.sort != defaults.sort || self.descending != defaults.descending {
+            pairs.push(("sort", self.sort.key().to_owned()));
+            pairs.push((
+                "dir",
+                if self.descending { "desc" } else { "asc" }.to_owned(),
+            ));
+        }
+        if !self.search.is_empty() {
+            pairs.push(("q", self.search.clone()));
+        }
+        if self.filter != defaults.filter {
+            pairs.push(("filter", self.filter.key().to_owned()));
+        }
+        if self.inactive_days != defaults.inactive_days {
+            pairs.push(("days", self.inactive_days.to_string()));
+        }
+        for (key, on) in [
+            ("heat_messages", self.heat_messages),
+            ("heat_avg", self.heat_average),
+            ("sunday", self.week_starts_sunday),
+        ] {
+            if on {
+                pairs.push((key, "1".to_owned()));
+            }
+        }
+        pairs
+            .into_iter()
+            .map(|(key, value)| format!("{key}={}", js_sys::encode_uri_component(&value)))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    /// What the server is asked for; `browser_tz` when no zone is chosen.
+    pub fn period_query(&self, browser_tz: &str) -> PeriodQuery {
+        let custom = self.period == PeriodKind::Custom;
+        PeriodQuery {
+            period: self.period.as_str().to_owned(),
+            from: custom.then(|| self.from.clone()),
+            to: custom.then(|| self.to.clone()),
+            tz: if self.tz.is_empty() {
+                browser_tz.to_owned()
+            } else {
+                self.tz.clone()
+            },
+        }
+    }
+}
