@@ -206,7 +206,7 @@ impl ViewState {
         }
         pairs
             .into_iter()
-            .map(|(key, value)| format!("{key}={}", js_sys::encode_uri_component(&value)))
+            .map(|(key, value)| format!("{key}={}", encode(&value)))
             .collect::<Vec<_>>()
             .join("&")
     }
@@ -224,5 +224,68 @@ impl ViewState {
                 self.tz.clone()
             },
         }
+    }
+}
+
+/// Percent-encodes a query value (everything but unreserved characters).
+fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_state_survives_the_round_trip_through_the_url() {
+        let state = ViewState {
+            period: PeriodKind::Custom,
+            from: "2026-03-01".into(),
+            to: "2026-03-10".into(),
+            tz: "America/New_York".into(),
+            sort: Column::Name,
+            descending: false,
+            search: "zoë & co".into(),
+            filter: QuickFilter::Inactive,
+            inactive_days: 30,
+            heat_messages: true,
+            heat_average: true,
+            week_starts_sunday: true,
+        };
+        let query = state.to_query();
+        let params: Vec<(String, String)> = query
+            .split('&')
+            .map(|pair| {
+                let (key, value) = pair.split_once('=').unwrap();
+                (key.to_owned(), decode(value))
+            })
+            .collect();
+        let map = ParamsMap::from_iter(params);
+        assert_eq!(ViewState::from_query(&map), state);
+        assert_eq!(ViewState::default().to_query(), "period=7d");
+    }
+
+    fn decode(value: &str) -> String {
+        let bytes = value.as_bytes();
+        let mut out = Vec::new();
+        let mut index = 0;
+        while index < bytes.len() {
+            if bytes[index] == b'%' {
+                out.push(u8::from_str_radix(&value[index + 1..index + 3], 16).unwrap());
+                index += 3;
+            } else {
+                out.push(bytes[index]);
+                index += 1;
+            }
+        }
+        String::from_utf8(out).unwrap()
     }
 }

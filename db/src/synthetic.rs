@@ -312,8 +312,8 @@ fn plan_user(
         id: format!("learner-{index:05}"),
         username: format!(
             "{}.{}{}",
-            ascii_lower(first),
-            ascii_lower(last),
+            lower_letters(first),
+            lower_letters(last),
             index % 100
         ),
         name: format!("{first} {last}"),
@@ -335,10 +335,10 @@ fn pick_weighted(agents: &[AgentPlan], total_weight: f64, rng: &mut StdRng) -> u
     agents.len() - 1
 }
 
-fn ascii_lower(text: &str) -> String {
+fn lower_letters(text: &str) -> String {
     text.chars()
         .filter(char::is_ascii_alphabetic)
-        .map(|c| c.to_ascii_lowercase())
+        .map(|c| c.to_lower_letterscase())
         .collect()
 }
 

@@ -147,13 +147,13 @@ where
         ))
         .map_err(error)?;
     }
-    for hour in 0..24 {
+    for (hour, column_total) in column_totals.iter().enumerate() {
         let x = left + (hour as f64 * cell_w) as i32;
         if hour % 3 == 0 {
             root.draw(&Text::new(format!("{hour:02}"), (x + 2, 6), font(12)))
                 .map_err(error)?;
         }
-        let total = format_value(column_totals[hour]);
+        let total = format_value(*column_total);
         root.draw(&Text::new(total, (x + 2, bottom + 6), font(10)))
             .map_err(error)?;
     }

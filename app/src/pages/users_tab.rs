@@ -46,10 +46,9 @@ pub fn UsersTabPage() -> impl IntoView {
 
     let loaded = Memo::new(move |_| dashboard.get().and_then(Result::ok));
     let error = Memo::new(move |_| dashboard.get().and_then(Result::err));
-    let part = |pick: fn(Dashboard) -> _| Signal::derive(move || loaded.get().map(pick));
-    let overview = part(|d| d.overview);
-    let trend = part(|d| d.trend);
-    let heatmap = part(|d| d.heatmap);
+    let overview = Signal::derive(move || loaded.get().map(|d: Dashboard| d.overview));
+    let trend = Signal::derive(move || loaded.get().map(|d: Dashboard| d.trend));
+    let heatmap = Signal::derive(move || loaded.get().map(|d: Dashboard| d.heatmap));
     let users = Signal::derive(move || loaded.get().map(|d| d.users.users).unwrap_or_default());
     let online_count = Signal::derive(move || online.get().and_then(Result::ok));
     let empty = move || loaded.get().is_some_and(|d| d.overview.active_users == 0);

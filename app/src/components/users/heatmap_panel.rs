@@ -42,10 +42,10 @@ pub fn HeatmapPanel(
         let (Some(canvas), Some(grid)) = (canvas.get(), grid.get()) else {
             return;
         };
-        if let Some(backend) = CanvasBackend::with_canvas_object(canvas) {
-            if let Ok(plot) = draw(&backend.into_drawing_area(), &grid, current_theme()) {
-                area.set(plot);
-            }
+        if let Some(backend) = CanvasBackend::with_canvas_object(canvas)
+            && let Ok(plot) = draw(&backend.into_drawing_area(), &grid, current_theme())
+        {
+            area.set(plot);
         }
     });
     let unit = move || {

@@ -18,6 +18,7 @@ pub fn TimeFilter(
     let from = RwSignal::new(state.get_untracked().from);
     let to = RwSignal::new(state.get_untracked().to);
     let message = RwSignal::new(None::<String>);
+    let custom_open = RwSignal::new(state.get_untracked().period == PeriodKind::Custom);
     let choose = move |period: PeriodKind| {
         message.set(None);
         let mut next = state.get_untracked();
@@ -35,7 +36,6 @@ pub fn TimeFilter(
         custom_open.set(false);
         set_state.run(next);
     };
-    let custom_open = RwSignal::new(state.get_untracked().period == PeriodKind::Custom);
     let apply = move |_| match check_range(&from.get_untracked(), &to.get_untracked()) {
         Ok(()) => {
             message.set(None);

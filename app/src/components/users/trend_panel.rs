@@ -21,10 +21,10 @@ pub fn TrendPanel(trend: Signal<Option<Trend>>) -> impl IntoView {
         let (Some(canvas), Some(trend)) = (canvas.get(), trend.get()) else {
             return;
         };
-        if let Some(backend) = CanvasBackend::with_canvas_object(canvas) {
-            if let Ok(plot) = draw(&backend.into_drawing_area(), &trend, current_theme()) {
-                area.set(plot);
-            }
+        if let Some(backend) = CanvasBackend::with_canvas_object(canvas)
+            && let Ok(plot) = draw(&backend.into_drawing_area(), &trend, current_theme())
+        {
+            area.set(plot);
         }
     });
     let on_move = move |event: web_sys::MouseEvent| {

@@ -105,7 +105,7 @@ pub fn UserTable(
                     </label>
                 </div>
             </div>
-            <div class="table" role="table" aria-label="Users" aria-rowcount=move || shown.with(Vec::len) + 1>
+            <div class="table" role="table" aria-label="Users" aria-rowcount=move || (shown.with(Vec::len) + 1).to_string()>
                 <div class="row head" role="row">
                     {Column::ALL.into_iter().map(|column| view! {
                         <div role="columnheader" class="cell" aria-sort=move || {
@@ -114,7 +114,7 @@ pub fn UserTable(
                         }>
                             <button type="button" data-testid=format!("sort-{}", column.key()) on:click=move |_| sort_by(column)>
                                 {column.label()}
-                                {move || { let view = state.get(); (view.sort == column).then(|| if view.descending { " ↓" } else { " ↑" }) }}
+                                {move || { let view = state.get(); (view.sort == column).then_some(if view.descending { " ↓" } else { " ↑" }) }}
                             </button>
                         </div>
                     }).collect_view()}
@@ -125,12 +125,14 @@ pub fn UserTable(
                     <div style=move || format!("height: {}px; position: relative", shown.with(Vec::len) as f64 * ROW_HEIGHT)>
                         {move || {
                             let (first, last) = window();
-                            let rows = users.get();
-                            shown.with(|order| order[first..last].iter().enumerate().map(|(offset, &index)| {
-                                let row = rows[index].clone();
-                                let top = (first + offset) as f64 * ROW_HEIGHT;
-                                view! { <UserLine row top now position=first + offset + 2 /> }
-                            }).collect_view())
+                            // Only the visible rows are cloned and drawn.
+                            let visible: Vec<(usize, UserRow)> = users.with(|rows| shown.with(|order| {
+                                order[first..last].iter().enumerate().map(|(offset, &index)| (first + offset, rows[index].clone())).collect()
+                            }));
+                            visible.into_iter().map(|(position, row)| {
+                                let top = position as f64 * ROW_HEIGHT;
+                                view! { <UserLine row top now position={position + 2} /> }
+                            }).collect_view()
                         }}
                     </div>
                     <Show when=move || shown.with(Vec::is_empty)>
@@ -148,7 +150,7 @@ fn UserLine(row: UserRow, top: f64, now: i64, position: usize) -> impl IntoView 
         .last_active
         .map(|at| (relative(now - at.timestamp_millis()), at.to_rfc3339()));
     view! {
-        <div class="row" role="row" aria-rowindex=position data-testid="user-row"
+        <div class="row" role="row" aria-rowindex=position.to_string() data-testid="user-row"
             style=format!("position: absolute; top: {top}px; height: {ROW_HEIGHT}px")>
             <div class="cell" role="cell">{row.name.unwrap_or_default()}</div>
             <div class="cell muted" role="cell">{row.username.unwrap_or_default()}</div>
