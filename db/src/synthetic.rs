@@ -337,8 +337,8 @@ fn pick_weighted(agents: &[AgentPlan], total_weight: f64, rng: &mut StdRng) -> u
 
 fn lower_letters(text: &str) -> String {
     text.chars()
-        .filter(char::is_ascii_alphabetic)
-        .map(|c| c.to_lower_letterscase())
+        .filter(|c| c.is_alphabetic())
+        .flat_map(char::to_lowercase)
         .collect()
 }
 
