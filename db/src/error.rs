@@ -7,6 +7,9 @@ pub enum StoreError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://...")]
     UnsupportedUrl(String),
+    /// A stored value the code cannot read back: a bug or a damaged database.
+    #[error("unreadable stored data: {0}")]
+    Corrupt(String),
     #[error("could not create the database folder {path}: {source}")]
     CreateDir {
         path: String,

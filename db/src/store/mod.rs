@@ -26,11 +26,13 @@ pub use records::{AgentRef, DayRow, Member, MemberSeed, RawActivity};
 
 mod sqlite {
     type Db = sqlx::Sqlite;
+    const BACKEND: super::Backend = super::Backend::Sqlite;
     include!("queries.rs");
 }
 
 mod postgres {
     type Db = sqlx::Postgres;
+    const BACKEND: super::Backend = super::Backend::Postgres;
     include!("queries.rs");
 }
 

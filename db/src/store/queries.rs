@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 use pulse_model::Agent;
 use sqlx::{Pool, QueryBuilder, Row, Transaction};
 
+use super::Backend;
 use super::records::{AgentRef, DayRow, Member, MemberSeed, RawActivity};
 use crate::error::Result;
 use crate::ingest::{DayActivity, Effects, EventKind, IngestCounts, ValidBatch, ValidEvent};
@@ -366,7 +367,12 @@ async fn apply_effects(tx: &mut Transaction<'_, Db>, effects: &Effects) -> Resul
 pub async fn rebuild_rollups(pool: &Pool<Db>) -> Result<u64> {
     const CHUNK: i64 = 20_000;
     let mut tx = pool.begin().await?;
-    for table in ["activity_days", "message_quarters", "last_activity", "sessions"] {
+    for table in [
+        "activity_days",
+        "message_quarters",
+        "last_activity",
+        "sessions",
+    ] {
         sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
             .execute(&mut *tx)
             .await?;
@@ -495,32 +501,63 @@ pub async fn revoke_key(pool: &Pool<Db>, prefix: &str, at: i64) -> Result<bool> 
 
 // ---- analytics reads -----------------------------------------------------
 
+/// The rollup rows of the UTC days `[day_from, day_to)`.
+///
+/// The database packs them into one text (`day,user,am,pm,messages;...`):
+/// tens of thousands of rows cost about 2 us each through the SQLite
+/// driver's row channel, and the one text a few milliseconds
+/// (docs/BENCHMARKS.md).
 pub async fn day_activity(
     pool: &Pool<Db>,
     agent: i64,
     day_from: i64,
     day_to: i64,
 ) -> Result<Vec<DayRow>> {
-    let rows = sqlx::query(
-        "SELECT day, user_id, quarters_am, quarters_pm, messages FROM activity_days
-         WHERE agent_id = $1 AND day >= $2 AND day < $3",
-    )
-    .bind(agent)
-    .bind(day_from)
-    .bind(day_to)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|row| DayRow {
-            day: row.get(0),
-            user: row.get(1),
-            activity: DayActivity::from_halves(row.get(2), row.get(3), row.get(4)),
-        })
-        .collect())
+    let sql = match BACKEND {
+        Backend::Sqlite => {
+            "SELECT group_concat(day || ',' || user_id || ',' || quarters_am || ',' || quarters_pm || ',' || messages, ';')
+             FROM activity_days WHERE agent_id = $1 AND day >= $2 AND day < $3"
+        }
+        Backend::Postgres => {
+            "SELECT string_agg(day || ',' || user_id || ',' || quarters_am || ',' || quarters_pm || ',' || messages, ';')
+             FROM activity_days WHERE agent_id = $1 AND day >= $2 AND day < $3"
+        }
+    };
+    let packed: Option<String> = sqlx::query(sql)
+        .bind(agent)
+        .bind(day_from)
+        .bind(day_to)
+        .fetch_one(pool)
+        .await?
+        .get(0);
+    let Some(packed) = packed else {
+        return Ok(Vec::new());
+    };
+    packed.split(';').map(parse_day_row).collect()
 }
 
-pub async fn day_users(pool: &Pool<Db>, agent: i64, day_from: i64, day_to: i64) -> Result<Vec<i64>> {
+fn parse_day_row(text: &str) -> Result<DayRow> {
+    let mut fields = text.split(',').map(str::parse::<i64>);
+    let mut next = || match fields.next() {
+        Some(Ok(value)) => Ok(value),
+        _ => Err(crate::error::StoreError::Corrupt(format!(
+            "activity_days row {text:?}"
+        ))),
+    };
+    let (day, user, am, pm, messages) = (next()?, next()?, next()?, next()?, next()?);
+    Ok(DayRow {
+        day,
+        user,
+        activity: DayActivity::from_halves(am, pm, messages),
+    })
+}
+
+pub async fn day_users(
+    pool: &Pool<Db>,
+    agent: i64,
+    day_from: i64,
+    day_to: i64,
+) -> Result<Vec<i64>> {
     let rows = sqlx::query(
         "SELECT DISTINCT user_id FROM activity_days WHERE agent_id = $1 AND day >= $2 AND day < $3",
     )
@@ -532,7 +569,12 @@ pub async fn day_users(pool: &Pool<Db>, agent: i64, day_from: i64, day_to: i64) 
     Ok(rows.iter().map(|row| row.get(0)).collect())
 }
 
-pub async fn message_total(pool: &Pool<Db>, agent: i64, slot_from: i64, slot_to: i64) -> Result<u64> {
+pub async fn message_total(
+    pool: &Pool<Db>,
+    agent: i64,
+    slot_from: i64,
+    slot_to: i64,
+) -> Result<u64> {
     let total: i64 = sqlx::query(
         "SELECT CAST(COALESCE(SUM(messages), 0) AS BIGINT) FROM message_quarters
          WHERE agent_id = $1 AND slot >= $2 AND slot < $3",
@@ -546,7 +588,12 @@ pub async fn message_total(pool: &Pool<Db>, agent: i64, slot_from: i64, slot_to:
     Ok(total as u64)
 }
 
-pub async fn user_messages(pool: &Pool<Db>, agent: i64, from_ms: i64, to_ms: i64) -> Result<Vec<(i64, i64)>> {
+pub async fn user_messages(
+    pool: &Pool<Db>,
+    agent: i64,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<Vec<(i64, i64)>> {
     let rows = sqlx::query(
         "SELECT user_id, COUNT(*) FROM events
          WHERE agent_id = $1 AND at >= $2 AND at < $3 AND kind = $4
@@ -624,27 +671,50 @@ pub async fn registered_count(pool: &Pool<Db>, agent: i64) -> Result<u64> {
     Ok(count as u64)
 }
 
+/// Every registered user of the agent, packed by the database into one JSON
+/// array for the same reason as `day_activity`.
 pub async fn members(pool: &Pool<Db>, agent: i64) -> Result<Vec<Member>> {
-    let rows = sqlx::query(
-        "SELECT u.id, u.user_key, u.username, u.name, m.registered_at, l.at
-         FROM memberships m
-         JOIN users u ON u.id = m.user_id
-         LEFT JOIN last_activity l ON l.agent_id = m.agent_id AND l.user_id = m.user_id
-         WHERE m.agent_id = $1
-         ORDER BY u.user_key",
-    )
-    .bind(agent)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|row| Member {
-            user: row.get(0),
-            user_id: row.get(1),
-            username: row.get(2),
-            name: row.get(3),
-            registered_at: row.get(4),
-            last_active: row.get(5),
-        })
-        .collect())
+    let sql = match BACKEND {
+        Backend::Sqlite => {
+            "SELECT json_group_array(json_array(u.id, u.user_key, u.username, u.name, m.registered_at, l.at))
+             FROM memberships m
+             JOIN users u ON u.id = m.user_id
+             LEFT JOIN last_activity l ON l.agent_id = m.agent_id AND l.user_id = m.user_id
+             WHERE m.agent_id = $1"
+        }
+        Backend::Postgres => {
+            "SELECT CAST(COALESCE(json_agg(json_build_array(u.id, u.user_key, u.username, u.name, m.registered_at, l.at)), '[]') AS TEXT)
+             FROM memberships m
+             JOIN users u ON u.id = m.user_id
+             LEFT JOIN last_activity l ON l.agent_id = m.agent_id AND l.user_id = m.user_id
+             WHERE m.agent_id = $1"
+        }
+    };
+    let packed: String = sqlx::query(sql).bind(agent).fetch_one(pool).await?.get(0);
+    type Packed = (
+        i64,
+        String,
+        Option<String>,
+        Option<String>,
+        i64,
+        Option<i64>,
+    );
+    let rows: Vec<Packed> = serde_json::from_str(&packed).map_err(|error| {
+        crate::error::StoreError::Corrupt(format!("members of agent {agent}: {error}"))
+    })?;
+    let mut members: Vec<Member> = rows
+        .into_iter()
+        .map(
+            |(user, user_id, username, name, registered_at, last_active)| Member {
+                user,
+                user_id,
+                username,
+                name,
+                registered_at,
+                last_active,
+            },
+        )
+        .collect();
+    members.sort_unstable_by(|a, b| a.user_id.cmp(&b.user_id));
+    Ok(members)
 }
