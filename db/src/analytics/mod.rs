@@ -19,7 +19,7 @@ pub use facts::Facts;
 pub use period::{MAX_CUSTOM_DAYS, ResolvedPeriod};
 
 use crate::error::StoreError;
-use crate::store::{AgentRef, Store};
+use crate::store::{AgentRef, Member, Store};
 use crate::time::{from_millis, to_millis};
 
 /// Why a figure could not be computed.
@@ -104,31 +104,34 @@ impl<'a> Selection<'a> {
     }
 
     /// Everything the Users tab shows, from one load of the period's facts.
+    /// The independent queries run at once, on several connections.
     pub async fn dashboard(&self, settings: Settings) -> Result<Dashboard> {
-        let (calendar, facts) = self.facts().await?;
+        let members = async { Ok::<_, AnalyticsError>(self.store.members(self.agent).await?) };
+        let ((calendar, facts), members, topline) =
+            tokio::try_join!(self.facts(), members, self.topline(settings))?;
         let totals = PeriodTotals {
             users: facts.active_users(),
             messages: facts.messages(),
         };
         Ok(Dashboard {
-            overview: self.overview_of(totals, settings).await?,
+            overview: self.overview_of(totals, topline),
             trend: trend(&facts, &calendar),
             heatmap: heatmap(&facts, &calendar),
-            users: self.users_of(&facts).await?,
+            users: users_of(&facts, members),
         })
     }
 
     pub async fn overview(&self, settings: Settings) -> Result<Overview> {
         let (start, end) = self.bounds();
-        let (users, messages) = facts::summary(self.store, self.agent, start, end).await?;
-        self.overview_of(
-            PeriodTotals {
+        let totals = async {
+            let (users, messages) = facts::summary(self.store, self.agent, start, end).await?;
+            Ok::<_, AnalyticsError>(PeriodTotals {
                 users: users.len() as u64,
                 messages,
-            },
-            settings,
-        )
-        .await
+            })
+        };
+        let (totals, topline) = tokio::try_join!(totals, self.topline(settings))?;
+        Ok(self.overview_of(totals, topline))
     }
 
     pub async fn trend(&self) -> Result<Trend> {
@@ -142,64 +145,86 @@ impl<'a> Selection<'a> {
     }
 
     pub async fn users(&self) -> Result<UsersTable> {
-        let (_, facts) = self.facts().await?;
-        self.users_of(&facts).await
+        let members = async { Ok::<_, AnalyticsError>(self.store.members(self.agent).await?) };
+        let ((_, facts), members) = tokio::try_join!(self.facts(), members)?;
+        Ok(users_of(&facts, members))
     }
 
-    async fn overview_of(&self, period: PeriodTotals, settings: Settings) -> Result<Overview> {
+    /// The counts that do not depend on the period's own facts.
+    async fn topline(&self, settings: Settings) -> Result<Topline> {
         let (store, agent, now) = (self.store, self.agent, to_millis(self.now));
         let online_since = now - settings.online_window.num_milliseconds();
         let month_ago = now - Duration::days(30).num_milliseconds();
-        // Active in the last 30 days includes `now` itself: [now - 30 d, now].
-        let (last_30d, _) = facts::summary(store, agent, month_ago, now + 1).await?;
-        let (previous_users, previous_messages) = facts::summary(
-            store,
-            agent,
+        let (previous_start, previous_end) = (
             to_millis(self.period.previous_start),
             to_millis(self.period.previous_end),
-        )
-        .await?;
-        let tz = self.period.tz;
-        Ok(Overview {
-            online: store.online_users(agent, online_since).await?,
+        );
+        let (online, (last_30d, _), (previous_users, previous_messages), registered) = tokio::try_join!(
+            store.online_users(agent, online_since),
+            // Active in the last 30 days includes `now` itself: [now - 30 d, now].
+            facts::summary(store, agent, month_ago, now + 1),
+            facts::summary(store, agent, previous_start, previous_end),
+            store.registered_count(agent),
+        )?;
+        Ok(Topline {
+            online,
             active_30d: last_30d.len() as u64,
-            registered: store.registered_count(agent).await?,
-            active_users: period.users,
-            messages: period.messages,
+            registered,
             previous_active_users: previous_users.len() as u64,
             previous_messages,
+        })
+    }
+
+    fn overview_of(&self, period: PeriodTotals, topline: Topline) -> Overview {
+        let tz = self.period.tz;
+        Overview {
+            online: topline.online,
+            active_30d: topline.active_30d,
+            registered: topline.registered,
+            active_users: period.users,
+            messages: period.messages,
+            previous_active_users: topline.previous_active_users,
+            previous_messages: topline.previous_messages,
             period: PeriodBounds {
                 start: self.period.start.with_timezone(&tz).fixed_offset(),
                 end: self.period.end.with_timezone(&tz).fixed_offset(),
             },
             tz: self.tz_name.clone(),
-        })
-    }
-
-    async fn users_of(&self, facts: &Facts) -> Result<UsersTable> {
-        let members = self.store.members(self.agent).await?;
-        let mut active_days: HashMap<i64, u64> = HashMap::with_capacity(members.len());
-        for (_, user) in &facts.user_days {
-            *active_days.entry(*user).or_default() += 1;
         }
-        let users = members
-            .into_iter()
-            .map(|member| UserRow {
-                messages: facts
-                    .user_messages
-                    .get(&member.user)
-                    .copied()
-                    .unwrap_or_default(),
-                active_days: active_days.get(&member.user).copied().unwrap_or_default(),
-                user_id: member.user_id,
-                username: member.username,
-                name: member.name,
-                registered_at: from_millis(member.registered_at),
-                last_active: member.last_active.map(from_millis),
-            })
-            .collect();
-        Ok(UsersTable { users })
     }
+}
+
+/// The period-independent part of the overview.
+struct Topline {
+    online: u64,
+    active_30d: u64,
+    registered: u64,
+    previous_active_users: u64,
+    previous_messages: u64,
+}
+
+fn users_of(facts: &Facts, members: Vec<Member>) -> UsersTable {
+    let mut active_days: HashMap<i64, u64> = HashMap::with_capacity(members.len());
+    for (_, user) in &facts.user_days {
+        *active_days.entry(*user).or_default() += 1;
+    }
+    let users = members
+        .into_iter()
+        .map(|member| UserRow {
+            messages: facts
+                .user_messages
+                .get(&member.user)
+                .copied()
+                .unwrap_or_default(),
+            active_days: active_days.get(&member.user).copied().unwrap_or_default(),
+            user_id: member.user_id,
+            username: member.username,
+            name: member.name,
+            registered_at: from_millis(member.registered_at),
+            last_active: member.last_active.map(from_millis),
+        })
+        .collect();
+    UsersTable { users }
 }
 
 fn trend(facts: &Facts, calendar: &Calendar) -> Trend {

@@ -1,0 +1,161 @@
+// The Users tab against a real server and database: every figure the page
+// shows equals what the public API answers for the same selection.
+const fs = require('node:fs');
+const path = require('node:path');
+const { test, expect } = require('@playwright/test');
+const { AGENT, api, serverState } = require('./data');
+
+const TAB = `/agents/${AGENT.id}/analytics/users`;
+const ARTIFACTS = path.join(__dirname, '..', 'artifacts');
+
+async function apiFigures(query) {
+  const { url, readKey } = serverState();
+  const overview = await api(url, readKey, 'GET', `/api/v1/agents/${AGENT.id}/users/overview?${query}`);
+  const table = await api(url, readKey, 'GET', `/api/v1/agents/${AGENT.id}/users?${query}`);
+  return { overview, table };
+}
+
+async function cardValue(page, id) {
+  return (await page.getByTestId(id).locator('.card-value').innerText()).trim();
+}
+
+test('every period shows the figures of the API', async ({ page }) => {
+  await page.goto(`${TAB}?tz=UTC`);
+  for (const period of ['today', '7d', '30d']) {
+    await page.getByTestId(`period-${period}`).click();
+    await expect(page).toHaveURL(new RegExp(`period=${period}`));
+    const { overview, table } = await apiFigures(`period=${period}&tz=UTC`);
+    await expect(page.getByTestId('card-active').locator('.card-value')).toHaveText(String(overview.active_users));
+    await expect(page.getByTestId('card-messages').locator('.card-value')).toHaveText(String(overview.messages));
+    expect(await cardValue(page, 'card-registered')).toBe(String(overview.registered));
+    expect(await cardValue(page, 'card-active30')).toBe(String(overview.active_30d));
+    await expect(page.getByTestId('user-count')).toHaveText(`${table.users.length} of ${table.users.length} users`);
+  }
+});
+
+test('a custom range is checked before it is applied', async ({ page }) => {
+  await page.goto(`${TAB}?period=7d&tz=UTC`);
+  await page.getByTestId('period-custom').click();
+  await page.getByTestId('custom-from').fill('2026-03-10');
+  await page.getByTestId('custom-to').fill('2026-03-01');
+  await page.getByTestId('custom-apply').click();
+  await expect(page.getByTestId('custom-error')).toContainText('must not be after');
+  await expect(page).toHaveURL(/period=7d/);
+  const today = new Date().toISOString().slice(0, 10);
+  const weekAgo = new Date(Date.now() - 6 * 86_400_000).toISOString().slice(0, 10);
+  await page.getByTestId('custom-from').fill(weekAgo);
+  await page.getByTestId('custom-to').fill(today);
+  await page.getByTestId('custom-apply').click();
+  await expect(page).toHaveURL(new RegExp(`period=custom&from=${weekAgo}&to=${today}`));
+  const { overview } = await apiFigures(`period=custom&from=${weekAgo}&to=${today}&tz=UTC`);
+  await expect(page.getByTestId('card-active').locator('.card-value')).toHaveText(String(overview.active_users));
+});
+
+test('the view lives in the URL: a link reopens it, Back and Forward walk it', async ({ page }) => {
+  await page.goto(`${TAB}?period=30d&tz=UTC&sort=messages&dir=desc&q=jos`);
+  await expect(page.getByTestId('period-30d')).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByTestId('user-search')).toHaveValue('jos');
+  await expect(page.getByTestId('user-row')).toHaveCount(1);
+  await page.getByTestId('period-today').click();
+  await expect(page.getByTestId('period-today')).toHaveAttribute('aria-pressed', 'true');
+  await page.goBack();
+  await expect(page.getByTestId('period-30d')).toHaveAttribute('aria-pressed', 'true');
+  await page.goForward();
+  await expect(page.getByTestId('period-today')).toHaveAttribute('aria-pressed', 'true');
+});
+
+test('sorting, accent-blind search and quick filters', async ({ page }) => {
+  await page.goto(`${TAB}?period=30d&tz=UTC`);
+  const firstName = () => page.getByTestId('user-row').first().locator('.cell').first();
+  await page.getByTestId('sort-messages').click();
+  await expect(firstName()).toHaveText('Zoë García');
+  await page.getByTestId('sort-messages').click();
+  await expect(page.getByTestId('user-row').first().locator('.cell').nth(2)).toHaveText('0');
+  await page.getByTestId('sort-name').click();
+  await expect(page.getByTestId('user-row').last().locator('.cell').first()).toHaveText('Zoë García');
+
+  await page.getByTestId('user-search').fill('zoe');
+  await expect(page.getByTestId('user-count')).toHaveText('1 of 3 users');
+  await page.getByTestId('user-search').fill('MULLER');
+  await expect(firstName()).toHaveText('José Müller');
+  await page.getByTestId('user-search').fill('');
+
+  await page.getByTestId('filter-never').click();
+  await expect(page.getByTestId('user-count')).toHaveText('1 of 3 users');
+  await expect(page.getByTestId('user-row').first().locator('.cell').nth(4)).toHaveText('never');
+  await page.getByTestId('filter-active').click();
+  await expect(page.getByTestId('user-count')).toHaveText('2 of 3 users');
+  await page.getByTestId('filter-top').click();
+  await expect(page.getByTestId('user-count')).toHaveText('1 of 3 users');
+  await expect(firstName()).toHaveText('Zoë García');
+  await page.getByTestId('filter-inactive').click();
+  await expect(page.getByTestId('user-count')).toHaveText('1 of 3 users');
+});
+
+test('CSV export holds exactly the rows shown, in order', async ({ page }) => {
+  await page.goto(`${TAB}?period=30d&tz=UTC&sort=name&dir=asc&filter=active`);
+  await expect(page.getByTestId('user-count')).toHaveText('2 of 3 users');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
+  const text = fs.readFileSync(await download.path(), 'utf8');
+  const lines = text.trim().split(/\r?\n/);
+  expect(lines[0]).toBe('user_id,username,name,registered_at,messages,active_days,last_active');
+  expect(lines.slice(1).map((line) => line.split(',')[0])).toEqual(['jose', 'zoe']);
+});
+
+test('the live count follows a new session without a reload', async ({ page }) => {
+  test.setTimeout(60_000);
+  await page.goto(`${TAB}?period=today&tz=UTC`);
+  const online = page.getByTestId('card-online').locator('.card-value');
+  await expect(online).not.toHaveText('–');
+  const before = Number(await online.innerText());
+  const { url, ingestKey } = serverState();
+  await api(url, ingestKey, 'POST', '/api/v1/events', [
+    { id: `live-${Date.now()}`, type: 'session_start', agent_id: AGENT.id, user_id: `live-${Date.now()}`, at: new Date().toISOString() },
+  ]);
+  await expect(online).toHaveText(String(before + 1), { timeout: 25_000 });
+});
+
+test('tooltips give exact figures and charts export as PNG and SVG', async ({ page }) => {
+  await page.goto(`${TAB}?period=today&tz=UTC`);
+  const trend = page.getByTestId('trend-canvas');
+  await expect(page.getByTestId('card-active').locator('.card-value')).not.toHaveText('–');
+  const box = await trend.boundingBox();
+  const { url, readKey } = serverState();
+  const trendData = await api(url, readKey, 'GET', `/api/v1/agents/${AGENT.id}/users/trend?period=today&tz=UTC`);
+  const busiest = trendData.buckets.reduce((best, b, i) => (b.active_users > trendData.buckets[best].active_users ? i : best), 0);
+  // The plotting area spans most of the canvas; hover the busiest bucket's column.
+  await trend.hover({ position: { x: box.width * 0.07 + (box.width * 0.9 * (busiest + 0.5)) / trendData.buckets.length, y: box.height / 2 } });
+  const tooltip = page.getByTestId('trend-tooltip');
+  await expect(tooltip).toBeVisible();
+  await expect(tooltip).toContainText('active users');
+
+  const heat = page.getByTestId('heatmap-canvas');
+  const heatBox = await heat.boundingBox();
+  await heat.hover({ position: { x: heatBox.width / 2, y: heatBox.height / 2 } });
+  await expect(page.getByTestId('heatmap-tooltip')).toContainText(':00–');
+
+  for (const [id, check] of [
+    ['trend-png', (bytes) => expect(bytes.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a')],
+    ['trend-svg', (bytes) => expect(bytes.toString('utf8')).toMatch(/^<svg[\s\S]*<\/svg>\s*$/)],
+    ['heat-png', (bytes) => expect(bytes.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a')],
+    ['heat-svg', (bytes) => expect(bytes.toString('utf8')).toMatch(/^<svg[\s\S]*<\/svg>\s*$/)],
+  ]) {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId(id).click()]);
+    check(fs.readFileSync(await download.path()));
+  }
+});
+
+test('screenshots at desktop and phone widths, light and dark', async ({ browser }) => {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  for (const [width, height] of [[1280, 1800], [390, 2400]]) {
+    for (const colorScheme of ['light', 'dark']) {
+      const page = await browser.newPage({ viewport: { width, height }, colorScheme });
+      await page.goto(`${process.env.PULSE_URL}${TAB}?period=7d&tz=UTC`);
+      await expect(page.getByTestId('card-active').locator('.card-value')).not.toHaveText('–');
+      const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
+      expect(scroll).toBeLessThanOrEqual(width + 1);
+      await page.screenshot({ path: path.join(ARTIFACTS, `users-tab-${width}-${colorScheme}.png`), fullPage: true });
+      await page.close();
+    }
+  }
+});
