@@ -216,3 +216,38 @@ async fn every_server_function_is_registered() {
     );
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_route() {
+    let app = TestApp::spawn(TestBackend::Sqlite).await;
+    let document: Value = app
+        .client
+        .get(format!("{}/api/v1/openapi.json", app.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(document["openapi"], "3.0.3");
+    let paths = document["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/api/v1/events", "post"),
+        ("/api/v1/agents", "get"),
+        ("/api/v1/agents/{agent_id}", "put"),
+        ("/api/v1/users/{user_id}", "put"),
+        ("/api/v1/agents/{agent_id}/members/{user_id}", "put"),
+        ("/api/v1/agents/{agent_id}/members/{user_id}", "delete"),
+        ("/api/v1/agents/{agent_id}/users/overview", "get"),
+        ("/api/v1/agents/{agent_id}/users/trend", "get"),
+        ("/api/v1/agents/{agent_id}/users/heatmap", "get"),
+        ("/api/v1/agents/{agent_id}/users", "get"),
+        ("/healthz", "get"),
+    ] {
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} is not documented"
+        );
+    }
+    app.cleanup().await;
+}

@@ -501,72 +501,74 @@ pub async fn revoke_key(pool: &Pool<Db>, prefix: &str, at: i64) -> Result<bool> 
 
 // ---- analytics reads -----------------------------------------------------
 
-/// The rollup rows of the UTC days `[day_from, day_to)`.
-///
-/// The database packs them into one text (`day,user,am,pm,messages;...`):
-/// tens of thousands of rows cost about 2 us each through the SQLite
-/// driver's row channel, and the one text a few milliseconds
-/// (docs/BENCHMARKS.md).
-pub async fn day_activity(
+/// The text aggregate of this backend.
+const STRING_AGG: &str = match BACKEND {
+    Backend::Sqlite => "group_concat",
+    Backend::Postgres => "string_agg",
+};
+
+/// Runs `SELECT columns FROM rest` with the agent and a `[from, to)` range
+/// bound as $1..$3, the database packing the integer rows into one text
+/// (`a,b;c,d`) that is parsed back here. Thousands of rows cost about 2 us
+/// each through the SQLite driver's row channel, the one text a few
+/// milliseconds for them all (docs/BENCHMARKS.md).
+async fn packed_rows<const N: usize>(
     pool: &Pool<Db>,
-    agent: i64,
-    day_from: i64,
-    day_to: i64,
-) -> Result<Vec<DayRow>> {
-    let sql = match BACKEND {
-        Backend::Sqlite => {
-            "SELECT group_concat(day || ',' || user_id || ',' || quarters_am || ',' || quarters_pm || ',' || messages, ';')
-             FROM activity_days WHERE agent_id = $1 AND day >= $2 AND day < $3"
-        }
-        Backend::Postgres => {
-            "SELECT string_agg(day || ',' || user_id || ',' || quarters_am || ',' || quarters_pm || ',' || messages, ';')
-             FROM activity_days WHERE agent_id = $1 AND day >= $2 AND day < $3"
-        }
-    };
-    let packed: Option<String> = sqlx::query(sql)
+    columns: [&str; N],
+    rest: &str,
+    (agent, from, to): (i64, i64, i64),
+) -> Result<Vec<[i64; N]>> {
+    let row = columns.map(|column| format!("CAST({column} AS TEXT)")).join(" || ',' || ");
+    let sql = format!("SELECT {STRING_AGG}({row}, ';') {rest}");
+    let packed: Option<String> = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(agent)
-        .bind(day_from)
-        .bind(day_to)
+        .bind(from)
+        .bind(to)
         .fetch_one(pool)
         .await?
         .get(0);
-    let Some(packed) = packed else {
-        return Ok(Vec::new());
-    };
-    packed.split(';').map(parse_day_row).collect()
+    let Some(packed) = packed else { return Ok(Vec::new()) };
+    packed
+        .split(';')
+        .map(|text| {
+            let mut fields = text.split(',').map(str::parse::<i64>);
+            let mut values = [0; N];
+            for value in &mut values {
+                *value = match fields.next() {
+                    Some(Ok(number)) => number,
+                    _ => return Err(crate::error::StoreError::Corrupt(format!("packed row {text:?}"))),
+                };
+            }
+            Ok(values)
+        })
+        .collect()
 }
 
-fn parse_day_row(text: &str) -> Result<DayRow> {
-    let mut fields = text.split(',').map(str::parse::<i64>);
-    let mut next = || match fields.next() {
-        Some(Ok(value)) => Ok(value),
-        _ => Err(crate::error::StoreError::Corrupt(format!(
-            "activity_days row {text:?}"
-        ))),
-    };
-    let (day, user, am, pm, messages) = (next()?, next()?, next()?, next()?, next()?);
-    Ok(DayRow {
-        day,
-        user,
-        activity: DayActivity::from_halves(am, pm, messages),
-    })
-}
-
-pub async fn day_users(
-    pool: &Pool<Db>,
-    agent: i64,
-    day_from: i64,
-    day_to: i64,
-) -> Result<Vec<i64>> {
-    let rows = sqlx::query(
-        "SELECT DISTINCT user_id FROM activity_days WHERE agent_id = $1 AND day >= $2 AND day < $3",
+/// The rollup rows of the UTC days `[day_from, day_to)`.
+pub async fn day_activity(pool: &Pool<Db>, agent: i64, day_from: i64, day_to: i64) -> Result<Vec<DayRow>> {
+    let rows = packed_rows(
+        pool,
+        ["day", "user_id", "quarters_am", "quarters_pm", "messages"],
+        "FROM activity_days WHERE agent_id = $1 AND day >= $2 AND day < $3",
+        (agent, day_from, day_to),
     )
-    .bind(agent)
-    .bind(day_from)
-    .bind(day_to)
-    .fetch_all(pool)
     .await?;
-    Ok(rows.iter().map(|row| row.get(0)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|[day, user, am, pm, messages]| DayRow { day, user, activity: DayActivity::from_halves(am, pm, messages) })
+        .collect())
+}
+
+pub async fn day_users(pool: &Pool<Db>, agent: i64, day_from: i64, day_to: i64) -> Result<Vec<i64>> {
+    // DISTINCT in a subquery: string_agg(DISTINCT ...) has no separator form in SQLite.
+    let rows = packed_rows(
+        pool,
+        ["user_id"],
+        "FROM (SELECT DISTINCT user_id FROM activity_days WHERE agent_id = $1 AND day >= $2 AND day < $3) AS active",
+        (agent, day_from, day_to),
+    )
+    .await?;
+    Ok(rows.into_iter().map(|[user]| user).collect())
 }
 
 pub async fn message_total(
@@ -608,22 +610,15 @@ pub async fn user_messages(
     Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
 }
 
-pub async fn message_slots(
-    pool: &Pool<Db>,
-    agent: i64,
-    slot_from: i64,
-    slot_to: i64,
-) -> Result<Vec<(i64, i64)>> {
-    let rows = sqlx::query(
-        "SELECT slot, messages FROM message_quarters
-         WHERE agent_id = $1 AND slot >= $2 AND slot < $3",
+pub async fn message_slots(pool: &Pool<Db>, agent: i64, slot_from: i64, slot_to: i64) -> Result<Vec<(i64, i64)>> {
+    let rows = packed_rows(
+        pool,
+        ["slot", "messages"],
+        "FROM message_quarters WHERE agent_id = $1 AND slot >= $2 AND slot < $3",
+        (agent, slot_from, slot_to),
     )
-    .bind(agent)
-    .bind(slot_from)
-    .bind(slot_to)
-    .fetch_all(pool)
     .await?;
-    Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
+    Ok(rows.into_iter().map(|[slot, messages]| (slot, messages)).collect())
 }
 
 pub async fn raw_activity(

@@ -27,5 +27,17 @@ pub fn router() -> Router<AppState> {
         .route("/agents/{agent_id}/users/trend", get(reads::trend))
         .route("/agents/{agent_id}/users/heatmap", get(reads::heatmap))
         .route("/agents/{agent_id}/users", get(reads::users))
+        .route("/openapi.json", get(openapi))
         .fallback(|| async { HttpError::not_found("no such endpoint; see /api/v1/openapi.json") })
 }
+
+/// The API described as OpenAPI 3 (kept beside this file; a test checks that
+/// every route is in it).
+async fn openapi() -> impl axum::response::IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        OPENAPI,
+    )
+}
+
+pub const OPENAPI: &str = include_str!("openapi.json");
