@@ -48,6 +48,12 @@ pub fn TimeFilter(
         Err(error) => message.set(Some(error)),
     };
     let zone_label = browser_tz.clone();
+    // A zone from the URL that the browser does not list (e.g. "UTC") still shows.
+    let mut zones = zones;
+    let chosen = state.get_untracked().tz;
+    if !chosen.is_empty() && !zones.contains(&chosen) {
+        zones.insert(0, chosen);
+    }
     view! {
         <div class="time-filter" role="group" aria-label="Time period">
             {PeriodKind::ALL.into_iter().map(|period| {
