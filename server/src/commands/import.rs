@@ -92,12 +92,12 @@ fn validate_file(path: &Path, format: FileFormat) -> anyhow::Result<Vec<usize>> 
             continue;
         }
         if invalid.len() < SHOWN_ERRORS {
-            for problem in &problems {
-                progress.println(format!(
-                    "line {line}: {}: {}",
-                    problem.field, problem.reason
-                ));
-            }
+            // On stderr, shown also when the bar is hidden (no terminal).
+            progress.suspend(|| {
+                for problem in &problems {
+                    eprintln!("line {line}: {}: {}", problem.field, problem.reason);
+                }
+            });
         }
         invalid.push(line);
     }

@@ -1,0 +1,187 @@
+//! The `pulse` command line, run as a process: import, demo, keys, rebuild.
+
+mod support;
+
+use std::process::{Command, Output};
+
+use pulse_db::testing::{BACKENDS, TestDb};
+
+fn pulse(database_url: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pulse"))
+        .args(args)
+        .env("PULSE_DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run pulse")
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+async fn stored(db: &TestDb, agent: &str) -> usize {
+    match db.store.find_agent(agent).await.unwrap() {
+        Some(agent) => db
+            .store
+            .raw_activity(&agent, 0, i64::MAX)
+            .await
+            .unwrap()
+            .len(),
+        None => 0,
+    }
+}
+
+#[tokio::test]
+async fn import_is_all_or_nothing_idempotent_and_reads_csv() {
+    for backend in BACKENDS {
+        let db = TestDb::new(backend).await;
+        let dir = tempfile::tempdir().unwrap();
+        let ndjson = dir.path().join("events.ndjson");
+        let good = |id: &str| {
+            format!(
+                r#"{{"id":"{id}","type":"message","agent_id":"tutor","user_id":"ann","at":"2026-06-01T10:00:00Z"}}"#
+            )
+        };
+        std::fs::write(
+            &ndjson,
+            format!("{}\n{{\"id\": \"broken\"\n{}\n\n", good("1"), good("2")),
+        )
+        .unwrap();
+
+        let refused = pulse(&db.url, &["import", ndjson.to_str().unwrap()]);
+        assert!(!refused.status.success(), "{backend:?}");
+        assert!(text(&refused).contains("line 2"), "{}", text(&refused));
+        assert_eq!(
+            stored(&db, "tutor").await,
+            0,
+            "nothing is imported from a file with a bad line"
+        );
+
+        let skipped = pulse(
+            &db.url,
+            &["import", ndjson.to_str().unwrap(), "--skip-invalid"],
+        );
+        assert!(skipped.status.success(), "{}", text(&skipped));
+        assert!(
+            text(&skipped).contains("2 new events, 0 already stored, 1 invalid lines skipped"),
+            "{}",
+            text(&skipped)
+        );
+        let again = pulse(
+            &db.url,
+            &["import", ndjson.to_str().unwrap(), "--skip-invalid"],
+        );
+        assert!(
+            text(&again).contains("0 new events, 2 already stored"),
+            "{}",
+            text(&again)
+        );
+        assert_eq!(stored(&db, "tutor").await, 2);
+
+        let csv = dir.path().join("events.csv");
+        std::fs::write(
+            &csv,
+            "id,type,agent_id,user_id,at,session_id,username,name\n\
+             3,session_start,tutor,bob,2026-06-01T11:00:00Z,s1,bob,\"Bob, the builder\"\n\
+             4,message,tutor,bob,2026-06-01T11:01:00+02:00,s1,,\n",
+        )
+        .unwrap();
+        let imported = pulse(&db.url, &["import", csv.to_str().unwrap()]);
+        assert!(imported.status.success(), "{}", text(&imported));
+        assert_eq!(stored(&db, "tutor").await, 4);
+        let agent = db.store.find_agent("tutor").await.unwrap().unwrap();
+        let bob = db
+            .store
+            .members(&agent)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|m| m.user_id == "bob")
+            .unwrap();
+        assert_eq!(bob.name.as_deref(), Some("Bob, the builder"));
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn demo_fills_an_empty_database_once_with_people_online() {
+    let db = TestDb::new(pulse_db::testing::TestBackend::Sqlite).await;
+    let args = [
+        "demo",
+        "--if-empty",
+        "--users",
+        "600",
+        "--agents",
+        "2",
+        "--days",
+        "5",
+    ];
+    let first = pulse(&db.url, &args);
+    assert!(first.status.success(), "{}", text(&first));
+    let agents = db.store.list_agents().await.unwrap();
+    assert_eq!(agents.len(), 2);
+    let agent = db
+        .store
+        .find_agent(&agents[0].agent_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let events = stored(&db, &agent.agent_id).await;
+    assert!(events > 100, "{events} events");
+    let online: u64 = {
+        let mut total = 0;
+        for agent in &agents {
+            let agent = db.store.find_agent(&agent.agent_id).await.unwrap().unwrap();
+            total += db
+                .store
+                .online_users(&agent, chrono::Utc::now().timestamp_millis() - 300_000)
+                .await
+                .unwrap();
+        }
+        total
+    };
+    assert!(online > 0, "the demo has people online");
+    let second = pulse(&db.url, &args);
+    assert!(
+        text(&second).contains("already has data"),
+        "{}",
+        text(&second)
+    );
+    assert_eq!(stored(&db, &agent.agent_id).await, events);
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn keys_are_printed_once_listed_without_secret_and_revoked() {
+    let db = TestDb::new(pulse_db::testing::TestBackend::Sqlite).await;
+    let created = pulse(
+        &db.url,
+        &[
+            "key", "create", "--scope", "read", "--agent", "tutor", "--label", "report",
+        ],
+    );
+    let secret = String::from_utf8_lossy(&created.stdout).trim().to_owned();
+    assert!(secret.starts_with("pk_read_"), "{secret}");
+    let listed = text(&pulse(&db.url, &["key", "list"]));
+    let prefix = secret.rsplit_once('_').unwrap().0;
+    assert!(
+        listed.contains(prefix) && listed.contains("tutor") && listed.contains("active"),
+        "{listed}"
+    );
+    assert!(!listed.contains(&secret), "the secret is never shown again");
+    assert!(pulse(&db.url, &["key", "revoke", prefix]).status.success());
+    assert!(text(&pulse(&db.url, &["key", "list"])).contains("revoked"));
+    let again = pulse(&db.url, &["key", "revoke", prefix]);
+    assert!(!again.status.success() && text(&again).contains("no active key"));
+    let rebuilt = pulse(&db.url, &["rebuild"]);
+    assert!(
+        text(&rebuilt).contains("Rebuilt the rollups from 0 events"),
+        "{}",
+        text(&rebuilt)
+    );
+    db.cleanup().await;
+}
