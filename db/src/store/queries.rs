@@ -518,7 +518,9 @@ async fn packed_rows<const N: usize>(
     rest: &str,
     (agent, from, to): (i64, i64, i64),
 ) -> Result<Vec<[i64; N]>> {
-    let row = columns.map(|column| format!("CAST({column} AS TEXT)")).join(" || ',' || ");
+    let row = columns
+        .map(|column| format!("CAST({column} AS TEXT)"))
+        .join(" || ',' || ");
     let sql = format!("SELECT {STRING_AGG}({row}, ';') {rest}");
     let packed: Option<String> = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(agent)
@@ -527,7 +529,9 @@ async fn packed_rows<const N: usize>(
         .fetch_one(pool)
         .await?
         .get(0);
-    let Some(packed) = packed else { return Ok(Vec::new()) };
+    let Some(packed) = packed else {
+        return Ok(Vec::new());
+    };
     packed
         .split(';')
         .map(|text| {
@@ -536,7 +540,11 @@ async fn packed_rows<const N: usize>(
             for value in &mut values {
                 *value = match fields.next() {
                     Some(Ok(number)) => number,
-                    _ => return Err(crate::error::StoreError::Corrupt(format!("packed row {text:?}"))),
+                    _ => {
+                        return Err(crate::error::StoreError::Corrupt(format!(
+                            "packed row {text:?}"
+                        )));
+                    }
                 };
             }
             Ok(values)
@@ -545,7 +553,12 @@ async fn packed_rows<const N: usize>(
 }
 
 /// The rollup rows of the UTC days `[day_from, day_to)`.
-pub async fn day_activity(pool: &Pool<Db>, agent: i64, day_from: i64, day_to: i64) -> Result<Vec<DayRow>> {
+pub async fn day_activity(
+    pool: &Pool<Db>,
+    agent: i64,
+    day_from: i64,
+    day_to: i64,
+) -> Result<Vec<DayRow>> {
     let rows = packed_rows(
         pool,
         ["day", "user_id", "quarters_am", "quarters_pm", "messages"],
@@ -555,11 +568,20 @@ pub async fn day_activity(pool: &Pool<Db>, agent: i64, day_from: i64, day_to: i6
     .await?;
     Ok(rows
         .into_iter()
-        .map(|[day, user, am, pm, messages]| DayRow { day, user, activity: DayActivity::from_halves(am, pm, messages) })
+        .map(|[day, user, am, pm, messages]| DayRow {
+            day,
+            user,
+            activity: DayActivity::from_halves(am, pm, messages),
+        })
         .collect())
 }
 
-pub async fn day_users(pool: &Pool<Db>, agent: i64, day_from: i64, day_to: i64) -> Result<Vec<i64>> {
+pub async fn day_users(
+    pool: &Pool<Db>,
+    agent: i64,
+    day_from: i64,
+    day_to: i64,
+) -> Result<Vec<i64>> {
     // DISTINCT in a subquery: string_agg(DISTINCT ...) has no separator form in SQLite.
     let rows = packed_rows(
         pool,
@@ -610,7 +632,12 @@ pub async fn user_messages(
     Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
 }
 
-pub async fn message_slots(pool: &Pool<Db>, agent: i64, slot_from: i64, slot_to: i64) -> Result<Vec<(i64, i64)>> {
+pub async fn message_slots(
+    pool: &Pool<Db>,
+    agent: i64,
+    slot_from: i64,
+    slot_to: i64,
+) -> Result<Vec<(i64, i64)>> {
     let rows = packed_rows(
         pool,
         ["slot", "messages"],
@@ -618,7 +645,10 @@ pub async fn message_slots(pool: &Pool<Db>, agent: i64, slot_from: i64, slot_to:
         (agent, slot_from, slot_to),
     )
     .await?;
-    Ok(rows.into_iter().map(|[slot, messages]| (slot, messages)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|[slot, messages]| (slot, messages))
+        .collect())
 }
 
 pub async fn raw_activity(
