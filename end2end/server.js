@@ -25,7 +25,7 @@ function createKey(databaseUrl, scope) {
 /** Starts the server; resolves with its URL once it listens. */
 function startServer(databaseUrl) {
   const child = spawn(pulseBin(), ['serve', '--addr', '127.0.0.1:0', '--database-url', databaseUrl], {
-    env: { ...process.env, PULSE_DIST_DIR: process.env.PULSE_DIST_DIR || path.join(__dirname, '..', 'dist') },
+    env: { ...process.env, RUST_LOG: 'warn', PULSE_DIST_DIR: process.env.PULSE_DIST_DIR || path.join(__dirname, '..', 'dist') },
     stdio: ['ignore', 'pipe', 'inherit'],
     detached: false,
   });
