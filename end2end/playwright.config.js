@@ -15,6 +15,8 @@ module.exports = defineConfig({
   globalTeardown: require.resolve('./global-teardown.js'),
   use: {
     baseURL: process.env.PULSE_URL,
+    // Signed in as an administrator by global-setup.js.
+    storageState: require('./server').AUTH_STATE,
     trace: 'retain-on-failure',
   },
   projects: [

@@ -22,6 +22,16 @@ function createKey(databaseUrl, scope) {
   }).trim();
 }
 
+const AUTH_STATE = path.join(__dirname, 'test-results', 'auth-state.json');
+const ADMIN = { username: 'e2e-admin', password: 'e2e admin password' };
+
+function createAccount(databaseUrl, { username, password }) {
+  execFileSync(pulseBin(), ['account', 'create', '--username', username, '--superadmin', '--database-url', databaseUrl], {
+    input: `${password}\n`,
+    stdio: ['pipe', 'ignore', 'inherit'],
+  });
+}
+
 /** Starts the server; resolves with its URL once it listens. */
 function startServer(databaseUrl) {
   const child = spawn(pulseBin(), ['serve', '--addr', '127.0.0.1:0', '--database-url', databaseUrl], {
@@ -49,4 +59,4 @@ function freshDatabaseUrl() {
   return `sqlite://${dir}/pulse.db`;
 }
 
-module.exports = { STATE_FILE, createKey, startServer, freshDatabaseUrl };
+module.exports = { STATE_FILE, AUTH_STATE, ADMIN, createKey, createAccount, startServer, freshDatabaseUrl };

@@ -2,6 +2,7 @@
 //! with the `ssr` feature; the `pulse` binary provides it as Leptos context.
 
 use leptos::prelude::use_context;
+use pulse_db::accounts::{Account, hash_session_token};
 use pulse_db::analytics::{AnalyticsError, Settings};
 use pulse_db::{AgentRef, Store, StoreError};
 use pulse_model::ApiError;
@@ -11,7 +12,12 @@ use pulse_model::ApiError;
 pub struct ServerContext {
     pub store: Store,
     pub settings: Settings,
+    /// Mark the session cookie Secure (the site is served over HTTPS).
+    pub secure_cookies: bool,
 }
+
+/// The name of the session cookie.
+pub const SESSION_COOKIE: &str = "pulse_session";
 
 /// The context of the current call.
 pub fn server_context() -> Result<ServerContext, ApiError> {
@@ -19,14 +25,44 @@ pub fn server_context() -> Result<ServerContext, ApiError> {
         .ok_or_else(|| ApiError::Internal("server context missing".into()))
 }
 
-/// An agent by its public id, or NotFound.
-pub async fn agent(context: &ServerContext, agent_id: &str) -> Result<AgentRef, ApiError> {
+/// The session token of the calling browser, from its cookie.
+pub fn session_token() -> Option<String> {
+    let parts = use_context::<http::request::Parts>()?;
+    let cookies = parts.headers.get(http::header::COOKIE)?.to_str().ok()?;
+    cookies.split(';').find_map(|cookie| {
+        let (name, value) = cookie.trim().split_once('=')?;
+        (name == SESSION_COOKIE && !value.is_empty()).then(|| value.to_owned())
+    })
+}
+
+/// The signed-in account, or Unauthorized.
+pub async fn signed_in(context: &ServerContext) -> Result<Account, ApiError> {
+    let token = session_token().ok_or(ApiError::Unauthorized)?;
+    let now = chrono::Utc::now().timestamp_millis();
+    let account = context
+        .store
+        .session_account(&hash_session_token(&token), now)
+        .await
+        .map_err(store_error)?;
+    account
+        .filter(|account| !account.disabled)
+        .ok_or(ApiError::Unauthorized)
+}
+
+/// An agent the signed-in account may see. An agent it may not see is
+/// "not found" too: nobody learns which agents exist beyond their own.
+pub async fn viewable_agent(context: &ServerContext, agent_id: &str) -> Result<AgentRef, ApiError> {
+    let account = signed_in(context).await?;
+    let not_found = || ApiError::NotFound(format!("agent {agent_id:?}"));
+    if !account.may_view(agent_id) {
+        return Err(not_found());
+    }
     context
         .store
         .find_agent(agent_id)
         .await
         .map_err(store_error)?
-        .ok_or_else(|| ApiError::NotFound(format!("agent {agent_id:?}")))
+        .ok_or_else(not_found)
 }
 
 /// A store failure as callers see it: details go to the log, not the wire.
@@ -61,4 +97,7 @@ pub fn register_server_fns() {
     register_explicit::<GetAgent>();
     register_explicit::<UsersDashboard>();
     register_explicit::<OnlineNow>();
+    register_explicit::<Login>();
+    register_explicit::<Logout>();
+    register_explicit::<CurrentUser>();
 }

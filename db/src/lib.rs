@@ -2,6 +2,7 @@
 //! beside them at ingest make the dashboard fast and give exactly the figures
 //! of METRICS.md. Nothing here knows about HTTP or the UI.
 
+pub mod accounts;
 pub mod analytics;
 mod error;
 pub mod ingest;

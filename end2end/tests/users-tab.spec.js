@@ -4,6 +4,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { test, expect } = require('@playwright/test');
 const { AGENT, api, serverState } = require('./data');
+const { AUTH_STATE } = require('../server');
 
 const TAB = `/agents/${AGENT.id}/analytics/users`;
 const ARTIFACTS = path.join(__dirname, '..', 'artifacts');
@@ -149,7 +150,7 @@ test('screenshots at desktop and phone widths, light and dark', async ({ browser
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   for (const [width, height] of [[1280, 1800], [390, 2400]]) {
     for (const colorScheme of ['light', 'dark']) {
-      const page = await browser.newPage({ viewport: { width, height }, colorScheme });
+      const page = await browser.newPage({ viewport: { width, height }, colorScheme, storageState: AUTH_STATE });
       await page.goto(`${process.env.PULSE_URL}${TAB}?period=7d&tz=UTC`);
       await expect(page.getByTestId('card-active').locator('.card-value')).not.toHaveText('–');
       const scroll = await page.evaluate(() => document.documentElement.scrollWidth);

@@ -28,6 +28,9 @@ pub enum Command {
     Demo(commands::demo::DemoArgs),
     /// Load events from an NDJSON or CSV file, idempotently.
     Import(commands::import::ImportArgs),
+    /// Manage dashboard accounts.
+    #[command(subcommand)]
+    Account(commands::accounts::AccountCommand),
     /// Manage API keys.
     #[command(subcommand)]
     Key(commands::keys::KeyCommand),
@@ -41,5 +44,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(args) => commands::demo::run(args).await,
         Command::Import(args) => commands::import::run(args).await,
         Command::Key(command) => commands::keys::run(command).await,
+        Command::Account(command) => commands::accounts::run(command).await,
     }
 }

@@ -27,6 +27,9 @@ pub struct ServeConfig {
     /// The built web app (Trunk's output).
     #[arg(long, env = "PULSE_DIST_DIR", default_value = "dist")]
     pub dist_dir: PathBuf,
+    /// Mark the session cookie Secure: set this when the site is served over HTTPS.
+    #[arg(long, env = "PULSE_SECURE_COOKIES")]
+    pub secure_cookies: bool,
     /// Keep the demo data set's live sessions fresh (see `pulse demo`).
     #[arg(long)]
     pub demo: bool,

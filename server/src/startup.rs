@@ -28,7 +28,11 @@ impl Application {
             online_window: Duration::seconds(i64::from(config.online_window)),
         };
         let state = AppState {
-            context: ServerContext { store, settings },
+            context: ServerContext {
+                store,
+                settings,
+                secure_cookies: config.secure_cookies,
+            },
         };
         let listener = TcpListener::bind(config.addr)
             .await

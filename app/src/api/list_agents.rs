@@ -4,7 +4,12 @@ use pulse_model::{Agent, ApiError};
 /// The agents the caller may see, by name.
 #[server]
 pub async fn list_agents() -> Result<Vec<Agent>, ApiError> {
-    use crate::server::{server_context, store_error};
+    use crate::server::{server_context, signed_in, store_error};
     let context = server_context()?;
-    context.store.list_agents().await.map_err(store_error)
+    let account = signed_in(&context).await?;
+    let agents = context.store.list_agents().await.map_err(store_error)?;
+    Ok(agents
+        .into_iter()
+        .filter(|agent| account.may_view(&agent.agent_id))
+        .collect())
 }

@@ -2,12 +2,15 @@
 
 mod agent;
 mod agents;
+mod login;
 mod not_found;
 mod users_tab;
 
 use leptos::prelude::*;
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
+
+use crate::components::AccountMenu;
 
 /// The root component: the header and the routed page below it.
 #[component]
@@ -17,9 +20,11 @@ pub fn App() -> impl IntoView {
             <header class="app-header">
                 <A href="/" attr:class="brand">"Pulse"</A>
                 <span class="tagline">"Who uses your agents, and when"</span>
+                <AccountMenu />
             </header>
             <main class="page">
                 <Routes fallback=not_found::NotFound>
+                    <Route path=path!("/login") view=login::LoginPage />
                     <Route path=path!("/") view=agents::AgentsPage />
                     <Route path=path!("/agents/:agent_id") view=agent::AgentPage />
                     <Route path=path!("/agents/:agent_id/analytics/users") view=users_tab::UsersTabPage />

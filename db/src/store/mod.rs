@@ -17,6 +17,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+use crate::accounts::{Account, Role};
 use crate::error::{Result, StoreError};
 use crate::ingest::{IngestCounts, ValidBatch};
 use crate::keys::{KeyRecord, NewKey};
@@ -216,6 +217,45 @@ impl Store {
         on_reader!(self, list_keys())
     }
 
+    // ---- dashboard accounts ----------------------------------------------
+
+    /// Creates an account (the username must be new) with its agent grants.
+    pub async fn create_account(
+        &self,
+        username: &str,
+        password_hash: &str,
+        role: Role,
+        agents: &[String],
+        now: i64,
+    ) -> Result<i64> {
+        on_writer!(
+            self,
+            create_account(username, password_hash, role, agents, now)
+        )
+    }
+
+    /// Lets an admin see an agent; false when there is no such account.
+    pub async fn grant_agent(&self, username: &str, agent_id: &str) -> Result<bool> {
+        on_writer!(self, grant_agent(username, agent_id))
+    }
+
+    pub async fn account_by_username(&self, username: &str) -> Result<Option<(Account, String)>> {
+        on_reader!(self, account_by_username(username))
+    }
+
+    pub async fn create_session(&self, token_hash: &str, account: i64, now: i64) -> Result<()> {
+        on_writer!(self, create_session(token_hash, account, now))
+    }
+
+    /// The account signed in with this session, if the session is live.
+    pub async fn session_account(&self, token_hash: &str, now: i64) -> Result<Option<Account>> {
+        on_writer!(self, session_account(token_hash, now))
+    }
+
+    pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        on_writer!(self, delete_session(token_hash))
+    }
+
     // ---- analytics reads ------------------------------------------------
 
     /// Rollup rows of the UTC days `[day_from, day_to)`.
@@ -326,16 +366,30 @@ async fn connect_sqlite(url: &str) -> Result<Pools> {
 
 fn migrator(backend: Backend) -> Migrator {
     let sources: &[(i64, &str, &'static str)] = match backend {
-        Backend::Sqlite => &[(
-            1,
-            "core",
-            include_str!("../../migrations/sqlite/0001_core.sql"),
-        )],
-        Backend::Postgres => &[(
-            1,
-            "core",
-            include_str!("../../migrations/postgres/0001_core.sql"),
-        )],
+        Backend::Sqlite => &[
+            (
+                1,
+                "core",
+                include_str!("../../migrations/sqlite/0001_core.sql"),
+            ),
+            (
+                2,
+                "accounts",
+                include_str!("../../migrations/sqlite/0002_accounts.sql"),
+            ),
+        ],
+        Backend::Postgres => &[
+            (
+                1,
+                "core",
+                include_str!("../../migrations/postgres/0001_core.sql"),
+            ),
+            (
+                2,
+                "accounts",
+                include_str!("../../migrations/postgres/0002_accounts.sql"),
+            ),
+        ],
     };
     let migrations = sources
         .iter()

@@ -9,6 +9,7 @@ use sqlx::{Pool, QueryBuilder, Row, Transaction};
 
 use super::Backend;
 use super::records::{AgentRef, DayRow, Member, MemberSeed, RawActivity};
+use crate::accounts::{ABSOLUTE_TIMEOUT_MS, Account, IDLE_TIMEOUT_MS, Role};
 use crate::error::Result;
 use crate::ingest::{DayActivity, Effects, EventKind, IngestCounts, ValidBatch, ValidEvent};
 use crate::keys::{KeyRecord, KeyScope, NewKey};
@@ -742,4 +743,130 @@ pub async fn members(pool: &Pool<Db>, agent: i64) -> Result<Vec<Member>> {
         .collect();
     members.sort_unstable_by(|a, b| a.user_id.cmp(&b.user_id));
     Ok(members)
+}
+
+// ---- dashboard accounts ----------------------------------------------------
+
+pub async fn create_account(
+    pool: &Pool<Db>,
+    username: &str,
+    password_hash: &str,
+    role: Role,
+    agents: &[String],
+    now: i64,
+) -> Result<i64> {
+    let mut tx = pool.begin().await?;
+    let id: i64 = sqlx::query(
+        "INSERT INTO accounts (username, password_hash, role, disabled, created_at)
+         VALUES ($1, $2, $3, 0, $4) RETURNING id",
+    )
+    .bind(username)
+    .bind(password_hash)
+    .bind(role.as_str())
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?
+    .get(0);
+    for agent in agents {
+        sqlx::query("INSERT INTO account_agents (account_id, agent_key) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(id)
+            .bind(agent.as_str())
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn grant_agent(pool: &Pool<Db>, username: &str, agent_key: &str) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO account_agents (account_id, agent_key)
+         SELECT id, $2 FROM accounts WHERE username = $1
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(username)
+    .bind(agent_key)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() > 0 || account_exists(pool, username).await?)
+}
+
+async fn account_exists(pool: &Pool<Db>, username: &str) -> Result<bool> {
+    Ok(sqlx::query("SELECT 1 FROM accounts WHERE username = $1")
+        .bind(username)
+        .fetch_optional(pool)
+        .await?
+        .is_some())
+}
+
+/// The account and its password hash.
+pub async fn account_by_username(pool: &Pool<Db>, username: &str) -> Result<Option<(Account, String)>> {
+    let row = sqlx::query("SELECT id, password_hash FROM accounts WHERE username = $1")
+        .bind(username)
+        .fetch_optional(pool)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let account = account_by_id(pool, row.get(0)).await?;
+    Ok(account.map(|account| (account, row.get(1))))
+}
+
+async fn account_by_id(pool: &Pool<Db>, id: i64) -> Result<Option<Account>> {
+    let row = sqlx::query("SELECT id, username, role, disabled FROM accounts WHERE id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let agents = sqlx::query("SELECT agent_key FROM account_agents WHERE account_id = $1 ORDER BY agent_key")
+        .bind(id)
+        .fetch_all(pool)
+        .await?;
+    let role: String = row.get(2);
+    Ok(Some(Account {
+        id: row.get(0),
+        username: row.get(1),
+        role: Role::parse(&role).unwrap_or(Role::Admin),
+        disabled: row.get::<i64, _>(3) != 0,
+        agents: agents.iter().map(|agent| agent.get(0)).collect(),
+    }))
+}
+
+pub async fn create_session(pool: &Pool<Db>, token_hash: &str, account: i64, now: i64) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO auth_sessions (token_hash, account_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)",
+    )
+    .bind(token_hash)
+    .bind(account)
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// The account of a live session (and the session's last use moves to
+/// `now`); expired sessions are deleted.
+pub async fn session_account(pool: &Pool<Db>, token_hash: &str, now: i64) -> Result<Option<Account>> {
+    let row = sqlx::query("SELECT account_id, created_at, last_seen_at FROM auth_sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .fetch_optional(pool)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let (created, seen): (i64, i64) = (row.get(1), row.get(2));
+    if now - seen > IDLE_TIMEOUT_MS || now - created > ABSOLUTE_TIMEOUT_MS {
+        delete_session(pool, token_hash).await?;
+        return Ok(None);
+    }
+    sqlx::query("UPDATE auth_sessions SET last_seen_at = $1 WHERE token_hash = $2")
+        .bind(now)
+        .bind(token_hash)
+        .execute(pool)
+        .await?;
+    account_by_id(pool, row.get(0)).await
+}
+
+pub async fn delete_session(pool: &Pool<Db>, token_hash: &str) -> Result<()> {
+    sqlx::query("DELETE FROM auth_sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(pool)
+        .await?;
+    Ok(())
 }

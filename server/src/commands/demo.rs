@@ -6,6 +6,7 @@ use std::time::Duration as StdDuration;
 use chrono::Utc;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
+use pulse_db::accounts::{Role, hash_password};
 use pulse_db::ingest::{EventKind, ValidBatch, ValidEvent};
 use pulse_db::synthetic::{Scale, World};
 use pulse_db::{MemberSeed, Store};
@@ -54,6 +55,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     };
     let world = World::plan(scale, Utc::now());
     register_members(&store, &world).await?;
+    create_demo_accounts(&store, &world).await?;
     let stored = store_events(&store, &world).await?;
     println!(
         "Demo data: {} agents, {} learners, {stored} events over {} days.",
@@ -61,6 +63,40 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         world.users.len(),
         scale.days
     );
+    Ok(())
+}
+
+/// Demo sign-ins, the same on every demo database so the README can name
+/// them: a superadministrator and an administrator of the first agent.
+pub const DEMO_ACCOUNTS: [(&str, &str); 2] = [
+    ("demo-admin", "pulse-demo-admin"),
+    ("demo-teacher", "pulse-demo-teacher"),
+];
+
+async fn create_demo_accounts(store: &Store, world: &World) -> anyhow::Result<()> {
+    let now = Utc::now().timestamp_millis();
+    for (index, (username, password)) in DEMO_ACCOUNTS.into_iter().enumerate() {
+        if store.account_by_username(username).await?.is_some() {
+            continue;
+        }
+        let (role, agents) = if index == 0 {
+            (Role::Superadmin, Vec::new())
+        } else {
+            (
+                Role::Admin,
+                world
+                    .agents
+                    .iter()
+                    .take(1)
+                    .map(|agent| agent.id.clone())
+                    .collect(),
+            )
+        };
+        store
+            .create_account(username, &hash_password(password), role, &agents, now)
+            .await?;
+        println!("Demo account: {username} / {password} ({})", role.as_str());
+    }
     Ok(())
 }
 

@@ -38,6 +38,7 @@ impl TestApp {
             online_window: 300,
             dist_dir: dist.path().to_owned(),
             demo: false,
+            secure_cookies: false,
             database: DatabaseConfig {
                 database_url: db.url.clone(),
             },

@@ -1,0 +1,45 @@
+use leptos::prelude::*;
+use leptos_router::hooks::use_location;
+
+use crate::api::{current_user, logout};
+
+/// Who is signed in, with a way out; sends a signed-out browser to the
+/// sign-in page, then back to where it was.
+#[component]
+pub fn AccountMenu() -> impl IntoView {
+    let location = use_location();
+    let me = LocalResource::new(current_user);
+    Effect::new(move |_| {
+        let path = location.pathname.get();
+        if let Some(Ok(None)) = me.get()
+            && path != "/login"
+        {
+            // The router's `search` has no leading '?'.
+            let search = location.search.get_untracked();
+            let next = if search.is_empty() {
+                path
+            } else {
+                format!("{path}?{}", search.trim_start_matches('?'))
+            };
+            let target = format!("/login?next={}", js_sys::encode_uri_component(&next));
+            let _ = window().location().set_href(&target);
+        }
+    });
+    let sign_out = Action::new_local(|_: &()| logout());
+    Effect::new(move |_| {
+        if sign_out.value().get().is_some() {
+            let _ = window().location().set_href("/login");
+        }
+    });
+    view! {
+        <div class="account-menu">
+            {move || match me.get() {
+                Some(Ok(Some((name, superadmin)))) => view! {
+                    <span data-testid="signed-in-as">{name} {superadmin.then_some(" (superadmin)")}</span>
+                    <button type="button" class="button" data-testid="sign-out" on:click=move |_| { sign_out.dispatch(()); }>"Sign out"</button>
+                }.into_any(),
+                _ => ().into_any(),
+            }}
+        </div>
+    }
+}

@@ -1,0 +1,25 @@
+// Signing in and out: the dashboard is for its administrators only.
+const { test, expect } = require('@playwright/test');
+const { ADMIN } = require('../server');
+const { AGENT } = require('./data');
+
+test.describe('signed out', () => {
+  test.use({ storageState: { cookies: [], origins: [] } });
+
+  test('a signed-out browser is sent to sign in, then back where it was going', async ({ page }) => {
+    await page.goto(`/agents/${AGENT.id}/analytics/users?period=30d`);
+    await expect(page).toHaveURL(/\/login\?next=/);
+    await page.getByTestId('login-username').fill(ADMIN.username);
+    await page.getByTestId('login-password').fill('not the password');
+    await page.getByTestId('login-submit').click();
+    await expect(page.getByTestId('login-error')).toHaveText('Wrong username or password.');
+    await page.getByTestId('login-password').fill(ADMIN.password);
+    await page.getByTestId('login-submit').click();
+    await expect(page).toHaveURL(new RegExp(`/agents/${AGENT.id}/analytics/users\\?period=30d`));
+    await expect(page.getByTestId('signed-in-as')).toContainText(ADMIN.username);
+    await page.getByTestId('sign-out').click();
+    await expect(page).toHaveURL(/\/login/);
+    await page.goto('/');
+    await expect(page).toHaveURL(/\/login/);
+  });
+});

@@ -1,0 +1,110 @@
+//! `pulse account create|grant`: dashboard accounts from the command line.
+
+use std::io::{BufRead, IsTerminal};
+
+use anyhow::{Context, bail};
+use chrono::Utc;
+use clap::Subcommand;
+use pulse_db::accounts::{Role, generate_password, hash_password};
+
+use super::open_store;
+use crate::config::DatabaseConfig;
+
+const MIN_PASSWORD: usize = 10;
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Create a dashboard account. The password is read from standard input
+    /// when it is not a terminal; otherwise one is generated and printed once.
+    Create {
+        #[arg(long)]
+        username: String,
+        /// Sees every agent and manages accounts and keys.
+        #[arg(long)]
+        superadmin: bool,
+        /// An agent the (admin) account may see; repeat for several.
+        #[arg(long = "agent")]
+        agents: Vec<String>,
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
+    /// Let an admin see an agent.
+    Grant {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        agent: String,
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
+}
+
+pub async fn run(command: AccountCommand) -> anyhow::Result<()> {
+    match command {
+        AccountCommand::Create {
+            username,
+            superadmin,
+            agents,
+            database,
+        } => {
+            if username.trim().is_empty()
+                || username.chars().count() > 100
+                || username.chars().any(char::is_control)
+            {
+                bail!("the username must be 1 to 100 characters without control characters");
+            }
+            let (password, generated) = if std::io::stdin().is_terminal() {
+                (generate_password(), true)
+            } else {
+                let mut line = String::new();
+                std::io::stdin()
+                    .lock()
+                    .read_line(&mut line)
+                    .context("could not read the password")?;
+                (line.trim_end_matches(['\r', '\n']).to_owned(), false)
+            };
+            if password.chars().count() < MIN_PASSWORD {
+                bail!("the password must be at least {MIN_PASSWORD} characters long");
+            }
+            let store = open_store(&database).await?;
+            if store.account_by_username(&username).await?.is_some() {
+                bail!("an account named {username:?} exists already");
+            }
+            let role = if superadmin {
+                Role::Superadmin
+            } else {
+                Role::Admin
+            };
+            store
+                .create_account(
+                    &username,
+                    &hash_password(&password),
+                    role,
+                    &agents,
+                    Utc::now().timestamp_millis(),
+                )
+                .await?;
+            if generated {
+                println!("{password}");
+                eprintln!(
+                    "Account {username} ({}) created. Keep the password above: it is not shown again.",
+                    role.as_str()
+                );
+            } else {
+                println!("Account {username} ({}) created.", role.as_str());
+            }
+        }
+        AccountCommand::Grant {
+            username,
+            agent,
+            database,
+        } => {
+            let store = open_store(&database).await?;
+            if !store.grant_agent(&username, &agent).await? {
+                bail!("no account is named {username:?}");
+            }
+            println!("{username} may now see agent {agent}.");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,157 @@
+//! Who may call the dashboard's server functions: signed-in accounts only,
+//! each seeing only the agents it may see.
+
+mod support;
+
+use chrono::Utc;
+use pulse_db::accounts::{Role, hash_password};
+use pulse_db::testing::TestBackend;
+use reqwest::header::{COOKIE, SET_COOKIE};
+use serde_json::{Value, json};
+use support::{TestApp, event};
+
+/// The URL path of a server function, as registered.
+fn server_fn_path(name: &str) -> String {
+    server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.to_owned())
+        .find(|path| path.starts_with(&format!("/api/{name}")))
+        .unwrap_or_else(|| panic!("server function {name}"))
+}
+
+async fn call(
+    app: &TestApp,
+    name: &str,
+    cookie: Option<&str>,
+    form: &[(&str, &str)],
+) -> (u16, Value, Option<String>) {
+    let mut request = app
+        .client
+        .post(format!("{}{}", app.url, server_fn_path(name)))
+        .form(form);
+    if let Some(cookie) = cookie {
+        request = request.header(COOKIE, cookie);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let set_cookie = response
+        .headers()
+        .get(SET_COOKIE)
+        .map(|v| v.to_str().unwrap().to_owned());
+    let body = response.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&body).unwrap_or(Value::String(body)),
+        set_cookie,
+    )
+}
+
+async fn sign_in(app: &TestApp, username: &str, password: &str) -> Option<String> {
+    let (status, _, set_cookie) = call(
+        app,
+        "login",
+        None,
+        &[("username", username), ("password", password)],
+    )
+    .await;
+    if status != 200 {
+        return None;
+    }
+    let cookie = set_cookie.expect("a session cookie");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    Some(cookie.split(';').next().unwrap().to_owned())
+}
+
+#[tokio::test]
+async fn server_functions_answer_only_whom_they_may() {
+    let app = TestApp::spawn(TestBackend::Sqlite).await;
+    let batch = json!([
+        event("1", "tutor", "ann", "message", 3),
+        event("2", "essays", "bob", "message", 2)
+    ]);
+    assert_eq!(app.post_events(&batch).await.status(), 200);
+    let now = Utc::now().timestamp_millis();
+    let store = &app.db.store;
+    store
+        .create_account(
+            "boss",
+            &hash_password("boss password 1"),
+            Role::Superadmin,
+            &[],
+            now,
+        )
+        .await
+        .unwrap();
+    store
+        .create_account(
+            "tutor-admin",
+            &hash_password("tutor password 1"),
+            Role::Admin,
+            &["tutor".into()],
+            now,
+        )
+        .await
+        .unwrap();
+
+    // Anonymous: nothing.
+    for name in ["list_agents", "get_agent", "users_dashboard", "online_now"] {
+        let (status, body, _) = call(&app, name, None, &[("agent_id", "tutor")]).await;
+        assert!(
+            status >= 400,
+            "{name} answered anonymously: {status} {body}"
+        );
+    }
+    // Wrong password and unknown user: the same answer.
+    let (wrong_status, wrong, _) = call(
+        &app,
+        "login",
+        None,
+        &[("username", "boss"), ("password", "nope")],
+    )
+    .await;
+    let (unknown_status, unknown, _) = call(
+        &app,
+        "login",
+        None,
+        &[("username", "nobody"), ("password", "nope")],
+    )
+    .await;
+    assert_eq!((wrong_status, &wrong), (unknown_status, &unknown));
+    assert!(sign_in(&app, "boss", "wrong").await.is_none());
+
+    let boss = sign_in(&app, "boss", "boss password 1").await.unwrap();
+    let (status, agents, _) = call(&app, "list_agents", Some(&boss), &[]).await;
+    assert_eq!(status, 200);
+    assert_eq!(agents.as_array().unwrap().len(), 2);
+
+    let admin = sign_in(&app, "tutor-admin", "tutor password 1")
+        .await
+        .unwrap();
+    let (_, agents, _) = call(&app, "list_agents", Some(&admin), &[]).await;
+    assert_eq!(agents, json!([{"agent_id": "tutor", "name": "tutor"}]));
+    let (status, _, _) = call(&app, "get_agent", Some(&admin), &[("agent_id", "tutor")]).await;
+    assert_eq!(status, 200);
+    // Another agent is "not found", exactly like an agent that does not exist.
+    let (forbidden_status, forbidden, _) =
+        call(&app, "get_agent", Some(&admin), &[("agent_id", "essays")]).await;
+    let (missing_status, missing, _) =
+        call(&app, "get_agent", Some(&admin), &[("agent_id", "nothing")]).await;
+    assert!(forbidden_status >= 400);
+    assert_eq!(forbidden_status, missing_status);
+    assert_eq!(
+        forbidden.to_string().replace("essays", "X"),
+        missing.to_string().replace("nothing", "X")
+    );
+
+    // A forged or signed-out session is refused.
+    let (status, _, _) = call(&app, "list_agents", Some("pulse_session=forged"), &[]).await;
+    assert!(status >= 400);
+    let (status, _, cleared) = call(&app, "logout", Some(&admin), &[]).await;
+    assert_eq!(status, 200);
+    assert!(cleared.unwrap().contains("Max-Age=0"));
+    let (status, _, _) = call(&app, "list_agents", Some(&admin), &[]).await;
+    assert!(status >= 400, "the session ended with logout");
+    app.cleanup().await;
+}
