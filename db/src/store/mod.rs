@@ -239,6 +239,10 @@ impl Store {
         on_writer!(self, grant_agent(username, agent_id))
     }
 
+    pub async fn account_count(&self) -> Result<u64> {
+        on_reader!(self, account_count())
+    }
+
     pub async fn account_by_username(&self, username: &str) -> Result<Option<(Account, String)>> {
         on_reader!(self, account_by_username(username))
     }

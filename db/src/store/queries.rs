@@ -800,7 +800,10 @@ async fn account_exists(pool: &Pool<Db>, username: &str) -> Result<bool> {
 }
 
 /// The account and its password hash.
-pub async fn account_by_username(pool: &Pool<Db>, username: &str) -> Result<Option<(Account, String)>> {
+pub async fn account_by_username(
+    pool: &Pool<Db>,
+    username: &str,
+) -> Result<Option<(Account, String)>> {
     let row = sqlx::query("SELECT id, password_hash FROM accounts WHERE username = $1")
         .bind(username)
         .fetch_optional(pool)
@@ -816,10 +819,12 @@ async fn account_by_id(pool: &Pool<Db>, id: i64) -> Result<Option<Account>> {
         .fetch_optional(pool)
         .await?;
     let Some(row) = row else { return Ok(None) };
-    let agents = sqlx::query("SELECT agent_key FROM account_agents WHERE account_id = $1 ORDER BY agent_key")
-        .bind(id)
-        .fetch_all(pool)
-        .await?;
+    let agents = sqlx::query(
+        "SELECT agent_key FROM account_agents WHERE account_id = $1 ORDER BY agent_key",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await?;
     let role: String = row.get(2);
     Ok(Some(Account {
         id: row.get(0),
@@ -830,7 +835,12 @@ async fn account_by_id(pool: &Pool<Db>, id: i64) -> Result<Option<Account>> {
     }))
 }
 
-pub async fn create_session(pool: &Pool<Db>, token_hash: &str, account: i64, now: i64) -> Result<()> {
+pub async fn create_session(
+    pool: &Pool<Db>,
+    token_hash: &str,
+    account: i64,
+    now: i64,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO auth_sessions (token_hash, account_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)",
     )
@@ -844,11 +854,17 @@ pub async fn create_session(pool: &Pool<Db>, token_hash: &str, account: i64, now
 
 /// The account of a live session (and the session's last use moves to
 /// `now`); expired sessions are deleted.
-pub async fn session_account(pool: &Pool<Db>, token_hash: &str, now: i64) -> Result<Option<Account>> {
-    let row = sqlx::query("SELECT account_id, created_at, last_seen_at FROM auth_sessions WHERE token_hash = $1")
-        .bind(token_hash)
-        .fetch_optional(pool)
-        .await?;
+pub async fn session_account(
+    pool: &Pool<Db>,
+    token_hash: &str,
+    now: i64,
+) -> Result<Option<Account>> {
+    let row = sqlx::query(
+        "SELECT account_id, created_at, last_seen_at FROM auth_sessions WHERE token_hash = $1",
+    )
+    .bind(token_hash)
+    .fetch_optional(pool)
+    .await?;
     let Some(row) = row else { return Ok(None) };
     let (created, seen): (i64, i64) = (row.get(1), row.get(2));
     if now - seen > IDLE_TIMEOUT_MS || now - created > ABSOLUTE_TIMEOUT_MS {
@@ -869,4 +885,12 @@ pub async fn delete_session(pool: &Pool<Db>, token_hash: &str) -> Result<()> {
         .execute(pool)
         .await?;
     Ok(())
+}
+
+pub async fn account_count(pool: &Pool<Db>) -> Result<u64> {
+    let count: i64 = sqlx::query("SELECT COUNT(*) FROM accounts")
+        .fetch_one(pool)
+        .await?
+        .get(0);
+    Ok(count as u64)
 }

@@ -11,6 +11,12 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         super::demo::keep_demo_sessions_alive(app.state().context.store.clone());
     }
     println!("Pulse is running at http://{}/", app.address());
+    if app.state().context.store.account_count().await? == 0 {
+        println!(
+            "No dashboard account exists yet. Create the first one with:\n  \
+             pulse account create --username NAME --superadmin"
+        );
+    }
     app.run_until_stopped().await
 }
 
