@@ -8,18 +8,7 @@ use pulse_db::analytics::{Selection, Settings};
 use pulse_db::testing::{BACKENDS, TestDb};
 use pulse_db::{AgentRef, Store};
 use pulse_model::{Dashboard, PeriodQuery};
-use support::{TestEvent, ingest, utc};
-
-fn event(id: &str, kind: &'static str, user: &str, at: &str) -> TestEvent {
-    TestEvent {
-        id: id.into(),
-        kind,
-        agent: "tutor".into(),
-        user: user.into(),
-        at: utc(at),
-        session: None,
-    }
-}
+use support::{TestEvent, event, ingest, utc};
 
 fn custom(from: &str, to: &str, tz: &str) -> PeriodQuery {
     PeriodQuery {

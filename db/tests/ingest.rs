@@ -10,18 +10,7 @@ use pulse_db::ingest::{ValidBatch, validate_batch};
 use pulse_db::testing::{BACKENDS, TestDb};
 use pulse_model::PeriodQuery;
 use serde_json::json;
-use support::{TestEvent, ingest, utc};
-
-fn event(id: &str, kind: &'static str, user: &str, at: &str) -> TestEvent {
-    TestEvent {
-        id: id.into(),
-        kind,
-        agent: "tutor".into(),
-        user: user.into(),
-        at: utc(at),
-        session: None,
-    }
-}
+use support::{TestEvent, event, ingest, utc};
 
 async fn stored_events(store: &Store) -> usize {
     let agent = store.find_agent("tutor").await.unwrap().unwrap();

@@ -5,6 +5,7 @@ mod support;
 use std::process::{Command, Output};
 
 use pulse_db::testing::{BACKENDS, TestDb};
+use support::stored_events;
 
 fn pulse(database_url: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_pulse"))
@@ -21,18 +22,6 @@ fn text(output: &Output) -> String {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     )
-}
-
-async fn stored(db: &TestDb, agent: &str) -> usize {
-    match db.store.find_agent(agent).await.unwrap() {
-        Some(agent) => db
-            .store
-            .raw_activity(&agent, 0, i64::MAX)
-            .await
-            .unwrap()
-            .len(),
-        None => 0,
-    }
 }
 
 #[tokio::test]
@@ -56,7 +45,7 @@ async fn import_is_all_or_nothing_idempotent_and_reads_csv() {
         assert!(!refused.status.success(), "{backend:?}");
         assert!(text(&refused).contains("line 2"), "{}", text(&refused));
         assert_eq!(
-            stored(&db, "tutor").await,
+            stored_events(&db, "tutor").await,
             0,
             "nothing is imported from a file with a bad line"
         );
@@ -80,7 +69,7 @@ async fn import_is_all_or_nothing_idempotent_and_reads_csv() {
             "{}",
             text(&again)
         );
-        assert_eq!(stored(&db, "tutor").await, 2);
+        assert_eq!(stored_events(&db, "tutor").await, 2);
 
         let csv = dir.path().join("events.csv");
         std::fs::write(
@@ -92,7 +81,7 @@ async fn import_is_all_or_nothing_idempotent_and_reads_csv() {
         .unwrap();
         let imported = pulse(&db.url, &["import", csv.to_str().unwrap()]);
         assert!(imported.status.success(), "{}", text(&imported));
-        assert_eq!(stored(&db, "tutor").await, 4);
+        assert_eq!(stored_events(&db, "tutor").await, 4);
         let agent = db.store.find_agent("tutor").await.unwrap().unwrap();
         let bob = db
             .store
@@ -130,7 +119,7 @@ async fn demo_fills_an_empty_database_once_with_people_online() {
         .await
         .unwrap()
         .unwrap();
-    let events = stored(&db, &agent.agent_id).await;
+    let events = stored_events(&db, &agent.agent_id).await;
     assert!(events > 100, "{events} events");
     let online: u64 = {
         let mut total = 0;
@@ -151,7 +140,7 @@ async fn demo_fills_an_empty_database_once_with_people_online() {
         "{}",
         text(&second)
     );
-    assert_eq!(stored(&db, &agent.agent_id).await, events);
+    assert_eq!(stored_events(&db, &agent.agent_id).await, events);
     db.cleanup().await;
 }
 

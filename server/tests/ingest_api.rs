@@ -8,20 +8,7 @@ use pulse_db::keys::KeyScope;
 use pulse_db::testing::{BACKENDS, TestBackend};
 use reqwest::Method;
 use serde_json::{Value, json};
-use support::{TestApp, event};
-
-async fn stored_count(app: &TestApp, agent: &str) -> usize {
-    match app.db.store.find_agent(agent).await.unwrap() {
-        Some(agent) => app
-            .db
-            .store
-            .raw_activity(&agent, 0, i64::MAX)
-            .await
-            .unwrap()
-            .len(),
-        None => 0,
-    }
-}
+use support::{TestApp, event, stored_events};
 
 #[tokio::test]
 async fn json_and_ndjson_batches_report_new_and_duplicate_events() {
@@ -54,7 +41,7 @@ async fn json_and_ndjson_batches_report_new_and_duplicate_events() {
             response.json::<Value>().await.unwrap(),
             json!({"accepted": 1, "duplicates": 1})
         );
-        assert_eq!(stored_count(&app, "tutor").await, 3);
+        assert_eq!(stored_events(&app.db, "tutor").await, 3);
         app.cleanup().await;
     }
 }
@@ -118,7 +105,7 @@ async fn one_invalid_event_stores_nothing_and_every_problem_is_listed() {
             "{body}"
         );
         assert_eq!(
-            stored_count(&app, "tutor").await,
+            stored_events(&app.db, "tutor").await,
             0,
             "nothing of the batch is stored"
         );
@@ -258,7 +245,7 @@ async fn malformed_oversized_and_mistyped_bodies_are_refused() {
     assert_eq!(app.post_events(&Value::Array(too_many)).await.status(), 413);
     let huge = vec![b' '; 10 * 1024 * 1024 + 1];
     assert_eq!(send("application/json", huge).await.unwrap().status(), 413);
-    assert_eq!(stored_count(&app, "tutor").await, 0);
+    assert_eq!(stored_events(&app.db, "tutor").await, 0);
     app.cleanup().await;
 }
 
@@ -394,7 +381,7 @@ proptest! {
                     assert_eq!(counts["duplicates"], json!(batch.len() - new.len()));
                     stored.extend(new);
                 }
-                assert_eq!(stored_count(&app, "tutor").await, stored.len(), "{backend:?}");
+                assert_eq!(stored_events(&app.db, "tutor").await, stored.len(), "{backend:?}");
                 app.cleanup().await;
             }
         });

@@ -6,6 +6,9 @@ pub mod heatmap;
 pub mod palette;
 pub mod trend;
 
+use plotters::coord::Shift;
+use plotters::prelude::{DrawingArea, IntoDrawingArea, SVGBackend};
+
 /// The pixel rectangle of a chart's plotting area, to map the pointer back
 /// to data.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -32,4 +35,36 @@ impl PlotArea {
         (height > 0.0 && offset >= 0.0 && offset < height)
             .then(|| ((offset / height) * count as f64) as usize)
     }
+}
+
+/// Draws with `draw` on the page's canvas; returns the plotting area.
+pub fn draw_on_canvas(
+    canvas: web_sys::HtmlCanvasElement,
+    draw: impl FnOnce(&DrawingArea<plotters_canvas::CanvasBackend, Shift>) -> Result<PlotArea, String>,
+) -> Option<PlotArea> {
+    let backend = plotters_canvas::CanvasBackend::with_canvas_object(canvas)?;
+    draw(&backend.into_drawing_area()).ok()
+}
+
+/// Offers the canvas's picture as a PNG download.
+pub fn export_png(canvas: Option<web_sys::HtmlCanvasElement>, file_name: &str) {
+    if let Some(url) = canvas.and_then(|canvas| canvas.to_data_url().ok()) {
+        crate::browser::download_url(file_name, &url);
+    }
+}
+
+/// Draws the same picture as SVG (plotters' SVG backend) and offers it as a download.
+pub fn export_svg(
+    file_name: &str,
+    size: (u32, u32),
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<PlotArea, String>,
+) {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        if draw(&root).is_err() {
+            return;
+        }
+    }
+    crate::browser::download(file_name, "image/svg+xml", &svg);
 }

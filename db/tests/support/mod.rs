@@ -46,6 +46,18 @@ pub async fn ingest(store: &Store, events: &[TestEvent]) -> IngestCounts {
         .expect("ingest")
 }
 
+/// An event of agent "tutor" without a session, at an RFC 3339 instant.
+pub fn event(id: &str, kind: &'static str, user: &str, at: &str) -> TestEvent {
+    TestEvent {
+        id: id.into(),
+        kind,
+        agent: "tutor".into(),
+        user: user.into(),
+        at: utc(at),
+        session: None,
+    }
+}
+
 pub fn utc(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text)
         .expect("an RFC 3339 instant")

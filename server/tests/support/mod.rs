@@ -119,3 +119,16 @@ pub fn event(id: &str, agent: &str, user: &str, kind: &str, minutes_ago: i64) ->
     let at = Utc::now() - chrono::Duration::minutes(minutes_ago);
     serde_json::json!({"id": id, "type": kind, "agent_id": agent, "user_id": user, "at": at.to_rfc3339()})
 }
+
+/// How many raw events the agent has (0 when it does not exist).
+pub async fn stored_events(db: &TestDb, agent: &str) -> usize {
+    match db.store.find_agent(agent).await.unwrap() {
+        Some(agent) => db
+            .store
+            .raw_activity(&agent, 0, i64::MAX)
+            .await
+            .unwrap()
+            .len(),
+        None => 0,
+    }
+}

@@ -1,14 +1,11 @@
 use leptos::html;
 use leptos::prelude::*;
-use plotters::prelude::*;
-use plotters_canvas::CanvasBackend;
 use pulse_model::Heatmap;
 
 use super::trend_panel::canvas_point;
-use crate::browser;
-use crate::charts::PlotArea;
 use crate::charts::heatmap::{HeatGrid, WEEKDAYS, draw, format_value};
 use crate::charts::palette::current_theme;
+use crate::charts::{PlotArea, draw_on_canvas, export_png, export_svg};
 use crate::view_state::ViewState;
 
 const SIZE: (u32, u32) = (960, 330);
@@ -42,9 +39,7 @@ pub fn HeatmapPanel(
         let (Some(canvas), Some(grid)) = (canvas.get(), grid.get()) else {
             return;
         };
-        if let Some(backend) = CanvasBackend::with_canvas_object(canvas)
-            && let Ok(plot) = draw(&backend.into_drawing_area(), &grid, current_theme())
-        {
+        if let Some(plot) = draw_on_canvas(canvas, |root| draw(root, &grid, current_theme())) {
             area.set(plot);
         }
     });
@@ -104,23 +99,13 @@ pub fn HeatmapPanel(
             set_state.run(next);
         }
     };
-    let export_png = move |_| {
-        if let Some(canvas) = canvas.get_untracked()
-            && let Ok(url) = canvas.to_data_url()
-        {
-            browser::download_url("access-times.png", &url);
-        }
-    };
+    let export_png = move |_| export_png(canvas.get_untracked(), "access-times.png");
     let export_svg = move |_| {
-        let Some(grid) = grid.get_untracked() else {
-            return;
-        };
-        let mut svg = String::new();
-        {
-            let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-            let _ = draw(&root, &grid, current_theme());
+        if let Some(grid) = grid.get_untracked() {
+            export_svg("access-times.svg", SIZE, |root| {
+                draw(root, &grid, current_theme())
+            });
         }
-        browser::download("access-times.svg", "image/svg+xml", &svg);
     };
     view! {
         <section class="panel" aria-labelledby="heatmap-title">

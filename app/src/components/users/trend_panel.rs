@@ -1,13 +1,10 @@
 use leptos::html;
 use leptos::prelude::*;
-use plotters::prelude::*;
-use plotters_canvas::CanvasBackend;
 use pulse_model::Trend;
 
-use crate::browser;
-use crate::charts::PlotArea;
 use crate::charts::palette::current_theme;
 use crate::charts::trend::{bucket_label, draw};
+use crate::charts::{PlotArea, draw_on_canvas, export_png, export_svg};
 
 const SIZE: (u32, u32) = (960, 320);
 
@@ -21,9 +18,7 @@ pub fn TrendPanel(trend: Signal<Option<Trend>>) -> impl IntoView {
         let (Some(canvas), Some(trend)) = (canvas.get(), trend.get()) else {
             return;
         };
-        if let Some(backend) = CanvasBackend::with_canvas_object(canvas)
-            && let Ok(plot) = draw(&backend.into_drawing_area(), &trend, current_theme())
-        {
+        if let Some(plot) = draw_on_canvas(canvas, |root| draw(root, &trend, current_theme())) {
             area.set(plot);
         }
     });
@@ -52,23 +47,13 @@ pub fn TrendPanel(trend: Signal<Option<Trend>>) -> impl IntoView {
             </div>
         })
     };
-    let export_png = move |_| {
-        if let Some(canvas) = canvas.get_untracked()
-            && let Ok(url) = canvas.to_data_url()
-        {
-            browser::download_url("active-users.png", &url);
-        }
-    };
+    let export_png = move |_| export_png(canvas.get_untracked(), "active-users.png");
     let export_svg = move |_| {
-        let Some(trend) = trend.get_untracked() else {
-            return;
-        };
-        let mut svg = String::new();
-        {
-            let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-            let _ = draw(&root, &trend, current_theme());
+        if let Some(trend) = trend.get_untracked() {
+            export_svg("active-users.svg", SIZE, |root| {
+                draw(root, &trend, current_theme())
+            });
         }
-        browser::download("active-users.svg", "image/svg+xml", &svg);
     };
     view! {
         <section class="panel" aria-labelledby="trend-title">
