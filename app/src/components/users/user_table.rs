@@ -22,23 +22,11 @@ pub fn UserTable(
     state: Memo<ViewState>,
     set_state: Callback<ViewState>,
 ) -> impl IntoView {
-    // Folded once per load, not on every keystroke.
-    let search_keys = Memo::new(move |_| {
-        users.with(|rows| {
-            rows.iter()
-                .map(|row| {
-                    fold(&format!(
-                        "{} {}",
-                        row.name.as_deref().unwrap_or(""),
-                        row.username.as_deref().unwrap_or("")
-                    ))
-                })
-                .collect::<Vec<_>>()
-        })
-    });
+    // Folded once per load, not on every keystroke or comparison.
+    let keys = Memo::new(move |_| users.with(|rows| rows.iter().map(TextKeys::of).collect::<Vec<_>>()));
     let shown = Memo::new(move |_| {
         let view = state.get();
-        users.with(|rows| search_keys.with(|keys| shown_rows(rows, keys, &view, browser::now_ms())))
+        users.with(|rows| keys.with(|keys| shown_rows(rows, keys, &view, browser::now_ms())))
     });
     let scroll_top = RwSignal::new(0.0);
     let window = move || {
@@ -169,7 +157,7 @@ fn UserLine(row: UserRow, top: f64, now: i64, position: usize) -> impl IntoView 
 /// Indexes of the rows to show, filtered and in order (a stable sort).
 fn shown_rows(
     rows: &[UserRow],
-    search_keys: &[String],
+    keys: &[TextKeys],
     view: &ViewState,
     now_ms: i64,
 ) -> Vec<usize> {
@@ -177,7 +165,7 @@ fn shown_rows(
     let top_threshold = top_senders_threshold(rows);
     let cutoff = now_ms - i64::from(view.inactive_days) * DAY_MS;
     let mut order: Vec<usize> = (0..rows.len())
-        .filter(|&index| needle.is_empty() || search_keys[index].contains(&needle))
+        .filter(|&index| needle.is_empty() || keys[index].name.contains(&needle) || keys[index].username.contains(&needle))
         .filter(|&index| {
             let row = &rows[index];
             match view.filter {
@@ -192,7 +180,7 @@ fn shown_rows(
         })
         .collect();
     order.sort_by(|&a, &b| {
-        let ordering = compare(&rows[a], &rows[b], view.sort);
+        let ordering = compare((&rows[a], &keys[a]), (&rows[b], &keys[b]), view.sort);
         if view.descending {
             ordering.reverse()
         } else {
@@ -202,11 +190,26 @@ fn shown_rows(
     order
 }
 
-fn compare(a: &UserRow, b: &UserRow, column: Column) -> Ordering {
-    let text = |value: &Option<String>| fold(value.as_deref().unwrap_or(""));
+/// A row's name and username as searched and sorted: folded.
+#[derive(Debug, Clone, PartialEq)]
+struct TextKeys {
+    name: String,
+    username: String,
+}
+
+impl TextKeys {
+    fn of(row: &UserRow) -> TextKeys {
+        TextKeys {
+            name: fold(row.name.as_deref().unwrap_or("")),
+            username: fold(row.username.as_deref().unwrap_or("")),
+        }
+    }
+}
+
+fn compare((a, a_keys): (&UserRow, &TextKeys), (b, b_keys): (&UserRow, &TextKeys), column: Column) -> Ordering {
     match column {
-        Column::Name => text(&a.name).cmp(&text(&b.name)),
-        Column::Username => text(&a.username).cmp(&text(&b.username)),
+        Column::Name => a_keys.name.cmp(&b_keys.name),
+        Column::Username => a_keys.username.cmp(&b_keys.username),
         Column::Messages => a.messages.cmp(&b.messages),
         Column::ActiveDays => a.active_days.cmp(&b.active_days),
         Column::LastActive => a.last_active.cmp(&b.last_active),
