@@ -179,6 +179,18 @@ async fn health_spa_routes_and_cache_headers() {
         );
         assert!(response.text().await.unwrap().contains("Pulse test"));
     }
+    let page = get("/").await.unwrap();
+    let policy = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        policy.contains("script-src 'self' 'wasm-unsafe-eval'")
+            && policy.contains("frame-ancestors 'none'"),
+        "{policy}"
+    );
+    assert_eq!(page.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(page.headers()["referrer-policy"], "no-referrer");
     let asset = get("/app-0123456789abcdef.js").await.unwrap();
     assert_eq!(
         asset.headers()["cache-control"],

@@ -3,6 +3,7 @@
 
 mod api;
 mod health;
+mod security;
 mod server_fns;
 mod spa;
 
@@ -19,11 +20,15 @@ pub struct AppState {
 }
 
 pub fn router(state: AppState, config: &ServeConfig) -> Router {
-    Router::new()
+    let mut router = Router::new()
         .route("/healthz", get(health::healthz))
         .nest("/api/v1", api::router())
         // Server functions are named /api/NAME: one segment, apart from /api/v1/...
         .route("/api/{fn_name}", post(server_fns::handle))
         .with_state(state)
-        .fallback_service(spa::router(&config.dist_dir))
+        .fallback_service(spa::router(&config.dist_dir));
+    for layer in security::layers(&config.dist_dir) {
+        router = router.layer(layer);
+    }
+    router
 }

@@ -23,7 +23,8 @@ pub fn UserTable(
     set_state: Callback<ViewState>,
 ) -> impl IntoView {
     // Folded once per load, not on every keystroke or comparison.
-    let keys = Memo::new(move |_| users.with(|rows| rows.iter().map(TextKeys::of).collect::<Vec<_>>()));
+    let keys =
+        Memo::new(move |_| users.with(|rows| rows.iter().map(TextKeys::of).collect::<Vec<_>>()));
     let shown = Memo::new(move |_| {
         let view = state.get();
         users.with(|rows| keys.with(|keys| shown_rows(rows, keys, &view, browser::now_ms())))
@@ -155,17 +156,16 @@ fn UserLine(row: UserRow, top: f64, now: i64, position: usize) -> impl IntoView 
 }
 
 /// Indexes of the rows to show, filtered and in order (a stable sort).
-fn shown_rows(
-    rows: &[UserRow],
-    keys: &[TextKeys],
-    view: &ViewState,
-    now_ms: i64,
-) -> Vec<usize> {
+fn shown_rows(rows: &[UserRow], keys: &[TextKeys], view: &ViewState, now_ms: i64) -> Vec<usize> {
     let needle = fold(view.search.trim());
     let top_threshold = top_senders_threshold(rows);
     let cutoff = now_ms - i64::from(view.inactive_days) * DAY_MS;
     let mut order: Vec<usize> = (0..rows.len())
-        .filter(|&index| needle.is_empty() || keys[index].name.contains(&needle) || keys[index].username.contains(&needle))
+        .filter(|&index| {
+            needle.is_empty()
+                || keys[index].name.contains(&needle)
+                || keys[index].username.contains(&needle)
+        })
         .filter(|&index| {
             let row = &rows[index];
             match view.filter {
@@ -206,7 +206,11 @@ impl TextKeys {
     }
 }
 
-fn compare((a, a_keys): (&UserRow, &TextKeys), (b, b_keys): (&UserRow, &TextKeys), column: Column) -> Ordering {
+fn compare(
+    (a, a_keys): (&UserRow, &TextKeys),
+    (b, b_keys): (&UserRow, &TextKeys),
+    column: Column,
+) -> Ordering {
     match column {
         Column::Name => a_keys.name.cmp(&b_keys.name),
         Column::Username => a_keys.username.cmp(&b_keys.username),

@@ -1,0 +1,78 @@
+//! Security headers on every response. The Content-Security-Policy allows
+//! the wasm app and nothing more: scripts from this origin plus the one
+//! inline loader Trunk writes into index.html (allowed by its hash, computed
+//! when the server starts), wasm compilation, and connections back here.
+
+use std::path::Path;
+
+use axum::http::{HeaderName, HeaderValue, header};
+use base64::Engine;
+use sha2::{Digest, Sha256};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// The layers that add the headers; `dist` is where index.html is.
+pub fn layers(dist: &Path) -> Vec<SetResponseHeaderLayer<HeaderValue>> {
+    let policy = content_security_policy(
+        &std::fs::read_to_string(dist.join("index.html")).unwrap_or_default(),
+    );
+    let headers: [(HeaderName, String); 4] = [
+        (header::CONTENT_SECURITY_POLICY, policy),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff".into()),
+        (header::REFERRER_POLICY, "no-referrer".into()),
+        (header::X_FRAME_OPTIONS, "DENY".into()),
+    ];
+    headers
+        .into_iter()
+        .filter_map(|(name, value)| {
+            Some(SetResponseHeaderLayer::if_not_present(
+                name,
+                HeaderValue::from_str(&value).ok()?,
+            ))
+        })
+        .collect()
+}
+
+fn content_security_policy(index_html: &str) -> String {
+    let hashes: String = inline_scripts(index_html)
+        .map(|script| {
+            format!(
+                " 'sha256-{}'",
+                base64::engine::general_purpose::STANDARD.encode(Sha256::digest(script))
+            )
+        })
+        .collect();
+    format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// The bodies of `<script>` elements without a `src`.
+fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
+    html.split("<script").skip(1).filter_map(|rest| {
+        let (attributes, body) = rest.split_once('>')?;
+        let (body, _) = body.split_once("</script>")?;
+        (!attributes.contains("src=")).then_some(body)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inline_loaders_are_allowed_by_hash_and_nothing_else_inline() {
+        let html = r#"<script type="module">run()</script><script src="/x.js"></script>"#;
+        let policy = content_security_policy(html);
+        let expected = base64::engine::general_purpose::STANDARD.encode(Sha256::digest("run()"));
+        assert!(policy.contains(&format!("'sha256-{expected}'")), "{policy}");
+        assert_eq!(policy.matches("sha256-").count(), 1);
+        let script_src = policy
+            .split(';')
+            .find(|d| d.trim_start().starts_with("script-src"))
+            .unwrap();
+        assert!(!script_src.contains("unsafe-inline"), "{script_src}");
+        assert!(policy.contains("frame-ancestors 'none'"));
+    }
+}
