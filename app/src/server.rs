@@ -16,6 +16,10 @@ pub struct ServerContext {
     pub secure_cookies: bool,
 }
 
+/// The caller's network address, as the server saw the connection.
+#[derive(Debug, Clone)]
+pub struct ClientAddress(pub String);
+
 /// The name of the session cookie.
 pub const SESSION_COOKIE: &str = "pulse_session";
 

@@ -12,6 +12,13 @@ pub const IDLE_TIMEOUT_MS: i64 = 12 * 60 * 60 * 1000;
 /// ...and in any case this long after sign-in.
 pub const ABSOLUTE_TIMEOUT_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 
+/// Failed sign-ins are counted over this window...
+pub const LOGIN_WINDOW_MS: i64 = 15 * 60 * 1000;
+/// ...and sign-in is refused after this many for one account name...
+pub const MAX_FAILURES_PER_ACCOUNT: u64 = 10;
+/// ...or this many from one client address.
+pub const MAX_FAILURES_PER_ADDRESS: u64 = 50;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     /// Sees every agent; manages accounts, grants and keys.

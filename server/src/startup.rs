@@ -59,9 +59,12 @@ impl Application {
         let store = self.state.context.store.clone();
         let app = router(self.state, &self.config);
         tracing::info!(address = %self.listener.local_addr()?, "serving");
-        axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown_signal())
-            .await?;
+        axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
         store.close().await;
         tracing::info!("stopped");
         Ok(())

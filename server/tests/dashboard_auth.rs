@@ -155,3 +155,48 @@ async fn server_functions_answer_only_whom_they_may() {
     assert!(status >= 400, "the session ended with logout");
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn repeated_failed_sign_ins_are_throttled_even_with_the_right_password() {
+    let app = TestApp::spawn(TestBackend::Postgres).await;
+    let now = Utc::now().timestamp_millis();
+    app.db
+        .store
+        .create_account(
+            "ann",
+            &hash_password("ann password 12"),
+            Role::Admin,
+            &[],
+            now,
+        )
+        .await
+        .unwrap();
+    for _ in 0..10 {
+        assert!(sign_in(&app, "ann", "guess").await.is_none());
+    }
+    let (status, body, _) = call(
+        &app,
+        "login",
+        None,
+        &[("username", "ann"), ("password", "ann password 12")],
+    )
+    .await;
+    assert!(
+        status >= 400 && body.to_string().contains("Too many failed sign-ins"),
+        "{status} {body}"
+    );
+    // Another account from the same address is not locked out (below the address limit).
+    app.db
+        .store
+        .create_account(
+            "bob",
+            &hash_password("bob password 12"),
+            Role::Admin,
+            &[],
+            now,
+        )
+        .await
+        .unwrap();
+    assert!(sign_in(&app, "bob", "bob password 12").await.is_some());
+    app.cleanup().await;
+}

@@ -5,9 +5,28 @@ use pulse_model::ApiError;
 /// user and a wrong password get the same answer, after the same work.
 #[server]
 pub async fn login(username: String, password: String) -> Result<(), ApiError> {
-    use crate::server::{SESSION_COOKIE, server_context, store_error};
-    use pulse_db::accounts::{ABSOLUTE_TIMEOUT_MS, decoy_hash, new_session_token, verify_password};
+    use crate::server::{ClientAddress, SESSION_COOKIE, server_context, store_error};
+    use pulse_db::accounts::{
+        ABSOLUTE_TIMEOUT_MS, LOGIN_WINDOW_MS, MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_ADDRESS,
+        decoy_hash, new_session_token, verify_password,
+    };
     let context = server_context()?;
+    let now = chrono::Utc::now().timestamp_millis();
+    let address = use_context::<ClientAddress>()
+        .map(|address| address.0)
+        .unwrap_or_default();
+    let subjects = [format!("account:{username}"), format!("address:{address}")];
+    let failures = context
+        .store
+        .login_failures(&subjects, now - LOGIN_WINDOW_MS)
+        .await
+        .map_err(store_error)?;
+    // The same refusal whether or not the account exists.
+    if failures[0] >= MAX_FAILURES_PER_ACCOUNT || failures[1] >= MAX_FAILURES_PER_ADDRESS {
+        return Err(ApiError::BadRequest(
+            "Too many failed sign-ins. Try again in 15 minutes.".into(),
+        ));
+    }
     let found = context
         .store
         .account_by_username(&username)
@@ -19,10 +38,20 @@ pub async fn login(username: String, password: String) -> Result<(), ApiError> {
     };
     let verified = verify_password(stored_hash, &password);
     let Some(account) = account.filter(|account| verified && !account.disabled) else {
+        let forget = now - LOGIN_WINDOW_MS;
+        context
+            .store
+            .record_login_failure(&subjects, now, forget)
+            .await
+            .map_err(store_error)?;
         return Err(ApiError::BadRequest("Wrong username or password.".into()));
     };
+    context
+        .store
+        .clear_login_failures(&subjects[0])
+        .await
+        .map_err(store_error)?;
     let (token, token_hash) = new_session_token();
-    let now = chrono::Utc::now().timestamp_millis();
     context
         .store
         .create_session(&token_hash, account.id, now)

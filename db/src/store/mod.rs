@@ -239,6 +239,32 @@ impl Store {
         on_writer!(self, grant_agent(username, agent_id))
     }
 
+    /// Failed sign-ins of each subject since `since_ms`.
+    pub async fn login_failures(&self, subjects: &[String], since_ms: i64) -> Result<Vec<u64>> {
+        let mut counts = Vec::with_capacity(subjects.len());
+        for subject in subjects {
+            counts.push(on_reader!(self, login_failures(subject, since_ms))?);
+        }
+        Ok(counts)
+    }
+
+    /// Records a failed sign-in for each subject (and forgets those older than `forget_before_ms`).
+    pub async fn record_login_failure(
+        &self,
+        subjects: &[String],
+        at_ms: i64,
+        forget_before_ms: i64,
+    ) -> Result<()> {
+        on_writer!(
+            self,
+            record_login_failure(subjects, at_ms, forget_before_ms)
+        )
+    }
+
+    pub async fn clear_login_failures(&self, subject: &str) -> Result<()> {
+        on_writer!(self, clear_login_failures(subject))
+    }
+
     pub async fn account_count(&self) -> Result<u64> {
         on_reader!(self, account_count())
     }
@@ -368,32 +394,37 @@ async fn connect_sqlite(url: &str) -> Result<Pools> {
     Ok(Pools::Sqlite { read, write })
 }
 
+/// The schema migrations of a backend's folder, the same list for both.
+macro_rules! migrations_of {
+    ($dir:literal) => {
+        &[
+            (
+                1,
+                "core",
+                include_str!(concat!("../../migrations/", $dir, "/0001_core.sql")),
+            ),
+            (
+                2,
+                "accounts",
+                include_str!(concat!("../../migrations/", $dir, "/0002_accounts.sql")),
+            ),
+            (
+                3,
+                "login failures",
+                include_str!(concat!(
+                    "../../migrations/",
+                    $dir,
+                    "/0003_login_failures.sql"
+                )),
+            ),
+        ]
+    };
+}
+
 fn migrator(backend: Backend) -> Migrator {
     let sources: &[(i64, &str, &'static str)] = match backend {
-        Backend::Sqlite => &[
-            (
-                1,
-                "core",
-                include_str!("../../migrations/sqlite/0001_core.sql"),
-            ),
-            (
-                2,
-                "accounts",
-                include_str!("../../migrations/sqlite/0002_accounts.sql"),
-            ),
-        ],
-        Backend::Postgres => &[
-            (
-                1,
-                "core",
-                include_str!("../../migrations/postgres/0001_core.sql"),
-            ),
-            (
-                2,
-                "accounts",
-                include_str!("../../migrations/postgres/0002_accounts.sql"),
-            ),
-        ],
+        Backend::Sqlite => migrations_of!("sqlite"),
+        Backend::Postgres => migrations_of!("postgres"),
     };
     let migrations = sources
         .iter()

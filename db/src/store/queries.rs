@@ -894,3 +894,44 @@ pub async fn account_count(pool: &Pool<Db>) -> Result<u64> {
         .get(0);
     Ok(count as u64)
 }
+
+pub async fn login_failures(pool: &Pool<Db>, subject: &str, since_ms: i64) -> Result<u64> {
+    let count: i64 =
+        sqlx::query("SELECT COUNT(*) FROM login_failures WHERE subject = $1 AND at >= $2")
+            .bind(subject)
+            .bind(since_ms)
+            .fetch_one(pool)
+            .await?
+            .get(0);
+    Ok(count as u64)
+}
+
+pub async fn record_login_failure(
+    pool: &Pool<Db>,
+    subjects: &[String],
+    at_ms: i64,
+    forget_before_ms: i64,
+) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("DELETE FROM login_failures WHERE at < $1")
+        .bind(forget_before_ms)
+        .execute(&mut *tx)
+        .await?;
+    for subject in subjects {
+        sqlx::query("INSERT INTO login_failures (subject, at) VALUES ($1, $2)")
+            .bind(subject.as_str())
+            .bind(at_ms)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn clear_login_failures(pool: &Pool<Db>, subject: &str) -> Result<()> {
+    sqlx::query("DELETE FROM login_failures WHERE subject = $1")
+        .bind(subject)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
