@@ -160,3 +160,21 @@ test('screenshots at desktop and phone widths, light and dark', async ({ browser
     }
   }
 });
+
+test('user text is shown as text, never run as HTML or a formula', async ({ page }) => {
+  const { url, ingestKey } = serverState();
+  const html = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>';
+  await api(url, ingestKey, 'POST', '/api/v1/events', [
+    { id: `xss-${Date.now()}`, type: 'message', agent_id: AGENT.id, user_id: 'mallory', at: new Date().toISOString(), username: html, name: '=HYPERLINK("http://x")' },
+  ]);
+  await page.goto(`${TAB}?period=today&tz=UTC&q=hyperlink`);
+  const row = page.getByTestId('user-row').first();
+  await expect(row.locator('.cell').first()).toHaveText('=HYPERLINK("http://x")');
+  await expect(row.locator('.cell').nth(1)).toHaveText(html);
+  await page.getByTestId('trend-canvas').hover();
+  expect(await page.evaluate(() => window.__xss)).toBeUndefined();
+  expect(await page.locator('img[src=x]').count()).toBe(0);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
+  const csv = fs.readFileSync(await download.path(), 'utf8');
+  expect(csv).toContain(`"'=HYPERLINK(""http://x"")"`);
+});

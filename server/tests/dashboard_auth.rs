@@ -200,3 +200,45 @@ async fn repeated_failed_sign_ins_are_throttled_even_with_the_right_password() {
     assert!(sign_in(&app, "bob", "bob password 12").await.is_some());
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn server_functions_refuse_cross_site_requests() {
+    let app = TestApp::spawn(TestBackend::Sqlite).await;
+    let path = server_fn_path("list_agents");
+    let post = |header: (&'static str, &'static str)| {
+        app.client
+            .post(format!("{}{path}", app.url))
+            .header(header.0, header.1)
+            .form(&[("x", "y")])
+            .send()
+    };
+    assert_eq!(
+        post(("Origin", "https://evil.example"))
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(
+        post(("Sec-Fetch-Site", "cross-site"))
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let same_origin = app.url.clone();
+    let response = app
+        .client
+        .post(format!("{}{path}", app.url))
+        .header("Origin", same_origin)
+        .form(&[("x", "y")])
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(
+        response.status(),
+        403,
+        "same-origin calls go through (and are then asked to sign in)"
+    );
+    app.cleanup().await;
+}
