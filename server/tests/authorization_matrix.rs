@@ -1,0 +1,379 @@
+//! Every endpoint and server function, called by every kind of caller:
+//! anonymous, administrators of agent A and of agent B, a superadministrator,
+//! ingest and read keys, and keys limited to agent A. A route without a row
+//! here fails the test, so a new endpoint cannot ship unchecked.
+
+mod support;
+
+use std::collections::BTreeSet;
+
+use chrono::Utc;
+use pulse_db::accounts::{Role, hash_password};
+use pulse_db::keys::KeyScope;
+use pulse_db::testing::TestBackend;
+use reqwest::Method;
+use serde_json::{Value, json};
+use support::{TestApp, event};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Caller {
+    Anonymous,
+    AdminA,
+    AdminB,
+    Superadmin,
+    IngestKey,
+    ReadKey,
+    IngestKeyA,
+    ReadKeyA,
+}
+
+use Caller::*;
+const CALLERS: [Caller; 8] = [
+    Anonymous, AdminA, AdminB, Superadmin, IngestKey, ReadKey, IngestKeyA, ReadKeyA,
+];
+
+/// What a caller may expect: the exact status, or any refusal (4xx/5xx).
+#[derive(Debug, Clone, Copy)]
+enum Expect {
+    Status(u16),
+    Refused,
+}
+
+struct Credentials {
+    cookies: [(Caller, String); 3],
+    keys: [(Caller, String); 4],
+}
+
+impl Credentials {
+    fn cookie(&self, caller: Caller) -> Option<&str> {
+        self.cookies
+            .iter()
+            .find(|(c, _)| *c == caller)
+            .map(|(_, v)| v.as_str())
+    }
+    fn key(&self, caller: Caller) -> Option<&str> {
+        self.keys
+            .iter()
+            .find(|(c, _)| *c == caller)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+async fn sign_in(app: &TestApp, username: &str, password: &str) -> String {
+    let path = server_fn_path("login");
+    let response = app
+        .client
+        .post(format!("{}{path}", app.url))
+        .form(&[("username", username), ("password", password)])
+        .send()
+        .await
+        .unwrap();
+    let cookie = response.headers()["set-cookie"].to_str().unwrap();
+    cookie.split(';').next().unwrap().to_owned()
+}
+
+fn server_fn_path(name: &str) -> String {
+    server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.to_owned())
+        .find(|path| path.starts_with(&format!("/api/{name}")))
+        .unwrap_or_else(|| panic!("server function {name}"))
+}
+
+/// REST rows: method, documented path, concrete path, JSON body, and what
+/// each caller gets. Session cookies do not open the REST API.
+fn rest_rows() -> Vec<(
+    Method,
+    &'static str,
+    &'static str,
+    Option<Value>,
+    fn(Caller) -> Expect,
+)> {
+    let now = Utc::now().to_rfc3339();
+    let event_a =
+        json!([{"id": "m1", "type": "message", "agent_id": "agent-a", "user_id": "u9", "at": now}]);
+    vec![
+        (
+            Method::POST,
+            "/api/v1/events",
+            "/api/v1/events",
+            Some(event_a),
+            |c| match c {
+                IngestKey | IngestKeyA => Expect::Status(200),
+                ReadKey | ReadKeyA => Expect::Status(403),
+                _ => Expect::Status(401),
+            },
+        ),
+        (
+            Method::GET,
+            "/api/v1/agents",
+            "/api/v1/agents",
+            None,
+            |c| match c {
+                ReadKey | ReadKeyA => Expect::Status(200),
+                IngestKey | IngestKeyA => Expect::Status(403),
+                _ => Expect::Status(401),
+            },
+        ),
+        (
+            Method::PUT,
+            "/api/v1/agents/{agent_id}",
+            "/api/v1/agents/agent-a",
+            Some(json!({"name": "A"})),
+            |c| match c {
+                IngestKey | IngestKeyA => Expect::Status(204),
+                ReadKey | ReadKeyA => Expect::Status(403),
+                _ => Expect::Status(401),
+            },
+        ),
+        (
+            Method::PUT,
+            "/api/v1/users/{user_id}",
+            "/api/v1/users/u1",
+            Some(json!({"name": "U"})),
+            |c| match c {
+                IngestKey => Expect::Status(204),
+                ReadKey | ReadKeyA | IngestKeyA => Expect::Status(403),
+                _ => Expect::Status(401),
+            },
+        ),
+        (
+            Method::PUT,
+            "/api/v1/agents/{agent_id}/members/{user_id}",
+            "/api/v1/agents/agent-b/members/u1",
+            Some(json!({})),
+            |c| match c {
+                IngestKey => Expect::Status(204),
+                ReadKey | ReadKeyA | IngestKeyA => Expect::Status(403),
+                _ => Expect::Status(401),
+            },
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/agents/{agent_id}/members/{user_id}",
+            "/api/v1/agents/agent-b/members/u2",
+            None,
+            |c| match c {
+                IngestKey => Expect::Status(204),
+                ReadKey | ReadKeyA | IngestKeyA => Expect::Status(403),
+                _ => Expect::Status(401),
+            },
+        ),
+        (
+            Method::GET,
+            "/api/v1/agents/{agent_id}/users/overview",
+            "/api/v1/agents/agent-b/users/overview",
+            None,
+            read_b,
+        ),
+        (
+            Method::GET,
+            "/api/v1/agents/{agent_id}/users/trend",
+            "/api/v1/agents/agent-b/users/trend",
+            None,
+            read_b,
+        ),
+        (
+            Method::GET,
+            "/api/v1/agents/{agent_id}/users/heatmap",
+            "/api/v1/agents/agent-b/users/heatmap",
+            None,
+            read_b,
+        ),
+        (
+            Method::GET,
+            "/api/v1/agents/{agent_id}/users",
+            "/api/v1/agents/agent-b/users",
+            None,
+            read_b,
+        ),
+        (
+            Method::GET,
+            "/api/v1/openapi.json",
+            "/api/v1/openapi.json",
+            None,
+            |_| Expect::Status(200),
+        ),
+        (Method::GET, "/healthz", "/healthz", None, |_| {
+            Expect::Status(200)
+        }),
+    ]
+}
+
+/// Reading agent B: only a read key for every agent.
+fn read_b(caller: Caller) -> Expect {
+    match caller {
+        ReadKey => Expect::Status(200),
+        IngestKey | IngestKeyA | ReadKeyA => Expect::Status(403),
+        _ => Expect::Status(401),
+    }
+}
+
+/// Server-function rows: name, form arguments (for agent A), and who may call.
+fn server_fn_rows() -> Vec<(
+    &'static str,
+    Vec<(&'static str, &'static str)>,
+    fn(Caller) -> Expect,
+)> {
+    let agent_a = vec![("agent_id", "agent-a")];
+    let sees_a = |c: Caller| match c {
+        AdminA | Superadmin => Expect::Status(200),
+        _ => Expect::Refused,
+    };
+    vec![
+        ("list_agents", vec![], |c| match c {
+            AdminA | AdminB | Superadmin => Expect::Status(200),
+            _ => Expect::Refused,
+        }),
+        ("get_agent", agent_a.clone(), sees_a),
+        ("online_now", agent_a.clone(), sees_a),
+        (
+            "users_dashboard",
+            vec![
+                ("agent_id", "agent-a"),
+                ("query[period]", "7d"),
+                ("query[tz]", "UTC"),
+            ],
+            sees_a,
+        ),
+        // Public by design: they are how one signs in and out.
+        ("current_user", vec![], |_| Expect::Status(200)),
+        ("logout", vec![], |_| Expect::Status(200)),
+        (
+            "login",
+            vec![("username", "nobody"), ("password", "wrong password")],
+            |_| Expect::Refused,
+        ),
+    ]
+}
+
+fn check(expect: Expect, status: u16, context: &str) {
+    match expect {
+        Expect::Status(wanted) => assert_eq!(status, wanted, "{context}"),
+        Expect::Refused => assert!(status >= 400, "{context}: answered {status}"),
+    }
+}
+
+#[tokio::test]
+async fn every_route_answers_each_caller_as_it_should() {
+    let app = TestApp::spawn(TestBackend::Sqlite).await;
+    let batch = json!([
+        event("1", "agent-a", "u1", "message", 3),
+        event("2", "agent-b", "u2", "message", 2)
+    ]);
+    assert_eq!(app.post_events(&batch).await.status(), 200);
+    let now = Utc::now().timestamp_millis();
+    let store = &app.db.store;
+    for (name, role, agents) in [
+        ("admin-a", Role::Admin, vec!["agent-a".to_owned()]),
+        ("admin-b", Role::Admin, vec!["agent-b".into()]),
+        ("boss", Role::Superadmin, vec![]),
+    ] {
+        store
+            .create_account(name, &hash_password("a long password"), role, &agents, now)
+            .await
+            .unwrap();
+    }
+    let credentials = Credentials {
+        cookies: [
+            (AdminA, sign_in(&app, "admin-a", "a long password").await),
+            (AdminB, sign_in(&app, "admin-b", "a long password").await),
+            (Superadmin, sign_in(&app, "boss", "a long password").await),
+        ],
+        keys: [
+            (IngestKey, app.ingest_key.clone()),
+            (ReadKey, app.read_key.clone()),
+            (IngestKeyA, app.key(KeyScope::Ingest, &["agent-a"]).await),
+            (ReadKeyA, app.key(KeyScope::Read, &["agent-a"]).await),
+        ],
+    };
+
+    // Every documented route and every server function has a row.
+    let document: Value = app
+        .client
+        .get(format!("{}/api/v1/openapi.json", app.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let documented: BTreeSet<(String, String)> = document["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, methods)| {
+            methods
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(move |m| (m.to_uppercase(), path.clone()))
+        })
+        .collect();
+    let rows = rest_rows();
+    let covered: BTreeSet<(String, String)> = rows
+        .iter()
+        .map(|(m, path, ..)| (m.to_string(), path.to_string()))
+        .collect();
+    assert_eq!(
+        documented, covered,
+        "every documented route needs a row in the matrix"
+    );
+    let functions: BTreeSet<String> = server_fn::axum::server_fn_paths()
+        .map(|(path, _)| {
+            path.trim_start_matches("/api/")
+                .trim_end_matches(char::is_numeric)
+                .to_owned()
+        })
+        .collect();
+    let fn_rows = server_fn_rows();
+    let fn_covered: BTreeSet<String> = fn_rows.iter().map(|(name, ..)| name.to_string()).collect();
+    assert_eq!(
+        functions, fn_covered,
+        "every server function needs a row in the matrix"
+    );
+
+    for (method, _, path, body, expect) in &rows {
+        for caller in CALLERS {
+            let mut request = app
+                .client
+                .request(method.clone(), format!("{}{path}", app.url));
+            if let Some(key) = credentials.key(caller) {
+                request = request.bearer_auth(key);
+            }
+            if let Some(cookie) = credentials.cookie(caller) {
+                request = request.header("Cookie", cookie);
+            }
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            let status = request.send().await.unwrap().status().as_u16();
+            check(
+                expect(caller),
+                status,
+                &format!("{method} {path} as {caller:?}"),
+            );
+        }
+    }
+    for (name, form, expect) in &fn_rows {
+        for caller in CALLERS {
+            let mut request = app
+                .client
+                .post(format!("{}{}", app.url, server_fn_path(name)))
+                .form(form);
+            if let Some(cookie) = credentials.cookie(caller) {
+                request = request.header("Cookie", cookie);
+            }
+            // Keys never open the dashboard's functions.
+            if let Some(key) = credentials.key(caller) {
+                request = request.bearer_auth(key);
+            }
+            let status = request.send().await.unwrap().status().as_u16();
+            check(
+                expect(caller),
+                status,
+                &format!("server function {name} as {caller:?}"),
+            );
+        }
+    }
+    app.cleanup().await;
+}
