@@ -39,6 +39,11 @@ enum Expect {
     Refused,
 }
 
+/// Method, documented path, concrete path, JSON body, what each caller gets.
+type RestRow = (Method, &'static str, &'static str, Option<Value>, fn(Caller) -> Expect);
+/// Server function, form arguments, what each caller gets.
+type FnRow = (&'static str, Vec<(&'static str, &'static str)>, fn(Caller) -> Expect);
+
 struct Credentials {
     cookies: [(Caller, String); 3],
     keys: [(Caller, String); 4],
@@ -81,13 +86,7 @@ fn server_fn_path(name: &str) -> String {
 
 /// REST rows: method, documented path, concrete path, JSON body, and what
 /// each caller gets. Session cookies do not open the REST API.
-fn rest_rows() -> Vec<(
-    Method,
-    &'static str,
-    &'static str,
-    Option<Value>,
-    fn(Caller) -> Expect,
-)> {
+fn rest_rows() -> Vec<RestRow> {
     let now = Utc::now().to_rfc3339();
     let event_a =
         json!([{"id": "m1", "type": "message", "agent_id": "agent-a", "user_id": "u9", "at": now}]);
@@ -209,11 +208,7 @@ fn read_b(caller: Caller) -> Expect {
 }
 
 /// Server-function rows: name, form arguments (for agent A), and who may call.
-fn server_fn_rows() -> Vec<(
-    &'static str,
-    Vec<(&'static str, &'static str)>,
-    fn(Caller) -> Expect,
-)> {
+fn server_fn_rows() -> Vec<FnRow> {
     let agent_a = vec![("agent_id", "agent-a")];
     let sees_a = |c: Caller| match c {
         AdminA | Superadmin => Expect::Status(200),
