@@ -40,9 +40,19 @@ enum Expect {
 }
 
 /// Method, documented path, concrete path, JSON body, what each caller gets.
-type RestRow = (Method, &'static str, &'static str, Option<Value>, fn(Caller) -> Expect);
+type RestRow = (
+    Method,
+    &'static str,
+    &'static str,
+    Option<Value>,
+    fn(Caller) -> Expect,
+);
 /// Server function, form arguments, what each caller gets.
-type FnRow = (&'static str, Vec<(&'static str, &'static str)>, fn(Caller) -> Expect);
+type FnRow = (
+    &'static str,
+    Vec<(&'static str, &'static str)>,
+    fn(Caller) -> Expect,
+);
 
 struct Credentials {
     cookies: [(Caller, String); 3],
