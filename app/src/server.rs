@@ -53,6 +53,35 @@ pub async fn signed_in(context: &ServerContext) -> Result<Account, ApiError> {
         .ok_or(ApiError::Unauthorized)
 }
 
+/// The signed-in account when it is a superadministrator.
+pub async fn superadmin(context: &ServerContext) -> Result<Account, ApiError> {
+    let account = signed_in(context).await?;
+    if account.role == pulse_db::accounts::Role::Superadmin {
+        Ok(account)
+    } else {
+        Err(ApiError::Forbidden(
+            "only a superadministrator may do this".into(),
+        ))
+    }
+}
+
+/// Agent ids from a comma-separated list, each checked.
+pub fn agent_list(text: &str) -> Result<Vec<String>, ApiError> {
+    let agents: Vec<String> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(str::to_owned)
+        .collect();
+    match agents
+        .iter()
+        .find(|agent| !pulse_db::ingest::is_valid_agent_id(agent))
+    {
+        Some(bad) => Err(ApiError::BadRequest(format!("{bad:?} is not an agent id"))),
+        None => Ok(agents),
+    }
+}
+
 /// An agent the signed-in account may see. An agent it may not see is
 /// "not found" too: nobody learns which agents exist beyond their own.
 pub async fn viewable_agent(context: &ServerContext, agent_id: &str) -> Result<AgentRef, ApiError> {
@@ -104,4 +133,10 @@ pub fn register_server_fns() {
     register_explicit::<Login>();
     register_explicit::<Logout>();
     register_explicit::<CurrentUser>();
+    register_explicit::<ListAccounts>();
+    register_explicit::<CreateAccount>();
+    register_explicit::<UpdateAccount>();
+    register_explicit::<ListKeys>();
+    register_explicit::<CreateKey>();
+    register_explicit::<RevokeKey>();
 }

@@ -2,11 +2,13 @@
 //! two sides of every call cannot drift apart. Nothing here touches a
 //! database or the DOM: it compiles for the server and for wasm alike.
 
+mod admin;
 mod csv;
 mod error;
 mod figures;
 mod period;
 
+pub use admin::{AccountView, KeyView};
 pub use csv::{USER_CSV_COLUMNS, escape_cell, users_csv};
 pub use error::ApiError;
 pub use figures::{

@@ -240,6 +240,34 @@ fn server_fn_rows() -> Vec<FnRow> {
             ],
             sees_a,
         ),
+        ("list_accounts", vec![], only_superadmin),
+        ("list_keys", vec![], only_superadmin),
+        (
+            "create_account",
+            vec![
+                ("username", "matrix-user"),
+                ("password", "a long password"),
+                ("superadmin", "false"),
+                ("agents", "agent-a"),
+            ],
+            only_superadmin,
+        ),
+        (
+            "create_key",
+            vec![("scope", "read"), ("agents", ""), ("label", "matrix")],
+            only_superadmin,
+        ),
+        (
+            "revoke_key",
+            vec![("prefix", THROWAWAY_KEY_PREFIX)],
+            only_superadmin,
+        ),
+        // Ends admin-b's sessions: after every other row that uses them.
+        (
+            "update_account",
+            vec![("username", "admin-b"), ("agents", "agent-b")],
+            only_superadmin,
+        ),
         // Public by design: they are how one signs in and out.
         ("current_user", vec![], |_| Expect::Status(200)),
         ("logout", vec![], |_| Expect::Status(200)),
@@ -250,6 +278,16 @@ fn server_fn_rows() -> Vec<FnRow> {
         ),
     ]
 }
+
+fn only_superadmin(caller: Caller) -> Expect {
+    match caller {
+        Superadmin => Expect::Status(200),
+        _ => Expect::Refused,
+    }
+}
+
+/// A key made for the revoke row to revoke.
+const THROWAWAY_KEY_PREFIX: &str = "pk_read_matrix00";
 
 fn check(expect: Expect, status: u16, context: &str) {
     match expect {
@@ -278,6 +316,9 @@ async fn every_route_answers_each_caller_as_it_should() {
             .await
             .unwrap();
     }
+    let (_, mut throwaway) = pulse_db::keys::generate(KeyScope::Read, None, None, now);
+    throwaway.prefix = THROWAWAY_KEY_PREFIX.into();
+    store.insert_key(&throwaway).await.unwrap();
     let credentials = Credentials {
         cookies: [
             (AdminA, sign_in(&app, "admin-a", "a long password").await),

@@ -242,3 +242,140 @@ async fn server_functions_refuse_cross_site_requests() {
     );
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_superadministrator_manages_accounts_and_keys() {
+    let app = TestApp::spawn(TestBackend::Postgres).await;
+    let batch = json!([
+        event("1", "tutor", "ann", "message", 3),
+        event("2", "essays", "bob", "message", 2)
+    ]);
+    assert_eq!(app.post_events(&batch).await.status(), 200);
+    let now = Utc::now().timestamp_millis();
+    app.db
+        .store
+        .create_account(
+            "boss",
+            &hash_password("boss password 1"),
+            Role::Superadmin,
+            &[],
+            now,
+        )
+        .await
+        .unwrap();
+    let boss = sign_in(&app, "boss", "boss password 1").await.unwrap();
+
+    let created = [
+        ("username", "carol"),
+        ("password", "carol password"),
+        ("superadmin", "false"),
+        ("agents", "tutor"),
+    ];
+    assert_eq!(
+        call(&app, "create_account", Some(&boss), &created).await.0,
+        200
+    );
+    assert!(
+        call(&app, "create_account", Some(&boss), &created).await.0 >= 400,
+        "a second carol is refused"
+    );
+    let carol = sign_in(&app, "carol", "carol password").await.unwrap();
+    let (_, agents, _) = call(&app, "list_agents", Some(&carol), &[]).await;
+    assert_eq!(agents, json!([{"agent_id": "tutor", "name": "tutor"}]));
+
+    // Grants take effect at once, in the session she already has.
+    let grant = [("username", "carol"), ("agents", "tutor, essays")];
+    assert_eq!(
+        call(&app, "update_account", Some(&boss), &grant).await.0,
+        200
+    );
+    assert_eq!(
+        call(&app, "list_agents", Some(&carol), &[])
+            .await
+            .1
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    // A new password, then disabled: the old password and then the account stop working.
+    assert_eq!(
+        call(
+            &app,
+            "update_account",
+            Some(&boss),
+            &[("username", "carol"), ("password", "another password")]
+        )
+        .await
+        .0,
+        200
+    );
+    assert!(sign_in(&app, "carol", "carol password").await.is_none());
+    assert!(sign_in(&app, "carol", "another password").await.is_some());
+    assert_eq!(
+        call(
+            &app,
+            "update_account",
+            Some(&boss),
+            &[("username", "carol"), ("disabled", "true")]
+        )
+        .await
+        .0,
+        200
+    );
+    assert!(sign_in(&app, "carol", "another password").await.is_none());
+    let (_, accounts, _) = call(&app, "list_accounts", Some(&boss), &[]).await;
+    assert_eq!(
+        accounts[1],
+        json!({"username": "carol", "superadmin": false, "disabled": true, "agents": ["essays", "tutor"]})
+    );
+
+    // A key made in the settings works on the API until it is revoked.
+    let (status, secret, _) = call(
+        &app,
+        "create_key",
+        Some(&boss),
+        &[("scope", "read"), ("agents", "essays"), ("label", "report")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let secret = secret.as_str().unwrap().to_owned();
+    let read = |path: &'static str| {
+        app.client
+            .get(format!("{}{path}", app.url))
+            .bearer_auth(&secret)
+            .send()
+    };
+    assert_eq!(
+        read("/api/v1/agents/essays/users").await.unwrap().status(),
+        200
+    );
+    assert_eq!(
+        read("/api/v1/agents/tutor/users").await.unwrap().status(),
+        403
+    );
+    let (_, keys, _) = call(&app, "list_keys", Some(&boss), &[]).await;
+    let listed = keys
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|key| key["label"] == "report")
+        .unwrap()
+        .clone();
+    assert!(
+        !keys.to_string().contains(&secret),
+        "secrets are never listed"
+    );
+    let prefix = listed["prefix"].as_str().unwrap();
+    assert_eq!(
+        call(&app, "revoke_key", Some(&boss), &[("prefix", prefix)])
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        read("/api/v1/agents/essays/users").await.unwrap().status(),
+        401
+    );
+    app.cleanup().await;
+}

@@ -265,6 +265,28 @@ impl Store {
         on_writer!(self, clear_login_failures(subject))
     }
 
+    pub async fn list_accounts(&self) -> Result<Vec<Account>> {
+        on_reader!(self, list_accounts())
+    }
+
+    /// Replaces the agents an account may see; false when there is no such account.
+    pub async fn set_account_agents(&self, username: &str, agents: &[String]) -> Result<bool> {
+        on_writer!(self, set_account_agents(username, agents))
+    }
+
+    /// A new password and/or the disabled flag; ends the account's sessions.
+    pub async fn update_account_access(
+        &self,
+        username: &str,
+        password_hash: Option<&str>,
+        disabled: Option<bool>,
+    ) -> Result<bool> {
+        on_writer!(
+            self,
+            update_account_access(username, password_hash, disabled)
+        )
+    }
+
     pub async fn account_count(&self) -> Result<u64> {
         on_reader!(self, account_count())
     }

@@ -935,3 +935,85 @@ pub async fn clear_login_failures(pool: &Pool<Db>, subject: &str) -> Result<()> 
         .await?;
     Ok(())
 }
+
+pub async fn list_accounts(pool: &Pool<Db>) -> Result<Vec<Account>> {
+    let ids = sqlx::query("SELECT id FROM accounts ORDER BY username")
+        .fetch_all(pool)
+        .await?;
+    let mut accounts = Vec::with_capacity(ids.len());
+    for row in &ids {
+        if let Some(account) = account_by_id(pool, row.get(0)).await? {
+            accounts.push(account);
+        }
+    }
+    Ok(accounts)
+}
+
+/// Replaces an account's agent grants; false when there is no such account.
+pub async fn set_account_agents(
+    pool: &Pool<Db>,
+    username: &str,
+    agents: &[String],
+) -> Result<bool> {
+    let mut tx = pool.begin().await?;
+    let Some(row) = sqlx::query("SELECT id FROM accounts WHERE username = $1")
+        .bind(username)
+        .fetch_optional(&mut *tx)
+        .await?
+    else {
+        return Ok(false);
+    };
+    let id: i64 = row.get(0);
+    sqlx::query("DELETE FROM account_agents WHERE account_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    for agent in agents {
+        sqlx::query("INSERT INTO account_agents (account_id, agent_key) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(id)
+            .bind(agent.as_str())
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Sets a new password hash or the disabled flag, and ends the account's
+/// sessions; false when there is no such account.
+pub async fn update_account_access(
+    pool: &Pool<Db>,
+    username: &str,
+    password_hash: Option<&str>,
+    disabled: Option<bool>,
+) -> Result<bool> {
+    let mut tx = pool.begin().await?;
+    let Some(row) = sqlx::query("SELECT id FROM accounts WHERE username = $1")
+        .bind(username)
+        .fetch_optional(&mut *tx)
+        .await?
+    else {
+        return Ok(false);
+    };
+    let id: i64 = row.get(0);
+    if let Some(hash) = password_hash {
+        sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    if let Some(disabled) = disabled {
+        sqlx::query("UPDATE accounts SET disabled = $1 WHERE id = $2")
+            .bind(i64::from(disabled))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("DELETE FROM auth_sessions WHERE account_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(true)
+}

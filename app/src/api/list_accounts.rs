@@ -1,0 +1,21 @@
+use leptos::prelude::*;
+use pulse_model::{AccountView, ApiError};
+
+/// Every dashboard account (superadministrators only).
+#[server]
+pub async fn list_accounts() -> Result<Vec<AccountView>, ApiError> {
+    use crate::server::{server_context, store_error, superadmin};
+    use pulse_db::accounts::Role;
+    let context = server_context()?;
+    superadmin(&context).await?;
+    let accounts = context.store.list_accounts().await.map_err(store_error)?;
+    Ok(accounts
+        .into_iter()
+        .map(|account| AccountView {
+            superadmin: account.role == Role::Superadmin,
+            username: account.username,
+            disabled: account.disabled,
+            agents: account.agents,
+        })
+        .collect())
+}
