@@ -4,6 +4,7 @@ mod agent;
 mod agents;
 mod login;
 mod not_found;
+mod settings;
 mod users_tab;
 
 use leptos::prelude::*;
@@ -25,6 +26,7 @@ pub fn App() -> impl IntoView {
             <main class="page">
                 <Routes fallback=not_found::NotFound>
                     <Route path=path!("/login") view=login::LoginPage />
+                    <Route path=path!("/settings") view=settings::SettingsPage />
                     <Route path=path!("/") view=agents::AgentsPage />
                     <Route path=path!("/agents/:agent_id") view=agent::AgentPage />
                     <Route path=path!("/agents/:agent_id/analytics/users") view=users_tab::UsersTabPage />

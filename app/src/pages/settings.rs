@@ -1,0 +1,200 @@
+use leptos::prelude::*;
+use pulse_model::{AccountView, ApiError, KeyView};
+
+use crate::api::{
+    create_account, create_key, list_accounts, list_keys, revoke_key, update_account,
+};
+
+/// The superadministrator's settings: dashboard accounts and API keys.
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let accounts = LocalResource::new(list_accounts);
+    let keys = LocalResource::new(list_keys);
+    view! {
+        <h1>"Settings"</h1>
+        <AccountsSection accounts />
+        <KeysSection keys />
+    }
+}
+
+/// The outcome of the last action, said plainly.
+fn outcome(result: Option<Result<(), ApiError>>, done: &'static str) -> Option<AnyView> {
+    match result? {
+        Ok(()) => Some(view! { <p class="notice" role="status">{done}</p> }.into_any()),
+        Err(error) => {
+            Some(view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any())
+        }
+    }
+}
+
+#[component]
+fn AccountsSection(accounts: LocalResource<Result<Vec<AccountView>, ApiError>>) -> impl IntoView {
+    let (username, password, agents, superadmin) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(false),
+    );
+    let create = Action::new_local(|input: &(String, String, bool, String)| {
+        let (username, password, superadmin, agents) = input.clone();
+        create_account(username, password, superadmin, agents)
+    });
+    let update = Action::new_local(
+        |input: &(String, Option<String>, Option<String>, Option<bool>)| {
+            let (username, agents, password, disabled) = input.clone();
+            update_account(username, agents, password, disabled)
+        },
+    );
+    Effect::new(move |_| {
+        // Both read every time, so the effect follows both.
+        let (created, updated) = (create.value().get(), update.value().get());
+        if created.is_some() || updated.is_some() {
+            accounts.refetch();
+        }
+    });
+    view! {
+        <section class="panel" aria-labelledby="accounts-title">
+            <h2 id="accounts-title">"Accounts"</h2>
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match accounts.await {
+                        Ok(list) => view! {
+                            <table class="plain" data-testid="accounts-table">
+                                <thead><tr><th>"Username"</th><th>"Role"</th><th>"Agents"</th><th>"Password"</th><th>"Access"</th></tr></thead>
+                                <tbody>{list.into_iter().map(|account| view! { <AccountLine account update /> }).collect_view()}</tbody>
+                            </table>
+                        }.into_any(),
+                        Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            {move || outcome(update.value().get(), "Saved.")}
+            <h3>"New account"</h3>
+            <form class="inline-form" on:submit=move |event| {
+                event.prevent_default();
+                create.dispatch((username.get_untracked(), password.get_untracked(), superadmin.get_untracked(), agents.get_untracked()));
+            }>
+                <label>"Username" <input required data-testid="new-username" on:input=move |e| username.set(event_target_value(&e)) /></label>
+                <label>"Password" <input type="password" required minlength="10" data-testid="new-password"
+                    on:input=move |e| password.set(event_target_value(&e)) /></label>
+                <label>"Agents (comma-separated)" <input data-testid="new-agents" on:input=move |e| agents.set(event_target_value(&e)) /></label>
+                <label class="check"><input type="checkbox" on:change=move |e| superadmin.set(event_target_checked(&e)) /> "Superadministrator"</label>
+                <button type="submit" class="button primary" data-testid="create-account">"Create account"</button>
+            </form>
+            {move || outcome(create.value().get(), "Account created.")}
+        </section>
+    }
+}
+
+type UpdateAction =
+    Action<(String, Option<String>, Option<String>, Option<bool>), Result<(), ApiError>>;
+
+#[component]
+fn AccountLine(account: AccountView, update: UpdateAction) -> impl IntoView {
+    let agents = RwSignal::new(account.agents.join(", "));
+    let password = RwSignal::new(String::new());
+    let name = account.username.clone();
+    let (for_agents, for_password, for_access) = (name.clone(), name.clone(), name.clone());
+    let disabled = account.disabled;
+    view! {
+        <tr data-testid="account-row">
+            <td>{account.username.clone()}</td>
+            <td>{if account.superadmin { "superadministrator" } else { "administrator" }}</td>
+            <td>
+                {(!account.superadmin).then(|| view! {
+                    <input aria-label=format!("Agents of {name}") prop:value=move || agents.get()
+                        on:input=move |e| agents.set(event_target_value(&e)) />
+                    <button type="button" class="button" on:click=move |_| {
+                        update.dispatch((for_agents.clone(), Some(agents.get_untracked()), None, None));
+                    }>"Save"</button>
+                })}
+                {account.superadmin.then_some("every agent")}
+            </td>
+            <td>
+                <input type="password" aria-label="New password" placeholder="new password" minlength="10"
+                    on:input=move |e| password.set(event_target_value(&e)) />
+                <button type="button" class="button" on:click=move |_| {
+                    update.dispatch((for_password.clone(), None, Some(password.get_untracked()), None));
+                }>"Reset"</button>
+            </td>
+            <td>
+                <button type="button" class="button" on:click=move |_| {
+                    update.dispatch((for_access.clone(), None, None, Some(!disabled)));
+                }>{if disabled { "Enable" } else { "Disable" }}</button>
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+fn KeysSection(keys: LocalResource<Result<Vec<KeyView>, ApiError>>) -> impl IntoView {
+    let (scope, agents, label) = (
+        RwSignal::new("read".to_owned()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+    );
+    let create = Action::new_local(|input: &(String, String, String)| {
+        let (scope, agents, label) = input.clone();
+        create_key(scope, agents, label)
+    });
+    let revoke = Action::new_local(|prefix: &String| revoke_key(prefix.clone()));
+    Effect::new(move |_| {
+        // Both read every time, so the effect follows both.
+        let (created, revoked) = (create.value().get(), revoke.value().get());
+        if created.is_some() || revoked.is_some() {
+            keys.refetch();
+        }
+    });
+    view! {
+        <section class="panel" aria-labelledby="keys-title">
+            <h2 id="keys-title">"API keys"</h2>
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match keys.await {
+                        Ok(list) => view! {
+                            <table class="plain" data-testid="keys-table">
+                                <thead><tr><th>"Key"</th><th>"Scope"</th><th>"Agents"</th><th>"Label"</th><th></th></tr></thead>
+                                <tbody>{list.into_iter().map(|key| {
+                                    let prefix = key.prefix.clone();
+                                    view! {
+                                        <tr>
+                                            <td><code>{key.prefix.clone()}"…"</code></td>
+                                            <td>{key.scope.clone()}</td>
+                                            <td>{key.agents.clone().map_or_else(|| "every agent".to_owned(), |a| a.join(", "))}</td>
+                                            <td>{key.label.clone().unwrap_or_default()}</td>
+                                            <td>{if key.revoked {
+                                                view! { <span class="muted">"revoked"</span> }.into_any()
+                                            } else {
+                                                view! { <button type="button" class="button" on:click=move |_| { revoke.dispatch(prefix.clone()); }>"Revoke"</button> }.into_any()
+                                            }}</td>
+                                        </tr>
+                                    }
+                                }).collect_view()}</tbody>
+                            </table>
+                        }.into_any(),
+                        Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <h3>"New key"</h3>
+            <form class="inline-form" on:submit=move |event| {
+                event.prevent_default();
+                create.dispatch((scope.get_untracked(), agents.get_untracked(), label.get_untracked()));
+            }>
+                <label>"Scope" <select on:change=move |e| scope.set(event_target_value(&e))>
+                    <option value="read">"read"</option><option value="ingest">"ingest"</option>
+                </select></label>
+                <label>"Agents (empty: every agent)" <input on:input=move |e| agents.set(event_target_value(&e)) /></label>
+                <label>"Label" <input on:input=move |e| label.set(event_target_value(&e)) /></label>
+                <button type="submit" class="button primary" data-testid="create-key">"Create key"</button>
+            </form>
+            {move || match create.value().get() {
+                Some(Ok(secret)) => Some(view! {
+                    <p class="notice" role="status">"Copy this key now; it is not shown again: " <code data-testid="new-key">{secret}</code></p>
+                }.into_any()),
+                Some(Err(error)) => Some(view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any()),
+                None => None,
+            }}
+        </section>
+    }
+}

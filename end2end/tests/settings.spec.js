@@ -1,0 +1,25 @@
+// The superadministrator's settings: accounts and API keys.
+const { test, expect } = require('@playwright/test');
+
+test('a superadministrator creates an account and a key, then revokes the key', async ({ page }) => {
+  await page.goto('/');
+  await page.getByTestId('settings-link').click();
+  await expect(page).toHaveURL(/\/settings$/);
+  await page.getByTestId('new-username').fill('teacher-1');
+  await page.getByTestId('new-password').fill('teacher password');
+  await page.getByTestId('new-agents').fill('e2e-tutor');
+  await page.getByTestId('create-account').click();
+  const row = page.getByTestId('account-row').filter({ hasText: 'teacher-1' });
+  await expect(row).toContainText('administrator');
+  await expect(row.getByRole('textbox', { name: 'Agents of teacher-1' })).toHaveValue('e2e-tutor');
+
+  await page.getByTestId('create-key').click();
+  const secret = await page.getByTestId('new-key').innerText();
+  expect(secret).toMatch(/^pk_read_[0-9a-f]{8}_[0-9a-f]{48}$/);
+  const keys = page.getByTestId('keys-table');
+  const line = keys.locator('tr').filter({ hasText: secret.slice(0, 16) });
+  await expect(line).toContainText('every agent');
+  await line.getByRole('button', { name: 'Revoke' }).click();
+  await expect(line).toContainText('revoked');
+  await expect(page.getByText(secret.slice(17))).toHaveCount(1); // only in the one-time notice
+});
