@@ -379,3 +379,39 @@ async fn a_superadministrator_manages_accounts_and_keys() {
     );
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_session_id_planted_before_sign_in_is_never_signed_in() {
+    let app = TestApp::spawn(TestBackend::Sqlite).await;
+    let now = Utc::now().timestamp_millis();
+    app.db
+        .store
+        .create_account(
+            "ann",
+            &hash_password("ann password 12"),
+            Role::Admin,
+            &[],
+            now,
+        )
+        .await
+        .unwrap();
+    let planted = "pulse_session=chosen-by-an-attacker";
+    let (status, _, issued) = call(
+        &app,
+        "login",
+        Some(planted),
+        &[("username", "ann"), ("password", "ann password 12")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let issued = issued.unwrap();
+    assert!(
+        !issued.contains("chosen-by-an-attacker"),
+        "a fresh token is issued: {issued}"
+    );
+    assert!(
+        call(&app, "list_agents", Some(planted), &[]).await.0 >= 400,
+        "the planted id stays signed out"
+    );
+    app.cleanup().await;
+}

@@ -387,3 +387,61 @@ proptest! {
         });
     }
 }
+
+#[tokio::test]
+async fn sql_metacharacters_in_every_string_are_stored_as_text() {
+    for backend in BACKENDS {
+        let app = TestApp::spawn(backend).await;
+        let nasty = "x'); DROP TABLE events; --";
+        let name = "Robert\"); DELETE FROM users; -- ' OR '1'='1";
+        let mut first = event("a'; --", "tutor", nasty, "message", 2);
+        first["name"] = json!(name);
+        first["username"] = json!("%_\\' OR 1=1");
+        first["session_id"] = json!("s' OR 'x'='x");
+        assert_eq!(
+            app.post_events(&json!([first, event("2", "tutor", "plain", "message", 1)]))
+                .await
+                .status(),
+            200
+        );
+        let put = app
+            .request(
+                Method::PUT,
+                "/api/v1/agents/tutor/members/%27%20OR%201%3D1%20--",
+                Some(&app.ingest_key),
+            )
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(put.status(), 204);
+        let (status, table) = app
+            .get_json("/api/v1/agents/tutor/users?tz=Europe%2FParis")
+            .await;
+        assert_eq!(status, 200, "{backend:?}");
+        let users = table["users"].as_array().unwrap();
+        let ids: Vec<&str> = users
+            .iter()
+            .map(|u| u["user_id"].as_str().unwrap())
+            .collect();
+        assert!(
+            ids.contains(&nasty) && ids.contains(&"' OR 1=1 --") && ids.contains(&"plain"),
+            "{ids:?}"
+        );
+        let row = users.iter().find(|u| u["user_id"] == nasty).unwrap();
+        assert_eq!(
+            (row["name"].as_str(), row["username"].as_str()),
+            (Some(name), Some("%_\\' OR 1=1"))
+        );
+        assert_eq!(
+            stored_events(&app.db, "tutor").await,
+            2,
+            "nothing was dropped"
+        );
+        let (status, _) = app
+            .get_json("/api/v1/agents/tutor'%20OR%20'1'='1/users")
+            .await;
+        assert_eq!(status, 404);
+        app.cleanup().await;
+    }
+}
