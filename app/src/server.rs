@@ -139,4 +139,5 @@ pub fn register_server_fns() {
     register_explicit::<ListKeys>();
     register_explicit::<CreateKey>();
     register_explicit::<RevokeKey>();
+    register_explicit::<SaveAgent>();
 }

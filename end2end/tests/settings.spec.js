@@ -23,3 +23,16 @@ test('a superadministrator creates an account and a key, then revokes the key', 
   await expect(line).toContainText('revoked');
   await expect(page.getByText(secret.slice(17))).toHaveCount(1); // only in the one-time notice
 });
+
+test('a superadministrator adds and renames agents', async ({ page }) => {
+  await page.goto('/settings');
+  await page.getByTestId('new-agent-id').fill('e2e-new-agent');
+  await page.getByTestId('new-agent-name').fill('Brand New Agent');
+  await page.getByTestId('create-agent').click();
+  const name = page.getByRole('textbox', { name: 'Name of e2e-new-agent' });
+  await expect(name).toHaveValue('Brand New Agent');
+  await name.fill('Renamed Agent');
+  await page.getByTestId('agents-table').locator('tr').filter({ has: name }).getByRole('button', { name: 'Rename' }).click();
+  await page.goto('/');
+  await expect(page.getByTestId('agent-list')).toContainText('Renamed Agent');
+});

@@ -262,6 +262,11 @@ fn server_fn_rows() -> Vec<FnRow> {
             vec![("prefix", THROWAWAY_KEY_PREFIX)],
             only_superadmin,
         ),
+        (
+            "save_agent",
+            vec![("agent_id", "agent-c"), ("name", "C")],
+            only_superadmin,
+        ),
         // Ends admin-b's sessions: after every other row that uses them.
         (
             "update_account",

@@ -12,6 +12,7 @@ mod list_keys;
 mod login;
 mod online_now;
 mod revoke_key;
+mod save_agent;
 mod update_account;
 mod users_dashboard;
 
@@ -25,5 +26,6 @@ pub use list_keys::{ListKeys, list_keys};
 pub use login::{Login, Logout, login, logout};
 pub use online_now::{OnlineNow, online_now};
 pub use revoke_key::{RevokeKey, revoke_key};
+pub use save_agent::{SaveAgent, save_agent};
 pub use update_account::{UpdateAccount, update_account};
 pub use users_dashboard::{UsersDashboard, users_dashboard};

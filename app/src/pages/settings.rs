@@ -2,7 +2,8 @@ use leptos::prelude::*;
 use pulse_model::{AccountView, ApiError, KeyView};
 
 use crate::api::{
-    create_account, create_key, list_accounts, list_keys, revoke_key, update_account,
+    create_account, create_key, list_accounts, list_agents, list_keys, revoke_key, save_agent,
+    update_account,
 };
 
 /// The superadministrator's settings: dashboard accounts and API keys.
@@ -12,6 +13,7 @@ pub fn SettingsPage() -> impl IntoView {
     let keys = LocalResource::new(list_keys);
     view! {
         <h1>"Settings"</h1>
+        <AgentsSection />
         <AccountsSection accounts />
         <KeysSection keys />
     }
@@ -195,6 +197,62 @@ fn KeysSection(keys: LocalResource<Result<Vec<KeyView>, ApiError>>) -> impl Into
                 Some(Err(error)) => Some(view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any()),
                 None => None,
             }}
+        </section>
+    }
+}
+
+/// Agents: rename one, or create one before its first event.
+#[component]
+fn AgentsSection() -> impl IntoView {
+    let agents = LocalResource::new(list_agents);
+    let save =
+        Action::new_local(|input: &(String, String)| save_agent(input.0.clone(), input.1.clone()));
+    Effect::new(move |_| {
+        if save.value().get().is_some() {
+            agents.refetch();
+        }
+    });
+    let (new_id, new_name) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
+    view! {
+        <section class="panel" aria-labelledby="agents-title">
+            <h2 id="agents-title">"Agents"</h2>
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match agents.await {
+                        Ok(list) => view! {
+                            <table class="plain" data-testid="agents-table">
+                                <thead><tr><th>"Agent id"</th><th>"Name"</th></tr></thead>
+                                <tbody>{list.into_iter().map(|agent| {
+                                    let name = RwSignal::new(agent.name.clone());
+                                    let id = agent.agent_id.clone();
+                                    view! {
+                                        <tr>
+                                            <td><code>{agent.agent_id.clone()}</code></td>
+                                            <td>
+                                                <input aria-label=format!("Name of {}", agent.agent_id) prop:value=move || name.get()
+                                                    on:input=move |e| name.set(event_target_value(&e)) />
+                                                <button type="button" class="button" on:click=move |_| {
+                                                    save.dispatch((id.clone(), name.get_untracked()));
+                                                }>"Rename"</button>
+                                            </td>
+                                        </tr>
+                                    }
+                                }).collect_view()}</tbody>
+                            </table>
+                        }.into_any(),
+                        Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <form class="inline-form" on:submit=move |event| {
+                event.prevent_default();
+                save.dispatch((new_id.get_untracked(), new_name.get_untracked()));
+            }>
+                <label>"Agent id" <input required data-testid="new-agent-id" on:input=move |e| new_id.set(event_target_value(&e)) /></label>
+                <label>"Name" <input required data-testid="new-agent-name" on:input=move |e| new_name.set(event_target_value(&e)) /></label>
+                <button type="submit" class="button primary" data-testid="create-agent">"Add agent"</button>
+            </form>
+            {move || outcome(save.value().get(), "Saved.")}
         </section>
     }
 }
