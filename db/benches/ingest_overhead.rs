@@ -30,6 +30,10 @@ fn main() {
             }
         }
         events.truncate(EVENTS);
+        // `PULSE_TIME_ORDERED=1`: batches in time order, as a live platform sends them.
+        if std::env::var("PULSE_TIME_ORDERED").is_ok_and(|value| value == "1") {
+            events.sort_by_key(|event| event.at);
+        }
         let batches: Vec<ValidBatch> =
             events.chunks(BATCH).map(|chunk| ValidBatch { events: chunk.to_vec(), repeated_in_batch: 0 }).collect();
 
