@@ -191,6 +191,12 @@ async fn health_spa_routes_and_cache_headers() {
     );
     assert_eq!(page.headers()["x-content-type-options"], "nosniff");
     assert_eq!(page.headers()["referrer-policy"], "no-referrer");
+    let unhashed = get("/robots.txt").await.unwrap();
+    assert_eq!(
+        unhashed.headers()["cache-control"],
+        "no-cache",
+        "a file without a content hash is revalidated"
+    );
     let asset = get("/app-0123456789abcdef.js").await.unwrap();
     assert_eq!(
         asset.headers()["cache-control"],
@@ -213,19 +219,7 @@ async fn every_server_function_is_registered() {
             "{name} in {paths:?}"
         );
     }
-    // And one answers through HTTP.
-    let response = app
-        .client
-        .post(format!("{}/api/list_agents", app.url))
-        .send()
-        .await
-        .unwrap();
-    let answered = response.status();
-    let body: Value = response.json().await.unwrap_or(Value::Null);
-    assert!(
-        answered.is_success() || answered.is_client_error(),
-        "{answered} {body}"
-    );
+    // That each one answers, and to whom, is the authorization matrix's job.
     app.cleanup().await;
 }
 

@@ -102,13 +102,6 @@ impl Store {
         })
     }
 
-    pub fn backend(&self) -> Backend {
-        match &*self.pools {
-            Pools::Sqlite { .. } => Backend::Sqlite,
-            Pools::Postgres(_) => Backend::Postgres,
-        }
-    }
-
     /// Applies the schema migrations that have not run yet.
     pub async fn migrate(&self) -> Result<()> {
         match &*self.pools {

@@ -33,6 +33,7 @@ impl TestApp {
             "console.log(1)",
         )
         .unwrap();
+        std::fs::write(dist.path().join("robots.txt"), "User-agent: *").unwrap();
         let config = ServeConfig {
             addr: "127.0.0.1:0".parse().unwrap(),
             online_window: 300,
