@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use pulse_model::{AccountView, ApiError, KeyView};
+use pulse_model::{AccountView, Agent, ApiError, KeyView};
 
 use crate::api::{
     create_account, create_key, list_accounts, list_agents, list_keys, revoke_key, save_agent,
@@ -16,6 +16,27 @@ pub fn SettingsPage() -> impl IntoView {
         <AgentsSection />
         <AccountsSection accounts />
         <KeysSection keys />
+    }
+}
+
+/// A list once loaded, what went wrong, or a loading line meanwhile.
+fn loaded<T, V>(
+    resource: LocalResource<Result<T, ApiError>>,
+    render: impl Fn(T) -> V + Copy + Send + Sync + 'static,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match resource.await {
+                    Ok(list) => render(list).into_any(),
+                    Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
     }
 }
 
@@ -57,19 +78,12 @@ fn AccountsSection(accounts: LocalResource<Result<Vec<AccountView>, ApiError>>) 
     view! {
         <section class="panel" aria-labelledby="accounts-title">
             <h2 id="accounts-title">"Accounts"</h2>
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match accounts.await {
-                        Ok(list) => view! {
+            {loaded(accounts, move |list: Vec<AccountView>| view! {
                             <table class="plain" data-testid="accounts-table">
                                 <thead><tr><th>"Username"</th><th>"Role"</th><th>"Agents"</th><th>"Password"</th><th>"Access"</th></tr></thead>
                                 <tbody>{list.into_iter().map(|account| view! { <AccountLine account update /> }).collect_view()}</tbody>
                             </table>
-                        }.into_any(),
-                        Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
-                    }
-                })}
-            </Suspense>
+                        })}
             {move || outcome(update.value().get(), "Saved.")}
             <h3>"New account"</h3>
             <form class="inline-form" on:submit=move |event| {
@@ -150,10 +164,7 @@ fn KeysSection(keys: LocalResource<Result<Vec<KeyView>, ApiError>>) -> impl Into
     view! {
         <section class="panel" aria-labelledby="keys-title">
             <h2 id="keys-title">"API keys"</h2>
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match keys.await {
-                        Ok(list) => view! {
+            {loaded(keys, move |list: Vec<KeyView>| view! {
                             <table class="plain" data-testid="keys-table">
                                 <thead><tr><th>"Key"</th><th>"Scope"</th><th>"Agents"</th><th>"Label"</th><th></th></tr></thead>
                                 <tbody>{list.into_iter().map(|key| {
@@ -173,11 +184,7 @@ fn KeysSection(keys: LocalResource<Result<Vec<KeyView>, ApiError>>) -> impl Into
                                     }
                                 }).collect_view()}</tbody>
                             </table>
-                        }.into_any(),
-                        Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
-                    }
-                })}
-            </Suspense>
+                        })}
             <h3>"New key"</h3>
             <form class="inline-form" on:submit=move |event| {
                 event.prevent_default();
@@ -216,10 +223,7 @@ fn AgentsSection() -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="agents-title">
             <h2 id="agents-title">"Agents"</h2>
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match agents.await {
-                        Ok(list) => view! {
+            {loaded(agents, move |list: Vec<Agent>| view! {
                             <table class="plain" data-testid="agents-table">
                                 <thead><tr><th>"Agent id"</th><th>"Name"</th></tr></thead>
                                 <tbody>{list.into_iter().map(|agent| {
@@ -239,11 +243,7 @@ fn AgentsSection() -> impl IntoView {
                                     }
                                 }).collect_view()}</tbody>
                             </table>
-                        }.into_any(),
-                        Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
-                    }
-                })}
-            </Suspense>
+                        })}
             <form class="inline-form" on:submit=move |event| {
                 event.prevent_default();
                 save.dispatch((new_id.get_untracked(), new_name.get_untracked()));
