@@ -101,10 +101,9 @@ pub async fn viewable_agent(context: &ServerContext, agent_id: &str) -> Result<A
 /// A store failure as callers see it: details go to the log, not the wire.
 pub fn store_error(error: StoreError) -> ApiError {
     tracing_error(&error);
-    if error.is_unavailable() {
-        ApiError::Internal("the database is unavailable; try again shortly".into())
-    } else {
-        ApiError::Internal("the query failed".into())
+    match error.outage() {
+        Some(outage) => ApiError::Internal(outage.message().into()),
+        None => ApiError::Internal("the query failed".into()),
     }
 }
 

@@ -10,6 +10,11 @@ pub enum StoreError {
     /// A stored value the code cannot read back: a bug or a damaged database.
     #[error("unreadable stored data: {0}")]
     Corrupt(String),
+    #[error("could not lock the database file {path} for migration: {source}")]
+    FileLock {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("could not create the database folder {path}: {source}")]
     CreateDir {
         path: String,
@@ -17,17 +22,99 @@ pub enum StoreError {
     },
 }
 
-impl StoreError {
-    /// True when the database could not be reached at all (as opposed to a
-    /// query it rejected), so the caller can answer 503 and retry later.
-    pub fn is_unavailable(&self) -> bool {
-        matches!(
-            self,
-            StoreError::Database(
-                sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed
-            )
-        )
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Why the database could not do what was asked, when the fault is the
+/// database's state rather than the request: callers answer 503 or 507 with
+/// `message()`, and the client may retry later. The write was rolled back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outage {
+    /// Not reachable: server down, restarting, pool exhausted, file locked.
+    Unreachable,
+    /// The file or the server accepts no writes.
+    ReadOnly,
+    /// No space left for the database.
+    DiskFull,
+    /// The operating system refused a read or write of the database file.
+    DiskError,
+}
+
+impl Outage {
+    pub fn message(self) -> &'static str {
+        match self {
+            Outage::Unreachable => "the database is unavailable; try again shortly",
+            Outage::ReadOnly => "the database is read-only; nothing was stored",
+            Outage::DiskFull => "the database's disk is full; nothing was stored",
+            Outage::DiskError => {
+                "the database could not read or write its file; nothing was stored"
+            }
+        }
     }
 }
 
-pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+impl StoreError {
+    /// The outage behind this error, if it is one (as opposed to a query the
+    /// database rejected, which is a bug).
+    pub fn outage(&self) -> Option<Outage> {
+        match self {
+            StoreError::Database(
+                sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed,
+            ) => Some(Outage::Unreachable),
+            StoreError::Database(sqlx::Error::Database(error)) => {
+                let code = error.code().unwrap_or_default();
+                if error
+                    .try_downcast_ref::<sqlx::sqlite::SqliteError>()
+                    .is_some()
+                {
+                    sqlite_outage(code.parse().unwrap_or(0))
+                } else {
+                    postgres_outage(&code)
+                }
+            }
+            _ => None,
+        }
+    }
+}
+
+/// By SQLite's (extended) result code.
+fn sqlite_outage(code: i32) -> Option<Outage> {
+    // The primary code is the low byte of an extended one.
+    match code & 0xff {
+        5 | 6 => Some(Outage::Unreachable), // BUSY, LOCKED
+        8 => Some(Outage::ReadOnly),
+        10 | 14 => Some(Outage::DiskError), // IOERR, CANTOPEN
+        13 => Some(Outage::DiskFull),
+        _ => None,
+    }
+}
+
+/// By PostgreSQL's SQLSTATE.
+fn postgres_outage(code: &str) -> Option<Outage> {
+    match code {
+        "25006" => Some(Outage::ReadOnly),  // read_only_sql_transaction
+        "53100" => Some(Outage::DiskFull),  // disk_full
+        "58030" => Some(Outage::DiskError), // io_error
+        // connection exceptions, shutting down, too many connections, starting up
+        _ if code.starts_with("08") || code.starts_with("57P") || code == "53300" => {
+            Some(Outage::Unreachable)
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_of_both_backends_name_the_outage() {
+        assert_eq!(sqlite_outage(13), Some(Outage::DiskFull));
+        assert_eq!(sqlite_outage(1032), Some(Outage::ReadOnly)); // READONLY_DBMOVED
+        assert_eq!(sqlite_outage(778), Some(Outage::DiskError)); // IOERR_WRITE
+        assert_eq!(sqlite_outage(2067), None); // CONSTRAINT_UNIQUE: a bug, not an outage
+        assert_eq!(postgres_outage("57P01"), Some(Outage::Unreachable));
+        assert_eq!(postgres_outage("53100"), Some(Outage::DiskFull));
+        assert_eq!(postgres_outage("23505"), None);
+    }
+}
+

@@ -13,5 +13,5 @@ pub mod synthetic;
 pub mod testing;
 pub mod time;
 
-pub use error::StoreError;
+pub use error::{Outage, StoreError};
 pub use store::{AgentRef, Backend, DayRow, MemberSeed, Store};

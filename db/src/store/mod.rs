@@ -6,7 +6,7 @@
 //! schema of each backend lives in `migrations/<backend>/`.
 
 use std::borrow::Cow;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,6 +56,7 @@ enum Pools {
     Sqlite {
         read: SqlitePool,
         write: SqlitePool,
+        file: PathBuf,
     },
     Postgres(PgPool),
 }
@@ -105,7 +106,10 @@ impl Store {
     /// Applies the schema migrations that have not run yet.
     pub async fn migrate(&self) -> Result<()> {
         match &*self.pools {
-            Pools::Sqlite { write, .. } => migrator(Backend::Sqlite).run(write).await?,
+            Pools::Sqlite { write, file, .. } => {
+                let _lock = lock_for_migration(file).await?;
+                migrator(Backend::Sqlite).run(write).await?
+            }
             Pools::Postgres(pool) => migrator(Backend::Postgres).run(pool).await?,
         }
         Ok(())
@@ -113,7 +117,7 @@ impl Store {
 
     pub async fn close(&self) {
         match &*self.pools {
-            Pools::Sqlite { read, write } => {
+            Pools::Sqlite { read, write, .. } => {
                 read.close().await;
                 write.close().await;
             }
@@ -398,6 +402,7 @@ async fn connect_sqlite(url: &str) -> Result<Pools> {
             source,
         })?;
     }
+    let file = options.get_filename().to_owned();
     let write = SqlitePoolOptions::new()
         .max_connections(1)
         .connect_with(options.clone())
@@ -406,7 +411,30 @@ async fn connect_sqlite(url: &str) -> Result<Pools> {
         .max_connections(4)
         .connect_with(options.read_only(false))
         .await?;
-    Ok(Pools::Sqlite { read, write })
+    Ok(Pools::Sqlite { read, write, file })
+}
+
+/// sqlx locks migrations on PostgreSQL only: two processes migrating one new
+/// SQLite file at once (say `pulse demo` and `pulse serve`) would both create
+/// the tables and one would fail. An advisory lock on the database file
+/// orders them; it is a flock, which SQLite's own fcntl locks do not see.
+/// None for an in-memory database.
+async fn lock_for_migration(file: &Path) -> Result<Option<std::fs::File>> {
+    if !file.is_file() {
+        return Ok(None);
+    }
+    let path = file.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let handle = std::fs::File::open(&path)?;
+        handle.lock()?;
+        Ok(Some(handle))
+    })
+    .await
+    .expect("the lock task does not panic")
+    .map_err(|source: std::io::Error| StoreError::FileLock {
+        path: file.display().to_string(),
+        source,
+    })
 }
 
 /// The schema migrations of a backend's folder, the same list for both.

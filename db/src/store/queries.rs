@@ -11,11 +11,20 @@ use super::Backend;
 use super::records::{AgentRef, DayRow, Member, MemberSeed, RawActivity};
 use crate::accounts::{ABSOLUTE_TIMEOUT_MS, Account, IDLE_TIMEOUT_MS, Role};
 use crate::error::Result;
-use crate::ingest::{DayActivity, Effects, EventKind, IngestCounts, ValidBatch, ValidEvent};
+use crate::ingest::{
+    DayActivity, Effects, EventKind, IngestCounts, MAX_BATCH_EVENTS, ValidBatch, ValidEvent,
+};
 use crate::keys::{KeyRecord, KeyScope, NewKey};
 
-/// Rows per multi-row statement: well under both backends' bind limits.
-const ROWS_PER_STATEMENT: usize = 500;
+/// Values bound per statement: under SQLite's limit (32,766) and
+/// PostgreSQL's (65,535). Each statement costs a round trip, so a
+/// multi-row statement takes as many rows as fit.
+const MAX_BINDS: usize = 30_000;
+
+/// Rows of `columns` bound values that fit in one statement.
+const fn rows_per_statement(columns: usize) -> usize {
+    MAX_BINDS / columns
+}
 
 pub async fn ping(pool: &Pool<Db>) -> Result<()> {
     sqlx::query("SELECT 1").execute(pool).await?;
@@ -86,7 +95,7 @@ pub async fn register(
     registered_at: i64,
 ) -> Result<()> {
     let mut tx = pool.begin().await?;
-    let users = ensure_keys(&mut tx, KeyTable::Users, &[user_key]).await?;
+    let (_, users) = ensure_keys(&mut tx, &[], &[user_key]).await?;
     sqlx::query(
         "INSERT INTO memberships (agent_id, user_id, registered_at, automatic) VALUES ($1, $2, $3, 0)
          ON CONFLICT (agent_id, user_id) DO UPDATE SET
@@ -116,12 +125,12 @@ pub async fn import_members(
     .bind(agent_name)
     .execute(&mut *tx)
     .await?;
-    let agent = ensure_keys(&mut tx, KeyTable::Agents, &[agent_key]).await?[agent_key];
     let keys: Vec<&str> = members
         .iter()
         .map(|member| member.user_id.as_str())
         .collect();
-    let users = ensure_keys(&mut tx, KeyTable::Users, &keys).await?;
+    let (agents, users) = ensure_keys(&mut tx, &[agent_key], &keys).await?;
+    let agent = agents[agent_key];
     for member in members {
         sqlx::query("UPDATE users SET username = $1, name = $2 WHERE id = $3")
             .bind(member.username.as_deref())
@@ -130,7 +139,7 @@ pub async fn import_members(
             .execute(&mut *tx)
             .await?;
     }
-    for chunk in members.chunks(ROWS_PER_STATEMENT) {
+    for chunk in members.chunks(rows_per_statement(4)) {
         let mut query = QueryBuilder::<Db>::new(
             "INSERT INTO memberships (agent_id, user_id, registered_at, automatic) ",
         );
@@ -170,82 +179,182 @@ pub async fn ingest(pool: &Pool<Db>, batch: &ValidBatch, received_at: i64) -> Re
             duplicates: batch.repeated_in_batch,
         });
     }
-    let mut tx = pool.begin().await?;
-    let agents = ensure_keys(&mut tx, KeyTable::Agents, &batch.agent_ids()).await?;
-    let users = ensure_keys(&mut tx, KeyTable::Users, &batch.user_ids()).await?;
-    let inserted = insert_events(&mut tx, batch, &agents, &users, received_at).await?;
-    let new_events = batch
+    // Most batches hold only new events: store them all at once and check
+    // the count. When some were stored before (a client retrying), or a
+    // concurrent transaction stored some meanwhile, roll back and try again,
+    // leaving out those stored; each retry finds more of them, so this ends.
+    let mut skip_stored = false;
+    loop {
+        if let Some(accepted) = try_ingest(pool, batch, received_at, skip_stored).await? {
+            return Ok(IngestCounts {
+                accepted,
+                duplicates: batch.events.len() as u64 - accepted + batch.repeated_in_batch,
+            });
+        }
+        skip_stored = true;
+    }
+}
+
+/// Stores the batch's events (with `skip_stored`, only those not stored
+/// before) and their rollups in one transaction, and returns how many were
+/// new; None, having stored nothing, when some of them were stored already.
+async fn try_ingest(
+    pool: &Pool<Db>,
+    batch: &ValidBatch,
+    received_at: i64,
+    skip_stored: bool,
+) -> Result<Option<u64>> {
+    let mut tx = begin_write(pool).await?;
+    let (agents, users) = ensure_keys(&mut tx, &batch.agent_ids(), &batch.user_ids()).await?;
+    let stored = if skip_stored {
+        stored_event_keys(&mut tx, batch).await?
+    } else {
+        HashSet::new()
+    };
+    let new_events: Vec<&ValidEvent> = batch
         .events
         .iter()
-        .filter(|event| inserted.contains(event.id.as_str()));
+        .filter(|event| !stored.contains(event.id.as_str()))
+        .collect();
+    let inserted = insert_events(&mut tx, &new_events, &agents, &users, received_at).await?;
+    if inserted != new_events.len() as u64 {
+        tx.rollback().await?;
+        return Ok(None);
+    }
     let effects = Effects::of(new_events, &agents, &users);
     apply_effects(&mut tx, &effects).await?;
     tx.commit().await?;
-    let accepted = inserted.len() as u64;
-    Ok(IngestCounts {
-        accepted,
-        duplicates: batch.events.len() as u64 - accepted + batch.repeated_in_batch,
+    Ok(Some(inserted))
+}
+
+/// A transaction that will write. SQLite's is IMMEDIATE: it takes the write
+/// lock first, so reads made before the first write cannot go stale when
+/// another process writes meanwhile (which would fail with SQLITE_BUSY).
+async fn begin_write(pool: &Pool<Db>) -> Result<Transaction<'static, Db>> {
+    Ok(match BACKEND {
+        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
+        Backend::Postgres => pool.begin().await?,
     })
 }
 
-#[derive(Clone, Copy)]
-enum KeyTable {
-    Agents,
-    Users,
-}
+type KeyIds = HashMap<String, i64>;
 
-/// Makes sure a row exists for each public id (a new agent is named after
-/// its id) and returns the database key of each.
+// A batch's agents and users are looked up in one statement.
+const _: () = assert!(MAX_BATCH_EVENTS <= MAX_BINDS / 2);
+
+/// Makes sure a row exists for each public agent and user id (a new agent
+/// is named after its id) and returns the database key of each. Looks
+/// first: usually every id is known, and one statement does.
 async fn ensure_keys(
     tx: &mut Transaction<'_, Db>,
-    table: KeyTable,
-    keys: &[&str],
-) -> Result<HashMap<String, i64>> {
-    let (insert, select) = match table {
-        KeyTable::Agents => (
-            "INSERT INTO agents (agent_key, name) ",
-            "SELECT id, agent_key FROM agents WHERE agent_key IN (",
-        ),
-        KeyTable::Users => (
-            "INSERT INTO users (user_key) ",
-            "SELECT id, user_key FROM users WHERE user_key IN (",
-        ),
-    };
-    let mut ids = HashMap::with_capacity(keys.len());
-    for chunk in keys.chunks(ROWS_PER_STATEMENT) {
-        let mut query = QueryBuilder::<Db>::new(insert);
+    agent_keys: &[&str],
+    user_keys: &[&str],
+) -> Result<(KeyIds, KeyIds)> {
+    let (mut agents, mut users) = known_keys(tx, agent_keys, user_keys).await?;
+    let missing_agents = missing(agent_keys, &agents);
+    let missing_users = missing(user_keys, &users);
+    if missing_agents.is_empty() && missing_users.is_empty() {
+        return Ok((agents, users));
+    }
+    for chunk in missing_agents.chunks(rows_per_statement(2)) {
+        let mut query = QueryBuilder::<Db>::new("INSERT INTO agents (agent_key, name) ");
         query.push_values(chunk, |mut row, key| {
-            row.push_bind(*key);
-            if let KeyTable::Agents = table {
-                row.push_bind(*key);
-            }
+            row.push_bind(*key).push_bind(*key);
         });
         query.push(" ON CONFLICT DO NOTHING");
         query.build().execute(&mut **tx).await?;
-
-        let mut query = QueryBuilder::<Db>::new(select);
-        let mut list = query.separated(", ");
-        for key in chunk {
-            list.push_bind(*key);
-        }
-        query.push(")");
-        for row in query.build().fetch_all(&mut **tx).await? {
-            ids.insert(row.get::<String, _>(1), row.get::<i64, _>(0));
-        }
     }
-    Ok(ids)
+    for chunk in missing_users.chunks(rows_per_statement(1)) {
+        let mut query = QueryBuilder::<Db>::new("INSERT INTO users (user_key) ");
+        query.push_values(chunk, |mut row, key| {
+            row.push_bind(*key);
+        });
+        query.push(" ON CONFLICT DO NOTHING");
+        query.build().execute(&mut **tx).await?;
+    }
+    let (new_agents, new_users) = known_keys(tx, &missing_agents, &missing_users).await?;
+    agents.extend(new_agents);
+    users.extend(new_users);
+    Ok((agents, users))
 }
 
-/// Inserts the batch's events and returns the ids of those that were new.
-async fn insert_events(
+fn missing<'k>(keys: &[&'k str], ids: &KeyIds) -> Vec<&'k str> {
+    keys.iter()
+        .copied()
+        .filter(|key| !ids.contains_key(*key))
+        .collect()
+}
+
+/// The database keys of those agents and users that have a row. Both
+/// tables in one statement when the lists fit, as a batch's always do.
+async fn known_keys(
+    tx: &mut Transaction<'_, Db>,
+    agent_keys: &[&str],
+    user_keys: &[&str],
+) -> Result<(KeyIds, KeyIds)> {
+    let (mut agents, mut users) = (KeyIds::new(), KeyIds::new());
+    let mut agent_chunks = agent_keys.chunks(MAX_BINDS / 2);
+    let mut user_chunks = user_keys.chunks(MAX_BINDS / 2);
+    loop {
+        let (agent_chunk, user_chunk) = (agent_chunks.next(), user_chunks.next());
+        if agent_chunk.is_none() && user_chunk.is_none() {
+            return Ok((agents, users));
+        }
+        let mut query =
+            QueryBuilder::<Db>::new("SELECT 0, id, agent_key FROM agents WHERE agent_key IN (");
+        push_list(&mut query, agent_chunk.unwrap_or_default());
+        query.push(") UNION ALL SELECT 1, id, user_key FROM users WHERE user_key IN (");
+        push_list(&mut query, user_chunk.unwrap_or_default());
+        query.push(")");
+        for row in query.build().fetch_all(&mut **tx).await? {
+            let ids = if row.get::<i32, _>(0) == 0 {
+                &mut agents
+            } else {
+                &mut users
+            };
+            ids.insert(row.get::<String, _>(2), row.get::<i64, _>(1));
+        }
+    }
+}
+
+/// Binds a list for `IN (...)`; an empty list matches nothing (PostgreSQL
+/// rejects `IN ()`).
+fn push_list(query: &mut QueryBuilder<Db>, keys: &[&str]) {
+    if keys.is_empty() {
+        query.push("NULL");
+    }
+    let mut list = query.separated(", ");
+    for key in keys {
+        list.push_bind(*key);
+    }
+}
+
+/// Which of the batch's events are stored already. (Cheaper than having
+/// the insert return every new row: sqlx hands SQLite's rows over one at a
+/// time.)
+async fn stored_event_keys(
     tx: &mut Transaction<'_, Db>,
     batch: &ValidBatch,
+) -> Result<HashSet<String>> {
+    let keys: Vec<&str> = batch.events.iter().map(|event| event.id.as_str()).collect();
+    let mut query = QueryBuilder::<Db>::new("SELECT event_key FROM events WHERE event_key IN (");
+    push_list(&mut query, &keys);
+    query.push(")");
+    let rows = query.build().fetch_all(&mut **tx).await?;
+    Ok(rows.iter().map(|row| row.get::<String, _>(0)).collect())
+}
+
+/// Inserts events not stored before and returns how many rows were written:
+/// fewer than given when a concurrent transaction stored some meanwhile.
+async fn insert_events(
+    tx: &mut Transaction<'_, Db>,
+    events: &[&ValidEvent],
     agents: &HashMap<String, i64>,
     users: &HashMap<String, i64>,
     received_at: i64,
-) -> Result<HashSet<String>> {
-    let mut inserted = HashSet::with_capacity(batch.events.len());
-    for chunk in batch.events.chunks(ROWS_PER_STATEMENT) {
+) -> Result<u64> {
+    let mut inserted = 0;
+    for chunk in events.chunks(rows_per_statement(7)) {
         let mut query = QueryBuilder::<Db>::new(
             "INSERT INTO events (event_key, kind, agent_id, user_id, at, session_key, received_at) ",
         );
@@ -258,109 +367,163 @@ async fn insert_events(
                 .push_bind(event.session_id.as_deref())
                 .push_bind(received_at);
         });
-        query.push(" ON CONFLICT (event_key) DO NOTHING RETURNING event_key");
-        for row in query.build().fetch_all(&mut **tx).await? {
-            inserted.insert(row.get::<String, _>(0));
-        }
+        query.push(" ON CONFLICT (event_key) DO NOTHING");
+        inserted += query.build().execute(&mut **tx).await?.rows_affected();
     }
     Ok(inserted)
 }
 
+/// Statements sent to the database together where the backend allows it.
+/// Each call into sqlx's SQLite driver is a round trip to its worker
+/// thread, which costs more than a small upsert itself; SQLite runs a
+/// `;`-separated script in one call, with `$N` numbered across the whole
+/// script (hence the bind budget). PostgreSQL takes one statement per call.
+struct Script {
+    query: QueryBuilder<Db>,
+    binds: usize,
+    pending: bool,
+}
+
+impl Script {
+    fn new() -> Script {
+        Script {
+            query: QueryBuilder::new(""),
+            binds: 0,
+            pending: false,
+        }
+    }
+
+    /// Where to write the next statement, which binds `binds` values; sends
+    /// what is pending first when the two cannot go in one call.
+    async fn statement(
+        &mut self,
+        tx: &mut Transaction<'_, Db>,
+        binds: usize,
+    ) -> Result<&mut QueryBuilder<Db>> {
+        let fits = BACKEND == Backend::Sqlite && self.binds + binds <= MAX_BINDS;
+        if self.pending && !fits {
+            self.send(tx).await?;
+        }
+        if self.pending {
+            self.query.push(";\n");
+        }
+        self.pending = true;
+        self.binds += binds;
+        Ok(&mut self.query)
+    }
+
+    async fn send(&mut self, tx: &mut Transaction<'_, Db>) -> Result<()> {
+        if self.pending {
+            self.query.build().execute(&mut **tx).await?;
+            self.query.reset();
+            self.pending = false;
+            self.binds = 0;
+        }
+        Ok(())
+    }
+}
+
 async fn apply_effects(tx: &mut Transaction<'_, Db>, effects: &Effects) -> Result<()> {
+    let mut script = Script::new();
     for (user, (username, name)) in &effects.names {
-        sqlx::query(
-            "UPDATE users SET username = COALESCE($1, username), name = COALESCE($2, name) WHERE id = $3",
-        )
-        .bind(username.as_deref())
-        .bind(name.as_deref())
-        .bind(*user)
-        .execute(&mut **tx)
-        .await?;
+        script
+            .statement(tx, 3)
+            .await?
+            .push("UPDATE users SET username = COALESCE(")
+            .push_bind(username.as_deref())
+            .push(", username), name = COALESCE(")
+            .push_bind(name.as_deref())
+            .push(", name) WHERE id = ")
+            .push_bind(*user);
     }
     let first_seen: Vec<_> = effects.first_seen.iter().collect();
-    for chunk in first_seen.chunks(ROWS_PER_STATEMENT) {
-        let mut query = QueryBuilder::<Db>::new(
-            "INSERT INTO memberships (agent_id, user_id, registered_at, automatic) ",
-        );
-        query.push_values(chunk, |mut row, ((agent, user), at)| {
-            row.push_bind(*agent)
-                .push_bind(*user)
-                .push_bind(**at)
-                .push_bind(1_i64);
-        });
-        query.push(" ON CONFLICT (agent_id, user_id) DO NOTHING");
-        query.build().execute(&mut **tx).await?;
+    for chunk in first_seen.chunks(rows_per_statement(4)) {
+        script
+            .statement(tx, chunk.len() * 4)
+            .await?
+            .push("INSERT INTO memberships (agent_id, user_id, registered_at, automatic) ")
+            .push_values(chunk, |mut row, ((agent, user), at)| {
+                row.push_bind(*agent)
+                    .push_bind(*user)
+                    .push_bind(**at)
+                    .push_bind(1_i64);
+            })
+            .push(" ON CONFLICT (agent_id, user_id) DO NOTHING");
     }
     let days: Vec<_> = effects.days.iter().collect();
-    for chunk in days.chunks(ROWS_PER_STATEMENT) {
-        let mut query = QueryBuilder::<Db>::new(
-            "INSERT INTO activity_days (agent_id, day, user_id, quarters_am, quarters_pm, messages) ",
-        );
-        query.push_values(chunk, |mut row, ((agent, day, user), activity)| {
-            let (am, pm) = activity.halves();
-            row.push_bind(*agent)
-                .push_bind(*day)
-                .push_bind(*user)
-                .push_bind(am)
-                .push_bind(pm)
-                .push_bind(activity.messages);
-        });
-        query.push(
-            " ON CONFLICT (agent_id, day, user_id) DO UPDATE SET
-                 quarters_am = activity_days.quarters_am | excluded.quarters_am,
-                 quarters_pm = activity_days.quarters_pm | excluded.quarters_pm,
-                 messages = activity_days.messages + excluded.messages",
-        );
-        query.build().execute(&mut **tx).await?;
+    for chunk in days.chunks(rows_per_statement(6)) {
+        script
+            .statement(tx, chunk.len() * 6)
+            .await?
+            .push(
+                "INSERT INTO activity_days (agent_id, day, user_id, quarters_am, quarters_pm, messages) ",
+            )
+            .push_values(chunk, |mut row, ((agent, day, user), activity)| {
+                let (am, pm) = activity.halves();
+                row.push_bind(*agent)
+                    .push_bind(*day)
+                    .push_bind(*user)
+                    .push_bind(am)
+                    .push_bind(pm)
+                    .push_bind(activity.messages);
+            })
+            .push(
+                " ON CONFLICT (agent_id, day, user_id) DO UPDATE SET
+                     quarters_am = activity_days.quarters_am | excluded.quarters_am,
+                     quarters_pm = activity_days.quarters_pm | excluded.quarters_pm,
+                     messages = activity_days.messages + excluded.messages",
+            );
     }
     let message_slots: Vec<_> = effects.message_slots.iter().collect();
-    for chunk in message_slots.chunks(ROWS_PER_STATEMENT) {
-        let mut query =
-            QueryBuilder::<Db>::new("INSERT INTO message_quarters (agent_id, slot, messages) ");
-        query.push_values(chunk, |mut row, ((agent, slot), messages)| {
-            row.push_bind(*agent).push_bind(*slot).push_bind(**messages);
-        });
-        query.push(
-            " ON CONFLICT (agent_id, slot) DO UPDATE SET
-                 messages = message_quarters.messages + excluded.messages",
-        );
-        query.build().execute(&mut **tx).await?;
+    for chunk in message_slots.chunks(rows_per_statement(3)) {
+        script
+            .statement(tx, chunk.len() * 3)
+            .await?
+            .push("INSERT INTO message_quarters (agent_id, slot, messages) ")
+            .push_values(chunk, |mut row, ((agent, slot), messages)| {
+                row.push_bind(*agent).push_bind(*slot).push_bind(**messages);
+            })
+            .push(
+                " ON CONFLICT (agent_id, slot) DO UPDATE SET
+                     messages = message_quarters.messages + excluded.messages",
+            );
     }
     let last_active: Vec<_> = effects.last_active.iter().collect();
-    for chunk in last_active.chunks(ROWS_PER_STATEMENT) {
-        let mut query =
-            QueryBuilder::<Db>::new("INSERT INTO last_activity (agent_id, user_id, at) ");
-        query.push_values(chunk, |mut row, ((agent, user), at)| {
-            row.push_bind(*agent).push_bind(*user).push_bind(**at);
-        });
-        query.push(
-            " ON CONFLICT (agent_id, user_id) DO UPDATE SET at = excluded.at
-              WHERE excluded.at > last_activity.at",
-        );
-        query.build().execute(&mut **tx).await?;
+    for chunk in last_active.chunks(rows_per_statement(3)) {
+        script
+            .statement(tx, chunk.len() * 3)
+            .await?
+            .push("INSERT INTO last_activity (agent_id, user_id, at) ")
+            .push_values(chunk, |mut row, ((agent, user), at)| {
+                row.push_bind(*agent).push_bind(*user).push_bind(**at);
+            })
+            .push(
+                " ON CONFLICT (agent_id, user_id) DO UPDATE SET at = excluded.at
+                  WHERE excluded.at > last_activity.at",
+            );
     }
     let sessions: Vec<_> = effects.sessions.iter().collect();
-    for chunk in sessions.chunks(ROWS_PER_STATEMENT) {
-        let mut query = QueryBuilder::<Db>::new(
-            "INSERT INTO sessions (agent_id, user_id, session_key, last_at, ended) ",
-        );
-        query.push_values(chunk, |mut row, ((agent, user, session), (at, ended))| {
-            row.push_bind(*agent)
-                .push_bind(*user)
-                .push_bind(session.as_str())
-                .push_bind(*at)
-                .push_bind(i64::from(*ended));
-        });
-        // A later event replaces the state; at the same instant session_end wins.
-        query.push(
-            " ON CONFLICT (agent_id, user_id, session_key) DO UPDATE SET
-                 last_at = excluded.last_at, ended = excluded.ended
-              WHERE excluded.last_at > sessions.last_at
-                 OR (excluded.last_at = sessions.last_at AND excluded.ended > sessions.ended)",
-        );
-        query.build().execute(&mut **tx).await?;
+    for chunk in sessions.chunks(rows_per_statement(5)) {
+        script
+            .statement(tx, chunk.len() * 5)
+            .await?
+            .push("INSERT INTO sessions (agent_id, user_id, session_key, last_at, ended) ")
+            .push_values(chunk, |mut row, ((agent, user, session), (at, ended))| {
+                row.push_bind(*agent)
+                    .push_bind(*user)
+                    .push_bind(session.as_str())
+                    .push_bind(*at)
+                    .push_bind(i64::from(*ended));
+            })
+            // A later event replaces the state; at the same instant session_end wins.
+            .push(
+                " ON CONFLICT (agent_id, user_id, session_key) DO UPDATE SET
+                     last_at = excluded.last_at, ended = excluded.ended
+                  WHERE excluded.last_at > sessions.last_at
+                     OR (excluded.last_at = sessions.last_at AND excluded.ended > sessions.ended)",
+            );
     }
-    Ok(())
+    script.send(tx).await
 }
 
 /// Recomputes every rollup from the raw events, in one transaction.

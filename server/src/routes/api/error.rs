@@ -3,8 +3,8 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use pulse_db::StoreError;
 use pulse_db::analytics::AnalyticsError;
+use pulse_db::{Outage, StoreError};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -67,18 +67,22 @@ impl IntoResponse for HttpError {
 
 impl From<StoreError> for HttpError {
     fn from(error: StoreError) -> HttpError {
-        if error.is_unavailable() {
-            tracing::warn!(%error, "database unavailable");
-            HttpError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the database is unavailable; try again shortly",
-            )
-        } else {
-            tracing::error!(%error, "database error");
-            HttpError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the request could not be completed",
-            )
+        match error.outage() {
+            Some(outage) => {
+                tracing::warn!(%error, "database outage");
+                let status = match outage {
+                    Outage::DiskFull => StatusCode::INSUFFICIENT_STORAGE,
+                    _ => StatusCode::SERVICE_UNAVAILABLE,
+                };
+                HttpError::new(status, outage.message())
+            }
+            None => {
+                tracing::error!(%error, "database error");
+                HttpError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the request could not be completed",
+                )
+            }
         }
     }
 }
