@@ -117,4 +117,3 @@ mod tests {
         assert_eq!(postgres_outage("23505"), None);
     }
 }
-

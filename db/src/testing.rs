@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use sqlx::Connection;
 use sqlx::postgres::PgConnection;
+use sqlx::sqlite::SqliteConnection;
 
 use crate::Store;
 
@@ -84,6 +85,20 @@ impl TestDb {
                 }
             }
         }
+    }
+
+    /// The id of every stored event, as many times as it is stored, sorted;
+    /// read with a connection of its own, apart from the store's pools.
+    pub async fn event_keys(&self) -> Vec<String> {
+        let query = "SELECT event_key FROM events ORDER BY event_key";
+        let keys = if self.postgres_name.is_some() {
+            let mut connection = PgConnection::connect(&self.url).await.expect("connect");
+            sqlx::query_scalar(query).fetch_all(&mut connection).await
+        } else {
+            let mut connection = SqliteConnection::connect(&self.url).await.expect("connect");
+            sqlx::query_scalar(query).fetch_all(&mut connection).await
+        };
+        keys.expect("read the event ids")
     }
 
     /// Drops a PostgreSQL database (a SQLite file goes with its folder).

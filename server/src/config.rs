@@ -27,6 +27,10 @@ pub struct ServeConfig {
     /// The built web app (Trunk's output).
     #[arg(long, env = "PULSE_DIST_DIR", default_value = "dist")]
     pub dist_dir: PathBuf,
+    /// Seconds a request may take, body included, before it is answered 408
+    /// (slow clients); also how long a stopping server waits for requests in flight.
+    #[arg(long, env = "PULSE_REQUEST_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_timeout: u64,
     /// Mark the session cookie Secure: set this when the site is served over HTTPS.
     #[arg(long, env = "PULSE_SECURE_COOKIES")]
     pub secure_cookies: bool,

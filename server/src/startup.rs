@@ -54,18 +54,39 @@ impl Application {
         &self.state
     }
 
-    /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
+    /// Serves until SIGINT or SIGTERM, then finishes the requests in flight
+    /// (waiting at most the request timeout for them) and closes the database.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let store = self.state.context.store.clone();
+        let grace = std::time::Duration::from_secs(self.config.request_timeout);
         let app = router(self.state, &self.config);
         tracing::info!(address = %self.listener.local_addr()?, "serving");
-        axum::serve(
+        let stopping = std::sync::Arc::new(tokio::sync::Notify::new());
+        let server = axum::serve(
             self.listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
-        store.close().await;
+        .with_graceful_shutdown({
+            let stopping = stopping.clone();
+            async move {
+                shutdown_signal().await;
+                stopping.notify_one();
+            }
+        });
+        tokio::select! {
+            served = server => served?,
+            () = async {
+                stopping.notified().await;
+                tokio::time::sleep(grace).await;
+            } => tracing::warn!("requests still in flight after {} s; stopping anyway", grace.as_secs()),
+        }
+        // A request abandoned above may still hold a connection: do not wait on it.
+        if tokio::time::timeout(std::time::Duration::from_secs(5), store.close())
+            .await
+            .is_err()
+        {
+            tracing::warn!("database connections still busy; stopping anyway");
+        }
         tracing::info!("stopped");
         Ok(())
     }

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod process;
+
 use chrono::Utc;
 use pulse_db::keys::{KeyScope, generate};
 use pulse_db::testing::{TestBackend, TestDb};
@@ -22,21 +24,11 @@ pub struct TestApp {
 impl TestApp {
     pub async fn spawn(backend: TestBackend) -> TestApp {
         let db = TestDb::new(backend).await;
-        let dist = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dist.path().join("index.html"),
-            "<!DOCTYPE html><title>Pulse test</title>",
-        )
-        .unwrap();
-        std::fs::write(
-            dist.path().join("app-0123456789abcdef.js"),
-            "console.log(1)",
-        )
-        .unwrap();
-        std::fs::write(dist.path().join("robots.txt"), "User-agent: *").unwrap();
+        let dist = test_dist();
         let config = ServeConfig {
             addr: "127.0.0.1:0".parse().unwrap(),
             online_window: 300,
+            request_timeout: 30,
             dist_dir: dist.path().to_owned(),
             demo: false,
             secure_cookies: false,
@@ -109,7 +101,24 @@ impl TestApp {
     }
 }
 
-async fn create_key(db: &TestDb, scope: KeyScope, agents: Option<Vec<String>>) -> String {
+/// A stand-in for Trunk's output: an index page, a hashed asset, a public file.
+pub fn test_dist() -> tempfile::TempDir {
+    let dist = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dist.path().join("index.html"),
+        "<!DOCTYPE html><title>Pulse test</title>",
+    )
+    .unwrap();
+    std::fs::write(
+        dist.path().join("app-0123456789abcdef.js"),
+        "console.log(1)",
+    )
+    .unwrap();
+    std::fs::write(dist.path().join("robots.txt"), "User-agent: *").unwrap();
+    dist
+}
+
+pub async fn create_key(db: &TestDb, scope: KeyScope, agents: Option<Vec<String>>) -> String {
     let (secret, key) = generate(scope, agents, None, Utc::now().timestamp_millis());
     db.store.insert_key(&key).await.unwrap();
     secret
