@@ -11,11 +11,11 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use sqlx::Connection;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::pool::PoolOptions;
+use sqlx::postgres::PgPool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqliteSynchronous};
 
 use crate::accounts::{Account, Role};
 use crate::error::{Result, StoreError};
@@ -88,10 +88,13 @@ impl Store {
         let pools = if url.starts_with("sqlite:") {
             connect_sqlite(url).await?
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            let pool = PgPoolOptions::new()
+            let pool = pool_options::<sqlx::Postgres>()
                 .max_connections(16)
-                // Fail fast while the server is down, so callers answer 503.
-                .acquire_timeout(Duration::from_secs(3))
+                // Fail fast while the server is down, so callers answer 503
+                // within a second (connecting is retried until then). Busy as
+                // the pool may be, a query waits far less than this for a
+                // connection: queries take milliseconds.
+                .acquire_timeout(Duration::from_secs(1))
                 .connect(url)
                 .await?;
             Pools::Postgres(pool)
@@ -382,6 +385,17 @@ impl Store {
     }
 }
 
+/// Settings of every pool. A connection is handed out only when no
+/// transaction is left open on it: a failed write can leave one behind (on
+/// a full disk SQLite rolls back by itself, sqlx's own rollback then fails
+/// and its count of open transactions stays at one), and such a connection
+/// is replaced rather than reused.
+fn pool_options<DB: sqlx::Database>() -> PoolOptions<DB> {
+    PoolOptions::new().before_acquire(|connection: &mut DB::Connection, _| {
+        Box::pin(async move { Ok(!connection.is_in_transaction()) })
+    })
+}
+
 async fn connect_sqlite(url: &str) -> Result<Pools> {
     let options = SqliteConnectOptions::from_str(url)?
         .create_if_missing(true)
@@ -403,11 +417,11 @@ async fn connect_sqlite(url: &str) -> Result<Pools> {
         })?;
     }
     let file = options.get_filename().to_owned();
-    let write = SqlitePoolOptions::new()
+    let write = pool_options::<sqlx::Sqlite>()
         .max_connections(1)
         .connect_with(options.clone())
         .await?;
-    let read = SqlitePoolOptions::new()
+    let read = pool_options::<sqlx::Sqlite>()
         .max_connections(4)
         .connect_with(options.read_only(false))
         .await?;

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod postgres_cluster;
 pub mod process;
 
 use chrono::Utc;
