@@ -5,26 +5,16 @@
 //!
 //!     cargo bench -p pulse-db --bench dashboard
 //!
-//! The data set (`Scale::benchmark()`: 20 agents, 20,000 users, 365 days)
-//! is generated once and kept in $PULSE_CACHE/bench (SQLite) and in the
-//! database pulse_bench_v1 of $PULSE_TEST_POSTGRES_URL's server.
+//! The data set: `pulse_db::bench_data`, generated on first use.
 
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, TimeZone, Utc};
 use pulse_db::analytics::{Selection, Settings};
-use pulse_db::ingest::ValidBatch;
-use pulse_db::synthetic::{Scale, World};
-use pulse_db::{AgentRef, Store};
+use pulse_db::{AgentRef, Store, bench_data};
 use pulse_model::PeriodQuery;
-use sqlx::Connection;
 
 const RUNS: usize = 7;
 const TZ: &str = "America/New_York";
-
-fn data_now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 1, 17, 0, 0).unwrap()
-}
 
 fn main() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -32,15 +22,17 @@ fn main() {
         println!("| backend | period | Pulse median | Pulse min | baseline median | speed-up |");
         println!("| --- | --- | --- | --- | --- | --- |");
         for (name, url) in [
-            ("SQLite", sqlite_url()),
-            ("PostgreSQL", postgres_url().await),
+            ("SQLite", bench_data::sqlite_url()),
+            ("PostgreSQL", bench_data::postgres_url().await),
         ] {
-            let store = open_dataset(&url).await;
-            let agent = largest_agent(&store).await;
+            let store = bench_data::open(&url).await;
+            let (agent, events) = bench_data::agents_by_size(&store).await.remove(0);
+            eprintln!("largest agent: {} with {events} events", agent.agent_id);
             let baseline_db = baseline::connect(&url).await;
             for (label, query) in queries() {
                 let (pulse_median, pulse_min) = time(|| async {
-                    let selection = Selection::new(&store, &agent, &query, data_now()).unwrap();
+                    let selection =
+                        Selection::new(&store, &agent, &query, bench_data::data_now()).unwrap();
                     selection.dashboard(Settings::default()).await.unwrap();
                 })
                 .await;
@@ -65,7 +57,7 @@ async fn breakdown(store: &Store, agent: &AgentRef) {
     use pulse_db::analytics::{Calendar, Facts, ResolvedPeriod};
     use pulse_model::Granularity;
     let query = &queries()[1].1;
-    let period = ResolvedPeriod::resolve(query, data_now()).unwrap();
+    let period = ResolvedPeriod::resolve(query, bench_data::data_now()).unwrap();
     let (start, end) = (
         period.start.timestamp_millis(),
         period.end.timestamp_millis(),
@@ -159,93 +151,6 @@ where
     (times[RUNS / 2], times[0])
 }
 
-fn cache_dir() -> std::path::PathBuf {
-    let base = std::env::var("PULSE_CACHE")
-        .unwrap_or_else(|_| format!("{}/.cache/pulse", std::env::var("HOME").unwrap()));
-    std::path::PathBuf::from(base).join("bench")
-}
-
-fn sqlite_url() -> String {
-    format!("sqlite://{}/bench-v1.db", cache_dir().display())
-}
-
-async fn postgres_url() -> String {
-    let admin = std::env::var("PULSE_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432/postgres".into());
-    let mut connection = sqlx::postgres::PgConnection::connect(&admin).await.unwrap();
-    let exists: Option<(i32,)> =
-        sqlx::query_as("SELECT 1 FROM pg_database WHERE datname = 'pulse_bench_v1'")
-            .fetch_optional(&mut connection)
-            .await
-            .unwrap();
-    if exists.is_none() {
-        sqlx::query("CREATE DATABASE pulse_bench_v1")
-            .execute(&mut connection)
-            .await
-            .unwrap();
-    }
-    let (base, _) = admin.rsplit_once('/').unwrap();
-    format!("{base}/pulse_bench_v1")
-}
-
-/// Opens the data set, generating it on first use.
-async fn open_dataset(url: &str) -> Store {
-    let store = Store::connect(url).await.unwrap();
-    store.migrate().await.unwrap();
-    if store.list_agents().await.unwrap().is_empty() {
-        let started = Instant::now();
-        let world = World::plan(Scale::benchmark(), data_now());
-        let mut batch = Vec::new();
-        let mut total = 0;
-        for user in 0..world.users.len() {
-            batch.extend(world.events_of(user));
-            if batch.len() >= 5_000 {
-                total += batch.len();
-                store
-                    .ingest(
-                        &ValidBatch {
-                            events: std::mem::take(&mut batch),
-                            repeated_in_batch: 0,
-                        },
-                        0,
-                    )
-                    .await
-                    .unwrap();
-            }
-        }
-        total += batch.len();
-        store
-            .ingest(
-                &ValidBatch {
-                    events: batch,
-                    repeated_in_batch: 0,
-                },
-                0,
-            )
-            .await
-            .unwrap();
-        eprintln!(
-            "generated {total} events into {url} in {:.0?}",
-            started.elapsed()
-        );
-    }
-    store
-}
-
-async fn largest_agent(store: &Store) -> AgentRef {
-    let mut best: Option<(usize, AgentRef)> = None;
-    for agent in store.list_agents().await.unwrap() {
-        let agent = store.find_agent(&agent.agent_id).await.unwrap().unwrap();
-        let events = store.raw_activity(&agent, 0, i64::MAX).await.unwrap().len();
-        if best.as_ref().is_none_or(|(most, _)| events > *most) {
-            best = Some((events, agent));
-        }
-    }
-    let (events, agent) = best.unwrap();
-    eprintln!("largest agent: {} with {events} events", agent.agent_id);
-    agent
-}
-
 /// The same figures in plain SQL over the raw events, the way one would
 /// write them without rollups. Local time uses the period start's offset
 /// (SQL has no time zones on SQLite): the same work, not exact figures.
@@ -253,7 +158,7 @@ mod baseline {
     use super::*;
     use chrono::Offset;
     use pulse_db::analytics::ResolvedPeriod;
-    use sqlx::{AnyConnection, Row};
+    use sqlx::{AnyConnection, Connection, Row};
 
     pub async fn connect(url: &str) -> tokio::sync::Mutex<AnyConnection> {
         sqlx::any::install_default_drivers();
@@ -266,7 +171,7 @@ mod baseline {
         query: &PeriodQuery,
     ) {
         let mut db = db.lock().await;
-        let period = ResolvedPeriod::resolve(query, data_now()).unwrap();
+        let period = ResolvedPeriod::resolve(query, bench_data::data_now()).unwrap();
         let offset = i64::from(
             period
                 .start
@@ -283,7 +188,7 @@ mod baseline {
             period.previous_start.timestamp_millis(),
             period.previous_end.timestamp_millis(),
         );
-        let now = data_now().timestamp_millis();
+        let now = bench_data::data_now().timestamp_millis();
         let a = agent.pk;
         let statements = [
             format!("SELECT COUNT(DISTINCT user_id), SUM(CASE WHEN kind = 2 THEN 1 ELSE 0 END) FROM events WHERE agent_id = {a} AND at >= {start} AND at < {end}"),

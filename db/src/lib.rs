@@ -4,6 +4,8 @@
 
 pub mod accounts;
 pub mod analytics;
+#[cfg(feature = "testing")]
+pub mod bench_data;
 mod error;
 pub mod ingest;
 pub mod keys;

@@ -7,13 +7,17 @@
 //! Prints events per second and the server's peak memory; the numbers go
 //! to docs/BENCHMARKS.md.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+// The tests' process handling: start, wait until ready, peak memory.
+#[path = "../tests/support/process.rs"]
+#[allow(dead_code)]
+mod process;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
+use process::{ServerProcess, free_port};
 use pulse_db::ingest::ValidEvent;
 use pulse_db::keys::{KeyScope, generate};
 use pulse_db::synthetic::{Scale, World};
@@ -78,7 +82,10 @@ async fn run(backend: pulse_db::testing::TestBackend, bodies: Arc<Vec<String>>, 
     let db = TestDb::new(backend).await;
     let (key, stored) = generate(KeyScope::Ingest, None, None, Utc::now().timestamp_millis());
     db.store.insert_key(&stored).await.unwrap();
-    let (mut server, url) = start_server(&db.url);
+    let dist = tempfile::tempdir().unwrap();
+    std::fs::write(dist.path().join("index.html"), "<!DOCTYPE html>").unwrap();
+    let server = ServerProcess::start(&db.url, free_port(), dist.path(), &[]).await;
+    let url = server.url.clone();
     let client = reqwest::Client::new();
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
@@ -123,48 +130,11 @@ async fn run(backend: pulse_db::testing::TestBackend, bodies: Arc<Vec<String>>, 
         accepted += task.await.unwrap();
     }
     let seconds = started.elapsed().as_secs_f64();
-    let peak = peak_rss_mib(server.id());
+    let peak = server.peak_rss_kib() / 1024;
     println!(
         "| {backend:?} | {accepted} | {BATCH} | {clients} | {seconds:.2} | {:.0} | {peak} MiB |",
         accepted as f64 / seconds
     );
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
     db.cleanup().await;
-}
-
-fn start_server(database_url: &str) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pulse"))
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--database-url",
-            database_url,
-        ])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start pulse serve");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .split_whitespace()
-        .last()
-        .unwrap()
-        .trim_end_matches('/')
-        .to_owned();
-    (child, url)
-}
-
-/// The process's peak resident memory (Linux: VmHWM).
-pub fn peak_rss_mib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|value| value.split_whitespace().next()?.parse::<u64>().ok())
-        .map_or(0, |kib| kib / 1024)
 }

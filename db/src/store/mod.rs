@@ -360,6 +360,11 @@ impl Store {
         on_reader!(self, message_slots(agent.pk, slot_from, slot_to))
     }
 
+    /// How many raw events the agent has.
+    pub async fn event_count(&self, agent: &AgentRef) -> Result<u64> {
+        on_reader!(self, event_count(agent.pk))
+    }
+
     /// Raw events of `[from_ms, to_ms)`, for the partial slots at a period's edges.
     pub async fn raw_activity(
         &self,

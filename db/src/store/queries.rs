@@ -851,6 +851,14 @@ pub async fn online_users(pool: &Pool<Db>, agent: i64, since_ms: i64) -> Result<
     Ok(count as u64)
 }
 
+pub async fn event_count(pool: &Pool<Db>, agent: i64) -> Result<u64> {
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE agent_id = $1")
+        .bind(agent)
+        .fetch_one(pool)
+        .await?;
+    Ok(count as u64)
+}
+
 pub async fn registered_count(pool: &Pool<Db>, agent: i64) -> Result<u64> {
     let count: i64 = sqlx::query("SELECT COUNT(*) FROM memberships WHERE agent_id = $1")
         .bind(agent)
