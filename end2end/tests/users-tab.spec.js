@@ -52,6 +52,37 @@ test('a custom range is checked before it is applied', async ({ page }) => {
   await expect(page.getByTestId('card-active').locator('.card-value')).toHaveText(String(overview.active_users));
 });
 
+test('a slow earlier answer never overwrites a newer one', async ({ page }) => {
+  // The two answers differ in the span they cover (the test data's events
+  // are all recent, so their counts may not).
+  const today = await apiFigures('period=today&tz=UTC');
+  const week = await apiFigures('period=7d&tz=UTC');
+  expect(Date.parse(week.overview.period.start)).not.toBe(Date.parse(today.overview.period.start));
+  await page.goto(`${TAB}?period=30d&tz=UTC`);
+  await expect(page.getByTestId('card-active').locator('.card-value')).not.toHaveText('–');
+
+  // Hold the next dashboard answer (Today) back for two seconds.
+  let held = false;
+  let released;
+  const heldAnswered = new Promise((resolve) => { released = resolve; });
+  await page.route(/\/api\/users_dashboard/, async (route) => {
+    if (held) return route.continue();
+    held = true;
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await route.continue();
+    released();
+  });
+  await page.getByTestId('period-today').click();
+  await page.getByTestId('period-7d').click();
+  const spanStart = async () => Date.parse(await page.getByTestId('period-span').locator('time').first().getAttribute('datetime'));
+  await expect.poll(spanStart).toBe(Date.parse(week.overview.period.start));
+  await heldAnswered;
+  await page.waitForTimeout(500);
+  expect(await spanStart()).toBe(Date.parse(week.overview.period.start));
+  await expect(page.getByTestId('card-messages').locator('.card-value')).toHaveText(String(week.overview.messages));
+  await expect(page.getByTestId('period-7d')).toHaveAttribute('aria-pressed', 'true');
+});
+
 test('the view lives in the URL: a link reopens it, Back and Forward walk it', async ({ page }) => {
   await page.goto(`${TAB}?period=30d&tz=UTC&sort=messages&dir=desc&q=jos`);
   await expect(page.getByTestId('period-30d')).toHaveAttribute('aria-pressed', 'true');
@@ -116,6 +147,42 @@ test('the live count follows a new session without a reload', async ({ page }) =
   await expect(online).toHaveText(String(before + 1), { timeout: 25_000 });
 });
 
+test('by keyboard alone: charts read out exact figures, headers sort', async ({ page }) => {
+  await page.goto(`${TAB}?period=today&tz=UTC`);
+  await expect(page.getByTestId('card-active').locator('.card-value')).not.toHaveText('–');
+  const { url, readKey } = serverState();
+  const trendData = await api(url, readKey, 'GET', `/api/v1/agents/${AGENT.id}/users/trend?period=today&tz=UTC`);
+  const heatData = await api(url, readKey, 'GET', `/api/v1/agents/${AGENT.id}/users/heatmap?period=today&tz=UTC`);
+
+  const tooltip = page.getByTestId('trend-tooltip');
+  await page.getByTestId('trend-canvas').focus();
+  await page.keyboard.press('End');
+  const last = trendData.buckets[trendData.buckets.length - 1];
+  await expect(tooltip).toContainText(`${last.active_users} active users`);
+  await expect(tooltip).toContainText(`${last.messages} messages`);
+  await page.keyboard.press('Home');
+  await page.keyboard.press('ArrowRight');
+  await expect(tooltip).toContainText(`${trendData.buckets[1].active_users} active users`);
+  await expect(tooltip).toContainText(`${trendData.buckets[1].messages} messages`);
+  await page.keyboard.press('Escape');
+  await expect(tooltip).toHaveCount(0);
+
+  const heatTip = page.getByTestId('heatmap-tooltip');
+  await page.getByTestId('heatmap-canvas').focus();
+  await page.keyboard.press('ArrowDown'); // Monday 00:00
+  await page.keyboard.press('ArrowDown'); // Tuesday
+  await page.keyboard.press('End'); // 23:00
+  await expect(heatTip).toContainText('Tuesday 23:00–00:00');
+  await expect(heatTip).toContainText(`${heatData.users[1][23]} active users`);
+
+  // Column headers are buttons: Tab reaches them, Enter sorts.
+  const messagesHeader = page.locator('[role=columnheader]', { has: page.getByTestId('sort-messages') });
+  await expect(messagesHeader).toHaveAttribute('aria-sort', 'none');
+  await page.getByTestId('sort-messages').focus();
+  await page.keyboard.press('Enter');
+  await expect(messagesHeader).toHaveAttribute('aria-sort', /ascending|descending/);
+});
+
 test('tooltips give exact figures and charts export as PNG and SVG', async ({ page }) => {
   await page.goto(`${TAB}?period=today&tz=UTC`);
   const trend = page.getByTestId('trend-canvas');
@@ -155,6 +222,11 @@ test('screenshots at desktop and phone widths, light and dark', async ({ browser
       await expect(page.getByTestId('card-active').locator('.card-value')).not.toHaveText('–');
       const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
       expect(scroll).toBeLessThanOrEqual(width + 1);
+      // Chart labels stay readable: on a phone the charts scroll sideways at
+      // 760 px or more (12 px labels drawn at 960 px stay at least 9.5 px).
+      for (const id of ['heatmap-canvas', 'trend-canvas']) {
+        expect((await page.getByTestId(id).boundingBox()).width).toBeGreaterThanOrEqual(760);
+      }
       await page.screenshot({ path: path.join(ARTIFACTS, `users-tab-${width}-${colorScheme}.png`), fullPage: true });
       await page.close();
     }

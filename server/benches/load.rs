@@ -1,16 +1,20 @@
 //! A bounded mixed load against real `pulse serve` processes (release
-//! build) on the benchmark data set: dashboard readers (the Users tab's four
-//! queries at once, on the five largest agents, a month and 365 days in
-//! turn) beside ingest writers at a steady 5,000 events/s. One server on
-//! SQLite, one on PostgreSQL, then two servers on one PostgreSQL database.
+//! build) on the benchmark data set: dashboard readers on the five largest
+//! agents, a month and 365 days in turn, beside ingest writers at a steady
+//! 5,000 events/s. One server on SQLite, one on PostgreSQL, then two
+//! servers on one PostgreSQL database.
 //!
 //!     cargo bench -p pulse-server --bench load [-- SECONDS READERS]
 //!
-//! Defaults: 60 s per run, 4 readers (each loads a dashboard, waits for it,
-//! loads the next). Prints, per run, dashboard loads (per second, p50, p99,
-//! max, errors), ingest (events/s reached, batch p50/p99, errors) and each
-//! server's peak RSS. The data set (`pulse_db::bench_data`) is copied
-//! first, so the cached one stays as it was.
+//! A reader loads a dashboard as the Users tab does (signed in, one server
+//! function call that runs overview, trend, heatmap and user table), waits
+//! for it, and loads the next; one run on SQLite also loads it as another
+//! program would, through the four REST endpoints at once. Writers send a
+//! batch every 50 ms whatever the answers' pace (open loop, at most 32 in
+//! flight). Defaults: 60 s per run, 2 readers. Prints, per run, dashboard
+//! loads (per second, p50, p99, max, errors), ingest (events/s reached,
+//! batch p50/p99, errors) and each server's peak RSS. The data set
+//! (`pulse_db::bench_data`) is copied first: the cached one stays as it was.
 
 // The tests' process handling: start, wait until ready, peak memory.
 #[path = "../tests/support/process.rs"]
@@ -22,6 +26,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use process::{ServerProcess, free_port};
+use pulse_db::accounts::{Role, hash_password};
 use pulse_db::keys::{KeyScope, generate};
 use pulse_db::synthetic::{Scale, World};
 use pulse_db::{Store, bench_data};
@@ -30,8 +35,9 @@ use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 
 const EVENTS_PER_SECOND: u64 = 5_000;
-const WRITERS: u64 = 2;
 const BATCH: u64 = 250;
+const MAX_IN_FLIGHT: usize = 32;
+const ACCOUNT: (&str, &str) = ("load-reader", "load-reader-password");
 const AGENTS: usize = 5;
 const TZ: &str = "America/New_York";
 /// The data set ends on 2026-11-01: a month and a year up to that day.
@@ -41,6 +47,15 @@ const PERIODS: [(&str, &str); 2] = [("2026-10-03", "2026-11-01"), ("2025-11-02",
 struct Plan {
     agents: Vec<String>,
     users: Vec<String>,
+}
+
+/// How a reader loads a dashboard.
+#[derive(Clone, Copy, PartialEq)]
+enum Reader {
+    /// As the Users tab: one server-function call, signed in.
+    UsersTab,
+    /// As another program: the four REST endpoints at once, with a read key.
+    RestApi,
 }
 
 #[derive(Default)]
@@ -56,23 +71,28 @@ fn main() {
         .filter(|arg| !arg.starts_with("--"))
         .collect();
     let seconds: u64 = args.first().and_then(|n| n.parse().ok()).unwrap_or(60);
-    let readers: usize = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(4);
+    let readers: usize = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(2);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let plan = Arc::new(plan().await);
+        pulse_app::server::register_server_fns();
         println!(
-            "Load: {readers} dashboard readers ({AGENTS} largest agents, {TZ}) and {WRITERS} writers at {EVENTS_PER_SECOND} events/s in batches of {BATCH}, {seconds} s per run."
+            "Load: {readers} dashboard readers ({AGENTS} largest agents, {TZ}) beside {EVENTS_PER_SECOND} events/s of ingest in batches of {BATCH}, {seconds} s per run."
         );
         println!();
         println!("| run | dashboard loads | loads/s | p50 | p99 | max | errors | ingest events/s | batch p50 | batch p99 | ingest errors | peak RSS |");
         println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        let load = Load { seconds, readers, plan };
         let sqlite = sqlite_copy().await;
-        run("SQLite, one server", &[sqlite.1.as_str()], seconds, readers, &plan).await;
+        load.run("SQLite, one server, Users tab", &[sqlite.1.as_str()], Reader::UsersTab).await;
+        drop(sqlite);
+        let sqlite = sqlite_copy().await;
+        load.run("SQLite, one server, REST API", &[sqlite.1.as_str()], Reader::RestApi).await;
         drop(sqlite);
         let postgres = postgres_copy().await;
-        run("PostgreSQL, one server", &[postgres.as_str()], seconds, readers, &plan).await;
+        load.run("PostgreSQL, one server, Users tab", &[postgres.as_str()], Reader::UsersTab).await;
         let postgres = postgres_copy().await;
-        run("PostgreSQL, two servers", &[postgres.as_str(), postgres.as_str()], seconds, readers, &plan).await;
+        load.run("PostgreSQL, two servers, Users tab", &[postgres.as_str(), postgres.as_str()], Reader::UsersTab).await;
     });
 }
 
@@ -121,173 +141,270 @@ async fn postgres_copy() -> String {
     bench_data::postgres_database("pulse_load", Some("pulse_bench_v1")).await
 }
 
-async fn keys(url: &str) -> (String, String) {
+/// An ingest key, a read key and the readers' account.
+async fn credentials(url: &str) -> (String, String) {
     let store = Store::connect(url).await.unwrap();
     let now = Utc::now().timestamp_millis();
     let (ingest, key) = generate(KeyScope::Ingest, None, None, now);
     store.insert_key(&key).await.unwrap();
     let (read, key) = generate(KeyScope::Read, None, None, now);
     store.insert_key(&key).await.unwrap();
+    let hash = hash_password(ACCOUNT.1);
+    store
+        .create_account(ACCOUNT.0, &hash, Role::Superadmin, &[], now)
+        .await
+        .unwrap();
     store.close().await;
     (ingest, read)
 }
 
-async fn run(label: &str, urls: &[&str], seconds: u64, readers: usize, plan: &Arc<Plan>) {
-    let (ingest, read) = keys(urls[0]).await;
-    let dist = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dist.path().join("index.html"),
-        "<!DOCTYPE html><title>Pulse</title>",
-    )
-    .unwrap();
-    let mut servers = Vec::new();
-    for url in urls {
-        servers.push(ServerProcess::start(url, free_port(), dist.path(), &[]).await);
-    }
-    let bases: Arc<Vec<String>> =
-        Arc::new(servers.iter().map(|server| server.url.clone()).collect());
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap();
-    // Warm-up: every agent and period once, not counted.
-    for (index, _) in plan.agents.iter().enumerate() {
-        for period in 0..PERIODS.len() {
-            dashboard(&client, &bases[0], &read, &plan.agents[index], period).await;
-        }
-    }
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let reader_tasks: Vec<_> = (0..readers)
-        .map(|reader| {
-            let (client, bases, read, plan) =
-                (client.clone(), bases.clone(), read.clone(), plan.clone());
-            tokio::spawn(async move {
-                let mut samples = Samples::default();
-                let mut turn = reader;
-                while Instant::now() < deadline {
-                    let base = &bases[turn % bases.len()];
-                    let agent = &plan.agents[turn % plan.agents.len()];
-                    let started = Instant::now();
-                    let ok = dashboard(&client, base, &read, agent, turn % PERIODS.len()).await;
-                    samples.latencies.push(started.elapsed());
-                    samples.errors += u64::from(!ok);
-                    turn += 1;
-                }
-                samples
-            })
-        })
-        .collect();
-    let writer_tasks: Vec<_> = (0..WRITERS)
-        .map(|writer| {
-            let (client, bases, ingest, plan) =
-                (client.clone(), bases.clone(), ingest.clone(), plan.clone());
-            let label = label.replace([' ', ','], "");
-            tokio::spawn(async move {
-                let mut samples = Samples::default();
-                let mut rng = StdRng::seed_from_u64(writer);
-                let per_writer = EVENTS_PER_SECOND / WRITERS / BATCH;
-                let mut ticks = tokio::time::interval(Duration::from_secs(1) / per_writer as u32);
-                let mut sent = 0;
-                while Instant::now() < deadline {
-                    ticks.tick().await;
-                    let at = Utc::now().to_rfc3339();
-                    let batch: Vec<Value> = (0..BATCH)
-                        .map(|_| {
-                            sent += 1;
-                            json!({
-                                "id": format!("load-{label}-{writer}-{sent}"),
-                                "type": if rng.random_bool(0.3) { "message" } else { "heartbeat" },
-                                "agent_id": plan.agents[rng.random_range(0..plan.agents.len())],
-                                "user_id": plan.users[rng.random_range(0..plan.users.len())],
-                                "at": at,
-                            })
-                        })
-                        .collect();
-                    let base = &bases[(sent as usize / BATCH as usize) % bases.len()];
-                    let started = Instant::now();
-                    let response = client
-                        .post(format!("{base}/api/v1/events"))
-                        .bearer_auth(&ingest)
-                        .json(&batch)
-                        .send()
-                        .await;
-                    samples.latencies.push(started.elapsed());
-                    match response {
-                        Ok(response) if response.status() == 200 => samples.events += BATCH,
-                        _ => samples.errors += 1,
-                    }
-                }
-                samples
-            })
-        })
-        .collect();
-    let started = Instant::now();
-    let mut reads = Samples::default();
-    for task in reader_tasks {
-        let samples = task.await.unwrap();
-        reads.latencies.extend(samples.latencies);
-        reads.errors += samples.errors;
-    }
-    let mut writes = Samples::default();
-    for task in writer_tasks {
-        let samples = task.await.unwrap();
-        writes.latencies.extend(samples.latencies);
-        writes.errors += samples.errors;
-        writes.events += samples.events;
-    }
-    let elapsed = started.elapsed().as_secs_f64();
-    let peaks: Vec<String> = servers
-        .iter()
-        .map(|server| format!("{} MiB", server.peak_rss_kib() / 1024))
-        .collect();
-    let (loads, errors, ingest_errors) = (reads.latencies.len(), reads.errors, writes.errors);
-    let (read_p, write_p) = (
-        percentiles(&mut reads.latencies),
-        percentiles(&mut writes.latencies),
-    );
-    println!(
-        "| {label} | {loads} | {:.1} | {} | {} | {} | {errors} | {:.0} | {} | {} | {ingest_errors} | {} |",
-        loads as f64 / elapsed,
-        ms(read_p[0]),
-        ms(read_p[1]),
-        ms(read_p[2]),
-        writes.events as f64 / elapsed,
-        ms(write_p[0]),
-        ms(write_p[1]),
-        peaks.join(", ")
-    );
+/// The URL path of a registered server function.
+fn server_fn_path(name: &str) -> String {
+    server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.to_owned())
+        .find(|path| path.starts_with(&format!("/api/{name}")))
+        .unwrap_or_else(|| panic!("server function {name}"))
 }
 
-/// The Users tab's four queries at once, as the page sends them; true when all answered 200.
+/// Signs the readers' account in; returns the session cookie.
+async fn sign_in(client: &reqwest::Client, base: &str) -> String {
+    let response = client
+        .post(format!("{base}{}", server_fn_path("login")))
+        .form(&[("username", ACCOUNT.0), ("password", ACCOUNT.1)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "sign-in");
+    let cookie = response.headers()[reqwest::header::SET_COOKIE]
+        .to_str()
+        .unwrap();
+    cookie.split(';').next().unwrap().to_owned()
+}
+
+struct Load {
+    seconds: u64,
+    readers: usize,
+    plan: Arc<Plan>,
+}
+
+impl Load {
+    async fn run(&self, label: &str, urls: &[&str], reader: Reader) {
+        let plan = &self.plan;
+        let (ingest, read) = credentials(urls[0]).await;
+        let dist = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dist.path().join("index.html"),
+            "<!DOCTYPE html><title>Pulse</title>",
+        )
+        .unwrap();
+        let mut servers = Vec::new();
+        for url in urls {
+            servers.push(ServerProcess::start(url, free_port(), dist.path(), &[]).await);
+        }
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap();
+        // Each server with the credential its readers present.
+        let mut targets = Vec::new();
+        for server in &servers {
+            let credential = match reader {
+                Reader::UsersTab => sign_in(&client, &server.url).await,
+                Reader::RestApi => read.clone(),
+            };
+            targets.push((server.url.clone(), credential));
+        }
+        let targets = Arc::new(targets);
+        // Warm-up: every agent and period once, not counted.
+        for agent in &plan.agents {
+            for period in 0..PERIODS.len() {
+                let (base, credential) = &targets[0];
+                assert!(
+                    dashboard(&client, reader, base, credential, agent, period).await,
+                    "warm-up"
+                );
+            }
+        }
+        let deadline = Instant::now() + Duration::from_secs(self.seconds);
+        let started = Instant::now();
+        let writer = tokio::spawn(write(
+            client.clone(),
+            targets.clone(),
+            ingest,
+            plan.clone(),
+            label.to_owned(),
+            deadline,
+        ));
+        let reader_tasks: Vec<_> = (0..self.readers)
+            .map(|index| {
+                let (client, targets, plan) = (client.clone(), targets.clone(), plan.clone());
+                tokio::spawn(async move {
+                    let mut samples = Samples::default();
+                    let mut turn = index;
+                    while Instant::now() < deadline {
+                        let (base, credential) = &targets[turn % targets.len()];
+                        let agent = &plan.agents[turn % plan.agents.len()];
+                        let started = Instant::now();
+                        let ok = dashboard(
+                            &client,
+                            reader,
+                            base,
+                            credential,
+                            agent,
+                            turn % PERIODS.len(),
+                        )
+                        .await;
+                        samples.latencies.push(started.elapsed());
+                        samples.errors += u64::from(!ok);
+                        turn += 1;
+                    }
+                    samples
+                })
+            })
+            .collect();
+        let mut reads = Samples::default();
+        for task in reader_tasks {
+            let samples = task.await.unwrap();
+            reads.latencies.extend(samples.latencies);
+            reads.errors += samples.errors;
+        }
+        let mut writes = writer.await.unwrap();
+        let elapsed = started.elapsed().as_secs_f64();
+        let peaks: Vec<String> = servers
+            .iter()
+            .map(|server| format!("{} MiB", server.peak_rss_kib() / 1024))
+            .collect();
+        let (loads, errors, ingest_errors) = (reads.latencies.len(), reads.errors, writes.errors);
+        let (read_p, write_p) = (
+            percentiles(&mut reads.latencies),
+            percentiles(&mut writes.latencies),
+        );
+        println!(
+            "| {label} | {loads} | {:.1} | {} | {} | {} | {errors} | {:.0} | {} | {} | {ingest_errors} | {} |",
+            loads as f64 / elapsed,
+            ms(read_p[0]),
+            ms(read_p[1]),
+            ms(read_p[2]),
+            writes.events as f64 / elapsed,
+            ms(write_p[0]),
+            ms(write_p[1]),
+            peaks.join(", ")
+        );
+    }
+}
+
+/// Sends a batch every 1/20 s until the deadline, each in its own task
+/// (at most MAX_IN_FLIGHT at once), spread over the servers.
+async fn write(
+    client: reqwest::Client,
+    targets: Arc<Vec<(String, String)>>,
+    key: String,
+    plan: Arc<Plan>,
+    label: String,
+    deadline: Instant,
+) -> Samples {
+    let label = label.replace([' ', ','], "");
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT));
+    let mut rng = StdRng::seed_from_u64(7);
+    let mut ticks =
+        tokio::time::interval(Duration::from_secs(1) * BATCH as u32 / EVENTS_PER_SECOND as u32);
+    let mut tasks = Vec::new();
+    let mut sent: u64 = 0;
+    while Instant::now() < deadline {
+        ticks.tick().await;
+        let at = Utc::now().to_rfc3339();
+        let batch: Vec<Value> = (0..BATCH)
+            .map(|_| {
+                sent += 1;
+                json!({
+                    "id": format!("load-{label}-{sent}"),
+                    "type": if rng.random_bool(0.3) { "message" } else { "heartbeat" },
+                    "agent_id": plan.agents[rng.random_range(0..plan.agents.len())],
+                    "user_id": plan.users[rng.random_range(0..plan.users.len())],
+                    "at": at,
+                })
+            })
+            .collect();
+        let base = targets[(sent / BATCH) as usize % targets.len()].0.clone();
+        let slot = slots.clone().acquire_owned().await.unwrap();
+        let (client, key) = (client.clone(), key.clone());
+        tasks.push(tokio::spawn(async move {
+            let started = Instant::now();
+            let response = client
+                .post(format!("{base}/api/v1/events"))
+                .bearer_auth(&key)
+                .json(&batch)
+                .send()
+                .await;
+            let ok = matches!(&response, Ok(response) if response.status() == 200);
+            drop(slot);
+            (started.elapsed(), ok)
+        }));
+    }
+    let mut samples = Samples::default();
+    for task in tasks {
+        let (latency, ok) = task.await.unwrap();
+        samples.latencies.push(latency);
+        if ok {
+            samples.events += BATCH;
+        } else {
+            samples.errors += 1;
+        }
+    }
+    samples
+}
+
+/// Loads one dashboard; true when every answer was a 200 and was read whole.
 async fn dashboard(
     client: &reqwest::Client,
+    reader: Reader,
     base: &str,
-    key: &str,
+    credential: &str,
     agent: &str,
     period: usize,
 ) -> bool {
     let (from, to) = PERIODS[period];
-    let query = format!("period=custom&from={from}&to={to}&tz={TZ}");
-    let get = |path: &str| {
-        client
-            .get(format!("{base}/api/v1/agents/{agent}/users{path}?{query}"))
-            .bearer_auth(key)
-            .send()
-    };
-    let answers = tokio::join!(get("/overview"), get("/trend"), get("/heatmap"), get(""));
-    let answers = [answers.0, answers.1, answers.2, answers.3];
-    let mut ok = true;
-    for answer in answers {
-        match answer {
-            Ok(response) => {
-                ok &= response.status() == 200;
-                // The whole body, as the browser reads it.
-                ok &= response.bytes().await.is_ok();
+    match reader {
+        Reader::UsersTab => {
+            let form = [
+                ("agent_id", agent),
+                ("query[period]", "custom"),
+                ("query[from]", from),
+                ("query[to]", to),
+                ("query[tz]", TZ),
+            ];
+            let response = client
+                .post(format!("{base}{}", server_fn_path("users_dashboard")))
+                .header(reqwest::header::COOKIE, credential)
+                .form(&form)
+                .send()
+                .await;
+            complete(response).await
+        }
+        Reader::RestApi => {
+            let query = format!("period=custom&from={from}&to={to}&tz={TZ}");
+            let get = |path: &str| {
+                client
+                    .get(format!("{base}/api/v1/agents/{agent}/users{path}?{query}"))
+                    .bearer_auth(credential)
+                    .send()
+            };
+            let answers = tokio::join!(get("/overview"), get("/trend"), get("/heatmap"), get(""));
+            let mut ok = true;
+            for answer in [answers.0, answers.1, answers.2, answers.3] {
+                ok &= complete(answer).await;
             }
-            Err(_) => ok = false,
+            ok
         }
     }
-    ok
+}
+
+/// A 200 whose body arrived whole, as the browser reads it.
+async fn complete(response: reqwest::Result<reqwest::Response>) -> bool {
+    match response {
+        Ok(response) => response.status() == 200 && response.bytes().await.is_ok(),
+        Err(_) => false,
+    }
 }
 
 /// p50, p99 and max.

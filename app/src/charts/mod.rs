@@ -37,6 +37,57 @@ impl PlotArea {
     }
 }
 
+impl PlotArea {
+    /// The x coordinate of the middle of column `index` of `count`.
+    pub fn column_center(&self, index: usize, count: usize) -> f64 {
+        let width = f64::from(self.right - self.left);
+        f64::from(self.left) + width * (index as f64 + 0.5) / count.max(1) as f64
+    }
+
+    /// The y coordinate of the middle of row `index` of `count`.
+    pub fn row_center(&self, index: usize, count: usize) -> f64 {
+        let height = f64::from(self.bottom - self.top);
+        f64::from(self.top) + height * (index as f64 + 0.5) / count.max(1) as f64
+    }
+}
+
+/// Where a keyboard cursor over `count` positions goes for `key`: arrows
+/// `back` and `forward` step (from nothing to the first), Home and End
+/// jump when `ends`. None for any other key.
+pub fn cursor_step(
+    position: Option<usize>,
+    count: usize,
+    key: &str,
+    (back, forward): (&str, &str),
+    ends: bool,
+) -> Option<usize> {
+    let last = count.checked_sub(1)?;
+    match key {
+        _ if key == forward => Some(position.map_or(0, |at| (at + 1).min(last))),
+        _ if key == back => Some(position.map_or(0, |at| at.saturating_sub(1))),
+        "Home" if ends => Some(0),
+        "End" if ends => Some(last),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_keyboard_cursor_steps_and_stays_inside() {
+        let arrows = ("ArrowLeft", "ArrowRight");
+        assert_eq!(cursor_step(None, 5, "ArrowRight", arrows, true), Some(0));
+        assert_eq!(cursor_step(Some(4), 5, "ArrowRight", arrows, true), Some(4));
+        assert_eq!(cursor_step(Some(0), 5, "ArrowLeft", arrows, true), Some(0));
+        assert_eq!(cursor_step(Some(2), 5, "End", arrows, true), Some(4));
+        assert_eq!(cursor_step(Some(2), 5, "End", arrows, false), None);
+        assert_eq!(cursor_step(Some(2), 5, "x", arrows, true), None);
+        assert_eq!(cursor_step(None, 0, "ArrowRight", arrows, true), None);
+    }
+}
+
 /// Draws with `draw` on the page's canvas; returns the plotting area.
 pub fn draw_on_canvas(
     canvas: web_sys::HtmlCanvasElement,

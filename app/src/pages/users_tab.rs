@@ -51,6 +51,14 @@ pub fn UsersTabPage() -> impl IntoView {
     let heatmap = Signal::derive(move || loaded.get().map(|d: Dashboard| d.heatmap));
     let users = Signal::derive(move || loaded.get().map(|d| d.users.users).unwrap_or_default());
     let online_count = Signal::derive(move || online.get().and_then(Result::ok));
+    // The exact span the figures cover, in the selected zone.
+    let span = move || {
+        let bounds = overview.get()?.period;
+        let time = |at: chrono::DateTime<chrono::FixedOffset>| {
+            view! { <time datetime=at.to_rfc3339()>{at.format("%a %-d %b %Y %H:%M").to_string()}</time> }
+        };
+        Some(view! { "Figures for " {time(bounds.start)} " – " {time(bounds.end)} })
+    };
     let empty = move || loaded.get().is_some_and(|d| d.overview.active_users == 0);
     let loading = move || dashboard.get().is_none();
 
@@ -61,6 +69,7 @@ pub fn UsersTabPage() -> impl IntoView {
         </nav>
         <section class="users-tab" data-testid="users-tab" aria-busy=move || loading().to_string()>
             <TimeFilter state set_state browser_tz=browser_tz.clone() zones />
+            <p class="period-span muted" data-testid="period-span">{span}</p>
             {move || error.get().map(|error: ApiError| view! { <ErrorPanel error retry=move || dashboard.refetch() /> })}
             <Topline overview online=online_count />
             <Show when=empty>

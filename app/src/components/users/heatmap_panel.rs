@@ -5,7 +5,7 @@ use pulse_model::Heatmap;
 use super::trend_panel::canvas_point;
 use crate::charts::heatmap::{HeatGrid, WEEKDAYS, draw, format_value};
 use crate::charts::palette::current_theme;
-use crate::charts::{PlotArea, draw_on_canvas, export_png, export_svg};
+use crate::charts::{PlotArea, cursor_step, draw_on_canvas, export_png, export_svg};
 use crate::view_state::ViewState;
 
 const SIZE: (u32, u32) = (960, 330);
@@ -72,6 +72,31 @@ pub fn HeatmapPanel(
                 .map(|(hour, row)| (row, hour, x, y)),
         );
     };
+    // The keyboard reads the same tooltips: arrows move over the grid.
+    let on_key = move |event: web_sys::KeyboardEvent| {
+        let key = event.key();
+        let current = hover.get_untracked();
+        let (row, hour) = current.map_or((None, None), |(row, hour, _, _)| (Some(row), Some(hour)));
+        let moved = match cursor_step(hour, 24, &key, ("ArrowLeft", "ArrowRight"), true) {
+            Some(hour) => Some((row.unwrap_or(0), hour)),
+            None => cursor_step(row, 7, &key, ("ArrowUp", "ArrowDown"), false)
+                .map(|row| (row, hour.unwrap_or(0))),
+        };
+        let Some((row, hour)) = moved else {
+            if key == "Escape" {
+                hover.set(None);
+            }
+            return;
+        };
+        event.prevent_default();
+        let plot = area.get_untracked();
+        hover.set(Some((
+            row,
+            hour,
+            plot.column_center(hour, 24),
+            plot.row_center(row, 7),
+        )));
+    };
     let tooltip = move || {
         let (row, hour, x, y) = hover.get()?;
         let grid = grid.get()?;
@@ -129,11 +154,15 @@ pub fn HeatmapPanel(
                 </div>
             </header>
             <p class="busiest" data-testid="busiest">{move || busiest().unwrap_or_else(|| "No activity in this period".into())}</p>
+            <div class="chart-scroll">
             <div class="chart">
                 <canvas node_ref=canvas width=SIZE.0 height=SIZE.1 data-testid="heatmap-canvas"
-                    role="img" aria-label="Heatmap of activity by weekday and hour"
-                    on:mousemove=on_move on:mouseleave=move |_| hover.set(None)></canvas>
+                    tabindex="0" role="img"
+                    aria-label="Heatmap of activity by weekday and hour. Arrow keys read each hour's figures."
+                    on:mousemove=on_move on:mouseleave=move |_| hover.set(None)
+                    on:keydown=on_key on:blur=move |_| hover.set(None)></canvas>
                 {tooltip}
+            </div>
             </div>
         </section>
     }

@@ -4,7 +4,7 @@ use pulse_model::Trend;
 
 use crate::charts::palette::current_theme;
 use crate::charts::trend::{bucket_label, draw};
-use crate::charts::{PlotArea, draw_on_canvas, export_png, export_svg};
+use crate::charts::{PlotArea, cursor_step, draw_on_canvas, export_png, export_svg};
 
 const SIZE: (u32, u32) = (960, 320);
 
@@ -32,6 +32,25 @@ pub fn TrendPanel(trend: Signal<Option<Trend>>) -> impl IntoView {
                 .column(x, trend.buckets.len())
                 .map(|index| (index, x, y)),
         );
+    };
+    // The keyboard reads the same tooltips: arrows step through the buckets.
+    let on_key = move |event: web_sys::KeyboardEvent| {
+        let Some(trend) = trend.get_untracked() else {
+            return;
+        };
+        let count = trend.buckets.len();
+        let current = hover.get_untracked().map(|(index, _, _)| index);
+        let arrows = ("ArrowLeft", "ArrowRight");
+        let Some(index) = cursor_step(current, count, &event.key(), arrows, true) else {
+            if event.key() == "Escape" {
+                hover.set(None);
+            }
+            return;
+        };
+        event.prevent_default();
+        let plot = area.get_untracked();
+        let middle = f64::from(plot.top + plot.bottom) / 2.0;
+        hover.set(Some((index, plot.column_center(index, count), middle)));
     };
     let tooltip = move || {
         let (index, x, y) = hover.get()?;
@@ -64,11 +83,15 @@ pub fn TrendPanel(trend: Signal<Option<Trend>>) -> impl IntoView {
                     <button type="button" class="button" data-testid="trend-svg" on:click=export_svg>"SVG"</button>
                 </div>
             </header>
+            <div class="chart-scroll">
             <div class="chart">
                 <canvas node_ref=canvas width=SIZE.0 height=SIZE.1 data-testid="trend-canvas"
-                    role="img" aria-label="Chart of unique active users per time bucket"
-                    on:mousemove=on_move on:mouseleave=move |_| hover.set(None)></canvas>
+                    tabindex="0" role="img"
+                    aria-label="Chart of unique active users per time bucket. Arrow keys read each bucket's figures."
+                    on:mousemove=on_move on:mouseleave=move |_| hover.set(None)
+                    on:keydown=on_key on:blur=move |_| hover.set(None)></canvas>
                 {tooltip}
+            </div>
             </div>
         </section>
     }
