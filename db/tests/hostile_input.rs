@@ -5,7 +5,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 use proptest::prelude::*;
 use pulse_db::analytics::ResolvedPeriod;
-use pulse_db::ingest::validate_batch;
+use pulse_db::ingest::{FIELDS, validate_batch};
 use pulse_model::PeriodQuery;
 use serde_json::{Map, Value, json};
 
@@ -53,16 +53,6 @@ fn field_text() -> impl Strategy<Value = Value> {
 
 /// Objects with the event fields (some missing, some of the wrong kind).
 fn event_like() -> impl Strategy<Value = Value> {
-    const FIELDS: [&str; 8] = [
-        "id",
-        "type",
-        "agent_id",
-        "user_id",
-        "at",
-        "session_id",
-        "username",
-        "name",
-    ];
     prop::collection::vec((prop::sample::select(&FIELDS[..]), field_text()), 0..10).prop_map(
         |pairs| {
             let mut object = Map::new();

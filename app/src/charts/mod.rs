@@ -71,23 +71,6 @@ pub fn cursor_step(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_keyboard_cursor_steps_and_stays_inside() {
-        let arrows = ("ArrowLeft", "ArrowRight");
-        assert_eq!(cursor_step(None, 5, "ArrowRight", arrows, true), Some(0));
-        assert_eq!(cursor_step(Some(4), 5, "ArrowRight", arrows, true), Some(4));
-        assert_eq!(cursor_step(Some(0), 5, "ArrowLeft", arrows, true), Some(0));
-        assert_eq!(cursor_step(Some(2), 5, "End", arrows, true), Some(4));
-        assert_eq!(cursor_step(Some(2), 5, "End", arrows, false), None);
-        assert_eq!(cursor_step(Some(2), 5, "x", arrows, true), None);
-        assert_eq!(cursor_step(None, 0, "ArrowRight", arrows, true), None);
-    }
-}
-
 /// Draws with `draw` on the page's canvas; returns the plotting area.
 pub fn draw_on_canvas(
     canvas: web_sys::HtmlCanvasElement,
@@ -118,4 +101,21 @@ pub fn export_svg(
         }
     }
     crate::browser::download(file_name, "image/svg+xml", &svg);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_keyboard_cursor_steps_and_stays_inside() {
+        let arrows = ("ArrowLeft", "ArrowRight");
+        assert_eq!(cursor_step(None, 5, "ArrowRight", arrows, true), Some(0));
+        assert_eq!(cursor_step(Some(4), 5, "ArrowRight", arrows, true), Some(4));
+        assert_eq!(cursor_step(Some(0), 5, "ArrowLeft", arrows, true), Some(0));
+        assert_eq!(cursor_step(Some(2), 5, "End", arrows, true), Some(4));
+        assert_eq!(cursor_step(Some(2), 5, "End", arrows, false), None);
+        assert_eq!(cursor_step(Some(2), 5, "x", arrows, true), None);
+        assert_eq!(cursor_step(None, 0, "ArrowRight", arrows, true), None);
+    }
 }

@@ -18,7 +18,8 @@ const MAX_SESSION_ID: usize = 128;
 const MAX_DISPLAY_TEXT: usize = 200;
 /// How far ahead of the server's clock an event may be (clock skew).
 const MAX_FUTURE_MS: i64 = 5 * 60 * 1000;
-const FIELDS: [&str; 8] = [
+/// The fields an event may have.
+pub const FIELDS: [&str; 8] = [
     "id",
     "type",
     "agent_id",
