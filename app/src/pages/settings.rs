@@ -19,6 +19,17 @@ pub fn SettingsPage() -> impl IntoView {
     }
 }
 
+/// Reloads a section's list each time one of its actions has finished.
+/// `finished` must read every action's value each time (no short-circuit),
+/// so that the effect follows them all.
+fn refetch_after<T: 'static>(list: LocalResource<T>, finished: impl Fn() -> bool + 'static) {
+    Effect::new(move |_| {
+        if finished() {
+            list.refetch();
+        }
+    });
+}
+
 /// A list once loaded, what went wrong, or a loading line meanwhile.
 fn loaded<T, V>(
     resource: LocalResource<Result<T, ApiError>>,
@@ -68,12 +79,9 @@ fn AccountsSection(accounts: LocalResource<Result<Vec<AccountView>, ApiError>>) 
             update_account(username, agents, password, disabled)
         },
     );
-    Effect::new(move |_| {
-        // Both read every time, so the effect follows both.
+    refetch_after(accounts, move || {
         let (created, updated) = (create.value().get(), update.value().get());
-        if created.is_some() || updated.is_some() {
-            accounts.refetch();
-        }
+        created.is_some() || updated.is_some()
     });
     view! {
         <section class="panel" aria-labelledby="accounts-title">
@@ -154,12 +162,9 @@ fn KeysSection(keys: LocalResource<Result<Vec<KeyView>, ApiError>>) -> impl Into
         create_key(scope, agents, label)
     });
     let revoke = Action::new_local(|prefix: &String| revoke_key(prefix.clone()));
-    Effect::new(move |_| {
-        // Both read every time, so the effect follows both.
+    refetch_after(keys, move || {
         let (created, revoked) = (create.value().get(), revoke.value().get());
-        if created.is_some() || revoked.is_some() {
-            keys.refetch();
-        }
+        created.is_some() || revoked.is_some()
     });
     view! {
         <section class="panel" aria-labelledby="keys-title">
@@ -214,11 +219,7 @@ fn AgentsSection() -> impl IntoView {
     let agents = LocalResource::new(list_agents);
     let save =
         Action::new_local(|input: &(String, String)| save_agent(input.0.clone(), input.1.clone()));
-    Effect::new(move |_| {
-        if save.value().get().is_some() {
-            agents.refetch();
-        }
-    });
+    refetch_after(agents, move || save.value().get().is_some());
     let (new_id, new_name) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     view! {
         <section class="panel" aria-labelledby="agents-title">
