@@ -14,7 +14,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::calendar::{Calendar, SlotPlace};
 use crate::error::Result;
-use crate::store::{AgentRef, DayRow, Store};
+use crate::store::{AgentRef, DayRow, RawActivity, Store};
 use crate::time::{DAY_MS, SLOT_MS, SLOTS_PER_DAY};
 
 #[derive(Debug, Default)]
@@ -132,19 +132,34 @@ impl Facts {
         };
         let span = Span::new(from_ms, to_ms);
         if !span.has_whole_slots() {
-            facts
-                .add_raw(store, agent, calendar, from_ms, to_ms, true)
-                .await?;
+            let events = raw_ranges(store, agent, &[(from_ms, to_ms)]).await?;
+            facts.add_raw(calendar, &events, true);
             return Ok(facts.finish());
         }
-        for (from, to) in span.partial_edges() {
-            facts
-                .add_raw(store, agent, calendar, from, to, true)
-                .await?;
-        }
         let is_split = |slot: i64| calendar.splits.contains_key(&slot);
+        let mut splits: Vec<i64> = calendar
+            .splits
+            .keys()
+            .copied()
+            .filter(|s| (span.first_slot..span.end_slot).contains(s))
+            .collect();
+        splits.sort_unstable();
+        let split_ranges: Vec<(i64, i64)> = splits
+            .iter()
+            .map(|slot| (slot * SLOT_MS, (slot + 1) * SLOT_MS))
+            .collect();
+        // Independent reads, at once (each is a round trip to the database).
         let (first_day, end_day) = span.days();
-        for row in store.day_activity(agent, first_day, end_day).await? {
+        let (edges, edge_days) = (span.partial_edges(), span.partial_days());
+        let (edge_events, day_rows, edge_day_messages, slot_messages, split_events) = tokio::try_join!(
+            raw_ranges(store, agent, &edges),
+            store.day_activity(agent, first_day, end_day),
+            user_messages_of(store, agent, &edge_days),
+            store.message_slots(agent, span.first_slot, span.end_slot),
+            raw_ranges(store, agent, &split_ranges),
+        )?;
+        facts.add_raw(calendar, &edge_events, true);
+        for row in day_rows {
             if span.covers_day(row.day) {
                 *facts.user_messages.entry(row.user).or_default() += row.activity.messages as u64;
             }
@@ -158,55 +173,21 @@ impl Facts {
                 }
             }
         }
-        for (from, to) in span.partial_days() {
-            for (user, messages) in store.user_messages(agent, from, to).await? {
-                *facts.user_messages.entry(user).or_default() += messages as u64;
-            }
+        for (user, messages) in edge_day_messages {
+            *facts.user_messages.entry(user).or_default() += messages as u64;
         }
-        for (slot, messages) in store
-            .message_slots(agent, span.first_slot, span.end_slot)
-            .await?
-        {
+        for (slot, messages) in slot_messages {
             if !is_split(slot) {
                 facts.messages_at(calendar.place_of(slot, false), messages as u64);
             }
         }
-        let mut splits: Vec<i64> = calendar
-            .splits
-            .keys()
-            .copied()
-            .filter(|s| (span.first_slot..span.end_slot).contains(s))
-            .collect();
-        splits.sort_unstable();
-        for slot in splits {
-            // The users' messages of these slots are counted above already.
-            facts
-                .add_raw(
-                    store,
-                    agent,
-                    calendar,
-                    slot * SLOT_MS,
-                    (slot + 1) * SLOT_MS,
-                    false,
-                )
-                .await?;
-        }
+        // The users' messages of split slots are counted above already.
+        facts.add_raw(calendar, &split_events, false);
         Ok(facts.finish())
     }
 
-    async fn add_raw(
-        &mut self,
-        store: &Store,
-        agent: &AgentRef,
-        calendar: &Calendar,
-        from_ms: i64,
-        to_ms: i64,
-        count_user_messages: bool,
-    ) -> Result<()> {
-        if from_ms >= to_ms {
-            return Ok(());
-        }
-        for event in store.raw_activity(agent, from_ms, to_ms).await? {
+    fn add_raw(&mut self, calendar: &Calendar, events: &[RawActivity], count_user_messages: bool) {
+        for event in events {
             let place = calendar.place_at(event.at);
             self.present(place, event.user);
             if event.is_message {
@@ -216,7 +197,6 @@ impl Facts {
                 }
             }
         }
-        Ok(())
     }
 
     fn present(&mut self, place: SlotPlace, user: i64) {
@@ -256,6 +236,32 @@ impl Facts {
     }
 }
 
+/// The raw events of each non-empty range, together.
+async fn raw_ranges(
+    store: &Store,
+    agent: &AgentRef,
+    ranges: &[(i64, i64)],
+) -> Result<Vec<RawActivity>> {
+    let mut events = Vec::new();
+    for &(from, to) in ranges.iter().filter(|(from, to)| from < to) {
+        events.extend(store.raw_activity(agent, from, to).await?);
+    }
+    Ok(events)
+}
+
+/// Messages per user in each range, together.
+async fn user_messages_of(
+    store: &Store,
+    agent: &AgentRef,
+    ranges: &[(i64, i64)],
+) -> Result<Vec<(i64, i64)>> {
+    let mut messages = Vec::new();
+    for &(from, to) in ranges {
+        messages.extend(store.user_messages(agent, from, to).await?);
+    }
+    Ok(messages)
+}
+
 /// Distinct users and messages of `[from_ms, to_ms)`, for figures that do
 /// not depend on local time (previous period, last 30 days).
 pub async fn summary(
@@ -264,26 +270,11 @@ pub async fn summary(
     from_ms: i64,
     to_ms: i64,
 ) -> Result<(HashSet<i64>, u64)> {
-    let mut users = HashSet::new();
-    let mut messages = 0;
     let span = Span::new(from_ms, to_ms);
-    let raw_ranges: Vec<(i64, i64)> = if span.has_whole_slots() {
-        span.partial_edges().to_vec()
-    } else {
-        vec![(from_ms, to_ms)]
-    };
-    for (from, to) in raw_ranges.into_iter().filter(|(from, to)| from < to) {
-        for event in store.raw_activity(agent, from, to).await? {
-            users.insert(event.user);
-            messages += u64::from(event.is_message);
-        }
-    }
     if !span.has_whole_slots() {
-        return Ok((users, messages));
+        let events = raw_ranges(store, agent, &[(from_ms, to_ms)]).await?;
+        return Ok(raw_summary(&events));
     }
-    messages += store
-        .message_total(agent, span.first_slot, span.end_slot)
-        .await?;
     let (first_day, end_day) = span.days();
     let whole_first = if span.covers_day(first_day) {
         first_day
@@ -295,20 +286,45 @@ pub async fn summary(
     } else {
         end_day - 1
     };
-    if whole_first < whole_end {
-        users.extend(store.day_users(agent, whole_first, whole_end).await?);
-    }
     let mut edge_days = vec![first_day, end_day - 1];
     edge_days.dedup();
-    for day in edge_days {
-        if !span.covers_day(day) {
-            let rows = store.day_activity(agent, day, day + 1).await?;
-            users.extend(
-                rows.iter()
-                    .filter(|row| row.activity.quarters & span.mask(day) != 0)
-                    .map(|row| row.user),
-            );
+    edge_days.retain(|day| !span.covers_day(*day));
+    let whole_days = async {
+        if whole_first < whole_end {
+            store.day_users(agent, whole_first, whole_end).await
+        } else {
+            Ok(Vec::new())
         }
-    }
-    Ok((users, messages))
+    };
+    let edge_day_rows = async {
+        let mut rows = Vec::new();
+        for &day in &edge_days {
+            rows.extend(store.day_activity(agent, day, day + 1).await?);
+        }
+        Ok(rows)
+    };
+    // Independent reads, at once (each is a round trip to the database).
+    let edges = span.partial_edges();
+    let (edge_events, slot_messages, whole_day_users, edge_day_rows) = tokio::try_join!(
+        raw_ranges(store, agent, &edges),
+        store.message_total(agent, span.first_slot, span.end_slot),
+        whole_days,
+        edge_day_rows,
+    )?;
+    let (mut users, edge_messages) = raw_summary(&edge_events);
+    users.extend(whole_day_users);
+    users.extend(
+        edge_day_rows
+            .iter()
+            .filter(|row| row.activity.quarters & span.mask(row.day) != 0)
+            .map(|row| row.user),
+    );
+    Ok((users, slot_messages + edge_messages))
+}
+
+/// Distinct users and messages of raw events.
+fn raw_summary(events: &[RawActivity]) -> (HashSet<i64>, u64) {
+    let users = events.iter().map(|event| event.user).collect();
+    let messages = events.iter().filter(|event| event.is_message).count() as u64;
+    (users, messages)
 }

@@ -192,6 +192,13 @@ impl Store {
         on_writer!(self, ingest(batch, received_at))
     }
 
+    /// Refreshes the query planner's statistics. After a bulk load they
+    /// describe the empty tables, and PostgreSQL then plans the dashboard's
+    /// joins for a hundred rows where there are thousands.
+    pub async fn analyze(&self) -> Result<()> {
+        on_writer!(self, analyze())
+    }
+
     /// Recomputes the rollups from the raw events (after a restore, or to
     /// check them); returns the number of events read.
     pub async fn rebuild_rollups(&self) -> Result<u64> {

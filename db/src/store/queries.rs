@@ -31,6 +31,11 @@ pub async fn ping(pool: &Pool<Db>) -> Result<()> {
     Ok(())
 }
 
+pub async fn analyze(pool: &Pool<Db>) -> Result<()> {
+    sqlx::query("ANALYZE").execute(pool).await?;
+    Ok(())
+}
+
 pub async fn list_agents(pool: &Pool<Db>) -> Result<Vec<Agent>> {
     let rows = sqlx::query("SELECT agent_key, name FROM agents ORDER BY name, agent_key")
         .fetch_all(pool)
@@ -871,24 +876,11 @@ pub async fn registered_count(pool: &Pool<Db>, agent: i64) -> Result<u64> {
 /// Every registered user of the agent, packed by the database into one JSON
 /// array for the same reason as `day_activity`.
 pub async fn members(pool: &Pool<Db>, agent: i64) -> Result<Vec<Member>> {
-    let sql = match BACKEND {
-        Backend::Sqlite => {
-            "SELECT json_group_array(json_array(u.id, u.user_key, u.username, u.name, m.registered_at, l.at))
-             FROM memberships m
-             JOIN users u ON u.id = m.user_id
-             LEFT JOIN last_activity l ON l.agent_id = m.agent_id AND l.user_id = m.user_id
-             WHERE m.agent_id = $1"
-        }
-        Backend::Postgres => {
-            "SELECT CAST(COALESCE(json_agg(json_build_array(u.id, u.user_key, u.username, u.name, m.registered_at, l.at)), '[]') AS TEXT)
-             FROM memberships m
-             JOIN users u ON u.id = m.user_id
-             LEFT JOIN last_activity l ON l.agent_id = m.agent_id AND l.user_id = m.user_id
-             WHERE m.agent_id = $1"
-        }
-    };
-    let packed: String = sqlx::query(sql).bind(agent).fetch_one(pool).await?.get(0);
-    type Packed = (
+    const FROM: &str = "FROM memberships m
+         JOIN users u ON u.id = m.user_id
+         LEFT JOIN last_activity l ON l.agent_id = m.agent_id AND l.user_id = m.user_id
+         WHERE m.agent_id = $1";
+    type Fields = (
         i64,
         String,
         Option<String>,
@@ -896,9 +888,33 @@ pub async fn members(pool: &Pool<Db>, agent: i64) -> Result<Vec<Member>> {
         i64,
         Option<i64>,
     );
-    let rows: Vec<Packed> = serde_json::from_str(&packed).map_err(|error| {
-        crate::error::StoreError::Corrupt(format!("members of agent {agent}: {error}"))
-    })?;
+    let rows: Vec<Fields> = match BACKEND {
+        // sqlx hands SQLite's rows over one at a time: thousands of members
+        // travel faster as one JSON value.
+        Backend::Sqlite => {
+            let sql = format!(
+                "SELECT json_group_array(json_array(u.id, u.user_key, u.username, u.name, m.registered_at, l.at)) {FROM}"
+            );
+            let packed: String = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(agent)
+                .fetch_one(pool)
+                .await?
+                .get(0);
+            serde_json::from_str(&packed).map_err(|error| {
+                crate::error::StoreError::Corrupt(format!("members of agent {agent}: {error}"))
+            })?
+        }
+        // PostgreSQL sends rows in bulk; building JSON there costs more.
+        Backend::Postgres => {
+            let sql = format!(
+                "SELECT u.id, u.user_key, u.username, u.name, m.registered_at, l.at {FROM}"
+            );
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(agent)
+                .fetch_all(pool)
+                .await?
+        }
+    };
     let mut members: Vec<Member> = rows
         .into_iter()
         .map(
