@@ -84,7 +84,7 @@ pub async fn open(url: &str) -> Store {
                 store.ingest(&batch, 0).await.unwrap();
             }
         }
-        store.analyze().await.unwrap();
+        store.after_bulk_load().await.unwrap();
         eprintln!(
             "generated {total} events into {url} in {:.0?}",
             started.elapsed()

@@ -192,11 +192,14 @@ impl Store {
         on_writer!(self, ingest(batch, received_at))
     }
 
-    /// Refreshes the query planner's statistics. After a bulk load they
-    /// describe the empty tables, and PostgreSQL then plans the dashboard's
-    /// joins for a hundred rows where there are thousands.
-    pub async fn analyze(&self) -> Result<()> {
-        on_writer!(self, analyze())
+    /// What the database's own maintenance would do after a while, done at
+    /// once after a bulk load: fresh planner statistics (before, they
+    /// describe the empty tables, and PostgreSQL plans the dashboard's joins
+    /// for a hundred rows where there are thousands) and, on PostgreSQL, a
+    /// vacuum. Measured on the benchmark data: PostgreSQL's Past Month
+    /// dashboard from 22 to 18 ms.
+    pub async fn after_bulk_load(&self) -> Result<()> {
+        on_writer!(self, after_bulk_load())
     }
 
     /// Recomputes the rollups from the raw events (after a restore, or to

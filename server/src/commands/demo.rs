@@ -57,7 +57,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     register_members(&store, &world).await?;
     create_demo_accounts(&store, &world).await?;
     let stored = store_events(&store, &world).await?;
-    store.analyze().await?;
+    store.after_bulk_load().await?;
     println!(
         "Demo data: {} agents, {} learners, {stored} events over {} days.",
         world.agents.len(),

@@ -57,7 +57,7 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
         );
     }
     let counts = import_file(&store, &args.file, format, &invalid).await?;
-    store.analyze().await?;
+    store.after_bulk_load().await?;
     println!(
         "Imported {}: {} new events, {} already stored, {} invalid lines skipped.",
         args.file.display(),

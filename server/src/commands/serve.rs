@@ -33,7 +33,7 @@ pub async fn rebuild(config: DatabaseConfig) -> anyhow::Result<()> {
         .rebuild_rollups()
         .await
         .context("could not rebuild the rollups")?;
-    store.analyze().await?;
+    store.after_bulk_load().await?;
     println!("Rebuilt the rollups from {events} events.");
     store.close().await;
     Ok(())
