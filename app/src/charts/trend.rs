@@ -53,7 +53,16 @@ where
         .label_style(text.clone())
         .x_labels(8.min(count))
         .x_label_formatter(&|x| bucket_label(trend, *x as usize))
-        .y_label_formatter(&|y| format!("{y:.0}"))
+        // Counts are whole: no more ticks than whole numbers below the top,
+        // and a tick between two whole numbers is left unlabelled.
+        .y_labels((top.floor() as usize + 1).clamp(2, 10))
+        .y_label_formatter(&|y| {
+            if y.fract() == 0.0 {
+                format!("{y:.0}")
+            } else {
+                String::new()
+            }
+        })
         .y_desc("Active users")
         .axis_desc_style(text)
         .draw()

@@ -109,7 +109,8 @@ pub fn UserTable(
                     }).collect_view()}
                 </div>
                 <div class="table-body" data-testid="table-body" tabindex="0"
-                    style=format!("height: {}px", ROW_HEIGHT * VISIBLE_ROWS as f64)
+                    // As tall as its rows, up to VISIBLE_ROWS of them; then it scrolls.
+                    style=format!("max-height: {}px", ROW_HEIGHT * VISIBLE_ROWS as f64)
                     on:scroll=move |event| scroll_top.set(event_target::<web_sys::Element>(&event).scroll_top() as f64)>
                     <div style=move || format!("height: {}px; position: relative", shown.with(Vec::len) as f64 * ROW_HEIGHT)>
                         {move || {
