@@ -239,10 +239,13 @@ impl Load {
             .map(|index| {
                 let (client, targets, plan) = (client.clone(), targets.clone(), plan.clone());
                 tokio::spawn(async move {
-                    let mut samples = Samples::default();
+                    // Per server.
+                    let mut samples: Vec<Samples> =
+                        targets.iter().map(|_| Samples::default()).collect();
                     let mut turn = index;
                     while Instant::now() < deadline {
-                        let (base, credential) = &targets[turn % targets.len()];
+                        let server = turn % targets.len();
+                        let (base, credential) = &targets[server];
                         let agent = &plan.agents[turn % plan.agents.len()];
                         let started = Instant::now();
                         let ok = dashboard(
@@ -254,47 +257,80 @@ impl Load {
                             turn % PERIODS.len(),
                         )
                         .await;
-                        samples.latencies.push(started.elapsed());
-                        samples.errors += u64::from(!ok);
+                        samples[server].latencies.push(started.elapsed());
+                        samples[server].errors += u64::from(!ok);
                         turn += 1;
                     }
                     samples
                 })
             })
             .collect();
-        let mut reads = Samples::default();
+        let mut reads: Vec<Samples> = servers.iter().map(|_| Samples::default()).collect();
         for task in reader_tasks {
-            let samples = task.await.unwrap();
-            reads.latencies.extend(samples.latencies);
-            reads.errors += samples.errors;
+            for (server, samples) in task.await.unwrap().into_iter().enumerate() {
+                reads[server].add(samples);
+            }
         }
         let mut writes = writer.await.unwrap();
         let elapsed = started.elapsed().as_secs_f64();
-        let peaks: Vec<String> = servers
+        let peaks: Vec<u64> = servers
             .iter()
-            .map(|server| format!("{} MiB", server.peak_rss_kib() / 1024))
+            .map(|server| server.peak_rss_kib() / 1024)
             .collect();
-        let (loads, errors, ingest_errors) = (reads.latencies.len(), reads.errors, writes.errors);
-        let (read_p, write_p) = (
-            percentiles(&mut reads.latencies),
-            percentiles(&mut writes.latencies),
-        );
-        println!(
-            "| {label} | {loads} | {:.1} | {} | {} | {} | {errors} | {:.0} | {} | {} | {ingest_errors} | {} |",
-            loads as f64 / elapsed,
-            ms(read_p[0]),
-            ms(read_p[1]),
-            ms(read_p[2]),
-            writes.events as f64 / elapsed,
-            ms(write_p[0]),
-            ms(write_p[1]),
-            peaks.join(", ")
-        );
+        if servers.len() > 1 {
+            for server in 0..servers.len() {
+                let (reads, writes) = (&mut reads[server], &mut writes[server]);
+                report(
+                    &format!("{label}: server {}", server + 1),
+                    reads,
+                    writes,
+                    elapsed,
+                    &peaks[server..=server],
+                );
+            }
+        }
+        let (mut all_reads, mut all_writes) = (Samples::default(), Samples::default());
+        for (reads, writes) in reads.into_iter().zip(writes.drain(..)) {
+            all_reads.add(reads);
+            all_writes.add(writes);
+        }
+        report(label, &mut all_reads, &mut all_writes, elapsed, &peaks);
     }
 }
 
+impl Samples {
+    fn add(&mut self, other: Samples) {
+        self.latencies.extend(other.latencies);
+        self.errors += other.errors;
+        self.events += other.events;
+    }
+}
+
+/// One line of the table.
+fn report(label: &str, reads: &mut Samples, writes: &mut Samples, elapsed: f64, peaks: &[u64]) {
+    let (read_p, write_p) = (
+        percentiles(&mut reads.latencies),
+        percentiles(&mut writes.latencies),
+    );
+    let peaks: Vec<String> = peaks.iter().map(|peak| format!("{peak} MiB")).collect();
+    println!(
+        "| {label} | {} | {:.1} | {} | {} | {} | {} | {:.0} | {} | {} | {} | {} |",
+        reads.latencies.len(),
+        reads.latencies.len() as f64 / elapsed,
+        ms(read_p[0]),
+        ms(read_p[1]),
+        ms(read_p[2]),
+        reads.errors,
+        writes.events as f64 / elapsed,
+        ms(write_p[0]),
+        ms(write_p[1]),
+        writes.errors,
+        peaks.join(", ")
+    );
+}
+
 /// Sends a batch every 1/20 s until the deadline, each in its own task
-/// (at most MAX_IN_FLIGHT at once), spread over the servers.
+/// (at most MAX_IN_FLIGHT at once), spread over the servers; samples per server.
 async fn write(
     client: reqwest::Client,
     targets: Arc<Vec<(String, String)>>,
@@ -302,7 +338,7 @@ async fn write(
     plan: Arc<Plan>,
     label: String,
     deadline: Instant,
-) -> Samples {
+) -> Vec<Samples> {
     let label = label.replace([' ', ','], "");
     let slots = Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT));
     let mut rng = StdRng::seed_from_u64(7);
@@ -325,7 +361,8 @@ async fn write(
                 })
             })
             .collect();
-        let base = targets[(sent / BATCH) as usize % targets.len()].0.clone();
+        let server = (sent / BATCH) as usize % targets.len();
+        let base = targets[server].0.clone();
         let slot = slots.clone().acquire_owned().await.unwrap();
         let (client, key) = (client.clone(), key.clone());
         tasks.push(tokio::spawn(async move {
@@ -338,17 +375,18 @@ async fn write(
                 .await;
             let ok = matches!(&response, Ok(response) if response.status() == 200);
             drop(slot);
-            (started.elapsed(), ok)
+            (server, started.elapsed(), ok)
         }));
     }
-    let mut samples = Samples::default();
+    // Per server.
+    let mut samples: Vec<Samples> = targets.iter().map(|_| Samples::default()).collect();
     for task in tasks {
-        let (latency, ok) = task.await.unwrap();
-        samples.latencies.push(latency);
+        let (server, latency, ok) = task.await.unwrap();
+        samples[server].latencies.push(latency);
         if ok {
-            samples.events += BATCH;
+            samples[server].events += BATCH;
         } else {
-            samples.errors += 1;
+            samples[server].errors += 1;
         }
     }
     samples
