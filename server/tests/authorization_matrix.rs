@@ -8,7 +8,7 @@ mod support;
 use std::collections::BTreeSet;
 
 use chrono::Utc;
-use pulse_db::accounts::{Role, hash_password};
+use pulse_db::accounts::Role;
 use pulse_db::keys::KeyScope;
 use pulse_db::testing::TestBackend;
 use reqwest::Method;
@@ -312,14 +312,11 @@ async fn every_route_answers_each_caller_as_it_should() {
     let now = Utc::now().timestamp_millis();
     let store = &app.db.store;
     for (name, role, agents) in [
-        ("admin-a", Role::Admin, vec!["agent-a".to_owned()]),
-        ("admin-b", Role::Admin, vec!["agent-b".into()]),
-        ("boss", Role::Superadmin, vec![]),
+        ("admin-a", Role::Admin, &["agent-a"][..]),
+        ("admin-b", Role::Admin, &["agent-b"]),
+        ("boss", Role::Superadmin, &[]),
     ] {
-        store
-            .create_account(name, &hash_password("a long password"), role, &agents, now)
-            .await
-            .unwrap();
+        app.account(name, "a long password", role, agents).await;
     }
     let (_, mut throwaway) = pulse_db::keys::generate(KeyScope::Read, None, None, now);
     throwaway.prefix = THROWAWAY_KEY_PREFIX.into();
@@ -339,15 +336,7 @@ async fn every_route_answers_each_caller_as_it_should() {
     };
 
     // Every documented route and every server function has a row.
-    let document: Value = app
-        .client
-        .get(format!("{}/api/v1/openapi.json", app.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, document) = app.get_json("/api/v1/openapi.json").await;
     let documented: BTreeSet<(String, String)> = document["paths"]
         .as_object()
         .unwrap()

@@ -3,8 +3,7 @@
 
 mod support;
 
-use chrono::Utc;
-use pulse_db::accounts::{Role, hash_password};
+use pulse_db::accounts::Role;
 use pulse_db::testing::TestBackend;
 use reqwest::header::{COOKIE, SET_COOKIE};
 use serde_json::{Value, json};
@@ -72,28 +71,10 @@ async fn server_functions_answer_only_whom_they_may() {
         event("2", "essays", "bob", "message", 2)
     ]);
     assert_eq!(app.post_events(&batch).await.status(), 200);
-    let now = Utc::now().timestamp_millis();
-    let store = &app.db.store;
-    store
-        .create_account(
-            "boss",
-            &hash_password("boss password 1"),
-            Role::Superadmin,
-            &[],
-            now,
-        )
-        .await
-        .unwrap();
-    store
-        .create_account(
-            "tutor-admin",
-            &hash_password("tutor password 1"),
-            Role::Admin,
-            &["tutor".into()],
-            now,
-        )
-        .await
-        .unwrap();
+    app.account("boss", "boss password 1", Role::Superadmin, &[])
+        .await;
+    app.account("tutor-admin", "tutor password 1", Role::Admin, &["tutor"])
+        .await;
 
     // Anonymous: nothing.
     for name in ["list_agents", "get_agent", "users_dashboard", "online_now"] {
@@ -159,18 +140,8 @@ async fn server_functions_answer_only_whom_they_may() {
 #[tokio::test]
 async fn repeated_failed_sign_ins_are_throttled_even_with_the_right_password() {
     let app = TestApp::spawn(TestBackend::Postgres).await;
-    let now = Utc::now().timestamp_millis();
-    app.db
-        .store
-        .create_account(
-            "ann",
-            &hash_password("ann password 12"),
-            Role::Admin,
-            &[],
-            now,
-        )
-        .await
-        .unwrap();
+    app.account("ann", "ann password 12", Role::Admin, &[])
+        .await;
     for _ in 0..10 {
         assert!(sign_in(&app, "ann", "guess").await.is_none());
     }
@@ -186,17 +157,8 @@ async fn repeated_failed_sign_ins_are_throttled_even_with_the_right_password() {
         "{status} {body}"
     );
     // Another account from the same address is not locked out (below the address limit).
-    app.db
-        .store
-        .create_account(
-            "bob",
-            &hash_password("bob password 12"),
-            Role::Admin,
-            &[],
-            now,
-        )
-        .await
-        .unwrap();
+    app.account("bob", "bob password 12", Role::Admin, &[])
+        .await;
     assert!(sign_in(&app, "bob", "bob password 12").await.is_some());
     app.cleanup().await;
 }
@@ -251,18 +213,8 @@ async fn a_superadministrator_manages_accounts_and_keys() {
         event("2", "essays", "bob", "message", 2)
     ]);
     assert_eq!(app.post_events(&batch).await.status(), 200);
-    let now = Utc::now().timestamp_millis();
-    app.db
-        .store
-        .create_account(
-            "boss",
-            &hash_password("boss password 1"),
-            Role::Superadmin,
-            &[],
-            now,
-        )
-        .await
-        .unwrap();
+    app.account("boss", "boss password 1", Role::Superadmin, &[])
+        .await;
     let boss = sign_in(&app, "boss", "boss password 1").await.unwrap();
 
     let created = [
@@ -383,18 +335,8 @@ async fn a_superadministrator_manages_accounts_and_keys() {
 #[tokio::test]
 async fn a_session_id_planted_before_sign_in_is_never_signed_in() {
     let app = TestApp::spawn(TestBackend::Sqlite).await;
-    let now = Utc::now().timestamp_millis();
-    app.db
-        .store
-        .create_account(
-            "ann",
-            &hash_password("ann password 12"),
-            Role::Admin,
-            &[],
-            now,
-        )
-        .await
-        .unwrap();
+    app.account("ann", "ann password 12", Role::Admin, &[])
+        .await;
     let planted = "pulse_session=chosen-by-an-attacker";
     let (status, _, issued) = call(
         &app,

@@ -4,7 +4,7 @@ mod support;
 
 use pulse_db::testing::{BACKENDS, TestBackend};
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 use support::{TestApp, event};
 
 #[tokio::test]
@@ -226,15 +226,7 @@ async fn every_server_function_is_registered() {
 #[tokio::test]
 async fn the_openapi_document_describes_every_route() {
     let app = TestApp::spawn(TestBackend::Sqlite).await;
-    let document: Value = app
-        .client
-        .get(format!("{}/api/v1/openapi.json", app.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, document) = app.get_json("/api/v1/openapi.json").await;
     assert_eq!(document["openapi"], "3.0.3");
     let paths = document["paths"].as_object().unwrap();
     for (path, method) in [

@@ -6,6 +6,7 @@ pub mod postgres_cluster;
 pub mod process;
 
 use chrono::Utc;
+use pulse_db::accounts::{Role, hash_password};
 use pulse_db::keys::{KeyScope, generate};
 use pulse_db::testing::{TestBackend, TestDb};
 use pulse_server::config::{DatabaseConfig, ServeConfig};
@@ -59,6 +60,17 @@ impl TestApp {
             Some(agents.iter().map(|a| a.to_string()).collect()),
         )
         .await
+    }
+
+    /// Creates a dashboard account with `password`, seeing `agents`.
+    pub async fn account(&self, username: &str, password: &str, role: Role, agents: &[&str]) {
+        let agents: Vec<String> = agents.iter().map(|agent| agent.to_string()).collect();
+        let now = Utc::now().timestamp_millis();
+        self.db
+            .store
+            .create_account(username, &hash_password(password), role, &agents, now)
+            .await
+            .unwrap();
     }
 
     pub fn request(
