@@ -287,6 +287,20 @@ async fn rollups_rebuilt_from_raw_events_give_the_same_figures() {
         // ...and a rebuild from the raw events restores them exactly.
         assert_eq!(db.store.rebuild_rollups().await.unwrap(), 60);
         assert_eq!(figures().await, before, "{backend:?}");
+        // An event of a kind no version wrote stops the rebuild, which
+        // changes nothing, rather than being counted as something else.
+        let mut connection = sqlx::AnyConnection::connect(&db.url).await.unwrap();
+        sqlx::query("UPDATE events SET kind = 9 WHERE event_key = 'e7'")
+            .execute(&mut connection)
+            .await
+            .unwrap();
+        connection.close().await.unwrap();
+        let refused = db.store.rebuild_rollups().await.unwrap_err();
+        assert!(
+            refused.to_string().contains("unknown kind code 9"),
+            "{refused}"
+        );
+        assert_eq!(figures().await, before, "{backend:?}");
         db.cleanup().await;
     }
 }

@@ -568,9 +568,17 @@ pub async fn rebuild_rollups(pool: &Pool<Db>) -> Result<u64> {
         after = last.get(0);
         let mut effects = Effects::default();
         for row in &rows {
+            // A code no version wrote: rebuilding would silently miscount it.
+            let kind = EventKind::from_code(row.get(1)).ok_or_else(|| {
+                crate::error::StoreError::Corrupt(format!(
+                    "event {} has the unknown kind code {}",
+                    row.get::<i64, _>(0),
+                    row.get::<i64, _>(1)
+                ))
+            })?;
             let event = ValidEvent {
                 id: String::new(),
-                kind: EventKind::from_code(row.get(1)).unwrap_or(EventKind::Heartbeat),
+                kind,
                 agent_id: String::new(),
                 user_id: String::new(),
                 at: row.get(4),
