@@ -5,8 +5,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use pulse_model::HeatmapGrid;
 
-use super::PlotArea;
 use super::palette::{Theme, sequential};
+use super::{Chart, PlotArea};
 
 pub const WEEKDAYS: [&str; 7] = [
     "Monday",
@@ -101,74 +101,77 @@ pub fn format_value(value: f64) -> String {
     }
 }
 
-/// Draws the grid on `root`; returns where the 7 x 24 cells are.
-pub fn draw<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    grid: &HeatGrid,
-    theme: Theme,
-) -> Result<PlotArea, String>
-where
-    DB::ErrorType: 'static,
-{
-    let error = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    root.fill(&theme.background).map_err(error)?;
-    let (width, height) = root.dim_in_pixel();
-    let (left, top) = (92_i32, 26_i32);
-    let (right, bottom) = (width as i32 - 60, height as i32 - 62);
-    let cell_w = f64::from(right - left) / 24.0;
-    let cell_h = f64::from(bottom - top) / 7.0;
-    let font = |size: i32| ("sans-serif", size).into_font().color(&theme.text);
-    let mut column_totals = [0.0; 24];
-    for (row_index, (weekday, row)) in grid.rows.iter().enumerate() {
-        let y0 = top + (row_index as f64 * cell_h) as i32;
-        let y1 = top + ((row_index + 1) as f64 * cell_h) as i32;
-        root.draw(&Text::new(WEEKDAYS[*weekday], (8, y0 + 4), font(13)))
-            .map_err(error)?;
-        for (hour, &value) in row.iter().enumerate() {
-            column_totals[hour] += value;
-            let x0 = left + (hour as f64 * cell_w) as i32;
-            let x1 = left + ((hour + 1) as f64 * cell_w) as i32;
-            let color = if value > 0.0 {
-                sequential(value / grid.scale_max)
-            } else {
-                theme.grid
-            };
-            root.draw(&Rectangle::new(
-                [(x0 + 1, y0 + 1), (x1 - 1, y1 - 1)],
-                color.filled(),
+impl Chart for HeatGrid {
+    /// Draws the grid on `root`; returns where the 7 x 24 cells are.
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        theme: Theme,
+    ) -> Result<PlotArea, String>
+    where
+        DB::ErrorType: 'static,
+    {
+        let grid = self;
+        let error = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+        root.fill(&theme.background).map_err(error)?;
+        let (width, height) = root.dim_in_pixel();
+        let (left, top) = (92_i32, 26_i32);
+        let (right, bottom) = (width as i32 - 60, height as i32 - 62);
+        let cell_w = f64::from(right - left) / 24.0;
+        let cell_h = f64::from(bottom - top) / 7.0;
+        let font = |size: i32| ("sans-serif", size).into_font().color(&theme.text);
+        let mut column_totals = [0.0; 24];
+        for (row_index, (weekday, row)) in grid.rows.iter().enumerate() {
+            let y0 = top + (row_index as f64 * cell_h) as i32;
+            let y1 = top + ((row_index + 1) as f64 * cell_h) as i32;
+            root.draw(&Text::new(WEEKDAYS[*weekday], (8, y0 + 4), font(13)))
+                .map_err(error)?;
+            for (hour, &value) in row.iter().enumerate() {
+                column_totals[hour] += value;
+                let x0 = left + (hour as f64 * cell_w) as i32;
+                let x1 = left + ((hour + 1) as f64 * cell_w) as i32;
+                let color = if value > 0.0 {
+                    sequential(value / grid.scale_max)
+                } else {
+                    theme.grid
+                };
+                root.draw(&Rectangle::new(
+                    [(x0 + 1, y0 + 1), (x1 - 1, y1 - 1)],
+                    color.filled(),
+                ))
+                .map_err(error)?;
+            }
+            let total: f64 = row.iter().sum();
+            root.draw(&Text::new(
+                format_value(total),
+                (right + 8, y0 + 4),
+                font(12),
             ))
             .map_err(error)?;
         }
-        let total: f64 = row.iter().sum();
-        root.draw(&Text::new(
-            format_value(total),
-            (right + 8, y0 + 4),
-            font(12),
-        ))
-        .map_err(error)?;
-    }
-    for (hour, column_total) in column_totals.iter().enumerate() {
-        let x = left + (hour as f64 * cell_w) as i32;
-        if hour % 3 == 0 {
-            root.draw(&Text::new(format!("{hour:02}"), (x + 2, 6), font(12)))
+        for (hour, column_total) in column_totals.iter().enumerate() {
+            let x = left + (hour as f64 * cell_w) as i32;
+            if hour % 3 == 0 {
+                root.draw(&Text::new(format!("{hour:02}"), (x + 2, 6), font(12)))
+                    .map_err(error)?;
+            }
+            let total = format_value(*column_total);
+            root.draw(&Text::new(total, (x + 2, bottom + 6), font(10)))
                 .map_err(error)?;
         }
-        let total = format_value(*column_total);
-        root.draw(&Text::new(total, (x + 2, bottom + 6), font(10)))
+        root.draw(&Text::new("Total", (8, bottom + 6), font(12)))
             .map_err(error)?;
+        root.draw(&Text::new("Total", (right + 8, 6), font(12)))
+            .map_err(error)?;
+        draw_legend(root, grid, theme, left, bottom + 28).map_err(error)?;
+        root.present().map_err(error)?;
+        Ok(PlotArea {
+            left,
+            right,
+            top,
+            bottom,
+        })
     }
-    root.draw(&Text::new("Total", (8, bottom + 6), font(12)))
-        .map_err(error)?;
-    root.draw(&Text::new("Total", (right + 8, 6), font(12)))
-        .map_err(error)?;
-    draw_legend(root, grid, theme, left, bottom + 28).map_err(error)?;
-    root.present().map_err(error)?;
-    Ok(PlotArea {
-        left,
-        right,
-        top,
-        bottom,
-    })
 }
 
 fn draw_legend<DB: DrawingBackend>(

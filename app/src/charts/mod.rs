@@ -7,7 +7,9 @@ pub mod palette;
 pub mod trend;
 
 use plotters::coord::Shift;
-use plotters::prelude::{DrawingArea, IntoDrawingArea, SVGBackend};
+use plotters::prelude::{DrawingArea, DrawingBackend, IntoDrawingArea, SVGBackend};
+
+use palette::Theme;
 
 /// The pixel rectangle of a chart's plotting area, to map the pointer back
 /// to data.
@@ -71,13 +73,27 @@ pub fn cursor_step(
     }
 }
 
-/// Draws with `draw` on the page's canvas; returns the plotting area.
-pub fn draw_on_canvas(
+/// A chart plotters can draw on any backend: the page's canvas, or SVG
+/// for export, so that both show the same picture.
+pub trait Chart: Clone + Send + Sync + 'static {
+    /// Draws on `root`; returns where the plotting area is.
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        theme: Theme,
+    ) -> Result<PlotArea, String>
+    where
+        DB::ErrorType: 'static;
+}
+
+/// Draws `chart` on the page's canvas; returns the plotting area.
+pub fn draw_on_canvas<C: Chart>(
     canvas: web_sys::HtmlCanvasElement,
-    draw: impl FnOnce(&DrawingArea<plotters_canvas::CanvasBackend, Shift>) -> Result<PlotArea, String>,
+    chart: &C,
+    theme: Theme,
 ) -> Option<PlotArea> {
     let backend = plotters_canvas::CanvasBackend::with_canvas_object(canvas)?;
-    draw(&backend.into_drawing_area()).ok()
+    chart.draw(&backend.into_drawing_area(), theme).ok()
 }
 
 /// Offers the canvas's picture as a PNG download.
@@ -87,16 +103,12 @@ pub fn export_png(canvas: Option<web_sys::HtmlCanvasElement>, file_name: &str) {
     }
 }
 
-/// Draws the same picture as SVG (plotters' SVG backend) and offers it as a download.
-pub fn export_svg(
-    file_name: &str,
-    size: (u32, u32),
-    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<PlotArea, String>,
-) {
+/// Draws `chart` again as SVG (plotters' SVG backend) and offers it as a download.
+pub fn export_svg<C: Chart>(file_name: &str, size: (u32, u32), chart: &C, theme: Theme) {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-        if draw(&root).is_err() {
+        if chart.draw(&root, theme).is_err() {
             return;
         }
     }

@@ -4,8 +4,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use pulse_model::{Granularity, Trend};
 
-use super::PlotArea;
 use super::palette::Theme;
+use super::{Chart, PlotArea};
 
 /// The label of bucket `index` on the axis and in tooltips.
 pub fn bucket_label(trend: &Trend, index: usize) -> String {
@@ -18,90 +18,95 @@ pub fn bucket_label(trend: &Trend, index: usize) -> String {
     }
 }
 
-/// Draws the chart on `root`; returns where the plotting area is.
-pub fn draw<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    trend: &Trend,
-    theme: Theme,
-) -> Result<PlotArea, String>
-where
-    DB::ErrorType: 'static,
-{
-    let error = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    root.fill(&theme.background).map_err(error)?;
-    let count = trend.buckets.len().max(1);
-    let top = trend
-        .buckets
-        .iter()
-        .map(|b| b.active_users)
-        .max()
-        .unwrap_or(0)
-        .max(1) as f64
-        * 1.15;
-    let text = ("sans-serif", 13).into_font().color(&theme.text);
-    let mut chart = ChartBuilder::on(root)
-        .margin(12)
-        .x_label_area_size(34)
-        .y_label_area_size(44)
-        .build_cartesian_2d(0f64..count as f64, 0f64..top)
-        .map_err(error)?;
-    chart
-        .configure_mesh()
-        .light_line_style(theme.grid.mix(0.5))
-        .bold_line_style(theme.grid)
-        .axis_style(theme.grid)
-        .label_style(text.clone())
-        .x_labels(8.min(count))
-        .x_label_formatter(&|x| bucket_label(trend, *x as usize))
-        // Counts are whole: no more ticks than whole numbers below the top,
-        // and a tick between two whole numbers is left unlabelled.
-        .y_labels((top.floor() as usize + 1).clamp(2, 10))
-        .y_label_formatter(&|y| {
-            if y.fract() == 0.0 {
-                format!("{y:.0}")
-            } else {
-                String::new()
-            }
+impl Chart for Trend {
+    /// Draws the chart on `root`; returns where the plotting area is.
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        theme: Theme,
+    ) -> Result<PlotArea, String>
+    where
+        DB::ErrorType: 'static,
+    {
+        let trend = self;
+        let error = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+        root.fill(&theme.background).map_err(error)?;
+        let count = trend.buckets.len().max(1);
+        let top = trend
+            .buckets
+            .iter()
+            .map(|b| b.active_users)
+            .max()
+            .unwrap_or(0)
+            .max(1) as f64
+            * 1.15;
+        let text = ("sans-serif", 13).into_font().color(&theme.text);
+        let mut chart = ChartBuilder::on(root)
+            .margin(12)
+            .x_label_area_size(34)
+            .y_label_area_size(44)
+            .build_cartesian_2d(0f64..count as f64, 0f64..top)
+            .map_err(error)?;
+        chart
+            .configure_mesh()
+            .light_line_style(theme.grid.mix(0.5))
+            .bold_line_style(theme.grid)
+            .axis_style(theme.grid)
+            .label_style(text.clone())
+            .x_labels(8.min(count))
+            .x_label_formatter(&|x| bucket_label(trend, *x as usize))
+            // Counts are whole: no more ticks than whole numbers below the top,
+            // and a tick between two whole numbers is left unlabelled.
+            .y_labels((top.floor() as usize + 1).clamp(2, 10))
+            .y_label_formatter(&|y| {
+                if y.fract() == 0.0 {
+                    format!("{y:.0}")
+                } else {
+                    String::new()
+                }
+            })
+            .y_desc("Active users")
+            .axis_desc_style(text)
+            .draw()
+            .map_err(error)?;
+        let points: Vec<(f64, f64)> = trend
+            .buckets
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (i as f64 + 0.5, b.active_users as f64))
+            .collect();
+        chart
+            .draw_series(
+                AreaSeries::new(points.clone(), 0.0, theme.accent.mix(0.18))
+                    .border_style(theme.accent.stroke_width(2)),
+            )
+            .map_err(error)?;
+        chart
+            .draw_series(
+                points
+                    .iter()
+                    .map(|&(x, y)| Circle::new((x, y), 3, theme.accent.filled())),
+            )
+            .map_err(error)?
+            .label("Unique active users")
+            .legend(move |(x, y)| {
+                Rectangle::new([(x, y - 4), (x + 14, y + 4)], theme.accent.filled())
+            });
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(theme.background.mix(0.85))
+            .border_style(theme.grid)
+            .label_font(("sans-serif", 13).into_font().color(&theme.text))
+            .draw()
+            .map_err(error)?;
+        root.present().map_err(error)?;
+        let (x, y) = chart.plotting_area().get_pixel_range();
+        Ok(PlotArea {
+            left: x.start,
+            right: x.end,
+            top: y.start,
+            bottom: y.end,
         })
-        .y_desc("Active users")
-        .axis_desc_style(text)
-        .draw()
-        .map_err(error)?;
-    let points: Vec<(f64, f64)> = trend
-        .buckets
-        .iter()
-        .enumerate()
-        .map(|(i, b)| (i as f64 + 0.5, b.active_users as f64))
-        .collect();
-    chart
-        .draw_series(
-            AreaSeries::new(points.clone(), 0.0, theme.accent.mix(0.18))
-                .border_style(theme.accent.stroke_width(2)),
-        )
-        .map_err(error)?;
-    chart
-        .draw_series(
-            points
-                .iter()
-                .map(|&(x, y)| Circle::new((x, y), 3, theme.accent.filled())),
-        )
-        .map_err(error)?
-        .label("Unique active users")
-        .legend(move |(x, y)| Rectangle::new([(x, y - 4), (x + 14, y + 4)], theme.accent.filled()));
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(theme.background.mix(0.85))
-        .border_style(theme.grid)
-        .label_font(("sans-serif", 13).into_font().color(&theme.text))
-        .draw()
-        .map_err(error)?;
-    root.present().map_err(error)?;
-    let (x, y) = chart.plotting_area().get_pixel_range();
-    Ok(PlotArea {
-        left: x.start,
-        right: x.end,
-        top: y.start,
-        bottom: y.end,
-    })
+    }
 }

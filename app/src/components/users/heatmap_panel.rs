@@ -2,10 +2,9 @@ use leptos::html;
 use leptos::prelude::*;
 use pulse_model::Heatmap;
 
-use super::trend_panel::canvas_point;
-use crate::charts::heatmap::{HeatGrid, WEEKDAYS, draw, format_value};
-use crate::charts::palette::current_theme;
-use crate::charts::{PlotArea, cursor_step, draw_on_canvas, export_png, export_svg};
+use super::chart_canvas::{ExportButtons, canvas_point, draw_whenever};
+use crate::charts::heatmap::{HeatGrid, WEEKDAYS, format_value};
+use crate::charts::{PlotArea, cursor_step};
 use crate::view_state::ViewState;
 
 const SIZE: (u32, u32) = (960, 330);
@@ -20,7 +19,7 @@ pub fn HeatmapPanel(
     let canvas = NodeRef::<html::Canvas>::new();
     let area = RwSignal::new(PlotArea::default());
     let hover = RwSignal::new(None::<(usize, usize, f64, f64)>);
-    let grid = Memo::new(move |_| {
+    let grid: Signal<Option<HeatGrid>> = Memo::new(move |_| {
         let heatmap = heatmap.get()?;
         let view = state.get();
         let values = if view.heat_messages {
@@ -34,15 +33,9 @@ pub fn HeatmapPanel(
             view.heat_average,
             view.week_starts_sunday,
         ))
-    });
-    Effect::new(move |_| {
-        let (Some(canvas), Some(grid)) = (canvas.get(), grid.get()) else {
-            return;
-        };
-        if let Some(plot) = draw_on_canvas(canvas, |root| draw(root, &grid, current_theme())) {
-            area.set(plot);
-        }
-    });
+    })
+    .into();
+    draw_whenever(canvas, area, grid);
     let unit = move || {
         if state.get().heat_messages {
             "messages"
@@ -124,14 +117,6 @@ pub fn HeatmapPanel(
             set_state.run(next);
         }
     };
-    let export_png = move |_| export_png(canvas.get_untracked(), "access-times.png");
-    let export_svg = move |_| {
-        if let Some(grid) = grid.get_untracked() {
-            export_svg("access-times.svg", SIZE, |root| {
-                draw(root, &grid, current_theme())
-            });
-        }
-    };
     view! {
         <section class="panel" aria-labelledby="heatmap-title">
             <header class="panel-header">
@@ -149,8 +134,7 @@ pub fn HeatmapPanel(
                     <button type="button" class="chip" data-testid="heat-sunday"
                         aria-pressed=move || state.get().week_starts_sunday.to_string()
                         on:click=toggle(|s| s.week_starts_sunday = !s.week_starts_sunday)>"Week starts Sunday"</button>
-                    <button type="button" class="button" data-testid="heat-png" on:click=export_png>"PNG"</button>
-                    <button type="button" class="button" data-testid="heat-svg" on:click=export_svg>"SVG"</button>
+                    <ExportButtons canvas chart=grid file_stem="access-times" testid="heat" />
                 </div>
             </header>
             <p class="busiest" data-testid="busiest">{move || busiest().unwrap_or_else(|| "No activity in this period".into())}</p>

@@ -1,5 +1,6 @@
 //! The panels of the Users tab, one module per thing they show.
 
+mod chart_canvas;
 mod heatmap_panel;
 mod time_filter;
 mod topline;

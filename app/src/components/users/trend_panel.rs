@@ -2,9 +2,9 @@ use leptos::html;
 use leptos::prelude::*;
 use pulse_model::Trend;
 
-use crate::charts::palette::current_theme;
-use crate::charts::trend::{bucket_label, draw};
-use crate::charts::{PlotArea, cursor_step, draw_on_canvas, export_png, export_svg};
+use super::chart_canvas::{ExportButtons, canvas_point, draw_whenever};
+use crate::charts::trend::bucket_label;
+use crate::charts::{PlotArea, cursor_step};
 
 const SIZE: (u32, u32) = (960, 320);
 
@@ -14,14 +14,7 @@ pub fn TrendPanel(trend: Signal<Option<Trend>>) -> impl IntoView {
     let canvas = NodeRef::<html::Canvas>::new();
     let area = RwSignal::new(PlotArea::default());
     let hover = RwSignal::new(None::<(usize, f64, f64)>);
-    Effect::new(move |_| {
-        let (Some(canvas), Some(trend)) = (canvas.get(), trend.get()) else {
-            return;
-        };
-        if let Some(plot) = draw_on_canvas(canvas, |root| draw(root, &trend, current_theme())) {
-            area.set(plot);
-        }
-    });
+    draw_whenever(canvas, area, trend);
     let on_move = move |event: web_sys::MouseEvent| {
         let (Some(canvas), Some(trend)) = (canvas.get_untracked(), trend.get_untracked()) else {
             return;
@@ -66,21 +59,12 @@ pub fn TrendPanel(trend: Signal<Option<Trend>>) -> impl IntoView {
             </div>
         })
     };
-    let export_png = move |_| export_png(canvas.get_untracked(), "active-users.png");
-    let export_svg = move |_| {
-        if let Some(trend) = trend.get_untracked() {
-            export_svg("active-users.svg", SIZE, |root| {
-                draw(root, &trend, current_theme())
-            });
-        }
-    };
     view! {
         <section class="panel" aria-labelledby="trend-title">
             <header class="panel-header">
                 <h2 id="trend-title">"Active users over time"</h2>
                 <div class="panel-actions">
-                    <button type="button" class="button" data-testid="trend-png" on:click=export_png>"PNG"</button>
-                    <button type="button" class="button" data-testid="trend-svg" on:click=export_svg>"SVG"</button>
+                    <ExportButtons canvas chart=trend file_stem="active-users" testid="trend" />
                 </div>
             </header>
             <div class="chart-scroll">
@@ -95,18 +79,4 @@ pub fn TrendPanel(trend: Signal<Option<Trend>>) -> impl IntoView {
             </div>
         </section>
     }
-}
-
-/// The pointer's position in the canvas's own pixels (the canvas is scaled by CSS).
-pub fn canvas_point(
-    canvas: &web_sys::HtmlCanvasElement,
-    event: &web_sys::MouseEvent,
-) -> (f64, f64) {
-    let rect = canvas.get_bounding_client_rect();
-    let scale_x = f64::from(canvas.width()) / rect.width().max(1.0);
-    let scale_y = f64::from(canvas.height()) / rect.height().max(1.0);
-    (
-        (f64::from(event.client_x()) - rect.left()) * scale_x,
-        (f64::from(event.client_y()) - rect.top()) * scale_y,
-    )
 }
