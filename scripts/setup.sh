@@ -49,6 +49,11 @@ if [[ ! -x /usr/bin/chromium ]]; then
     apt_install chromium chromium-driver
 fi
 
+step "sqlite3 shell (an outside client in the SQLite tests)"
+if ! command -v sqlite3 >/dev/null; then
+    apt_install sqlite3
+fi
+
 step "Browser-test packages (end2end/)"
 if [[ ! -d "$PULSE_ROOT/end2end/node_modules/@playwright/test" ]]; then
     (cd "$PULSE_ROOT/end2end" && npm ci --silent --no-audit --no-fund)

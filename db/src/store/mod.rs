@@ -445,25 +445,41 @@ async fn connect_sqlite(url: &str) -> Result<Pools> {
 
 /// sqlx locks migrations on PostgreSQL only: two processes migrating one new
 /// SQLite file at once (say `pulse demo` and `pulse serve`) would both create
-/// the tables and one would fail. An advisory lock on the database file
-/// orders them; it is a flock, which SQLite's own fcntl locks do not see.
-/// None for an in-memory database.
+/// the tables and one would fail. A flock on a file of its own beside the
+/// database orders them. Never on the database file itself: on Linux,
+/// closing any descriptor of a file drops every POSIX lock the process holds
+/// on it, including the shared lock SQLite's WAL connections keep; without
+/// it the next outside client to close the database (a `sqlite3` shell, a
+/// backup script) believes it is the last one and deletes the WAL under the
+/// running server. None for an in-memory database.
 async fn lock_for_migration(file: &Path) -> Result<Option<std::fs::File>> {
     if !file.is_file() {
         return Ok(None);
     }
-    let path = file.to_owned();
+    let path = migration_lock_path(file);
+    let shown = path.display().to_string();
     tokio::task::spawn_blocking(move || {
-        let handle = std::fs::File::open(&path)?;
+        let handle = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)?;
         handle.lock()?;
         Ok(Some(handle))
     })
     .await
     .expect("the lock task does not panic")
     .map_err(|source: std::io::Error| StoreError::FileLock {
-        path: file.display().to_string(),
+        path: shown,
         source,
     })
+}
+
+/// `pulse.db` → `pulse.db.migrate-lock`: never a name SQLite uses itself.
+fn migration_lock_path(file: &Path) -> PathBuf {
+    let mut name = file.as_os_str().to_owned();
+    name.push(".migrate-lock");
+    PathBuf::from(name)
 }
 
 /// The schema migrations of a backend's folder, the same list for both.
