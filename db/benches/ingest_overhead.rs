@@ -39,7 +39,7 @@ fn main() {
             events.sort_by_key(|event| event.at);
         }
         let batches: Vec<ValidBatch> =
-            events.chunks(BATCH).map(|chunk| ValidBatch { events: chunk.to_vec(), repeated_in_batch: 0 }).collect();
+            events.chunks(BATCH).map(|chunk| ValidBatch::of(chunk.to_vec())).collect();
 
         // Alternating rounds, each on a fresh file, and medians: this machine
         // is noisy, and a slow moment should not land on one side only.
@@ -162,7 +162,7 @@ async fn baseline_run(file: &Path, events: &[ValidEvent], batches: &[ValidBatch]
                 .push_bind(event.session_id.as_deref())
                 .push_bind(0_i64);
         });
-        query.push(" ON CONFLICT (event_key) DO NOTHING");
+        query.push(" ON CONFLICT (agent_id, event_key) DO NOTHING");
         query.build().execute(&mut *tx).await.unwrap();
         tx.commit().await.unwrap();
     }

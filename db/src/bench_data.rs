@@ -77,10 +77,7 @@ pub async fn open(url: &str) -> Store {
             if batch.len() >= 5_000 || user + 1 == world.users.len() {
                 total += batch.len();
                 let events = std::mem::take(&mut batch);
-                let batch = ValidBatch {
-                    events,
-                    repeated_in_batch: 0,
-                };
+                let batch = ValidBatch::of(events);
                 store.ingest(&batch, 0).await.unwrap();
             }
         }

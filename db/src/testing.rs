@@ -2,6 +2,7 @@
 //! on the server at `PULSE_TEST_POSTGRES_URL`, dropped when the test ends.
 //! Each test gets its own, so tests run in parallel.
 
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use sqlx::Connection;
@@ -22,7 +23,7 @@ pub enum TestBackend {
 /// Both backends: every storage test runs on each.
 pub const BACKENDS: [TestBackend; 2] = [TestBackend::Sqlite, TestBackend::Postgres];
 
-/// A fresh, migrated database.
+/// A database of a test's own.
 pub struct TestDb {
     pub url: String,
     pub store: Store,
@@ -50,19 +51,53 @@ fn admin_url() -> String {
 }
 
 impl TestDb {
+    /// A fresh, migrated database.
     pub async fn new(backend: TestBackend) -> TestDb {
+        let db = TestDb::empty(backend).await;
+        db.store.migrate().await.expect("migrate");
+        db
+    }
+
+    /// A database as an earlier release left it, not migrated yet: a copy
+    /// of a SQLite file, or a PostgreSQL database made by running a
+    /// `pg_dump --inserts` script (without psql's meta-commands).
+    pub async fn restored(
+        backend: TestBackend,
+        sqlite_file: &Path,
+        postgres_script: &Path,
+    ) -> TestDb {
+        match backend {
+            TestBackend::Sqlite => {
+                let dir = tempfile::tempdir().expect("a temporary folder");
+                std::fs::copy(sqlite_file, dir.path().join("pulse.db"))
+                    .expect("copy the SQLite file");
+                TestDb::connect(
+                    format!("sqlite://{}/pulse.db", dir.path().display()),
+                    Some(dir),
+                    None,
+                )
+                .await
+            }
+            TestBackend::Postgres => {
+                let db = TestDb::empty(backend).await;
+                let script = std::fs::read_to_string(postgres_script).expect("read the script");
+                let mut connection = PgConnection::connect(&db.url).await.expect("connect");
+                sqlx::raw_sql(sqlx::AssertSqlSafe(script))
+                    .execute(&mut connection)
+                    .await
+                    .expect("run the PostgreSQL script");
+                db
+            }
+        }
+    }
+
+    /// A database with no tables.
+    async fn empty(backend: TestBackend) -> TestDb {
         match backend {
             TestBackend::Sqlite => {
                 let dir = tempfile::tempdir().expect("a temporary folder");
                 let url = format!("sqlite://{}/pulse.db", dir.path().display());
-                let store = Store::connect(&url).await.expect("open SQLite");
-                store.migrate().await.expect("migrate SQLite");
-                TestDb {
-                    url,
-                    store,
-                    _dir: Some(dir),
-                    postgres_name: None,
-                }
+                TestDb::connect(url, Some(dir), None).await
             }
             TestBackend::Postgres => {
                 let admin = admin_url();
@@ -74,16 +109,22 @@ impl TestDb {
                     .execute(&mut connection)
                     .await
                     .expect("create the test database");
-                let url = database_url(&admin, &name);
-                let store = Store::connect(&url).await.expect("open PostgreSQL");
-                store.migrate().await.expect("migrate PostgreSQL");
-                TestDb {
-                    url,
-                    store,
-                    _dir: None,
-                    postgres_name: Some(name),
-                }
+                TestDb::connect(database_url(&admin, &name), None, Some(name)).await
             }
+        }
+    }
+
+    async fn connect(
+        url: String,
+        dir: Option<tempfile::TempDir>,
+        postgres_name: Option<String>,
+    ) -> TestDb {
+        let store = Store::connect(&url).await.expect("open the test database");
+        TestDb {
+            url,
+            store,
+            _dir: dir,
+            postgres_name,
         }
     }
 

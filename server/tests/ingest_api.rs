@@ -445,3 +445,183 @@ async fn sql_metacharacters_in_every_string_are_stored_as_text() {
         app.cleanup().await;
     }
 }
+
+/// The username of each user in the agent's table.
+async fn usernames(app: &TestApp, agent: &str) -> std::collections::BTreeMap<String, Value> {
+    let (status, body) = app
+        .get_json(&format!("/api/v1/agents/{agent}/users?period=30d"))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|user| {
+            (
+                user["user_id"].as_str().unwrap().to_owned(),
+                user["username"].clone(),
+            )
+        })
+        .collect()
+}
+
+fn named(mut event: Value, username: &str) -> Value {
+    event["username"] = json!(username);
+    event["name"] = json!(username.to_uppercase());
+    event
+}
+
+#[tokio::test]
+async fn event_ids_are_unique_per_agent_so_no_agent_sees_or_shadows_another() {
+    for backend in BACKENDS {
+        let app = TestApp::spawn(backend).await;
+        let setup = json!([
+            event("setup-a", "alpha", "ann", "message", 9),
+            event("setup-b", "beta", "bob", "message", 9)
+        ]);
+        assert_eq!(app.post_events(&setup).await.status(), 200);
+        let key_a = app.key(KeyScope::Ingest, &["alpha"]).await;
+        let key_b = app.key(KeyScope::Ingest, &["beta"]).await;
+        let send = |key: String, batch: Value| {
+            let request = app
+                .request(Method::POST, "/api/v1/events", Some(&key))
+                .json(&batch);
+            async move {
+                let response = request.send().await.unwrap();
+                assert_eq!(response.status(), 200, "{backend:?}");
+                response.json::<Value>().await.unwrap()
+            }
+        };
+        // B's id does not show through A's key ...
+        let stored = json!({"accepted": 1, "duplicates": 0});
+        assert_eq!(
+            send(
+                key_b.clone(),
+                json!([event("e-1", "beta", "bob", "message", 5)])
+            )
+            .await,
+            stored
+        );
+        assert_eq!(
+            send(
+                key_a.clone(),
+                json!([event("e-1", "alpha", "ann", "message", 5)])
+            )
+            .await,
+            stored,
+            "{backend:?}: an id of another agent is no duplicate"
+        );
+        // ... and A's event does not shadow B's later one with the same id.
+        assert_eq!(
+            send(
+                key_a.clone(),
+                json!([event("e-2", "alpha", "ann", "message", 4)])
+            )
+            .await,
+            stored
+        );
+        assert_eq!(
+            send(
+                key_b.clone(),
+                json!([event("e-2", "beta", "bob", "message", 4)])
+            )
+            .await,
+            stored,
+            "{backend:?}: B's event is stored"
+        );
+        // Within an agent, ids stay idempotency keys.
+        let again = json!({"accepted": 0, "duplicates": 1});
+        assert_eq!(
+            send(key_a, json!([event("e-2", "alpha", "ann", "message", 4)])).await,
+            again
+        );
+        // One batch may carry the same id for two agents.
+        let both = json!([
+            event("e-3", "alpha", "ann", "message", 3),
+            event("e-3", "beta", "bob", "message", 3),
+            event("e-3", "beta", "bob", "message", 3)
+        ]);
+        let answer = app.post_events(&both).await.json::<Value>().await.unwrap();
+        assert_eq!(
+            answer,
+            json!({"accepted": 2, "duplicates": 1}),
+            "{backend:?}"
+        );
+        assert_eq!(stored_events(&app.db, "alpha").await, 4, "{backend:?}");
+        assert_eq!(stored_events(&app.db, "beta").await, 4, "{backend:?}");
+        app.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_key_limited_to_agents_names_only_the_learners_of_its_agents() {
+    for backend in BACKENDS {
+        let app = TestApp::spawn(backend).await;
+        let setup = json!([
+            named(event("s1", "beta", "shared", "message", 9), "beta-name"),
+            event("s2", "alpha", "shared", "message", 9),
+            named(event("s3", "alpha", "own", "message", 9), "own-name"),
+            named(event("s4", "beta", "gone", "message", 9), "gone-name"),
+        ]);
+        assert_eq!(app.post_events(&setup).await.status(), 200);
+        // "gone" has events on beta but is no longer registered there.
+        let response = app
+            .request(
+                Method::DELETE,
+                "/api/v1/agents/beta/members/gone",
+                Some(&app.ingest_key),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "{}", response.status());
+        let key_a = app.key(KeyScope::Ingest, &["alpha"]).await;
+        let batch = json!([
+            named(event("a1", "alpha", "shared", "message", 5), "mallory"),
+            named(event("a2", "alpha", "own", "message", 5), "own-renamed"),
+            named(
+                event("a3", "alpha", "newcomer", "message", 5),
+                "newcomer-name"
+            ),
+            named(event("a4", "alpha", "gone", "message", 5), "mallory"),
+        ]);
+        let response = app
+            .request(Method::POST, "/api/v1/events", Some(&key_a))
+            .json(&batch)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{backend:?}: the events are stored");
+        let beta = usernames(&app, "beta").await;
+        assert_eq!(
+            beta["shared"],
+            json!("beta-name"),
+            "{backend:?}: beta's learner keeps its name"
+        );
+        let alpha = usernames(&app, "alpha").await;
+        assert_eq!(alpha["shared"], json!("beta-name"), "{backend:?}");
+        assert_eq!(
+            alpha["gone"],
+            json!("gone-name"),
+            "{backend:?}: events on beta count"
+        );
+        assert_eq!(
+            alpha["own"],
+            json!("own-renamed"),
+            "{backend:?}: alpha's own learner is renamed"
+        );
+        assert_eq!(alpha["newcomer"], json!("newcomer-name"), "{backend:?}");
+        // A key for every agent still names anyone.
+        let batch = json!([named(
+            event("u1", "alpha", "shared", "message", 4),
+            "new-name"
+        )]);
+        assert_eq!(app.post_events(&batch).await.status(), 200);
+        assert_eq!(
+            usernames(&app, "beta").await["shared"],
+            json!("new-name"),
+            "{backend:?}"
+        );
+        app.cleanup().await;
+    }
+}

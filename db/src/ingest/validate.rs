@@ -38,15 +38,45 @@ pub struct FieldError {
     pub reason: String,
 }
 
-/// The events of a batch that passed validation, each id once (the first
-/// occurrence wins; later ones are duplicates within the batch).
+/// The events of a batch that passed validation, each id once per agent
+/// (the first occurrence wins; later ones are duplicates within the batch).
 #[derive(Debug, Clone, Default)]
 pub struct ValidBatch {
     pub events: Vec<ValidEvent>,
     pub repeated_in_batch: u64,
+    /// Whose usernames and names the batch's events may set.
+    pub naming: Naming,
+}
+
+/// Whose names a batch may set. Users are shared by every agent: a sender
+/// limited to some agents must not rename the learners of others.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Naming {
+    /// Any user (a key for every agent, the command line).
+    #[default]
+    Anyone,
+    /// Only users who belong to none but these agents (registered for, or
+    /// with events on, no other); other users keep their names.
+    WithinAgents(Vec<String>),
 }
 
 impl ValidBatch {
+    /// A batch of valid events; an event whose agent and id came earlier in
+    /// the list is a duplicate within the batch (ids are unique per agent).
+    pub fn of(events: Vec<ValidEvent>) -> ValidBatch {
+        let size = events.len();
+        let mut seen = HashSet::new();
+        let events: Vec<ValidEvent> = events
+            .into_iter()
+            .filter(|event| seen.insert((event.agent_id.clone(), event.id.clone())))
+            .collect();
+        ValidBatch {
+            repeated_in_batch: (size - events.len()) as u64,
+            events,
+            naming: Naming::Anyone,
+        }
+    }
+
     pub fn agent_ids(&self) -> Vec<&str> {
         sorted_unique(self.events.iter().map(|event| event.agent_id.as_str()))
     }
@@ -66,22 +96,15 @@ fn sorted_unique<'a>(items: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
 /// Validates every event; on any error returns them all and nothing else.
 pub fn validate_batch(values: &[Value], now: DateTime<Utc>) -> Result<ValidBatch, Vec<FieldError>> {
     let mut errors = Vec::new();
-    let mut batch = ValidBatch::default();
-    let mut seen = HashSet::new();
+    let mut events = Vec::with_capacity(values.len());
     for (index, value) in values.iter().enumerate() {
         match validate_event(index, value, now) {
-            Ok(event) => {
-                if seen.insert(event.id.clone()) {
-                    batch.events.push(event);
-                } else {
-                    batch.repeated_in_batch += 1;
-                }
-            }
+            Ok(event) => events.push(event),
             Err(mut event_errors) => errors.append(&mut event_errors),
         }
     }
     if errors.is_empty() {
-        Ok(batch)
+        Ok(ValidBatch::of(events))
     } else {
         Err(errors)
     }

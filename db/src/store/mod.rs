@@ -505,6 +505,20 @@ macro_rules! migrations_of {
                     "/0003_login_failures.sql"
                 )),
             ),
+            (
+                4,
+                "event ids per agent",
+                include_str!(concat!(
+                    "../../migrations/",
+                    $dir,
+                    "/0004_event_ids_per_agent.sql"
+                )),
+            ),
+            (
+                5,
+                "user lookups",
+                include_str!(concat!("../../migrations/", $dir, "/0005_user_lookups.sql")),
+            ),
         ]
     };
 }

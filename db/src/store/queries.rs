@@ -12,7 +12,8 @@ use super::records::{AgentRef, DayRow, Member, MemberSeed, RawActivity};
 use crate::accounts::{ABSOLUTE_TIMEOUT_MS, Account, IDLE_TIMEOUT_MS, Role};
 use crate::error::Result;
 use crate::ingest::{
-    DayActivity, Effects, EventKind, IngestCounts, MAX_BATCH_EVENTS, ValidBatch, ValidEvent,
+    DayActivity, Effects, EventKind, IngestCounts, MAX_BATCH_EVENTS, Naming, ValidBatch,
+    ValidEvent,
 };
 use crate::keys::{KeyRecord, KeyScope, NewKey};
 
@@ -220,21 +221,27 @@ async fn try_ingest(
     let mut tx = begin_write(pool).await?;
     let (agents, users) = ensure_keys(&mut tx, &batch.agent_ids(), &batch.user_ids()).await?;
     let stored = if skip_stored {
-        stored_event_keys(&mut tx, batch).await?
+        stored_events(&mut tx, batch, &agents).await?
     } else {
         HashSet::new()
     };
     let new_events: Vec<&ValidEvent> = batch
         .events
         .iter()
-        .filter(|event| !stored.contains(event.id.as_str()))
+        .filter(|event| {
+            stored.is_empty() || !stored.contains(&(agents[&event.agent_id], event.id.clone()))
+        })
         .collect();
     let inserted = insert_events(&mut tx, &new_events, &agents, &users, received_at).await?;
     if inserted != new_events.len() as u64 {
         tx.rollback().await?;
         return Ok(None);
     }
-    let effects = Effects::of(new_events, &agents, &users);
+    let mut effects = Effects::of(new_events, &agents, &users);
+    if let Naming::WithinAgents(allowed) = &batch.naming {
+        let others = users_of_other_agents(&mut tx, effects.names.keys(), allowed).await?;
+        effects.names.retain(|user, _| !others.contains(user));
+    }
     apply_effects(&mut tx, &effects).await?;
     tx.commit().await?;
     Ok(Some(inserted))
@@ -342,19 +349,30 @@ fn push_list(query: &mut QueryBuilder<Db>, keys: &[&str]) {
     }
 }
 
-/// Which of the batch's events are stored already. (Cheaper than having
-/// the insert return every new row: sqlx hands SQLite's rows over one at a
-/// time.)
-async fn stored_event_keys(
+/// Which of the batch's events are stored already, as (agent key, event id).
+/// (Cheaper than having the insert return every new row: sqlx hands
+/// SQLite's rows over one at a time.)
+async fn stored_events(
     tx: &mut Transaction<'_, Db>,
     batch: &ValidBatch,
-) -> Result<HashSet<String>> {
-    let keys: Vec<&str> = batch.events.iter().map(|event| event.id.as_str()).collect();
-    let mut query = QueryBuilder::<Db>::new("SELECT event_key FROM events WHERE event_key IN (");
-    push_list(&mut query, &keys);
+    agents: &KeyIds,
+) -> Result<HashSet<(i64, String)>> {
+    let agent_keys: Vec<i64> = agents.values().copied().collect();
+    let event_keys: Vec<&str> = batch.events.iter().map(|event| event.id.as_str()).collect();
+    let mut query =
+        QueryBuilder::<Db>::new("SELECT agent_id, event_key FROM events WHERE agent_id IN (");
+    let mut list = query.separated(", ");
+    for agent in agent_keys {
+        list.push_bind(agent);
+    }
+    query.push(") AND event_key IN (");
+    push_list(&mut query, &event_keys);
     query.push(")");
     let rows = query.build().fetch_all(&mut **tx).await?;
-    Ok(rows.iter().map(|row| row.get::<String, _>(0)).collect())
+    Ok(rows
+        .iter()
+        .map(|row| (row.get::<i64, _>(0), row.get::<String, _>(1)))
+        .collect())
 }
 
 /// Inserts events not stored before and returns how many rows were written:
@@ -380,7 +398,7 @@ async fn insert_events(
                 .push_bind(event.session_id.as_deref())
                 .push_bind(received_at);
         });
-        query.push(" ON CONFLICT (event_key) DO NOTHING");
+        query.push(" ON CONFLICT (agent_id, event_key) DO NOTHING");
         inserted += query.build().execute(&mut **tx).await?.rows_affected();
     }
     Ok(inserted)
@@ -434,6 +452,36 @@ impl Script {
         }
         Ok(())
     }
+}
+
+/// Those of `users` who are registered for, or have events on, an agent
+/// other than `agents` (by public id).
+async fn users_of_other_agents(
+    tx: &mut Transaction<'_, Db>,
+    users: impl Iterator<Item = &i64>,
+    agents: &[String],
+) -> Result<HashSet<i64>> {
+    let users: Vec<i64> = users.copied().collect();
+    if users.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let mut query = QueryBuilder::<Db>::new("");
+    for (index, table) in ["memberships", "last_activity"].into_iter().enumerate() {
+        if index > 0 {
+            query.push(" UNION ");
+        }
+        query.push(format_args!("SELECT user_id FROM {table} WHERE user_id IN ("));
+        let mut list = query.separated(", ");
+        for user in &users {
+            list.push_bind(*user);
+        }
+        query.push(") AND agent_id NOT IN (SELECT id FROM agents WHERE agent_key IN (");
+        let agents: Vec<&str> = agents.iter().map(String::as_str).collect();
+        push_list(&mut query, &agents);
+        query.push("))");
+    }
+    let rows = query.build().fetch_all(&mut **tx).await?;
+    Ok(rows.iter().map(|row| row.get::<i64, _>(0)).collect())
 }
 
 async fn apply_effects(tx: &mut Transaction<'_, Db>, effects: &Effects) -> Result<()> {

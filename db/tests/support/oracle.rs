@@ -78,12 +78,17 @@ pub fn period(
 }
 
 impl Oracle {
-    /// Records a batch as the store should: an id already stored changes
-    /// nothing; a user's first event registers them automatically.
+    /// Records a batch as the store should: an id already stored for the
+    /// same agent changes nothing; a user's first event registers them
+    /// automatically.
     pub fn ingest(&mut self, batch: &[TestEvent]) {
         let mut first_in_batch: BTreeMap<(String, String), DateTime<Utc>> = BTreeMap::new();
         for event in batch {
-            if self.events.iter().any(|stored| stored.id == event.id) {
+            if self
+                .events
+                .iter()
+                .any(|stored| stored.id == event.id && stored.agent == event.agent)
+            {
                 continue;
             }
             self.events.push(event.clone());

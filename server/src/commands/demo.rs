@@ -143,10 +143,7 @@ async fn store_events(store: &Store, world: &World) -> anyhow::Result<u64> {
 }
 
 async fn ingest(store: &Store, events: Vec<ValidEvent>) -> anyhow::Result<u64> {
-    let batch = ValidBatch {
-        events,
-        repeated_in_batch: 0,
-    };
+    let batch = ValidBatch::of(events);
     Ok(store
         .ingest(&batch, Utc::now().timestamp_millis())
         .await?

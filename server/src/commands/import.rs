@@ -5,7 +5,6 @@
 //! with any invalid line nothing is stored (unless `--skip-invalid`); then
 //! the events are stored in batches. Event ids make a second run add nothing.
 
-use std::collections::HashSet;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -138,17 +137,7 @@ async fn import_file(
 }
 
 async fn store_batch(store: &Store, events: Vec<ValidEvent>) -> anyhow::Result<IngestCounts> {
-    let size = events.len() as u64;
-    let mut seen = HashSet::new();
-    let unique: Vec<_> = events
-        .into_iter()
-        .filter(|event| seen.insert(event.id.clone()))
-        .collect();
-    let repeated_in_batch = size - unique.len() as u64;
-    let batch = ValidBatch {
-        events: unique,
-        repeated_in_batch,
-    };
+    let batch = ValidBatch::of(events);
     Ok(store.ingest(&batch, Utc::now().timestamp_millis()).await?)
 }
 

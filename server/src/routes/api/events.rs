@@ -6,7 +6,7 @@ use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use chrono::Utc;
-use pulse_db::ingest::{IngestCounts, MAX_BATCH_EVENTS, ValidBatch, validate_batch};
+use pulse_db::ingest::{IngestCounts, MAX_BATCH_EVENTS, Naming, ValidBatch, validate_batch};
 use pulse_db::keys::KeyScope;
 use serde::Serialize;
 use serde_json::Value;
@@ -57,7 +57,7 @@ pub async fn post_events(
             ),
         ));
     }
-    let batch = validate_batch(&values, Utc::now()).map_err(|errors| {
+    let mut batch = validate_batch(&values, Utc::now()).map_err(|errors| {
         let invalid = errors
             .iter()
             .map(|error| error.index)
@@ -70,6 +70,9 @@ pub async fn post_events(
         .with_details(&errors)
     })?;
     check_agents(&state, &key, &batch).await?;
+    if let Some(agents) = &key.0.agents {
+        batch.naming = Naming::WithinAgents(agents.clone());
+    }
     let counts = state
         .context
         .store
