@@ -102,8 +102,24 @@ pub async fn viewable_agent(context: &ServerContext, agent_id: &str) -> Result<A
 pub fn store_error(error: StoreError) -> ApiError {
     tracing_error(&error);
     match error.outage() {
-        Some(outage) => ApiError::Internal(outage.message().into()),
+        Some(pulse_db::Outage::DiskFull) => {
+            ApiError::StorageFull(pulse_db::Outage::DiskFull.message().into())
+        }
+        Some(outage) => ApiError::Unavailable(outage.message().into()),
         None => ApiError::Internal("the query failed".into()),
+    }
+}
+
+/// A username or password rule broken: the caller's mistake.
+pub fn rule_broken(error: pulse_db::accounts::RuleError) -> ApiError {
+    ApiError::BadRequest(error.to_string())
+}
+
+/// Every password hash slot is taken: try again shortly.
+pub fn hashing_busy(full: pulse_db::accounts::GateFull) -> ApiError {
+    ApiError::TooManyRequests {
+        message: format!("{full}."),
+        retry_after: 2,
     }
 }
 

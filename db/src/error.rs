@@ -5,8 +5,12 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
+    /// Holds the URL already redacted.
     #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://...")]
     UnsupportedUrl(String),
+    /// The first connection failed: says where to and why, never the password.
+    #[error("could not connect to PostgreSQL at {target}: {reason}")]
+    Connect { target: String, reason: String },
     /// A stored value the code cannot read back: a bug or a damaged database.
     #[error("unreadable stored data: {0}")]
     Corrupt(String),
@@ -102,9 +106,59 @@ fn postgres_outage(code: &str) -> Option<Outage> {
     }
 }
 
+/// A database URL fit for help, errors and logs: the password, in the
+/// user part or as a `password=` parameter, becomes `***`.
+pub fn redact_url(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let (authority, tail) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
+    let authority = match authority.rsplit_once('@') {
+        Some((user_info, host)) => match user_info.split_once(':') {
+            Some((user, _)) => format!("{user}:***@{host}"),
+            None => authority.to_owned(),
+        },
+        None => authority.to_owned(),
+    };
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => {
+            let query: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((name, _)) if name.eq_ignore_ascii_case("password") => {
+                        format!("{name}=***")
+                    }
+                    _ => pair.to_owned(),
+                })
+                .collect();
+            format!("{path}?{}", query.join("&"))
+        }
+        None => tail.to_owned(),
+    };
+    let separator = if scheme.is_empty() { "" } else { "://" };
+    format!("{scheme}{separator}{authority}{tail}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passwords_never_show_in_urls() {
+        assert_eq!(
+            redact_url(
+                "postgres://admin:S3cr@t:x@db.example:5432/pulse?sslmode=require&password=P2"
+            ),
+            "postgres://admin:***@db.example:5432/pulse?sslmode=require&password=***"
+        );
+        assert_eq!(
+            redact_url("postgres://admin@host/db"),
+            "postgres://admin@host/db"
+        );
+        assert_eq!(
+            redact_url("sqlite://data/pulse.db"),
+            "sqlite://data/pulse.db"
+        );
+        assert_eq!(redact_url("mysql://u:pw@h/d"), "mysql://u:***@h/d");
+    }
 
     #[test]
     fn codes_of_both_backends_name_the_outage() {

@@ -73,6 +73,17 @@ impl KeyRecord {
     }
 }
 
+/// What revoking a key by its prefix did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revocation {
+    /// This many keys were revoked (one unless asked for all).
+    Revoked(u64),
+    NoActiveKey,
+    /// Several active keys share the prefix (made before prefixes were
+    /// unique): none was revoked.
+    Ambiguous(u64),
+}
+
 /// Makes a new key: the secret to print once, and what to store.
 pub fn generate(
     scope: KeyScope,

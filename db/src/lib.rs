@@ -15,5 +15,5 @@ pub mod synthetic;
 pub mod testing;
 pub mod time;
 
-pub use error::{Outage, StoreError};
+pub use error::{Outage, StoreError, redact_url};
 pub use store::{AgentRef, Backend, DayRow, MemberSeed, Store};

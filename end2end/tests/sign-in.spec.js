@@ -22,4 +22,15 @@ test.describe('signed out', () => {
     await page.goto('/');
     await expect(page).toHaveURL(/\/login/);
   });
+
+  for (const next of ['/\\evil.example/phish', '%2F%09%2Fevil.example', '%2F%5C%5Cevil.example', 'https://evil.example/', '//evil.example/x', '/%2F%2Fevil.example']) {
+    test(`sign-in never leaves this site (next=${next})`, async ({ page, baseURL }) => {
+      await page.goto(`/login?next=${next}`);
+      await page.getByTestId('login-username').fill(ADMIN.username);
+      await page.getByTestId('login-password').fill(ADMIN.password);
+      await page.getByTestId('login-submit').click();
+      await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+      expect(new URL(page.url()).origin).toBe(new URL(baseURL).origin);
+    });
+  }
 });

@@ -15,6 +15,15 @@ pub enum ApiError {
     /// The request itself is malformed (a bad period, date or zone, ...).
     #[error("{0}")]
     BadRequest(String),
+    /// Too many attempts (sign-ins); try again after `retry_after` seconds.
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after: u32 },
+    /// The database cannot be reached or written just now (503).
+    #[error("{0}")]
+    Unavailable(String),
+    /// The database's disk is full (507).
+    #[error("{0}")]
+    StorageFull(String),
     /// The server could not answer; the message is safe to show.
     #[error("server error: {0}")]
     Internal(String),
@@ -28,6 +37,31 @@ impl server_fn::error::FromServerFnError for ApiError {
     type Encoder = server_fn::codec::JsonEncoding;
 
     fn from_server_fn_error(value: server_fn::error::ServerFnErrorErr) -> Self {
-        ApiError::Transport(value.to_string())
+        use server_fn::error::ServerFnErrorErr;
+        match value {
+            // Raised on the server for what the caller sent.
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
+                ApiError::BadRequest(value.to_string())
+            }
+            _ => ApiError::Transport(value.to_string()),
+        }
+    }
+}
+
+impl ApiError {
+    /// The HTTP status that tells the truth about this error: 4xx for what
+    /// the caller did wrong, 5xx only for the server's own faults. The one
+    /// mapping, for the REST API and the server functions alike.
+    pub fn status(&self) -> u16 {
+        match self {
+            ApiError::Unauthorized => 401,
+            ApiError::Forbidden(_) => 403,
+            ApiError::NotFound(_) => 404,
+            ApiError::BadRequest(_) => 400,
+            ApiError::TooManyRequests { .. } => 429,
+            ApiError::Unavailable(_) => 503,
+            ApiError::StorageFull(_) => 507,
+            ApiError::Internal(_) | ApiError::Transport(_) => 500,
+        }
     }
 }

@@ -11,7 +11,8 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/pulse.db";
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseConfig {
     /// `sqlite://PATH` (created when missing) or `postgres://USER@HOST/DB`.
-    #[arg(long, env = "PULSE_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    /// Its password is never shown (help, errors and logs say `***`).
+    #[arg(long, env = "PULSE_DATABASE_URL", hide_env_values = true, default_value = DEFAULT_DATABASE_URL)]
     pub database_url: String,
 }
 
@@ -34,9 +35,142 @@ pub struct ServeConfig {
     /// Mark the session cookie Secure: set this when the site is served over HTTPS.
     #[arg(long, env = "PULSE_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// The site's public origin, as browsers see it (`https://pulse.school.example`).
+    /// Server functions then accept only calls from pages of that origin, scheme
+    /// and port included. Unset, a call's Origin need only name the host and
+    /// port of its Host header, whatever the scheme: behind a TLS proxy, set it.
+    #[arg(long, env = "PULSE_PUBLIC_URL", value_parser = Origin::parse)]
+    pub public_url: Option<Origin>,
     /// Keep the demo data set's live sessions fresh (see `pulse demo`).
     #[arg(long)]
     pub demo: bool,
     #[command(flatten)]
+    pub connections: ConnectionLimits,
+    #[command(flatten)]
     pub database: DatabaseConfig,
+}
+
+/// How long and how many clients may hold a connection, so that clients
+/// that send slowly, or connect and wait, cannot use up the server's file
+/// descriptors.
+#[derive(Debug, Clone, Args)]
+pub struct ConnectionLimits {
+    /// Seconds a client has to send a request's line and headers, counted from
+    /// connecting or from the first byte after an idle wait; slower clients are
+    /// disconnected. Browsers send them in one packet: 10 s leaves room for a
+    /// poor mobile network, yet a client trickling a header line at a time
+    /// holds its connection no longer.
+    #[arg(long, env = "PULSE_HEADER_TIMEOUT", default_value_t = ConnectionLimits::DEFAULT.header_timeout, value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_timeout: u64,
+    /// Seconds a kept-alive connection may wait for its next request before it
+    /// is closed. 60 s spans the dashboard's 15-second refreshes, so a browser
+    /// keeps its connection; a client that stops asking frees it within a minute
+    /// (browsers reconnect by themselves).
+    #[arg(long, env = "PULSE_IDLE_TIMEOUT", default_value_t = ConnectionLimits::DEFAULT.idle_timeout, value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout: u64,
+    /// Connections served at once; further clients wait in the listen queue
+    /// until one closes. Each one holds a file descriptor: 512 stays well below
+    /// the usual limit of 1,024 open files (systemd's default), leaving room for
+    /// the database and the static files. Raise it together with that limit
+    /// (`ulimit -n`, `LimitNOFILE=`).
+    #[arg(long, env = "PULSE_MAX_CONNECTIONS", default_value_t = ConnectionLimits::DEFAULT.max_connections, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+}
+
+impl ConnectionLimits {
+    pub const DEFAULT: ConnectionLimits = ConnectionLimits {
+        header_timeout: 10,
+        idle_timeout: 60,
+        max_connections: 512,
+    };
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> ConnectionLimits {
+        ConnectionLimits::DEFAULT
+    }
+}
+
+/// A web origin (scheme, host and port) in the form browsers send in the
+/// `Origin` header, so that two spellings of one origin compare equal:
+/// case does not matter and the scheme's default port may be left out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub scheme: String,
+    pub host: String,
+    pub port: u16,
+}
+
+impl Origin {
+    /// Parses `http(s)://HOST[:PORT]`, ignoring any path after it (a public
+    /// URL may be given with one); refuses other schemes and user names.
+    pub fn parse(text: &str) -> Result<Origin, String> {
+        let invalid = || format!("{text:?} is not an origin like https://pulse.example.org");
+        let (scheme, rest) = text.split_once("://").ok_or_else(invalid)?;
+        let scheme = scheme.to_ascii_lowercase();
+        let default_port = default_port(&scheme).ok_or_else(invalid)?;
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        if authority.contains('@') {
+            return Err(invalid());
+        }
+        let (host, port) = split_authority(authority, default_port).ok_or_else(invalid)?;
+        Ok(Origin { scheme, host, port })
+    }
+
+    /// Whether `authority` (a Host header: `HOST[:PORT]`) names this
+    /// origin's host and port, a missing port being the scheme's default.
+    pub fn has_authority(&self, authority: &str) -> bool {
+        let default_port = default_port(&self.scheme).unwrap_or_default();
+        split_authority(authority, default_port) == Some((self.host.clone(), self.port))
+    }
+}
+
+fn default_port(scheme: &str) -> Option<u16> {
+    match scheme {
+        "http" => Some(80),
+        "https" => Some(443),
+        _ => None,
+    }
+}
+
+/// `HOST[:PORT]` (HOST may be a bracketed IPv6 address) as a lower-case host
+/// and a port; `None` when empty or malformed.
+fn split_authority(authority: &str, default_port: u16) -> Option<(String, u16)> {
+    let port_start = authority
+        .rfind(':')
+        .filter(|&colon| !authority[colon..].contains(']'));
+    let (host, port) = match port_start {
+        Some(colon) => (&authority[..colon], authority[colon + 1..].parse().ok()?),
+        None => (authority, default_port),
+    };
+    let well_formed = !host.is_empty()
+        && !host.contains([' ', '/', '\\'])
+        && (host.starts_with('[') == host.ends_with(']'));
+    well_formed.then(|| (host.to_ascii_lowercase(), port))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Origin;
+
+    #[test]
+    fn origins_compare_as_browsers_send_them() {
+        let public = Origin::parse("https://Pulse.Example:443/dashboard").unwrap();
+        assert_eq!(public, Origin::parse("https://pulse.example").unwrap());
+        assert_ne!(public, Origin::parse("http://pulse.example").unwrap());
+        assert!(public.has_authority("PULSE.example") && public.has_authority("pulse.example:443"));
+        assert!(!public.has_authority("pulse.example:80"));
+        let loopback = Origin::parse("http://[::1]:3000").unwrap();
+        assert!(loopback.has_authority("[::1]:3000") && !loopback.has_authority("[::1]"));
+        for invalid in [
+            "null",
+            "pulse.example",
+            "ftp://pulse.example",
+            "https://",
+            "https://user@pulse.example",
+            "https://pulse.example:99999",
+        ] {
+            assert!(Origin::parse(invalid).is_err(), "{invalid}");
+        }
+    }
 }

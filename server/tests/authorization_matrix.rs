@@ -254,7 +254,12 @@ fn server_fn_rows() -> Vec<FnRow> {
         ),
         (
             "create_key",
-            vec![("scope", "read"), ("agents", ""), ("label", "matrix")],
+            vec![
+                ("scope", "read"),
+                ("every_agent", "true"),
+                ("agents", ""),
+                ("label", "matrix"),
+            ],
             only_superadmin,
         ),
         (

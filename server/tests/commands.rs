@@ -174,3 +174,48 @@ async fn keys_are_printed_once_listed_without_secret_and_revoked() {
     );
     db.cleanup().await;
 }
+
+#[test]
+fn database_passwords_never_show_in_help_errors_or_logs() {
+    let secret_url = "postgres://admin:S3CRET-pw@127.0.0.1:1/pulse";
+    let help = pulse(secret_url, &["serve", "--help"]);
+    assert!(help.status.success());
+    assert!(!text(&help).contains("S3CRET"), "{}", text(&help));
+    // Nothing listens on port 1: the error says so, without the password.
+    let refused = pulse(secret_url, &["migrate"]);
+    assert!(!refused.status.success());
+    let said = text(&refused);
+    assert!(!said.contains("S3CRET"), "{said}");
+    assert!(
+        said.contains("127.0.0.1:1") && said.contains("connection refused"),
+        "{said}"
+    );
+    // The same through the flag, and through an unsupported scheme.
+    let unsupported = pulse("mysql://admin:S3CRET-pw@host/db", &["migrate"]);
+    assert!(
+        !text(&unsupported).contains("S3CRET"),
+        "{}",
+        text(&unsupported)
+    );
+    assert!(
+        text(&unsupported).contains("admin:***@host"),
+        "{}",
+        text(&unsupported)
+    );
+}
+
+#[test]
+fn logs_written_to_a_file_carry_no_colour_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/pulse.db", dir.path().display());
+    let output = Command::new(env!("CARGO_BIN_EXE_pulse"))
+        .args(["migrate"])
+        .env("PULSE_DATABASE_URL", &url)
+        .env("RUST_LOG", "debug")
+        .output()
+        .expect("run pulse");
+    assert!(output.status.success(), "{}", text(&output));
+    let logs = String::from_utf8_lossy(&output.stderr);
+    assert!(!logs.is_empty(), "debug logs were written");
+    assert!(!logs.contains('\u{1b}'), "escape codes in {logs:?}");
+}

@@ -287,7 +287,12 @@ async fn a_superadministrator_manages_accounts_and_keys() {
         &app,
         "create_key",
         Some(&boss),
-        &[("scope", "read"), ("agents", "essays"), ("label", "report")],
+        &[
+            ("scope", "read"),
+            ("every_agent", "false"),
+            ("agents", "essays"),
+            ("label", "report"),
+        ],
     )
     .await;
     assert_eq!(status, 200);
@@ -356,4 +361,198 @@ async fn a_session_id_planted_before_sign_in_is_never_signed_in() {
         "the planted id stays signed out"
     );
     app.cleanup().await;
+}
+
+/// Rows of a table, counted with a connection of the test's own.
+async fn count_rows(app: &TestApp, sql: &str) -> i64 {
+    use sqlx::Connection;
+    if app.db.url.starts_with("sqlite:") {
+        let mut connection = sqlx::SqliteConnection::connect(&app.db.url).await.unwrap();
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+            .fetch_one(&mut connection)
+            .await
+            .unwrap()
+    } else {
+        let mut connection = sqlx::PgConnection::connect(&app.db.url).await.unwrap();
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+            .fetch_one(&mut connection)
+            .await
+            .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn parallel_guesses_cannot_pass_the_throttle_together() {
+    for backend in pulse_db::testing::BACKENDS {
+        let app = TestApp::spawn(backend).await;
+        app.account("ann", "ann password 12", Role::Admin, &[])
+            .await;
+        // 100 guesses at once, the right password among them.
+        let url = format!("{}{}", app.url, server_fn_path("login"));
+        let mut guesses = tokio::task::JoinSet::new();
+        for index in 0..100 {
+            let password = if index == 60 {
+                "ann password 12".to_owned()
+            } else {
+                format!("guess {index}")
+            };
+            let request = app
+                .client
+                .post(&url)
+                .form(&[("username", "ann".to_owned()), ("password", password)]);
+            guesses.spawn(async move { request.send().await.unwrap().text().await.unwrap() });
+        }
+        let answers = guesses.join_all().await;
+        let checked = answers
+            .iter()
+            .filter(|body| !body.contains("Too many failed sign-ins"))
+            .count();
+        assert!(
+            checked <= 10,
+            "{backend:?}: {checked} of 100 parallel guesses had their password checked (limit 10)"
+        );
+        app.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn sign_in_fields_are_bounded_before_anything_is_recorded() {
+    let app = TestApp::spawn(TestBackend::Sqlite).await;
+    let huge = "u".repeat(1_000_000);
+    let (status, body, _) = call(
+        &app,
+        "login",
+        None,
+        &[("username", &huge), ("password", "x")],
+    )
+    .await;
+    assert!((400..500).contains(&status), "{status}");
+    assert!(
+        body.to_string().contains("at most 100 characters"),
+        "{body}"
+    );
+    let long_password = "p".repeat(5_000);
+    let (status, _, _) = call(
+        &app,
+        "login",
+        None,
+        &[("username", "ann"), ("password", &long_password)],
+    )
+    .await;
+    assert!((400..500).contains(&status), "{status}");
+    assert_eq!(
+        count_rows(&app, "SELECT COUNT(*) FROM login_failures").await,
+        0
+    );
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn account_and_key_changes_are_checked_before_anything_is_written() {
+    for backend in pulse_db::testing::BACKENDS {
+        let app = TestApp::spawn(backend).await;
+        let batch = json!([
+            event("1", "tutor", "ann", "message", 3),
+            event("2", "essays", "bob", "message", 2)
+        ]);
+        assert_eq!(app.post_events(&batch).await.status(), 200);
+        app.account("boss", "boss password 1", Role::Superadmin, &[])
+            .await;
+        app.account("carol", "carol password", Role::Admin, &["tutor"])
+            .await;
+        let boss = sign_in(&app, "boss", "boss password 1").await.unwrap();
+
+        // New agents with a too-short password: refused, and the agents stay.
+        let change = [
+            ("username", "carol"),
+            ("agents", "tutor, essays"),
+            ("password", "short"),
+        ];
+        let (status, body, _) = call(&app, "update_account", Some(&boss), &change).await;
+        assert_eq!(status / 100, 4, "{backend:?}: {status} {body}");
+        let carol = sign_in(&app, "carol", "carol password")
+            .await
+            .expect("password unchanged");
+        let (_, agents, _) = call(&app, "list_agents", Some(&carol), &[]).await;
+        assert_eq!(
+            agents,
+            json!([{"agent_id": "tutor", "name": "tutor"}]),
+            "{backend:?}"
+        );
+
+        // An empty list of agents is an error, never "every agent".
+        let keys_before = count_rows(&app, "SELECT COUNT(*) FROM api_keys").await;
+        for agents in ["", " , ", ","] {
+            let form = [
+                ("scope", "read"),
+                ("every_agent", "false"),
+                ("agents", agents),
+                ("label", ""),
+            ];
+            let (status, body, _) = call(&app, "create_key", Some(&boss), &form).await;
+            assert_eq!(status / 100, 4, "{backend:?} {agents:?}: {status} {body}");
+            assert!(body.to_string().contains("at least one agent"), "{body}");
+        }
+        let form = [
+            ("scope", "read"),
+            ("every_agent", "true"),
+            ("agents", "tutor"),
+            ("label", ""),
+        ];
+        assert_eq!(
+            call(&app, "create_key", Some(&boss), &form).await.0 / 100,
+            4
+        );
+        assert_eq!(
+            count_rows(&app, "SELECT COUNT(*) FROM api_keys").await,
+            keys_before,
+            "{backend:?}"
+        );
+
+        // Two keys sharing a prefix (as old keys could): revoking by the
+        // prefix revokes neither; a new key never takes a used prefix.
+        let first = app.key(pulse_db::keys::KeyScope::Read, &["tutor"]).await;
+        let second = app.key(pulse_db::keys::KeyScope::Read, &["essays"]).await;
+        let prefix = |key: &str| key.rsplit_once('_').unwrap().0.to_owned();
+        let shared = prefix(&first);
+        let sql = format!(
+            "UPDATE api_keys SET prefix = '{shared}' WHERE prefix = '{}'",
+            prefix(&second)
+        );
+        {
+            use sqlx::Connection;
+            if backend == TestBackend::Sqlite {
+                let mut c = sqlx::SqliteConnection::connect(&app.db.url).await.unwrap();
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut c)
+                    .await
+                    .unwrap();
+            } else {
+                let mut c = sqlx::PgConnection::connect(&app.db.url).await.unwrap();
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut c)
+                    .await
+                    .unwrap();
+            }
+        }
+        let (status, body, _) = call(&app, "revoke_key", Some(&boss), &[("prefix", &shared)]).await;
+        assert_eq!(status / 100, 4, "{backend:?}: {status} {body}");
+        assert!(body.to_string().contains("2 active keys share"), "{body}");
+        for key in [&first, &second] {
+            let response = app
+                .request(reqwest::Method::GET, "/api/v1/agents", Some(key))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200, "{backend:?}: the key still works");
+        }
+        let (_, mut taken) =
+            pulse_db::keys::generate(pulse_db::keys::KeyScope::Read, None, None, 0);
+        taken.prefix = shared.clone();
+        assert!(
+            !app.db.store.insert_key(&taken).await.unwrap(),
+            "{backend:?}: a used prefix is refused"
+        );
+        app.cleanup().await;
+    }
 }

@@ -153,7 +153,10 @@ async fn keys_scopes_and_agent_limits_are_enforced() {
 
         let revoked = app.key(KeyScope::Ingest, &[]).await;
         let prefix = revoked.rsplit_once('_').unwrap().0.to_owned();
-        assert!(app.db.store.revoke_key(&prefix, 0).await.unwrap());
+        assert_eq!(
+            app.db.store.revoke_key(&prefix, false, 0).await.unwrap(),
+            pulse_db::keys::Revocation::Revoked(1)
+        );
         assert_eq!(post(Some(revoked)).await, 401, "revoked key");
 
         let (status, _) = app.get_json("/api/v1/agents/tutor/users/overview").await;

@@ -10,24 +10,12 @@ pub async fn create_account(
     superadmin: bool,
     agents: String,
 ) -> Result<(), ApiError> {
-    use crate::server::{agent_list, server_context, store_error};
-    use pulse_db::accounts::{Role, hash_password};
+    use crate::server::{agent_list, hashing_busy, rule_broken, server_context, store_error};
+    use pulse_db::accounts::{HashGate, Role, check_new_password, checked_username, hash_password};
     let context = server_context()?;
     crate::server::superadmin(&context).await?;
-    let username = username.trim().to_owned();
-    if username.is_empty()
-        || username.chars().count() > 100
-        || username.chars().any(char::is_control)
-    {
-        return Err(ApiError::BadRequest(
-            "The username must be 1 to 100 characters.".into(),
-        ));
-    }
-    if password.chars().count() < 10 {
-        return Err(ApiError::BadRequest(
-            "The password must be at least 10 characters long.".into(),
-        ));
-    }
+    let username = checked_username(&username).map_err(rule_broken)?;
+    check_new_password(&password).map_err(rule_broken)?;
     let agents = agent_list(&agents)?;
     if context
         .store
@@ -46,9 +34,13 @@ pub async fn create_account(
         Role::Admin
     };
     let now = chrono::Utc::now().timestamp_millis();
+    let password_hash = HashGate::global()
+        .run(move || hash_password(&password))
+        .await
+        .map_err(hashing_busy)?;
     context
         .store
-        .create_account(&username, &hash_password(&password), role, &agents, now)
+        .create_account(&username, &password_hash, role, &agents, now)
         .await
         .map_err(store_error)?;
     Ok(())

@@ -5,50 +5,64 @@ use pulse_model::ApiError;
 /// user and a wrong password get the same answer, after the same work.
 #[server]
 pub async fn login(username: String, password: String) -> Result<(), ApiError> {
-    use crate::server::{ClientAddress, SESSION_COOKIE, server_context, store_error};
-    use pulse_db::accounts::{
-        ABSOLUTE_TIMEOUT_MS, LOGIN_WINDOW_MS, MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_ADDRESS,
-        decoy_hash, new_session_token, verify_password,
+    use crate::server::{
+        ClientAddress, SESSION_COOKIE, hashing_busy, rule_broken, server_context, store_error,
     };
+    use pulse_db::accounts::{
+        ABSOLUTE_TIMEOUT_MS, HashGate, LOGIN_WINDOW_MS, MAX_FAILURES_PER_ACCOUNT,
+        MAX_FAILURES_PER_ADDRESS, decoy_hash, new_session_token, plausible_credentials,
+        verify_password,
+    };
+    plausible_credentials(&username, &password).map_err(rule_broken)?;
     let context = server_context()?;
     let now = chrono::Utc::now().timestamp_millis();
     let address = use_context::<ClientAddress>()
         .map(|address| address.0)
         .unwrap_or_default();
-    let subjects = [format!("account:{username}"), format!("address:{address}")];
-    let failures = context
+    let account_subject = format!("account:{username}");
+    let address_subject = format!("address:{address}");
+    // The attempt counts before the password is checked: parallel guesses
+    // see each other. The same refusal whether or not the account exists.
+    let admitted = context
         .store
-        .login_failures(&subjects, now - LOGIN_WINDOW_MS)
+        .claim_login_attempt(
+            &[
+                (account_subject.clone(), MAX_FAILURES_PER_ACCOUNT),
+                (address_subject.clone(), MAX_FAILURES_PER_ADDRESS),
+            ],
+            now,
+            now - LOGIN_WINDOW_MS,
+        )
         .await
         .map_err(store_error)?;
-    // The same refusal whether or not the account exists.
-    if failures[0] >= MAX_FAILURES_PER_ACCOUNT || failures[1] >= MAX_FAILURES_PER_ADDRESS {
-        return Err(ApiError::BadRequest(
-            "Too many failed sign-ins. Try again in 15 minutes.".into(),
-        ));
+    if !admitted {
+        return Err(ApiError::TooManyRequests {
+            message: "Too many failed sign-ins. Try again in 15 minutes.".into(),
+            retry_after: (LOGIN_WINDOW_MS / 1000) as u32,
+        });
     }
     let found = context
         .store
         .account_by_username(&username)
         .await
         .map_err(store_error)?;
-    let (stored_hash, account) = match &found {
-        Some((account, hash)) => (hash.as_str(), Some(account)),
-        None => (decoy_hash(), None),
-    };
-    let verified = verify_password(stored_hash, &password);
-    let Some(account) = account.filter(|account| verified && !account.disabled) else {
-        let forget = now - LOGIN_WINDOW_MS;
-        context
-            .store
-            .record_login_failure(&subjects, now, forget)
-            .await
-            .map_err(store_error)?;
+    let stored_hash = found.as_ref().map(|(_, hash)| hash.clone());
+    let verified = HashGate::global()
+        .run(move || {
+            let stored = match &stored_hash {
+                Some(hash) => hash.as_str(),
+                None => decoy_hash(),
+            };
+            verify_password(stored, &password)
+        })
+        .await
+        .map_err(hashing_busy)?;
+    let Some((account, _)) = found.filter(|(account, _)| verified && !account.disabled) else {
         return Err(ApiError::BadRequest("Wrong username or password.".into()));
     };
     context
         .store
-        .clear_login_failures(&subjects[0])
+        .login_succeeded(&account_subject, &[address_subject], now)
         .await
         .map_err(store_error)?;
     let (token, token_hash) = new_session_token();

@@ -2,20 +2,24 @@ use leptos::prelude::*;
 use pulse_model::ApiError;
 
 /// Revokes the API key named by its prefix (superadministrators only).
+/// Several old keys may share a prefix: then none is revoked.
 #[server]
 pub async fn revoke_key(prefix: String) -> Result<(), ApiError> {
     use crate::server::{server_context, store_error, superadmin};
+    use pulse_db::keys::Revocation;
     let context = server_context()?;
     superadmin(&context).await?;
     let now = chrono::Utc::now().timestamp_millis();
-    if context
+    match context
         .store
-        .revoke_key(&prefix, now)
+        .revoke_key(&prefix, false, now)
         .await
         .map_err(store_error)?
     {
-        Ok(())
-    } else {
-        Err(ApiError::NotFound(format!("active key {prefix:?}")))
+        Revocation::Revoked(_) => Ok(()),
+        Revocation::NoActiveKey => Err(ApiError::NotFound(format!("active key {prefix:?}"))),
+        Revocation::Ambiguous(count) => Err(ApiError::BadRequest(format!(
+            "{count} active keys share the prefix {prefix:?}; revoke them with pulse key revoke {prefix} --all-sharing-prefix"
+        ))),
     }
 }

@@ -11,8 +11,8 @@ pub async fn update_account(
     password: Option<String>,
     disabled: Option<bool>,
 ) -> Result<(), ApiError> {
-    use crate::server::{agent_list, server_context, store_error};
-    use pulse_db::accounts::hash_password;
+    use crate::server::{agent_list, hashing_busy, rule_broken, server_context, store_error};
+    use pulse_db::accounts::{AccountChange, HashGate, check_new_password, hash_password};
     let context = server_context()?;
     let me = crate::server::superadmin(&context).await?;
     if disabled == Some(true) && me.username == username {
@@ -20,35 +20,32 @@ pub async fn update_account(
             "You cannot disable your own account.".into(),
         ));
     }
-    let missing = || ApiError::NotFound(format!("account {username:?}"));
-    if let Some(agents) = agents {
-        let agents = agent_list(&agents)?;
-        if !context
-            .store
-            .set_account_agents(&username, &agents)
-            .await
-            .map_err(store_error)?
-        {
-            return Err(missing());
-        }
+    // Everything is checked before anything is written.
+    let agents = agents.as_deref().map(agent_list).transpose()?;
+    if let Some(password) = &password {
+        check_new_password(password).map_err(rule_broken)?;
     }
     let password_hash = match password {
-        Some(password) if password.chars().count() < 10 => {
-            return Err(ApiError::BadRequest(
-                "The password must be at least 10 characters long.".into(),
-            ));
-        }
-        Some(password) => Some(hash_password(&password)),
+        Some(password) => Some(
+            HashGate::global()
+                .run(move || hash_password(&password))
+                .await
+                .map_err(hashing_busy)?,
+        ),
         None => None,
     };
-    if (password_hash.is_some() || disabled.is_some())
-        && !context
-            .store
-            .update_account_access(&username, password_hash.as_deref(), disabled)
-            .await
-            .map_err(store_error)?
+    let change = AccountChange {
+        agents,
+        password_hash,
+        disabled,
+    };
+    if !context
+        .store
+        .update_account(&username, &change)
+        .await
+        .map_err(store_error)?
     {
-        return Err(missing());
+        return Err(ApiError::NotFound(format!("account {username:?}")));
     }
     Ok(())
 }

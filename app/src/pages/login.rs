@@ -3,6 +3,17 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::login;
 
+/// `next` as a path of this site, or None. Never an open redirect: the
+/// browser resolves `next` against this page, with its own URL parser (the
+/// one that reads `/\\evil.example` or `/%09/evil.example` as another
+/// host), and only a result of this very origin is kept.
+fn same_site_path(next: &str) -> Option<String> {
+    let location = window().location();
+    let origin = location.origin().ok()?;
+    let url = web_sys::Url::new_with_base(next, &origin).ok()?;
+    (url.origin() == origin).then(|| format!("{}{}{}", url.pathname(), url.search(), url.hash()))
+}
+
 /// Sign in. On success the whole app reloads at `next` with the new session.
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -14,14 +25,11 @@ pub fn LoginPage() -> impl IntoView {
     });
     Effect::new(move |_| {
         if let Some(Ok(())) = sign_in.value().get() {
-            // Only paths of this site: never an open redirect.
-            let next = query
-                .read_untracked()
-                .get("next")
-                .filter(|next| next.starts_with('/') && !next.starts_with("//"));
+            let next = query.read_untracked().get("next");
+            let target = next.as_deref().and_then(same_site_path);
             let _ = window()
                 .location()
-                .set_href(&next.unwrap_or_else(|| "/".into()));
+                .set_href(&target.unwrap_or_else(|| "/".into()));
         }
     });
     let error = move || {

@@ -152,14 +152,15 @@ fn AccountLine(account: AccountView, update: UpdateAction) -> impl IntoView {
 
 #[component]
 fn KeysSection(keys: LocalResource<Result<Vec<KeyView>, ApiError>>) -> impl IntoView {
-    let (scope, agents, label) = (
+    let (scope, every_agent, agents, label) = (
         RwSignal::new("read".to_owned()),
+        RwSignal::new(true),
         RwSignal::new(String::new()),
         RwSignal::new(String::new()),
     );
-    let create = Action::new_local(|input: &(String, String, String)| {
-        let (scope, agents, label) = input.clone();
-        create_key(scope, agents, label)
+    let create = Action::new_local(|input: &(String, bool, String, String)| {
+        let (scope, every_agent, agents, label) = input.clone();
+        create_key(scope, every_agent, agents, label)
     });
     let revoke = Action::new_local(|prefix: &String| revoke_key(prefix.clone()));
     refetch_after(keys, move || {
@@ -193,12 +194,15 @@ fn KeysSection(keys: LocalResource<Result<Vec<KeyView>, ApiError>>) -> impl Into
             <h3>"New key"</h3>
             <form class="inline-form" on:submit=move |event| {
                 event.prevent_default();
-                create.dispatch((scope.get_untracked(), agents.get_untracked(), label.get_untracked()));
+                create.dispatch((scope.get_untracked(), every_agent.get_untracked(), agents.get_untracked(), label.get_untracked()));
             }>
                 <label>"Scope" <select on:change=move |e| scope.set(event_target_value(&e))>
                     <option value="read">"read"</option><option value="ingest">"ingest"</option>
                 </select></label>
-                <label>"Agents (empty: every agent)" <input on:input=move |e| agents.set(event_target_value(&e)) /></label>
+                <label><input type="checkbox" data-testid="key-every-agent" prop:checked=move || every_agent.get()
+                    on:change=move |e| every_agent.set(event_target_checked(&e)) />" Every agent"</label>
+                <label>"Agents (comma-separated)" <input data-testid="key-agents" prop:disabled=move || every_agent.get()
+                    on:input=move |e| agents.set(event_target_value(&e)) /></label>
                 <label>"Label" <input on:input=move |e| label.set(event_target_value(&e)) /></label>
                 <button type="submit" class="button primary" data-testid="create-key">"Create key"</button>
             </form>

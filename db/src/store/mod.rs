@@ -14,13 +14,13 @@ use std::time::Duration;
 use sqlx::Connection;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::pool::PoolOptions;
-use sqlx::postgres::PgPool;
+use sqlx::postgres::{PgConnectOptions, PgPool};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqliteSynchronous};
 
-use crate::accounts::{Account, Role};
+use crate::accounts::{Account, AccountChange, Role};
 use crate::error::{Result, StoreError};
 use crate::ingest::{IngestCounts, ValidBatch};
-use crate::keys::{KeyRecord, NewKey};
+use crate::keys::{KeyRecord, KeyScope, NewKey, Revocation};
 
 mod records;
 pub use records::{AgentRef, DayRow, Member, MemberSeed, RawActivity};
@@ -88,18 +88,9 @@ impl Store {
         let pools = if url.starts_with("sqlite:") {
             connect_sqlite(url).await?
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            let pool = pool_options::<sqlx::Postgres>()
-                .max_connections(16)
-                // Fail fast while the server is down, so callers answer 503
-                // within a second (connecting is retried until then). Busy as
-                // the pool may be, a query waits far less than this for a
-                // connection: queries take milliseconds.
-                .acquire_timeout(Duration::from_secs(1))
-                .connect(url)
-                .await?;
-            Pools::Postgres(pool)
+            Pools::Postgres(connect_postgres(url).await?)
         } else {
-            return Err(StoreError::UnsupportedUrl(url.to_owned()));
+            return Err(StoreError::UnsupportedUrl(crate::redact_url(url)));
         };
         Ok(Store {
             pools: Arc::new(pools),
@@ -210,17 +201,37 @@ impl Store {
 
     // ---- API keys -------------------------------------------------------
 
-    pub async fn insert_key(&self, key: &NewKey) -> Result<()> {
+    /// Stores a generated key; false (nothing stored) when its prefix is
+    /// taken. [`Store::create_key`] generates and stores in one go.
+    pub async fn insert_key(&self, key: &NewKey) -> Result<bool> {
         on_writer!(self, insert_key(key))
+    }
+
+    /// Generates a key whose prefix no other key has, stores it, and
+    /// returns its secret (to show once) with what was stored.
+    pub async fn create_key(
+        &self,
+        scope: KeyScope,
+        agents: Option<Vec<String>>,
+        label: Option<String>,
+        now: i64,
+    ) -> Result<(String, NewKey)> {
+        loop {
+            let (secret, key) = crate::keys::generate(scope, agents.clone(), label.clone(), now);
+            if self.insert_key(&key).await? {
+                return Ok((secret, key));
+            }
+        }
     }
 
     pub async fn key_by_hash(&self, key_hash: &str) -> Result<Option<KeyRecord>> {
         on_reader!(self, key_by_hash(key_hash))
     }
 
-    /// Revokes the key whose printed prefix is `prefix`; false when none is active.
-    pub async fn revoke_key(&self, prefix: &str, at: i64) -> Result<bool> {
-        on_writer!(self, revoke_key(prefix, at))
+    /// Revokes the active key whose printed prefix is `prefix` (with
+    /// `all`, every active key sharing it).
+    pub async fn revoke_key(&self, prefix: &str, all: bool, at: i64) -> Result<Revocation> {
+        on_writer!(self, revoke_key(prefix, all, at))
     }
 
     pub async fn list_keys(&self) -> Result<Vec<KeyRecord>> {
@@ -249,52 +260,39 @@ impl Store {
         on_writer!(self, grant_agent(username, agent_id))
     }
 
-    /// Failed sign-ins of each subject since `since_ms`.
-    pub async fn login_failures(&self, subjects: &[String], since_ms: i64) -> Result<Vec<u64>> {
-        let mut counts = Vec::with_capacity(subjects.len());
-        for subject in subjects {
-            counts.push(on_reader!(self, login_failures(subject, since_ms))?);
-        }
-        Ok(counts)
+    /// Records a sign-in attempt against each subject unless one has had
+    /// `limit` attempts since `since_ms` (one atomic step); false: refused.
+    pub async fn claim_login_attempt(
+        &self,
+        subjects: &[(String, u64)],
+        at_ms: i64,
+        since_ms: i64,
+    ) -> Result<bool> {
+        on_writer!(self, claim_login_attempt(subjects, at_ms, since_ms))
     }
 
-    /// Records a failed sign-in for each subject (and forgets those older than `forget_before_ms`).
-    pub async fn record_login_failure(
+    /// Forgets the account's failures and withdraws the attempt claimed at
+    /// `at_ms` from the other subjects.
+    pub async fn login_succeeded(
         &self,
-        subjects: &[String],
+        account_subject: &str,
+        other_subjects: &[String],
         at_ms: i64,
-        forget_before_ms: i64,
     ) -> Result<()> {
         on_writer!(
             self,
-            record_login_failure(subjects, at_ms, forget_before_ms)
+            login_succeeded(account_subject, other_subjects, at_ms)
         )
-    }
-
-    pub async fn clear_login_failures(&self, subject: &str) -> Result<()> {
-        on_writer!(self, clear_login_failures(subject))
     }
 
     pub async fn list_accounts(&self) -> Result<Vec<Account>> {
         on_reader!(self, list_accounts())
     }
 
-    /// Replaces the agents an account may see; false when there is no such account.
-    pub async fn set_account_agents(&self, username: &str, agents: &[String]) -> Result<bool> {
-        on_writer!(self, set_account_agents(username, agents))
-    }
-
-    /// A new password and/or the disabled flag; ends the account's sessions.
-    pub async fn update_account_access(
-        &self,
-        username: &str,
-        password_hash: Option<&str>,
-        disabled: Option<bool>,
-    ) -> Result<bool> {
-        on_writer!(
-            self,
-            update_account_access(username, password_hash, disabled)
-        )
+    /// Changes an account in one transaction; false when there is no such
+    /// account (then nothing changed).
+    pub async fn update_account(&self, username: &str, change: &AccountChange) -> Result<bool> {
+        on_writer!(self, update_account(username, change))
     }
 
     pub async fn account_count(&self) -> Result<u64> {
@@ -409,6 +407,41 @@ fn pool_options<DB: sqlx::Database>() -> PoolOptions<DB> {
     PoolOptions::new().before_acquire(|connection: &mut DB::Connection, _| {
         Box::pin(async move { Ok(!connection.is_in_transaction()) })
     })
+}
+
+async fn connect_postgres(url: &str) -> Result<PgPool> {
+    let options = PgConnectOptions::from_str(url)?;
+    // One plain connection first: when it fails, its error says why (the
+    // pool would only report that it timed out waiting for a connection).
+    let first = sqlx::PgConnection::connect_with(&options)
+        .await
+        .map_err(|error| StoreError::Connect {
+            target: format!("{}:{}", options.get_host(), options.get_port()),
+            reason: connect_reason(&error),
+        })?;
+    first.close().await?;
+    Ok(pool_options::<sqlx::Postgres>()
+        .max_connections(16)
+        // Fail fast while the server is down, so callers answer 503
+        // within a second (connecting is retried until then). Busy as
+        // the pool may be, a query waits far less than this for a
+        // connection: queries take milliseconds.
+        .acquire_timeout(Duration::from_secs(1))
+        .connect_with(options)
+        .await?)
+}
+
+/// Why a connection failed, in words that never carry the URL.
+fn connect_reason(error: &sqlx::Error) -> String {
+    match error {
+        sqlx::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+            "connection refused (is PostgreSQL running and listening there?)".to_owned()
+        }
+        sqlx::Error::Io(io) => io.to_string(),
+        sqlx::Error::Database(database) => database.message().to_owned(),
+        sqlx::Error::Tls(tls) => format!("TLS: {tls}"),
+        other => other.to_string(),
+    }
 }
 
 async fn connect_sqlite(url: &str) -> Result<Pools> {

@@ -9,13 +9,13 @@ use sqlx::{Pool, QueryBuilder, Row, Transaction};
 
 use super::Backend;
 use super::records::{AgentRef, DayRow, Member, MemberSeed, RawActivity};
-use crate::accounts::{ABSOLUTE_TIMEOUT_MS, Account, IDLE_TIMEOUT_MS, Role};
+use crate::accounts::{ABSOLUTE_TIMEOUT_MS, Account, AccountChange, IDLE_TIMEOUT_MS, Role};
 use crate::error::Result;
 use crate::ingest::{
     DayActivity, Effects, EventKind, IngestCounts, MAX_BATCH_EVENTS, Naming, ValidBatch,
     ValidEvent,
 };
-use crate::keys::{KeyRecord, KeyScope, NewKey};
+use crate::keys::{KeyRecord, KeyScope, NewKey, Revocation};
 
 /// Values bound per statement: under SQLite's limit (32,766) and
 /// PostgreSQL's (65,535). Each statement costs a round trip, so a
@@ -646,8 +646,23 @@ pub async fn rebuild_rollups(pool: &Pool<Db>) -> Result<u64> {
 
 // ---- API keys ------------------------------------------------------------
 
-pub async fn insert_key(pool: &Pool<Db>, key: &NewKey) -> Result<()> {
-    let mut tx = pool.begin().await?;
+/// Stores the key; false (nothing stored) when another key has its prefix.
+pub async fn insert_key(pool: &Pool<Db>, key: &NewKey) -> Result<bool> {
+    let mut tx = begin_write(pool).await?;
+    if BACKEND == Backend::Postgres {
+        // Two instances must not both find a prefix free.
+        sqlx::query("LOCK TABLE api_keys IN SHARE ROW EXCLUSIVE MODE")
+            .execute(&mut *tx)
+            .await?;
+    }
+    let taken: i64 = sqlx::query("SELECT COUNT(*) FROM api_keys WHERE prefix = $1")
+        .bind(key.prefix.as_str())
+        .fetch_one(&mut *tx)
+        .await?
+        .get(0);
+    if taken > 0 {
+        return Ok(false);
+    }
     let id: i64 = sqlx::query(
         "INSERT INTO api_keys (key_hash, prefix, scope, all_agents, label, created_at)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -671,7 +686,7 @@ pub async fn insert_key(pool: &Pool<Db>, key: &NewKey) -> Result<()> {
         .await?;
     }
     tx.commit().await?;
-    Ok(())
+    Ok(true)
 }
 
 const KEY_COLUMNS: &str = "id, prefix, scope, all_agents, label, created_at, revoked_at";
@@ -722,14 +737,31 @@ async fn key_record(pool: &Pool<Db>, row: &<Db as sqlx::Database>::Row) -> Resul
     })
 }
 
-pub async fn revoke_key(pool: &Pool<Db>, prefix: &str, at: i64) -> Result<bool> {
-    let done =
-        sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE prefix = $2 AND revoked_at IS NULL")
-            .bind(at)
+/// Revokes the active key with this prefix. Several may share it (only
+/// keys made before prefixes were kept unique): then none is revoked,
+/// unless `all` says to revoke them all.
+pub async fn revoke_key(pool: &Pool<Db>, prefix: &str, all: bool, at: i64) -> Result<Revocation> {
+    let mut tx = begin_write(pool).await?;
+    let active: i64 =
+        sqlx::query("SELECT COUNT(*) FROM api_keys WHERE prefix = $1 AND revoked_at IS NULL")
             .bind(prefix)
-            .execute(pool)
-            .await?;
-    Ok(done.rows_affected() > 0)
+            .fetch_one(&mut *tx)
+            .await?
+            .get(0);
+    if active == 0 || (active > 1 && !all) {
+        return Ok(if active == 0 {
+            Revocation::NoActiveKey
+        } else {
+            Revocation::Ambiguous(active as u64)
+        });
+    }
+    sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE prefix = $2 AND revoked_at IS NULL")
+        .bind(at)
+        .bind(prefix)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Revocation::Revoked(active as u64))
 }
 
 // ---- analytics reads -----------------------------------------------------
@@ -1146,29 +1178,40 @@ pub async fn account_count(pool: &Pool<Db>) -> Result<u64> {
     Ok(count as u64)
 }
 
-pub async fn login_failures(pool: &Pool<Db>, subject: &str, since_ms: i64) -> Result<u64> {
-    let count: i64 =
-        sqlx::query("SELECT COUNT(*) FROM login_failures WHERE subject = $1 AND at >= $2")
-            .bind(subject)
-            .bind(since_ms)
-            .fetch_one(pool)
-            .await?
-            .get(0);
-    Ok(count as u64)
-}
-
-pub async fn record_login_failure(
+/// Records a sign-in attempt for each subject, unless one of them has
+/// reached its limit of attempts since `since_ms`: counting and recording
+/// are one step, so parallel guesses cannot all pass the check before any
+/// is recorded. True when the attempt may go on.
+pub async fn claim_login_attempt(
     pool: &Pool<Db>,
-    subjects: &[String],
+    subjects: &[(String, u64)],
     at_ms: i64,
-    forget_before_ms: i64,
-) -> Result<()> {
-    let mut tx = pool.begin().await?;
+    since_ms: i64,
+) -> Result<bool> {
+    let mut tx = begin_write(pool).await?;
+    if BACKEND == Backend::Postgres {
+        // Attempts of every instance queue here for the few milliseconds
+        // their transaction takes; SQLite's write lock does the same.
+        sqlx::query("LOCK TABLE login_failures IN SHARE ROW EXCLUSIVE MODE")
+            .execute(&mut *tx)
+            .await?;
+    }
     sqlx::query("DELETE FROM login_failures WHERE at < $1")
-        .bind(forget_before_ms)
+        .bind(since_ms)
         .execute(&mut *tx)
         .await?;
-    for subject in subjects {
+    for (subject, limit) in subjects {
+        let count: i64 = sqlx::query("SELECT COUNT(*) FROM login_failures WHERE subject = $1")
+            .bind(subject.as_str())
+            .fetch_one(&mut *tx)
+            .await?
+            .get(0);
+        if count as u64 >= *limit {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+    }
+    for (subject, _) in subjects {
         sqlx::query("INSERT INTO login_failures (subject, at) VALUES ($1, $2)")
             .bind(subject.as_str())
             .bind(at_ms)
@@ -1176,14 +1219,30 @@ pub async fn record_login_failure(
             .await?;
     }
     tx.commit().await?;
-    Ok(())
+    Ok(true)
 }
 
-pub async fn clear_login_failures(pool: &Pool<Db>, subject: &str) -> Result<()> {
+/// After a successful sign-in: the account's failures are forgotten, and
+/// the attempt claimed at `at_ms` no longer counts against the others.
+pub async fn login_succeeded(
+    pool: &Pool<Db>,
+    account_subject: &str,
+    other_subjects: &[String],
+    at_ms: i64,
+) -> Result<()> {
+    let mut tx = begin_write(pool).await?;
     sqlx::query("DELETE FROM login_failures WHERE subject = $1")
-        .bind(subject)
-        .execute(pool)
+        .bind(account_subject)
+        .execute(&mut *tx)
         .await?;
+    for subject in other_subjects {
+        sqlx::query("DELETE FROM login_failures WHERE subject = $1 AND at = $2")
+            .bind(subject.as_str())
+            .bind(at_ms)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
     Ok(())
 }
 
@@ -1200,11 +1259,13 @@ pub async fn list_accounts(pool: &Pool<Db>) -> Result<Vec<Account>> {
     Ok(accounts)
 }
 
-/// Replaces an account's agent grants; false when there is no such account.
-pub async fn set_account_agents(
+/// Applies every part of `change` in one transaction; false (and nothing
+/// changed) when there is no such account. A new password or the disabled
+/// flag ends the account's sessions; new agents apply to its next request.
+pub async fn update_account(
     pool: &Pool<Db>,
     username: &str,
-    agents: &[String],
+    change: &AccountChange,
 ) -> Result<bool> {
     let mut tx = pool.begin().await?;
     let Some(row) = sqlx::query("SELECT id FROM accounts WHERE username = $1")
@@ -1215,56 +1276,39 @@ pub async fn set_account_agents(
         return Ok(false);
     };
     let id: i64 = row.get(0);
-    sqlx::query("DELETE FROM account_agents WHERE account_id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    for agent in agents {
-        sqlx::query("INSERT INTO account_agents (account_id, agent_key) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+    if let Some(agents) = &change.agents {
+        sqlx::query("DELETE FROM account_agents WHERE account_id = $1")
             .bind(id)
-            .bind(agent.as_str())
             .execute(&mut *tx)
             .await?;
+        for agent in agents {
+            sqlx::query("INSERT INTO account_agents (account_id, agent_key) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(id)
+                .bind(agent.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
     }
-    tx.commit().await?;
-    Ok(true)
-}
-
-/// Sets a new password hash or the disabled flag, and ends the account's
-/// sessions; false when there is no such account.
-pub async fn update_account_access(
-    pool: &Pool<Db>,
-    username: &str,
-    password_hash: Option<&str>,
-    disabled: Option<bool>,
-) -> Result<bool> {
-    let mut tx = pool.begin().await?;
-    let Some(row) = sqlx::query("SELECT id FROM accounts WHERE username = $1")
-        .bind(username)
-        .fetch_optional(&mut *tx)
-        .await?
-    else {
-        return Ok(false);
-    };
-    let id: i64 = row.get(0);
-    if let Some(hash) = password_hash {
+    if let Some(hash) = &change.password_hash {
         sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
-            .bind(hash)
+            .bind(hash.as_str())
             .bind(id)
             .execute(&mut *tx)
             .await?;
     }
-    if let Some(disabled) = disabled {
+    if let Some(disabled) = change.disabled {
         sqlx::query("UPDATE accounts SET disabled = $1 WHERE id = $2")
             .bind(i64::from(disabled))
             .bind(id)
             .execute(&mut *tx)
             .await?;
     }
-    sqlx::query("DELETE FROM auth_sessions WHERE account_id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    if change.password_hash.is_some() || change.disabled.is_some() {
+        sqlx::query("DELETE FROM auth_sessions WHERE account_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
     tx.commit().await?;
     Ok(true)
 }

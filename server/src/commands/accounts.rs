@@ -5,12 +5,12 @@ use std::io::{BufRead, IsTerminal};
 use anyhow::{Context, bail};
 use chrono::Utc;
 use clap::Subcommand;
-use pulse_db::accounts::{Role, generate_password, hash_password};
+use pulse_db::accounts::{
+    Role, check_new_password, checked_username, generate_password, hash_password,
+};
 
 use super::open_store;
 use crate::config::DatabaseConfig;
-
-const MIN_PASSWORD: usize = 10;
 
 #[derive(Debug, Subcommand)]
 pub enum AccountCommand {
@@ -47,12 +47,7 @@ pub async fn run(command: AccountCommand) -> anyhow::Result<()> {
             agents,
             database,
         } => {
-            if username.trim().is_empty()
-                || username.chars().count() > 100
-                || username.chars().any(char::is_control)
-            {
-                bail!("the username must be 1 to 100 characters without control characters");
-            }
+            let username = checked_username(&username)?;
             let (password, generated) = if std::io::stdin().is_terminal() {
                 (generate_password(), true)
             } else {
@@ -63,9 +58,7 @@ pub async fn run(command: AccountCommand) -> anyhow::Result<()> {
                     .context("could not read the password")?;
                 (line.trim_end_matches(['\r', '\n']).to_owned(), false)
             };
-            if password.chars().count() < MIN_PASSWORD {
-                bail!("the password must be at least {MIN_PASSWORD} characters long");
-            }
+            check_new_password(&password)?;
             let store = open_store(&database).await?;
             if store.account_by_username(&username).await?.is_some() {
                 bail!("an account named {username:?} exists already");

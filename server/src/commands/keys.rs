@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use clap::{Subcommand, ValueEnum};
-use pulse_db::keys::{KeyScope, generate};
+use pulse_db::keys::{KeyScope, Revocation};
 
 use super::open_store;
 use crate::config::DatabaseConfig;
@@ -33,6 +33,10 @@ pub enum KeyCommand {
     /// Revoke a key, named by the prefix printed with it (pk_SCOPE_XXXXXXXX).
     Revoke {
         prefix: String,
+        /// Revoke every active key with this prefix (only keys made before
+        /// prefixes were kept unique can share one).
+        #[arg(long)]
+        all_sharing_prefix: bool,
         #[command(flatten)]
         database: DatabaseConfig,
     },
@@ -57,23 +61,35 @@ pub async fn run(command: KeyCommand) -> anyhow::Result<()> {
                 ScopeArg::Read => KeyScope::Read,
             };
             let agents = (!agents.is_empty()).then_some(agents);
-            let (secret, key) = generate(scope, agents, label, Utc::now().timestamp_millis());
-            store.insert_key(&key).await?;
+            let (secret, key) = store
+                .create_key(scope, agents, label, Utc::now().timestamp_millis())
+                .await?;
             println!("{secret}");
             eprintln!(
                 "Keep this key now: it is not shown again. Revoke it with: pulse key revoke {}",
                 key.prefix
             );
         }
-        KeyCommand::Revoke { prefix, database } => {
+        KeyCommand::Revoke {
+            prefix,
+            all_sharing_prefix,
+            database,
+        } => {
             let store = open_store(&database).await?;
-            if !store
-                .revoke_key(&prefix, Utc::now().timestamp_millis())
+            match store
+                .revoke_key(&prefix, all_sharing_prefix, Utc::now().timestamp_millis())
                 .await?
             {
-                anyhow::bail!("no active key has the prefix {prefix:?} (see pulse key list)");
+                Revocation::Revoked(count) => {
+                    println!("Revoked {count} key(s) with prefix {prefix}.")
+                }
+                Revocation::NoActiveKey => {
+                    anyhow::bail!("no active key has the prefix {prefix:?} (see pulse key list)")
+                }
+                Revocation::Ambiguous(count) => anyhow::bail!(
+                    "{count} active keys share the prefix {prefix:?} (made before prefixes were unique); none was revoked. Add --all-sharing-prefix to revoke them all"
+                ),
             }
-            println!("Revoked {prefix}.");
         }
         KeyCommand::List { database } => {
             let store = open_store(&database).await?;

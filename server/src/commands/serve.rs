@@ -43,7 +43,12 @@ pub async fn rebuild(config: DatabaseConfig) -> anyhow::Result<()> {
 pub async fn open_store(config: &DatabaseConfig) -> anyhow::Result<Store> {
     let store = Store::connect(&config.database_url)
         .await
-        .with_context(|| format!("could not open the database {}", config.database_url))?;
+        .with_context(|| {
+            format!(
+                "could not open the database {}",
+                pulse_db::redact_url(&config.database_url)
+            )
+        })?;
     store
         .migrate()
         .await

@@ -11,26 +11,38 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::Request;
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get};
 use pulse_app::server::ServerContext;
 
-use crate::config::ServeConfig;
+use crate::config::{Origin, ServeConfig};
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub context: ServerContext,
+    /// The site's public origin when configured (`PULSE_PUBLIC_URL`): the only
+    /// origin whose pages may call the server functions.
+    pub public_origin: Option<Origin>,
 }
 
 pub fn router(state: AppState, config: &ServeConfig) -> Router {
     let mut router = Router::new()
         .route("/healthz", get(health::healthz))
-        .nest("/api/v1", api::router())
-        // Server functions are named /api/NAME: one segment, apart from /api/v1/...
-        .route("/api/{fn_name}", post(server_fns::handle))
+        .nest(
+            "/api/v1",
+            api::router().method_not_allowed_fallback(|method: Method| async move {
+                method_not_allowed(&method)
+            }),
+        )
+        // Server functions are named /api/NAME; every other path under /api/
+        // (and /api/v1 itself) is answered there too, with a JSON 404, so that
+        // no API caller gets the web app's page or a framework's own text.
+        .route("/api/{*path}", any(server_fns::handle))
+        .route("/api", any(|| async { no_such_endpoint() }))
+        .route("/api/", any(|| async { no_such_endpoint() }))
         .with_state(state)
         .fallback_service(spa::router(&config.dist_dir));
     for layer in security::layers(&config.dist_dir) {
@@ -40,6 +52,19 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
     router.layer(middleware::from_fn(move |request, next| {
         within(limit, request, next)
     }))
+}
+
+/// The answer to a path under /api that names nothing.
+fn no_such_endpoint() -> api::HttpError {
+    api::HttpError::not_found("no such endpoint; the REST API is described at /api/v1/openapi.json")
+}
+
+/// The answer to a method an API path does not take (the caller adds `Allow`).
+fn method_not_allowed(method: &Method) -> api::HttpError {
+    api::HttpError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("this endpoint does not take {method}"),
+    )
 }
 
 /// Answers 408 when a request (a slow client's body, say) takes longer

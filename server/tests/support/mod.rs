@@ -7,9 +7,9 @@ pub mod process;
 
 use chrono::Utc;
 use pulse_db::accounts::{Role, hash_password};
-use pulse_db::keys::{KeyScope, generate};
+use pulse_db::keys::KeyScope;
 use pulse_db::testing::{TestBackend, TestDb};
-use pulse_server::config::{DatabaseConfig, ServeConfig};
+use pulse_server::config::{ConnectionLimits, DatabaseConfig, ServeConfig};
 use pulse_server::startup::Application;
 use reqwest::{Client, RequestBuilder, Response};
 use serde_json::Value;
@@ -34,6 +34,8 @@ impl TestApp {
             dist_dir: dist.path().to_owned(),
             demo: false,
             secure_cookies: false,
+            public_url: None,
+            connections: ConnectionLimits::default(),
             database: DatabaseConfig {
                 database_url: db.url.clone(),
             },
@@ -132,8 +134,11 @@ pub fn test_dist() -> tempfile::TempDir {
 }
 
 pub async fn create_key(db: &TestDb, scope: KeyScope, agents: Option<Vec<String>>) -> String {
-    let (secret, key) = generate(scope, agents, None, Utc::now().timestamp_millis());
-    db.store.insert_key(&key).await.unwrap();
+    let (secret, _) = db
+        .store
+        .create_key(scope, agents, None, Utc::now().timestamp_millis())
+        .await
+        .unwrap();
     secret
 }
 
@@ -154,4 +159,13 @@ pub async fn stored_events(db: &TestDb, agent: &str) -> usize {
             .len(),
         None => 0,
     }
+}
+
+/// The URL path of a registered server function (`name` and Leptos' suffix).
+pub fn server_fn_path(name: &str) -> String {
+    pulse_app::server::register_server_fns();
+    server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.to_owned())
+        .find(|path| path.starts_with(&format!("/api/{name}")))
+        .unwrap_or_else(|| panic!("server function {name}"))
 }

@@ -37,6 +37,34 @@ impl ServerProcess {
         server
     }
 
+    /// Like `start`, with the server's log (its standard error) written to
+    /// the file `log` for the test to read.
+    pub async fn start_logging_to(
+        database_url: &str,
+        port: u16,
+        dist: &Path,
+        env: &[(&str, &str)],
+        log: &Path,
+    ) -> ServerProcess {
+        let child = Command::new(env!("CARGO_BIN_EXE_pulse"))
+            .arg("serve")
+            .env("PULSE_DATABASE_URL", database_url)
+            .env("PULSE_ADDR", format!("127.0.0.1:{port}"))
+            .env("PULSE_DIST_DIR", dist)
+            .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(log).expect("create the log file"))
+            .spawn()
+            .expect("start pulse serve");
+        let mut server = ServerProcess {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        server.wait_ready().await;
+        server
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
