@@ -250,3 +250,15 @@ test('user text is shown as text, never run as HTML or a formula', async ({ page
   const csv = fs.readFileSync(await download.path(), 'utf8');
   expect(csv).toContain(`"'=HYPERLINK(""http://x"")"`);
 });
+
+test('a learner without name or username shows their id, and search finds it', async ({ page }) => {
+  const { table } = await apiFigures('period=30d&tz=UTC');
+  const anonymous = table.users.filter((user) => !user.name && !user.username);
+  expect(anonymous.length).toBeGreaterThan(0);
+  await page.goto(`${TAB}?period=30d&tz=UTC`);
+  const shown = page.getByTestId('user-id-only');
+  await expect(shown).toHaveText(anonymous.map((user) => user.user_id));
+  await page.getByTestId('user-search').fill(anonymous[0].user_id.slice(0, 5));
+  await expect(page.getByTestId('user-row')).toHaveCount(1);
+  await expect(page.getByTestId('user-row')).toContainText(anonymous[0].user_id);
+});

@@ -54,9 +54,15 @@ pub type HeatmapGrid = [[u64; 24]; 7];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Heatmap {
+    /// Learner-hours: distinct (user, local date, local hour) per cell.
     pub users: HeatmapGrid,
     pub messages: HeatmapGrid,
     pub occurrences: HeatmapGrid,
+    /// Distinct users active on each weekday (0 = Monday) of the period:
+    /// the row totals of `users`, which are not sums of its cells.
+    pub weekday_users: [u64; 7],
+    /// Distinct users active in each local hour of the period.
+    pub hour_users: [u64; 24],
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

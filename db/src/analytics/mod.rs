@@ -6,7 +6,7 @@ mod calendar;
 mod facts;
 mod period;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 use pulse_model::{
@@ -252,15 +252,26 @@ fn heatmap(facts: &Facts, calendar: &Calendar) -> Heatmap {
         users: [[0; 24]; 7],
         messages: [[0; 24]; 7],
         occurrences: calendar.occurrences(),
+        weekday_users: [0; 7],
+        hour_users: [0; 24],
     };
     for (hour, messages) in facts.hour_messages.iter().enumerate() {
         let (weekday, hour) = calendar.hour_cells[hour];
         heatmap.messages[weekday][hour] += messages;
     }
-    // One count per distinct (user, local date, local hour).
-    for (hour, _) in &facts.user_hours {
+    // One count per distinct (user, local date, local hour) in a cell; the
+    // totals count each user once per weekday and once per hour.
+    let mut weekday_users = HashSet::new();
+    let mut hour_users = HashSet::new();
+    for (hour, user) in &facts.user_hours {
         let (weekday, hour) = calendar.hour_cells[*hour as usize];
         heatmap.users[weekday][hour] += 1;
+        if weekday_users.insert((weekday, *user)) {
+            heatmap.weekday_users[weekday] += 1;
+        }
+        if hour_users.insert((hour, *user)) {
+            heatmap.hour_users[hour] += 1;
+        }
     }
     heatmap
 }

@@ -235,7 +235,11 @@ impl Oracle {
             users: [[0; 24]; 7],
             messages: [[0; 24]; 7],
             occurrences: [[0; 24]; 7],
+            weekday_users: [0; 7],
+            hour_users: [0; 24],
         };
+        let mut on_weekday: BTreeSet<(usize, String)> = BTreeSet::new();
+        let mut in_hour: BTreeSet<(usize, String)> = BTreeSet::new();
         let mut triples: BTreeSet<(String, NaiveDate, u32)> = BTreeSet::new();
         for event in self
             .of_agent(agent)
@@ -249,6 +253,8 @@ impl Oracle {
             if triples.insert((event.user.clone(), local.date_naive(), local.hour())) {
                 heatmap.users[weekday][hour] += 1;
             }
+            on_weekday.insert((weekday, event.user.clone()));
+            in_hour.insert((hour, event.user.clone()));
             if event.kind == "message" {
                 heatmap.messages[weekday][hour] += 1;
             }
@@ -262,6 +268,12 @@ impl Oracle {
         }
         for (date, hour) in touched {
             heatmap.occurrences[date.weekday().num_days_from_monday() as usize][hour as usize] += 1;
+        }
+        for (weekday, _) in on_weekday {
+            heatmap.weekday_users[weekday] += 1;
+        }
+        for (hour, _) in in_hour {
+            heatmap.hour_users[hour] += 1;
         }
         heatmap
     }

@@ -72,7 +72,7 @@ pub fn UserTable(
                 <button type="button" class="button" data-testid="export-csv" on:click=export>"Export CSV"</button>
             </header>
             <div class="table-tools">
-                <input type="search" placeholder="Search name or username" aria-label="Search users"
+                <input type="search" placeholder="Search name, username or id" aria-label="Search users"
                     data-testid="user-search" prop:value=move || state.get().search
                     on:input=move |event| { let text = event_target_value(&event); update(Box::new(move |v| v.search = text.clone())) } />
                 <div role="group" aria-label="Quick filters" class="filters">
@@ -142,7 +142,12 @@ fn UserLine(row: UserRow, top: f64, now: i64, position: usize) -> impl IntoView 
     view! {
         <div class="row" role="row" aria-rowindex=position.to_string() data-testid="user-row"
             style=format!("position: absolute; top: {top}px; height: {ROW_HEIGHT}px")>
-            <div class="cell" role="cell">{row.name.unwrap_or_default()}</div>
+            <div class="cell" role="cell">{match (row.name, &row.username) {
+                (Some(name), _) => name.into_any(),
+                // Neither name nor username: the id, so the row is no hole.
+                (None, None) => view! { <span class="muted" data-testid="user-id-only">{row.user_id}</span> }.into_any(),
+                (None, Some(_)) => ().into_any(),
+            }}</div>
             <div class="cell muted" role="cell">{row.username.unwrap_or_default()}</div>
             <div class="cell number" role="cell">{row.messages}</div>
             <div class="cell number" role="cell">{row.active_days}</div>
@@ -166,6 +171,7 @@ fn shown_rows(rows: &[UserRow], keys: &[TextKeys], view: &ViewState, now_ms: i64
             needle.is_empty()
                 || keys[index].name.contains(&needle)
                 || keys[index].username.contains(&needle)
+                || keys[index].user_id.contains(&needle)
         })
         .filter(|&index| {
             let row = &rows[index];
@@ -191,18 +197,26 @@ fn shown_rows(rows: &[UserRow], keys: &[TextKeys], view: &ViewState, now_ms: i64
     order
 }
 
-/// A row's name and username as searched and sorted: folded.
+/// A row's texts as searched and sorted: folded. The name column shows
+/// (and sorts by) the user id when there is neither name nor username.
 #[derive(Debug, Clone, PartialEq)]
 struct TextKeys {
     name: String,
     username: String,
+    user_id: String,
 }
 
 impl TextKeys {
     fn of(row: &UserRow) -> TextKeys {
+        let shown_name = match (&row.name, &row.username) {
+            (Some(name), _) => name.as_str(),
+            (None, None) => row.user_id.as_str(),
+            (None, Some(_)) => "",
+        };
         TextKeys {
-            name: fold(row.name.as_deref().unwrap_or("")),
+            name: fold(shown_name),
             username: fold(row.username.as_deref().unwrap_or("")),
+            user_id: fold(&row.user_id),
         }
     }
 }
