@@ -12,12 +12,50 @@ pub const IDLE_TIMEOUT_MS: i64 = 12 * 60 * 60 * 1000;
 /// ...and in any case this long after sign-in.
 pub const ABSOLUTE_TIMEOUT_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 
-/// Failed sign-ins are counted over this window...
+/// Failed sign-ins are counted over this window. The throttle slows an
+/// attacker, not the victim: hard limits apply to an account name from one
+/// client address, and to one client address; an account name alone, tried
+/// from many addresses, only makes each further attempt wait a little
+/// longer, so that nobody can lock an administrator out by knowing their
+/// username.
 pub const LOGIN_WINDOW_MS: i64 = 15 * 60 * 1000;
-/// ...and sign-in is refused after this many for one account name...
-pub const MAX_FAILURES_PER_ACCOUNT: u64 = 10;
-/// ...or this many from one client address.
+/// Sign-in is refused after this many failures of one account name from
+/// one client address...
+pub const MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS: u64 = 10;
+/// ...or this many from one client address, whatever the account.
 pub const MAX_FAILURES_PER_ADDRESS: u64 = 50;
+/// After this many failures of an account name from anywhere, each attempt
+/// on it waits (see [`sign_in_delay`]).
+pub const ACCOUNT_FAILURES_BEFORE_DELAY: u64 = 10;
+
+/// How long an attempt on an account waits, given the account's recent
+/// failures from anywhere: nothing at first, then 250 ms doubling up to 8 s.
+pub fn sign_in_delay(account_failures: u64) -> std::time::Duration {
+    let Some(beyond) = account_failures.checked_sub(ACCOUNT_FAILURES_BEFORE_DELAY) else {
+        return std::time::Duration::ZERO;
+    };
+    std::time::Duration::from_millis(250 << beyond.min(5))
+}
+
+/// Waits `delay` (the server's runtime does the waiting).
+pub async fn pause(delay: std::time::Duration) {
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+}
+
+/// The throttle's records for an attempt on `username` from `address`:
+/// (subject, hard limit). The account subject has no limit (it only delays).
+pub fn sign_in_subjects(username: &str, address: &str) -> [(String, Option<u64>); 3] {
+    [
+        (
+            format!("account+address:{username}\u{1f}{address}"),
+            Some(MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS),
+        ),
+        (format!("address:{address}"), Some(MAX_FAILURES_PER_ADDRESS)),
+        (format!("account:{username}"), None),
+    ]
+}
 
 /// Usernames are 1 to this many characters, without control characters.
 pub const MAX_USERNAME_CHARS: usize = 100;
@@ -297,6 +335,21 @@ mod tests {
         assert_eq!(most.load(Ordering::SeqCst), 2);
         // Admission is given back: the gate admits again.
         assert!(gate.run(|| ()).await.is_ok());
+    }
+
+    #[test]
+    fn an_account_alone_is_slowed_never_locked() {
+        use std::time::Duration;
+        assert_eq!(sign_in_delay(0), Duration::ZERO);
+        assert_eq!(sign_in_delay(9), Duration::ZERO);
+        assert_eq!(sign_in_delay(10), Duration::from_millis(250));
+        assert_eq!(sign_in_delay(11), Duration::from_millis(500));
+        assert_eq!(sign_in_delay(1_000_000), Duration::from_secs(8));
+        let subjects = sign_in_subjects("ann", "192.0.2.1");
+        assert!(
+            subjects[2].1.is_none(),
+            "no hard limit for the account alone"
+        );
     }
 
     #[test]

@@ -41,6 +41,14 @@ pub struct ServeConfig {
     /// port of its Host header, whatever the scheme: behind a TLS proxy, set it.
     #[arg(long, env = "PULSE_PUBLIC_URL", value_parser = Origin::parse)]
     pub public_url: Option<Origin>,
+    /// Reverse proxies in front of Pulse (addresses or CIDRs, comma-separated,
+    /// e.g. `127.0.0.1,10.0.0.0/8`). Only for requests from these is the
+    /// client's address taken from `X-Forwarded-For` (or `Forwarded`); from
+    /// anyone else those headers are ignored. Sign-in throttling counts per
+    /// client address: behind a proxy, without this, every visitor would
+    /// share the proxy's.
+    #[arg(long, env = "PULSE_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_network)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Keep the demo data set's live sessions fresh (see `pulse demo`).
     #[arg(long)]
     pub demo: bool,
@@ -173,4 +181,12 @@ mod tests {
             assert!(Origin::parse(invalid).is_err(), "{invalid}");
         }
     }
+}
+
+/// An address (a network of one) or a CIDR network.
+fn parse_network(text: &str) -> Result<ipnet::IpNet, String> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{text:?} is neither an IP address nor a CIDR network"))
 }

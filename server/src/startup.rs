@@ -48,6 +48,7 @@ impl Application {
                 secure_cookies: config.secure_cookies,
             },
             public_origin: config.public_url.clone(),
+            trusted_proxies: config.trusted_proxies.clone().into(),
         };
         let listener = TcpListener::bind(config.addr)
             .await

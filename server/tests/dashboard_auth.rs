@@ -556,3 +556,88 @@ async fn account_and_key_changes_are_checked_before_anything_is_written() {
         app.cleanup().await;
     }
 }
+
+/// Signs in through a proxy on loopback that says the client is `client`.
+async fn sign_in_from(
+    app: &TestApp,
+    client: &str,
+    username: &str,
+    password: &str,
+) -> (u16, String) {
+    let response = app
+        .client
+        .post(format!("{}{}", app.url, server_fn_path("login")))
+        .header("X-Forwarded-For", client)
+        .form(&[("username", username), ("password", password)])
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn failed_sign_ins_slow_the_attacker_not_the_account() {
+    let app = TestApp::spawn_with(TestBackend::Sqlite, |config| {
+        config.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    })
+    .await;
+    app.account("ann", "ann password 12", Role::Admin, &[])
+        .await;
+    // A stranger at one address fails ten times on ann's name ...
+    for attempt in 0..10 {
+        let (status, _) =
+            sign_in_from(&app, "198.51.100.66", "ann", &format!("guess {attempt}")).await;
+        assert_eq!(status, 400);
+    }
+    let (status, body) = sign_in_from(&app, "198.51.100.66", "ann", "ann password 12").await;
+    assert_eq!(
+        status, 429,
+        "the stranger is stopped, even with the password: {body}"
+    );
+    // ... and ann, from her own address, still signs in: the account is
+    // never locked for everyone (a short wait at most).
+    let started = std::time::Instant::now();
+    let (status, body) = sign_in_from(&app, "203.0.113.5", "ann", "ann password 12").await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(250),
+        "the account's failures slow each attempt"
+    );
+    // One address failing on many accounts is stopped at 50.
+    for attempt in 0..50 {
+        let (status, _) =
+            sign_in_from(&app, "192.0.2.99", &format!("user{attempt}"), "wrong").await;
+        assert_eq!(status, 400, "attempt {attempt}");
+    }
+    assert_eq!(
+        sign_in_from(&app, "192.0.2.99", "ann", "ann password 12")
+            .await
+            .0,
+        429
+    );
+    assert_eq!(
+        sign_in_from(&app, "192.0.2.100", "ann", "ann password 12")
+            .await
+            .0,
+        200
+    );
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn forwarding_headers_count_only_from_trusted_proxies() {
+    // No trusted proxies: X-Forwarded-For is the client's own claim, ignored.
+    let app = TestApp::spawn(TestBackend::Sqlite).await;
+    app.account("ann", "ann password 12", Role::Admin, &[])
+        .await;
+    for attempt in 0..10 {
+        let claimed = format!("198.51.100.{attempt}");
+        assert_eq!(sign_in_from(&app, &claimed, "ann", "guess").await.0, 400);
+    }
+    let (status, _) = sign_in_from(&app, "198.51.100.200", "ann", "ann password 12").await;
+    assert_eq!(
+        status, 429,
+        "rotating a forged header does not escape the limit"
+    );
+    app.cleanup().await;
+}

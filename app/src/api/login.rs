@@ -9,9 +9,8 @@ pub async fn login(username: String, password: String) -> Result<(), ApiError> {
         ClientAddress, SESSION_COOKIE, hashing_busy, rule_broken, server_context, store_error,
     };
     use pulse_db::accounts::{
-        ABSOLUTE_TIMEOUT_MS, HashGate, LOGIN_WINDOW_MS, MAX_FAILURES_PER_ACCOUNT,
-        MAX_FAILURES_PER_ADDRESS, decoy_hash, new_session_token, plausible_credentials,
-        verify_password,
+        ABSOLUTE_TIMEOUT_MS, HashGate, LOGIN_WINDOW_MS, decoy_hash, new_session_token,
+        plausible_credentials, sign_in_delay, sign_in_subjects, verify_password,
     };
     plausible_credentials(&username, &password).map_err(rule_broken)?;
     let context = server_context()?;
@@ -19,28 +18,27 @@ pub async fn login(username: String, password: String) -> Result<(), ApiError> {
     let address = use_context::<ClientAddress>()
         .map(|address| address.0)
         .unwrap_or_default();
-    let account_subject = format!("account:{username}");
-    let address_subject = format!("address:{address}");
+    let [pair, address_subject, account_subject] = sign_in_subjects(&username, &address);
+    let subjects = [
+        pair.clone(),
+        address_subject.clone(),
+        account_subject.clone(),
+    ];
     // The attempt counts before the password is checked: parallel guesses
     // see each other. The same refusal whether or not the account exists.
-    let admitted = context
+    let counts = context
         .store
-        .claim_login_attempt(
-            &[
-                (account_subject.clone(), MAX_FAILURES_PER_ACCOUNT),
-                (address_subject.clone(), MAX_FAILURES_PER_ADDRESS),
-            ],
-            now,
-            now - LOGIN_WINDOW_MS,
-        )
+        .claim_login_attempt(&subjects, now, now - LOGIN_WINDOW_MS)
         .await
         .map_err(store_error)?;
-    if !admitted {
+    let Some(counts) = counts else {
         return Err(ApiError::TooManyRequests {
             message: "Too many failed sign-ins. Try again in 15 minutes.".into(),
             retry_after: (LOGIN_WINDOW_MS / 1000) as u32,
         });
-    }
+    };
+    // Tried from many addresses, an account slows down rather than locks.
+    pulse_db::accounts::pause(sign_in_delay(counts[2])).await;
     let found = context
         .store
         .account_by_username(&username)
@@ -62,7 +60,7 @@ pub async fn login(username: String, password: String) -> Result<(), ApiError> {
     };
     context
         .store
-        .login_succeeded(&account_subject, &[address_subject], now)
+        .login_succeeded(&[pair.0, account_subject.0], &[address_subject.0], now)
         .await
         .map_err(store_error)?;
     let (token, token_hash) = new_session_token();

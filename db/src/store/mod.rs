@@ -261,28 +261,26 @@ impl Store {
     }
 
     /// Records a sign-in attempt against each subject unless one has had
-    /// `limit` attempts since `since_ms` (one atomic step); false: refused.
+    /// its limit of attempts since `since_ms` (one atomic step): the counts
+    /// before this attempt, or None when refused.
     pub async fn claim_login_attempt(
         &self,
-        subjects: &[(String, u64)],
+        subjects: &[(String, Option<u64>)],
         at_ms: i64,
         since_ms: i64,
-    ) -> Result<bool> {
+    ) -> Result<Option<Vec<u64>>> {
         on_writer!(self, claim_login_attempt(subjects, at_ms, since_ms))
     }
 
-    /// Forgets the account's failures and withdraws the attempt claimed at
-    /// `at_ms` from the other subjects.
+    /// Forgets the `forgiven` subjects' failures and withdraws the attempt
+    /// claimed at `at_ms` from the `withdrawn` ones.
     pub async fn login_succeeded(
         &self,
-        account_subject: &str,
-        other_subjects: &[String],
+        forgiven: &[String],
+        withdrawn: &[String],
         at_ms: i64,
     ) -> Result<()> {
-        on_writer!(
-            self,
-            login_succeeded(account_subject, other_subjects, at_ms)
-        )
+        on_writer!(self, login_succeeded(forgiven, withdrawn, at_ms))
     }
 
     pub async fn list_accounts(&self) -> Result<Vec<Account>> {

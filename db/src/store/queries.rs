@@ -1179,15 +1179,16 @@ pub async fn account_count(pool: &Pool<Db>) -> Result<u64> {
 }
 
 /// Records a sign-in attempt for each subject, unless one of them has
-/// reached its limit of attempts since `since_ms`: counting and recording
-/// are one step, so parallel guesses cannot all pass the check before any
-/// is recorded. True when the attempt may go on.
+/// reached its limit (`None`: no limit) of attempts since `since_ms`:
+/// counting and recording are one step, so parallel guesses cannot all pass
+/// the check before any is recorded. The counts before this attempt, or
+/// None when it is refused.
 pub async fn claim_login_attempt(
     pool: &Pool<Db>,
-    subjects: &[(String, u64)],
+    subjects: &[(String, Option<u64>)],
     at_ms: i64,
     since_ms: i64,
-) -> Result<bool> {
+) -> Result<Option<Vec<u64>>> {
     let mut tx = begin_write(pool).await?;
     if BACKEND == Backend::Postgres {
         // Attempts of every instance queue here for the few milliseconds
@@ -1200,16 +1201,19 @@ pub async fn claim_login_attempt(
         .bind(since_ms)
         .execute(&mut *tx)
         .await?;
+    let mut counts = Vec::with_capacity(subjects.len());
     for (subject, limit) in subjects {
         let count: i64 = sqlx::query("SELECT COUNT(*) FROM login_failures WHERE subject = $1")
             .bind(subject.as_str())
             .fetch_one(&mut *tx)
             .await?
             .get(0);
-        if count as u64 >= *limit {
+        let count = count as u64;
+        if limit.is_some_and(|limit| count >= limit) {
             tx.rollback().await?;
-            return Ok(false);
+            return Ok(None);
         }
+        counts.push(count);
     }
     for (subject, _) in subjects {
         sqlx::query("INSERT INTO login_failures (subject, at) VALUES ($1, $2)")
@@ -1219,23 +1223,26 @@ pub async fn claim_login_attempt(
             .await?;
     }
     tx.commit().await?;
-    Ok(true)
+    Ok(Some(counts))
 }
 
-/// After a successful sign-in: the account's failures are forgotten, and
-/// the attempt claimed at `at_ms` no longer counts against the others.
+/// After a successful sign-in: the failures of the `forgiven` subjects are
+/// forgotten, and the attempt claimed at `at_ms` no longer counts against
+/// the `withdrawn` ones.
 pub async fn login_succeeded(
     pool: &Pool<Db>,
-    account_subject: &str,
-    other_subjects: &[String],
+    forgiven: &[String],
+    withdrawn: &[String],
     at_ms: i64,
 ) -> Result<()> {
     let mut tx = begin_write(pool).await?;
-    sqlx::query("DELETE FROM login_failures WHERE subject = $1")
-        .bind(account_subject)
-        .execute(&mut *tx)
-        .await?;
-    for subject in other_subjects {
+    for subject in forgiven {
+        sqlx::query("DELETE FROM login_failures WHERE subject = $1")
+            .bind(subject.as_str())
+            .execute(&mut *tx)
+            .await?;
+    }
+    for subject in withdrawn {
         sqlx::query("DELETE FROM login_failures WHERE subject = $1 AND at = $2")
             .bind(subject.as_str())
             .bind(at_ms)

@@ -2,6 +2,7 @@
 //! operational endpoints.
 
 mod api;
+mod client_address;
 mod health;
 mod security;
 mod server_fns;
@@ -26,6 +27,8 @@ pub struct AppState {
     /// The site's public origin when configured (`PULSE_PUBLIC_URL`): the only
     /// origin whose pages may call the server functions.
     pub public_origin: Option<Origin>,
+    /// Reverse proxies whose forwarding headers are believed.
+    pub trusted_proxies: std::sync::Arc<[ipnet::IpNet]>,
 }
 
 pub fn router(state: AppState, config: &ServeConfig) -> Router {

@@ -32,7 +32,10 @@ pub async fn handle(
         return refusal;
     }
     let context = state.context.clone();
-    let address = ClientAddress(peer.ip().to_string());
+    let address = ClientAddress(
+        super::client_address::client_address(peer.ip(), request.headers(), &state.trusted_proxies)
+            .to_string(),
+    );
     let response = leptos_axum::handle_server_fns_with_context(
         move || {
             provide_context(context.clone());

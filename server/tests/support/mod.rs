@@ -25,9 +25,17 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn(backend: TestBackend) -> TestApp {
+        TestApp::spawn_with(backend, |_| {}).await
+    }
+
+    /// The app with some settings changed from the tests' defaults.
+    pub async fn spawn_with(
+        backend: TestBackend,
+        configure: impl FnOnce(&mut ServeConfig),
+    ) -> TestApp {
         let db = TestDb::new(backend).await;
         let dist = test_dist();
-        let config = ServeConfig {
+        let mut config = ServeConfig {
             addr: "127.0.0.1:0".parse().unwrap(),
             online_window: 300,
             request_timeout: 30,
@@ -35,11 +43,13 @@ impl TestApp {
             demo: false,
             secure_cookies: false,
             public_url: None,
+            trusted_proxies: Vec::new(),
             connections: ConnectionLimits::default(),
             database: DatabaseConfig {
                 database_url: db.url.clone(),
             },
         };
+        configure(&mut config);
         let app = Application::build(config).await.expect("the app starts");
         let url = format!("http://{}", app.address());
         tokio::spawn(app.run_until_stopped());
