@@ -12,8 +12,7 @@ use super::records::{AgentRef, DayRow, Member, MemberSeed, RawActivity};
 use crate::accounts::{ABSOLUTE_TIMEOUT_MS, Account, AccountChange, IDLE_TIMEOUT_MS, Role};
 use crate::error::Result;
 use crate::ingest::{
-    DayActivity, Effects, EventKind, IngestCounts, MAX_BATCH_EVENTS, Naming, ValidBatch,
-    ValidEvent,
+    DayActivity, Effects, EventKind, IngestCounts, MAX_BATCH_EVENTS, Naming, ValidBatch, ValidEvent,
 };
 use crate::keys::{KeyRecord, KeyScope, NewKey, Revocation};
 
@@ -470,7 +469,9 @@ async fn users_of_other_agents(
         if index > 0 {
             query.push(" UNION ");
         }
-        query.push(format_args!("SELECT user_id FROM {table} WHERE user_id IN ("));
+        query.push(format_args!(
+            "SELECT user_id FROM {table} WHERE user_id IN ("
+        ));
         let mut list = query.separated(", ");
         for user in &users {
             list.push_bind(*user);
