@@ -1,5 +1,5 @@
 // The superadministrator's settings: accounts and API keys.
-const { test, expect } = require('@playwright/test');
+const { test, expect } = require('./fixtures');
 
 test('a superadministrator creates an account and a key, then revokes the key', async ({ page }) => {
   await page.goto('/');

@@ -1,6 +1,6 @@
 // The app shell through the whole stack: SPA, client-side routing, and data
 // read from the database through server functions.
-const { test, expect } = require('@playwright/test');
+const { test, expect } = require('./fixtures');
 const { AGENT, OTHER_AGENT } = require('./data');
 
 test('lists the agents stored in the database', async ({ page }) => {

@@ -1,5 +1,5 @@
 // Signing in and out: the dashboard is for its administrators only.
-const { test, expect } = require('@playwright/test');
+const { test, expect } = require('./fixtures');
 const { ADMIN } = require('../server');
 const { AGENT } = require('./data');
 
@@ -21,6 +21,17 @@ test.describe('signed out', () => {
     await expect(page).toHaveURL(/\/login/);
     await page.goto('/');
     await expect(page).toHaveURL(/\/login/);
+  });
+
+  test('a signed-out visit calls nothing that refuses it', async ({ page }) => {
+    const refused = [];
+    page.on('response', (response) => {
+      if (response.status() >= 400) refused.push(`${response.status()} ${response.url()}`);
+    });
+    await page.goto('/');
+    await expect(page).toHaveURL(/\/login\?next=/);
+    await expect(page.getByTestId('login-submit')).toBeVisible();
+    expect(refused).toEqual([]);
   });
 
   for (const next of ['/\\evil.example/phish', '%2F%09%2Fevil.example', '%2F%5C%5Cevil.example', 'https://evil.example/', '//evil.example/x', '/%2F%2Fevil.example']) {

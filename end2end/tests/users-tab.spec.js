@@ -2,7 +2,7 @@
 // shows equals what the public API answers for the same selection.
 const fs = require('node:fs');
 const path = require('node:path');
-const { test, expect } = require('@playwright/test');
+const { test, expect } = require('./fixtures');
 const { AGENT, api, serverState } = require('./data');
 const { AUTH_STATE } = require('../server');
 
@@ -173,7 +173,8 @@ test('by keyboard alone: charts read out exact figures, headers sort', async ({ 
   await page.keyboard.press('ArrowDown'); // Tuesday
   await page.keyboard.press('End'); // 23:00
   await expect(heatTip).toContainText('Tuesday 23:00–00:00');
-  await expect(heatTip).toContainText(`${heatData.users[1][23]} active users`);
+  await expect(heatTip).toContainText(`(${heatData.users[1][23]} learner-hours over ${heatData.occurrences[1][23]} such hour`);
+  await expect(heatTip).toContainText(`Tuesdays: ${heatData.weekday_users[1]} learners · 23:00–00:00: ${heatData.hour_users[23]} learners`);
 
   // Column headers are buttons: Tab reaches them, Enter sorts.
   const messagesHeader = page.locator('[role=columnheader]', { has: page.getByTestId('sort-messages') });
@@ -224,8 +225,15 @@ test('screenshots at desktop and phone widths, light and dark', async ({ browser
       expect(scroll).toBeLessThanOrEqual(width + 1);
       // Chart labels stay readable: on a phone the charts scroll sideways at
       // 760 px or more (12 px labels drawn at 960 px stay at least 9.5 px).
-      for (const id of ['heatmap-canvas', 'trend-canvas']) {
-        expect((await page.getByTestId(id).boundingBox()).width).toBeGreaterThanOrEqual(760);
+      expect((await page.getByTestId('trend-canvas').boundingBox()).width).toBeGreaterThanOrEqual(760);
+      const heat = await page.getByTestId('heatmap-canvas').boundingBox();
+      if (width >= 760) {
+        expect(heat.width).toBeGreaterThanOrEqual(760);
+      } else {
+        // On a phone the heatmap turns (hours down): the whole week is in view.
+        expect(heat.x).toBeGreaterThanOrEqual(0);
+        expect(heat.x + heat.width).toBeLessThanOrEqual(width);
+        expect(heat.height).toBeGreaterThan(heat.width);
       }
       await page.screenshot({ path: path.join(ARTIFACTS, `users-tab-${width}-${colorScheme}.png`), fullPage: true });
       await page.close();
@@ -261,4 +269,49 @@ test('a learner without name or username shows their id, and search finds it', a
   await page.getByTestId('user-search').fill(anonymous[0].user_id.slice(0, 5));
   await expect(page.getByTestId('user-row')).toHaveCount(1);
   await expect(page.getByTestId('user-row')).toContainText(anonymous[0].user_id);
+});
+
+test('the heatmap speaks of learners and learner-hours, with distinct totals', async ({ page }) => {
+  const { url, readKey } = serverState();
+  const heat = await api(url, readKey, 'GET', `/api/v1/agents/${AGENT.id}/users/heatmap?period=30d&tz=UTC`);
+  const { overview } = await apiFigures('period=30d&tz=UTC');
+  await page.goto(`${TAB}?period=30d&tz=UTC`);
+  // The busiest cell as the page picks it: the largest learner-hours count.
+  let best = null;
+  heat.users.forEach((row, weekday) => row.forEach((value, hour) => {
+    if (value > 0 && (!best || value > best.value)) best = { weekday, hour, value };
+  }));
+  const days = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
+  const hours = (h) => `${String(h).padStart(2, '0')}:00–${String((h + 1) % 24).padStart(2, '0')}:00`;
+  const times = heat.occurrences[best.weekday][best.hour];
+  const headline = page.getByTestId('busiest');
+  await expect(headline).toContainText(`Busiest: ${days[best.weekday]} ${hours(best.hour)}`);
+  await expect(headline).toContainText(`(${best.value} learner-hours over ${times} such hour`);
+  await expect(headline).toContainText('learners per week on average');
+  await expect(headline).not.toContainText('active users');
+  // Distinct totals never exceed the period's active users; sums may.
+  for (const total of [...heat.weekday_users, ...heat.hour_users]) expect(total).toBeLessThanOrEqual(overview.active_users);
+  const canvas = page.getByTestId('heatmap-canvas');
+  await canvas.focus();
+  for (let i = 0; i <= best.weekday; i += 1) await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Home');
+  for (let i = 0; i < best.hour; i += 1) await page.keyboard.press('ArrowRight');
+  const tip = page.getByTestId('heatmap-tooltip');
+  await expect(tip).toContainText(`${days[best.weekday]}s: ${heat.weekday_users[best.weekday]} learners`);
+  await expect(tip).toContainText(`${hours(best.hour)}: ${heat.hour_users[best.hour]} learners`);
+});
+
+test('on a phone the heatmap shows the whole week and reads by keyboard', async ({ browser }) => {
+  const page = await browser.newPage({ viewport: { width: 390, height: 1600 }, storageState: AUTH_STATE });
+  await page.goto(`${process.env.PULSE_URL}${TAB}?period=7d&tz=UTC`);
+  await expect(page.getByTestId('card-active').locator('.card-value')).not.toHaveText('–');
+  const canvas = page.getByTestId('heatmap-canvas');
+  const box = await canvas.boundingBox();
+  expect(box.x + box.width).toBeLessThanOrEqual(390);
+  await canvas.focus();
+  await page.keyboard.press('ArrowRight'); // Monday 00:00
+  await page.keyboard.press('ArrowRight'); // Tuesday, across
+  await page.keyboard.press('ArrowDown'); // 01:00, down
+  await expect(page.getByTestId('heatmap-tooltip')).toContainText('Tuesday 01:00–02:00');
+  await page.close();
 });

@@ -157,6 +157,14 @@ fn split_authority(authority: &str, default_port: u16) -> Option<(String, u16)> 
     well_formed.then(|| (host.to_ascii_lowercase(), port))
 }
 
+/// An address (a network of one) or a CIDR network.
+fn parse_network(text: &str) -> Result<ipnet::IpNet, String> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{text:?} is neither an IP address nor a CIDR network"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::Origin;
@@ -181,12 +189,4 @@ mod tests {
             assert!(Origin::parse(invalid).is_err(), "{invalid}");
         }
     }
-}
-
-/// An address (a network of one) or a CIDR network.
-fn parse_network(text: &str) -> Result<ipnet::IpNet, String> {
-    let text = text.trim();
-    text.parse::<ipnet::IpNet>()
-        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-        .map_err(|_| format!("{text:?} is neither an IP address nor a CIDR network"))
 }

@@ -2,14 +2,15 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_location;
 
-use crate::api::{current_user, logout};
+use super::use_me;
+use crate::api::logout;
 
 /// Who is signed in, with a way out; sends a signed-out browser to the
 /// sign-in page, then back to where it was.
 #[component]
 pub fn AccountMenu() -> impl IntoView {
     let location = use_location();
-    let me = LocalResource::new(current_user);
+    let me = use_me();
     Effect::new(move |_| {
         let path = location.pathname.get();
         if let Some(Ok(None)) = me.get()

@@ -3,8 +3,10 @@
 mod account_menu;
 mod agent_header;
 mod error_panel;
+mod signed_in;
 pub mod users;
 
 pub use account_menu::AccountMenu;
 pub use agent_header::AgentHeader;
 pub use error_panel::ErrorPanel;
+pub use signed_in::{SignedIn, provide_me, use_me};

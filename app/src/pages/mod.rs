@@ -11,11 +11,12 @@ use leptos::prelude::*;
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
 
-use crate::components::AccountMenu;
+use crate::components::{AccountMenu, SignedIn, provide_me};
 
 /// The root component: the header and the routed page below it.
 #[component]
 pub fn App() -> impl IntoView {
+    provide_me();
     view! {
         <Router>
             <header class="app-header">
@@ -26,10 +27,11 @@ pub fn App() -> impl IntoView {
             <main class="page">
                 <Routes fallback=not_found::NotFound>
                     <Route path=path!("/login") view=login::LoginPage />
-                    <Route path=path!("/settings") view=settings::SettingsPage />
-                    <Route path=path!("/") view=agents::AgentsPage />
-                    <Route path=path!("/agents/:agent_id") view=agent::AgentPage />
-                    <Route path=path!("/agents/:agent_id/analytics/users") view=users_tab::UsersTabPage />
+                    <Route path=path!("/settings") view=|| view! { <SignedIn><settings::SettingsPage /></SignedIn> } />
+                    <Route path=path!("/") view=|| view! { <SignedIn><agents::AgentsPage /></SignedIn> } />
+                    <Route path=path!("/agents/:agent_id") view=|| view! { <SignedIn><agent::AgentPage /></SignedIn> } />
+                    <Route path=path!("/agents/:agent_id/analytics/users")
+                        view=|| view! { <SignedIn><users_tab::UsersTabPage /></SignedIn> } />
                 </Routes>
             </main>
         </Router>

@@ -3,11 +3,30 @@ use leptos::prelude::*;
 use pulse_model::Heatmap;
 
 use super::chart_canvas::{ExportButtons, canvas_point, draw_whenever};
-use crate::charts::heatmap::{HeatGrid, WEEKDAYS, format_value};
+use crate::charts::heatmap::{HeatGrid, HeatView, WEEKDAYS, format_value};
 use crate::charts::{PlotArea, cursor_step};
 use crate::view_state::ViewState;
 
-const SIZE: (u32, u32) = (960, 330);
+/// The canvas: wide, or (transposed, on a phone) tall.
+const WIDE: (u32, u32) = (960, 330);
+const TALL: (u32, u32) = (420, 820);
+/// Below this width the heatmap is drawn transposed: 7 columns fit a phone.
+const NARROW_SCREEN: &str = "(max-width: 600px)";
+
+/// Whether the screen is narrow now, kept up to date as it turns or resizes.
+fn narrow_screen() -> Signal<bool> {
+    let matches = || {
+        window()
+            .match_media(NARROW_SCREEN)
+            .ok()
+            .flatten()
+            .is_some_and(|list| list.matches())
+    };
+    let narrow = RwSignal::new(matches());
+    let listener = window_event_listener(leptos::ev::resize, move |_| narrow.set(matches()));
+    on_cleanup(move || listener.remove());
+    narrow.into()
+}
 
 /// When users come: weekday x hour, darker = busier.
 #[component]
@@ -18,64 +37,69 @@ pub fn HeatmapPanel(
 ) -> impl IntoView {
     let canvas = NodeRef::<html::Canvas>::new();
     let area = RwSignal::new(PlotArea::default());
+    // The cell under the pointer or keyboard cursor, as (display row of
+    // the grid's weekdays, hour), with where to show its tooltip.
     let hover = RwSignal::new(None::<(usize, usize, f64, f64)>);
+    let narrow = narrow_screen();
+    let size = move || if narrow.get() { TALL } else { WIDE };
     let grid: Signal<Option<HeatGrid>> = Memo::new(move |_| {
-        let heatmap = heatmap.get()?;
         let view = state.get();
-        let values = if view.heat_messages {
-            &heatmap.messages
-        } else {
-            &heatmap.users
-        };
         Some(HeatGrid::new(
-            values,
-            &heatmap.occurrences,
-            view.heat_average,
-            view.week_starts_sunday,
+            &heatmap.get()?,
+            HeatView {
+                messages: view.heat_messages,
+                per_week: view.heat_average,
+                sunday_first: view.week_starts_sunday,
+                transposed: narrow.get(),
+            },
         ))
     })
     .into();
     draw_whenever(canvas, area, grid);
-    let unit = move || {
-        if state.get().heat_messages {
-            "messages"
-        } else {
-            "active users"
-        }
-    };
     let busiest = move || {
-        let (weekday, hour, value) = grid.get()?.busiest()?;
+        let grid = grid.get()?;
+        let (weekday, hour, _) = grid.busiest()?;
+        let heatmap = heatmap.get()?;
         Some(format!(
-            "Busiest: {} {hour:02}:00–{:02}:00 ({} {})",
-            WEEKDAYS[weekday],
-            (hour + 1) % 24,
-            format_value(value),
-            unit()
+            "Busiest: {} {}",
+            hour_span(weekday, hour),
+            cell_words(&heatmap, weekday, hour, grid.view.messages)
         ))
     };
     let on_move = move |event: web_sys::MouseEvent| {
-        let Some(canvas) = canvas.get_untracked() else {
+        let (Some(canvas), Some(grid)) = (canvas.get_untracked(), grid.get_untracked()) else {
             return;
         };
         let (x, y) = canvas_point(&canvas, &event);
         let plot = area.get_untracked();
+        let (rows, columns) = grid.shape();
         hover.set(
-            plot.column(x, 24)
-                .zip(plot.row(y, 7))
-                .map(|(hour, row)| (row, hour, x, y)),
+            plot.column(x, columns)
+                .zip(plot.row(y, rows))
+                .map(|(column, row)| {
+                    let (weekday_row, hour) = grid.cell_at(row, column);
+                    (weekday_row, hour, x, y)
+                }),
         );
     };
-    // The keyboard reads the same tooltips: arrows move over the grid.
+    // The keyboard reads the same tooltips: arrows move over the grid as
+    // drawn (across the columns, down the rows), Home and End along a row.
     let on_key = move |event: web_sys::KeyboardEvent| {
-        let key = event.key();
-        let current = hover.get_untracked();
-        let (row, hour) = current.map_or((None, None), |(row, hour, _, _)| (Some(row), Some(hour)));
-        let moved = match cursor_step(hour, 24, &key, ("ArrowLeft", "ArrowRight"), true) {
-            Some(hour) => Some((row.unwrap_or(0), hour)),
-            None => cursor_step(row, 7, &key, ("ArrowUp", "ArrowDown"), false)
-                .map(|row| (row, hour.unwrap_or(0))),
+        let Some(grid) = grid.get_untracked() else {
+            return;
         };
-        let Some((row, hour)) = moved else {
+        let key = event.key();
+        let (rows, columns) = grid.shape();
+        let current = hover
+            .get_untracked()
+            .map(|(weekday_row, hour, _, _)| grid.position_of(weekday_row, hour));
+        let (row, column) = current.map_or((None, None), |(row, column)| (Some(row), Some(column)));
+        let moved = match cursor_step(column, columns, &key, ("ArrowLeft", "ArrowRight"), true) {
+            Some(column) => Some((row.unwrap_or(0), column)),
+            None => cursor_step(row, rows, &key, ("ArrowUp", "ArrowDown"), false)
+                .map(|row| (row, column.unwrap_or(0))),
+        };
+        let Some((row, column)) = moved else {
             if key == "Escape" {
                 hover.set(None);
             }
@@ -83,30 +107,40 @@ pub fn HeatmapPanel(
         };
         event.prevent_default();
         let plot = area.get_untracked();
+        let (weekday_row, hour) = grid.cell_at(row, column);
         hover.set(Some((
-            row,
+            weekday_row,
             hour,
-            plot.column_center(hour, 24),
-            plot.row_center(row, 7),
+            plot.column_center(column, columns),
+            plot.row_center(row, rows),
         )));
     };
     let tooltip = move || {
-        let (row, hour, x, y) = hover.get()?;
+        let (weekday_row, hour, x, y) = hover.get()?;
         let grid = grid.get()?;
         let heatmap = heatmap.get()?;
-        let (weekday, values) = grid.rows.get(row)?;
-        let weeks = heatmap.occurrences[*weekday][hour];
-        let per = if state.get().heat_average {
-            " per week on average"
+        let weekday = grid.rows.get(weekday_row)?.0;
+        let (width, height) = size();
+        let unit = if grid.view.messages {
+            "messages"
         } else {
-            ""
+            "learners"
         };
+        let day_total = grid.row_totals[weekday_row];
+        let hour_total = grid.hour_totals[hour];
         Some(view! {
             <div class="tooltip" role="status" data-testid="heatmap-tooltip"
-                style=format!("left: {:.1}%; top: {:.1}%", x / f64::from(SIZE.0) * 100.0, y / f64::from(SIZE.1) * 100.0)>
-                <strong>{format!("{} {hour:02}:00–{:02}:00", WEEKDAYS[*weekday], (hour + 1) % 24)}</strong>
-                <span>{format!("{} {}{per}", format_value(values[hour]), unit())}</span>
-                <span class="muted">{format!("over {weeks} such hours in the period")}</span>
+                style=format!("left: {:.1}%; top: {:.1}%", x / f64::from(width) * 100.0, y / f64::from(height) * 100.0)>
+                <strong>{hour_span(weekday, hour)}</strong>
+                <span>{cell_words(&heatmap, weekday, hour, grid.view.messages)}</span>
+                <span class="muted">{format!(
+                    "{}s: {} {unit} · {:02}:00–{:02}:00: {} {unit}",
+                    WEEKDAYS[weekday],
+                    format_value(day_total),
+                    hour,
+                    (hour + 1) % 24,
+                    format_value(hour_total)
+                )}</span>
             </div>
         })
     };
@@ -139,8 +173,8 @@ pub fn HeatmapPanel(
             </header>
             <p class="busiest" data-testid="busiest">{move || busiest().unwrap_or_else(|| "No activity in this period".into())}</p>
             <div class="chart-scroll">
-            <div class="chart">
-                <canvas node_ref=canvas width=SIZE.0 height=SIZE.1 data-testid="heatmap-canvas"
+            <div class="chart" class:portrait=move || narrow.get()>
+                <canvas node_ref=canvas width=move || size().0 height=move || size().1 data-testid="heatmap-canvas"
                     tabindex="0" role="img"
                     aria-label="Heatmap of activity by weekday and hour. Arrow keys read each hour's figures."
                     on:mousemove=on_move on:mouseleave=move |_| hover.set(None)
@@ -150,4 +184,47 @@ pub fn HeatmapPanel(
             </div>
         </section>
     }
+}
+
+/// "Tuesday 08:00–09:00".
+fn hour_span(weekday: usize, hour: usize) -> String {
+    format!(
+        "{} {hour:02}:00–{:02}:00",
+        WEEKDAYS[weekday],
+        (hour + 1) % 24
+    )
+}
+
+/// What a cell holds, in words that mean what they say (METRICS.md): a
+/// learners cell counts learner-hours, shown as learners per week on average.
+fn cell_words(heatmap: &Heatmap, weekday: usize, hour: usize, messages: bool) -> String {
+    let times = heatmap.occurrences[weekday][hour];
+    let (value, per_week, total) = if messages {
+        (
+            heatmap.messages[weekday][hour],
+            "messages per week on average",
+            "messages",
+        )
+    } else {
+        (
+            heatmap.users[weekday][hour],
+            "learners per week on average",
+            "learner-hours",
+        )
+    };
+    let average = if times == 0 {
+        0.0
+    } else {
+        (value as f64 / times as f64 * 10.0).round() / 10.0
+    };
+    let hours = if times == 1 {
+        "such hour"
+    } else {
+        "such hours"
+    };
+    format!(
+        "{} {per_week} ({} {total} over {times} {hours})",
+        format_value(average),
+        format_value(value as f64)
+    )
 }

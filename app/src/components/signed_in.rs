@@ -1,0 +1,30 @@
+//! Who is signed in, asked once for the whole app, and the gate that shows
+//! a page only to a signed-in browser: a signed-out visit then calls no
+//! server function that would refuse it (no 401s in the console), and is
+//! sent to sign in by the account menu.
+
+use leptos::prelude::*;
+use pulse_model::ApiError;
+
+use crate::api::current_user;
+
+/// The signed-in account (name, superadministrator), `None` when signed out.
+#[derive(Clone, Copy)]
+pub struct Me(pub LocalResource<Result<Option<(String, bool)>, ApiError>>);
+
+/// Asks the server who is signed in and shares the answer with the app.
+pub fn provide_me() {
+    provide_context(Me(LocalResource::new(current_user)));
+}
+
+/// The answer shared by [`provide_me`].
+pub fn use_me() -> LocalResource<Result<Option<(String, bool)>, ApiError>> {
+    expect_context::<Me>().0
+}
+
+/// Its children, once the browser is known to be signed in.
+#[component]
+pub fn SignedIn(children: ChildrenFn) -> impl IntoView {
+    let me = use_me();
+    move || matches!(me.get(), Some(Ok(Some(_)))).then(|| children())
+}
