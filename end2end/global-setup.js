@@ -1,20 +1,20 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { chromium } = require('@playwright/test');
-const { STATE_FILE, AUTH_STATE, ADMIN, createKey, createAccount, startServer, freshDatabaseUrl } = require('./server');
+const { STATE_FILE, AUTH_STATE, ADMIN, createKey, createAccount, startServer, freshHome } = require('./server');
 const { seed } = require('./tests/data');
 
 module.exports = async function globalSetup() {
-  const databaseUrl = freshDatabaseUrl();
+  const { home, databaseUrl } = freshHome();
   const ingestKey = createKey(databaseUrl, 'ingest');
   const readKey = createKey(databaseUrl, 'read');
   createAccount(databaseUrl, ADMIN);
-  const { child, url } = await startServer(databaseUrl);
+  const { child, url } = await startServer(home);
   process.env.PULSE_URL = url;
   await seed(url, ingestKey);
   await signIn(url);
   fs.mkdirSync(path.dirname(STATE_FILE), { recursive: true });
-  fs.writeFileSync(STATE_FILE, JSON.stringify({ url, pid: child.pid, databaseUrl, ingestKey, readKey }));
+  fs.writeFileSync(STATE_FILE, JSON.stringify({ url, pid: child.pid, home, databaseUrl, ingestKey, readKey }));
   child.unref();
   child.stdout.destroy();
 };

@@ -32,10 +32,23 @@ function createAccount(databaseUrl, { username, password }) {
   });
 }
 
-/** Starts the server; resolves with its URL once it listens. */
-function startServer(databaseUrl) {
-  const child = spawn(pulseBin(), ['serve', '--addr', '127.0.0.1:0', '--database-url', databaseUrl], {
-    env: { ...process.env, RUST_LOG: 'warn', PULSE_DIST_DIR: process.env.PULSE_DIST_DIR || path.join(__dirname, '..', 'dist') },
+/**
+ * Starts the server as a school would: the binary alone, copied into an
+ * empty folder and started there with no settings but a free port, so it
+ * serves the web app built into it and keeps its database in data/ beside
+ * it. Resolves with its URL once it listens.
+ */
+function startServer(home) {
+  const binary = path.join(home, 'pulse');
+  fs.copyFileSync(pulseBin(), binary);
+  fs.chmodSync(binary, 0o755);
+  const env = { ...process.env, RUST_LOG: 'warn' };
+  for (const name of Object.keys(env)) {
+    if (name.startsWith('PULSE_')) delete env[name];
+  }
+  const child = spawn(binary, ['serve', '--addr', '127.0.0.1:0'], {
+    cwd: home,
+    env,
     stdio: ['ignore', 'pipe', 'inherit'],
     detached: false,
   });
@@ -54,9 +67,10 @@ function startServer(databaseUrl) {
   });
 }
 
-function freshDatabaseUrl() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pulse-e2e-'));
-  return `sqlite://${dir}/pulse.db`;
+/** An empty folder for the server, and the database it will use there (its default). */
+function freshHome() {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'pulse-e2e-'));
+  return { home, databaseUrl: `sqlite://${home}/data/pulse.db` };
 }
 
-module.exports = { STATE_FILE, AUTH_STATE, ADMIN, createKey, createAccount, startServer, freshDatabaseUrl };
+module.exports = { STATE_FILE, AUTH_STATE, ADMIN, createKey, createAccount, startServer, freshHome };

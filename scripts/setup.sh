@@ -2,7 +2,8 @@
 # Installs what Pulse needs, skipping whatever is already there.
 #   scripts/setup.sh          what building and running the app needs
 #   scripts/setup.sh --test   also what the test suite needs (Chromium,
-#                             the browser-test packages, PostgreSQL)
+#                             the browser-test packages, the contract fuzzer
+#                             schemathesis, PostgreSQL)
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 
@@ -57,6 +58,22 @@ fi
 step "Browser-test packages (end2end/)"
 if [[ ! -d "$PULSE_ROOT/end2end/node_modules/@playwright/test" ]]; then
     (cd "$PULSE_ROOT/end2end" && npm ci --silent --no-audit --no-fund)
+fi
+
+# The contract fuzzer of scripts/fuzz-api.sh, in a virtual environment of
+# its own in the cache (DESIGN.md: checked with this version).
+SCHEMATHESIS_VERSION=4.32.5
+schemathesis_dir="$PULSE_TOOLS/schemathesis"
+step "schemathesis $SCHEMATHESIS_VERSION (Python virtual environment)"
+if [[ "$("$schemathesis_dir/bin/st" --version 2>/dev/null)" != "st, version $SCHEMATHESIS_VERSION" ]]; then
+    # Debian's python3 makes virtual environments only with python3-venv.
+    if ! command -v python3 >/dev/null || ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+        apt_install python3 python3-venv
+    fi
+    rm -rf "$schemathesis_dir"
+    mkdir -p "$PULSE_TOOLS"
+    python3 -m venv "$schemathesis_dir"
+    "$schemathesis_dir/bin/pip" install --quiet "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
 step "PostgreSQL"

@@ -19,13 +19,25 @@ cargo clippy --all-targets -- -D warnings
 step "Lints: browser side (wasm)"
 cargo clippy -p pulse-frontend --target wasm32-unknown-unknown -- -D warnings
 
-step "Rust tests (SQLite and PostgreSQL at $PULSE_TEST_POSTGRES_URL)"
-cargo test --no-fail-fast
-
+# Before the Rust build: the server embeds the web app (webapp/build.rs).
 step "Building the web app (release wasm)"
 trunk build --release
 
+step "Rust tests (SQLite and PostgreSQL at $PULSE_TEST_POSTGRES_URL)"
+cargo test --no-fail-fast
+
+# The browser tests run the program a school deploys: the release binary,
+# alone in an empty folder (end2end/server.js). scripts/run.sh builds the
+# same binary, so the two commands share this build.
+step "Building pulse (release)"
+cargo build --release -p pulse-server
+
 step "Browser tests (Playwright, Debian's Chromium)"
-export PULSE_BIN="$CARGO_TARGET_DIR/debug/pulse"
-export PULSE_DIST_DIR="$PULSE_ROOT/dist"
+export PULSE_BIN="$CARGO_TARGET_DIR/release/pulse"
 (cd end2end && npx playwright test)
+
+# The REST API against its generated /api/v1/openapi.json: schemathesis,
+# every check, read and ingest keys, on SQLite and PostgreSQL, with the
+# release binary built above.
+step "Contract fuzzing of the REST API (schemathesis)"
+PULSE_BIN="$CARGO_TARGET_DIR/release/pulse" bash scripts/fuzz-api.sh

@@ -16,4 +16,4 @@ pub mod testing;
 pub mod time;
 
 pub use error::{Outage, StoreError, redact_url};
-pub use store::{AgentRef, Backend, DayRow, MemberSeed, Store};
+pub use store::{AgentRef, Backend, DayRow, MemberSeed, PoolUsage, Store};

@@ -5,10 +5,19 @@ use clap::{Parser, Subcommand};
 use crate::commands;
 use crate::config::{DatabaseConfig, ServeConfig};
 
+/// What `pulse --version` prints after the name: the release and the git
+/// commit it was built from (`unknown` outside a git checkout; see build.rs).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("PULSE_GIT_COMMIT"),
+    ")"
+);
+
 #[derive(Debug, Parser)]
 #[command(
     name = "pulse",
-    version,
+    version = VERSION,
     about = "User analytics for AI agents: the Users tab and its API"
 )]
 pub struct Cli {

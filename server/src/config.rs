@@ -25,9 +25,10 @@ pub struct ServeConfig {
     /// Seconds since a session's latest event during which its user counts as online.
     #[arg(long, env = "PULSE_ONLINE_WINDOW", default_value_t = 300)]
     pub online_window: u32,
-    /// The built web app (Trunk's output).
-    #[arg(long, env = "PULSE_DIST_DIR", default_value = "dist")]
-    pub dist_dir: PathBuf,
+    /// Serve the web app from this folder (Trunk's output) instead of the
+    /// one built into the binary: for development, while changing the app.
+    #[arg(long, env = "PULSE_DIST_DIR")]
+    pub dist_dir: Option<PathBuf>,
     /// Seconds a request may take, body included, before it is answered 408
     /// (slow clients); also how long a stopping server waits for requests in flight.
     #[arg(long, env = "PULSE_REQUEST_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
@@ -49,6 +50,10 @@ pub struct ServeConfig {
     /// share the proxy's.
     #[arg(long, env = "PULSE_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_network)]
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Who may read `GET /metrics` (addresses or CIDRs, comma-separated):
+    /// loopback by default, for a Prometheus on the same host.
+    #[arg(long, env = "PULSE_METRICS_ALLOW", value_delimiter = ',', value_parser = parse_network, default_value = "127.0.0.0/8,::1")]
+    pub metrics_allow: Vec<ipnet::IpNet>,
     /// Keep the demo data set's live sessions fresh (see `pulse demo`).
     #[arg(long)]
     pub demo: bool,

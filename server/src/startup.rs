@@ -38,6 +38,7 @@ impl Application {
     pub async fn build(config: ServeConfig) -> anyhow::Result<Application> {
         let store = open_store(&config.database).await?;
         pulse_app::server::register_server_fns();
+        crate::routes::install_metrics();
         let settings = Settings {
             online_window: chrono::Duration::seconds(i64::from(config.online_window)),
         };
@@ -49,6 +50,7 @@ impl Application {
             },
             public_origin: config.public_url.clone(),
             trusted_proxies: config.trusted_proxies.clone().into(),
+            metrics_allow: config.metrics_allow.clone().into(),
         };
         let listener = TcpListener::bind(config.addr)
             .await
@@ -77,6 +79,14 @@ impl Application {
         let grace = Duration::from_secs(self.config.request_timeout);
         let app = router(self.state, &self.config);
         tracing::info!(address = %self.listener.local_addr()?, "serving");
+        match &self.config.dist_dir {
+            Some(dist) => tracing::info!(folder = %dist.display(), "web app served from a folder"),
+            None if !pulse_webapp::is_embedded() => tracing::warn!(
+                "this binary has no web app built in: pages answer 404 until it is rebuilt \
+                 after `trunk build --release`, or started with --dist-dir; the API works"
+            ),
+            None => {}
+        }
         let (stop, stopping) = watch::channel(false);
         tokio::spawn(async move {
             shutdown_signal().await;

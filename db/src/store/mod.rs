@@ -37,6 +37,15 @@ mod postgres {
     include!("queries.rs");
 }
 
+/// What a connection pool holds now (for `/metrics`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUsage {
+    pub name: &'static str,
+    pub open: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -116,6 +125,24 @@ impl Store {
                 write.close().await;
             }
             Pools::Postgres(pool) => pool.close().await,
+        }
+    }
+
+    /// How many connections each pool has open, idle and at most.
+    pub fn pool_usage(&self) -> Vec<PoolUsage> {
+        fn usage<DB: sqlx::Database>(name: &'static str, pool: &sqlx::Pool<DB>) -> PoolUsage {
+            PoolUsage {
+                name,
+                open: pool.size(),
+                idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+                max: pool.options().get_max_connections(),
+            }
+        }
+        match &*self.pools {
+            Pools::Sqlite { read, write, .. } => {
+                vec![usage("sqlite read", read), usage("sqlite write", write)]
+            }
+            Pools::Postgres(pool) => vec![usage("postgres", pool)],
         }
     }
 

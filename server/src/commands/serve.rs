@@ -1,3 +1,5 @@
+use std::io::Write;
+
 use anyhow::Context;
 use pulse_db::Store;
 
@@ -10,13 +12,18 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     if demo {
         super::demo::keep_demo_sessions_alive(app.state().context.store.clone());
     }
-    println!("Pulse is running at http://{}/", app.address());
+    // A closed standard output (`pulse serve | head -1`) must not stop the
+    // server: these lines are a courtesy, so write errors are ignored.
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "Pulse is running at http://{}/", app.address());
     if app.state().context.store.account_count().await? == 0 {
-        println!(
+        let _ = writeln!(
+            out,
             "No dashboard account exists yet. Create the first one with:\n  \
              pulse account create --username NAME --superadmin"
         );
     }
+    let _ = out.flush();
     app.run_until_stopped().await
 }
 

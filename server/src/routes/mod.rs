@@ -4,6 +4,7 @@
 mod api;
 mod client_address;
 mod health;
+pub(crate) mod metrics;
 mod security;
 mod server_fns;
 mod spa;
@@ -17,6 +18,8 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use pulse_app::server::ServerContext;
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 
 use crate::config::{Origin, ServeConfig};
 
@@ -29,11 +32,14 @@ pub struct AppState {
     pub public_origin: Option<Origin>,
     /// Reverse proxies whose forwarding headers are believed.
     pub trusted_proxies: std::sync::Arc<[ipnet::IpNet]>,
+    /// Who may read `/metrics`.
+    pub metrics_allow: std::sync::Arc<[ipnet::IpNet]>,
 }
 
 pub fn router(state: AppState, config: &ServeConfig) -> Router {
     let mut router = Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/metrics", get(metrics::metrics))
         .nest(
             "/api/v1",
             api::router().method_not_allowed_fallback(|method: Method| async move {
@@ -47,15 +53,35 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
         .route("/api", any(|| async { no_such_endpoint() }))
         .route("/api/", any(|| async { no_such_endpoint() }))
         .with_state(state)
-        .fallback_service(spa::router(&config.dist_dir));
-    for layer in security::layers(&config.dist_dir) {
+        .fallback_service(spa::router(config.dist_dir.as_deref()))
+        .layer(middleware::from_fn(metrics::record));
+    for layer in security::layers(&spa::index_html(config.dist_dir.as_deref())) {
         router = router.layer(layer);
     }
+    // Answers are compressed when the client accepts it and they are worth
+    // it; the web app's files come precompressed (the layer leaves alone
+    // what already has a Content-Encoding).
+    router = router.layer(
+        CompressionLayer::new().compress_when(
+            SizeAbove::new(COMPRESS_ABOVE_BYTES)
+                .and(NotForContentType::IMAGES)
+                .and(NotForContentType::SSE),
+        ),
+    );
     let limit = Duration::from_secs(config.request_timeout);
     router.layer(middleware::from_fn(move |request, next| {
         within(limit, request, next)
     }))
 }
+
+/// Installs the process's metrics recorder (`/metrics`).
+pub fn install_metrics() {
+    metrics::install();
+}
+
+/// Smaller answers gain too little from compression to pay for it (an
+/// Ethernet frame holds about 1,400 bytes).
+const COMPRESS_ABOVE_BYTES: u16 = 1024;
 
 /// The answer to a path under /api that names nothing.
 fn no_such_endpoint() -> api::HttpError {

@@ -3,18 +3,14 @@
 //! inline loader Trunk writes into index.html (allowed by its hash, computed
 //! when the server starts), wasm compilation, and connections back here.
 
-use std::path::Path;
-
 use axum::http::{HeaderName, HeaderValue, header};
 use base64::Engine;
 use sha2::{Digest, Sha256};
 use tower_http::set_header::SetResponseHeaderLayer;
 
-/// The layers that add the headers; `dist` is where index.html is.
-pub fn layers(dist: &Path) -> Vec<SetResponseHeaderLayer<HeaderValue>> {
-    let policy = content_security_policy(
-        &std::fs::read_to_string(dist.join("index.html")).unwrap_or_default(),
-    );
+/// The layers that add the headers, for the app whose page is `index_html`.
+pub fn layers(index_html: &str) -> Vec<SetResponseHeaderLayer<HeaderValue>> {
+    let policy = content_security_policy(index_html);
     let headers: [(HeaderName, String); 4] = [
         (header::CONTENT_SECURITY_POLICY, policy),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff".into()),

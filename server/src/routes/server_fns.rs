@@ -31,6 +31,7 @@ pub async fn handle(
     if let Some(refusal) = refusal(&request, state.public_origin.as_ref()) {
         return refusal;
     }
+    let is_sign_in = request.uri().path().starts_with("/api/login");
     let context = state.context.clone();
     let address = ClientAddress(
         super::client_address::client_address(peer.ip(), request.headers(), &state.trusted_proxies)
@@ -45,7 +46,15 @@ pub async fn handle(
     )
     .await
     .into_response();
-    with_true_status(response).await
+    let response = with_true_status(response).await;
+    if is_sign_in {
+        match response.status() {
+            StatusCode::BAD_REQUEST => super::metrics::count_sign_in_failure("wrong"),
+            StatusCode::TOO_MANY_REQUESTS => super::metrics::count_sign_in_failure("throttled"),
+            _ => {}
+        }
+    }
+    response
 }
 
 /// Leptos answers every error 500, whoever is at fault. An error of ours

@@ -1,4 +1,5 @@
-//! Serving the built single-page app.
+//! Serving the single-page app: the one built into the binary
+//! (`pulse-webapp`), or a folder given by `--dist-dir` (development).
 //!
 //! Trunk names its assets after a hash of their content, so those may be
 //! cached for a year; everything else (`index.html`, which names the current
@@ -9,7 +10,7 @@ use std::path::Path;
 
 use axum::Router;
 use axum::extract::Request;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{Next, from_fn};
 use axum::response::Response;
 use tower_http::services::{ServeDir, ServeFile};
@@ -17,11 +18,29 @@ use tower_http::services::{ServeDir, ServeFile};
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const REVALIDATE: &str = "no-cache";
 
-pub fn router(dist: &Path) -> Router {
-    let index = ServeFile::new(dist.join("index.html"));
-    Router::new()
-        .fallback_service(ServeDir::new(dist).fallback(index))
-        .layer(from_fn(set_cache_control))
+pub fn router(dist: Option<&Path>) -> Router {
+    let app = match dist {
+        Some(dist) => {
+            let index = ServeFile::new(dist.join("index.html"));
+            Router::new().fallback_service(ServeDir::new(dist).fallback(index))
+        }
+        None if pulse_webapp::is_embedded() => pulse_webapp::router(),
+        None => Router::new().fallback(|| async { (StatusCode::NOT_FOUND, NOT_BUILT_IN) }),
+    };
+    app.layer(from_fn(set_cache_control))
+}
+
+/// What a binary built without the web app answers instead of a page.
+pub const NOT_BUILT_IN: &str = "This pulse was built without its web app: run `trunk build --release` \
+     before `cargo build`, or start it with --dist-dir pointing at Trunk's dist/ folder. \
+     The HTTP API works.";
+
+/// The web app's `index.html`, from the folder or the binary.
+pub fn index_html(dist: Option<&Path>) -> String {
+    match dist {
+        Some(dist) => std::fs::read_to_string(dist.join("index.html")).unwrap_or_default(),
+        None => pulse_webapp::INDEX_HTML.to_owned(),
+    }
 }
 
 async fn set_cache_control(request: Request, next: Next) -> Response {

@@ -39,11 +39,12 @@ impl TestApp {
             addr: "127.0.0.1:0".parse().unwrap(),
             online_window: 300,
             request_timeout: 30,
-            dist_dir: dist.path().to_owned(),
+            dist_dir: Some(dist.path().to_owned()),
             demo: false,
             secure_cookies: false,
             public_url: None,
             trusted_proxies: Vec::new(),
+            metrics_allow: vec!["127.0.0.0/8".parse().unwrap()],
             connections: ConnectionLimits::default(),
             database: DatabaseConfig {
                 database_url: db.url.clone(),

@@ -12,29 +12,26 @@ pub struct ServerProcess {
 }
 
 impl ServerProcess {
-    /// Starts `pulse serve` on `port` (and returns once it answers /healthz).
+    /// Starts `pulse serve` on `port`, serving the web app from `dist`
+    /// (and returns once it answers /healthz).
     pub async fn start(
         database_url: &str,
         port: u16,
         dist: &Path,
         env: &[(&str, &str)],
     ) -> ServerProcess {
-        let child = Command::new(env!("CARGO_BIN_EXE_pulse"))
-            .arg("serve")
-            .env("PULSE_DATABASE_URL", database_url)
-            .env("PULSE_ADDR", format!("127.0.0.1:{port}"))
-            .env("PULSE_DIST_DIR", dist)
-            .env("RUST_LOG", "warn")
-            .envs(env.iter().copied())
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("start pulse serve");
-        let mut server = ServerProcess {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        };
-        server.wait_ready().await;
-        server
+        let mut command = serve_command(database_url, port, env);
+        command.env("PULSE_DIST_DIR", dist);
+        ServerProcess::spawn_ready(command, port).await
+    }
+
+    /// Like `start`, serving the web app built into the binary.
+    pub async fn start_embedded(
+        database_url: &str,
+        port: u16,
+        env: &[(&str, &str)],
+    ) -> ServerProcess {
+        ServerProcess::spawn_ready(serve_command(database_url, port, env), port).await
     }
 
     /// Like `start`, with the server's log (its standard error) written to
@@ -46,17 +43,15 @@ impl ServerProcess {
         env: &[(&str, &str)],
         log: &Path,
     ) -> ServerProcess {
-        let child = Command::new(env!("CARGO_BIN_EXE_pulse"))
-            .arg("serve")
-            .env("PULSE_DATABASE_URL", database_url)
-            .env("PULSE_ADDR", format!("127.0.0.1:{port}"))
+        let mut command = serve_command(database_url, port, env);
+        command
             .env("PULSE_DIST_DIR", dist)
-            .env("RUST_LOG", "warn")
-            .envs(env.iter().copied())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(log).expect("create the log file"))
-            .spawn()
-            .expect("start pulse serve");
+            .stderr(std::fs::File::create(log).expect("create the log file"));
+        ServerProcess::spawn_ready(command, port).await
+    }
+
+    async fn spawn_ready(mut command: Command, port: u16) -> ServerProcess {
+        let child = command.spawn().expect("start pulse serve");
         let mut server = ServerProcess {
             child,
             url: format!("http://127.0.0.1:{port}"),
@@ -132,6 +127,20 @@ impl Drop for ServerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// `pulse serve` on the database and port, with extra environment `env`.
+fn serve_command(database_url: &str, port: u16, env: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pulse"));
+    command
+        .arg("serve")
+        .env_remove("PULSE_DIST_DIR")
+        .env("PULSE_DATABASE_URL", database_url)
+        .env("PULSE_ADDR", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
+        .stdout(Stdio::null());
+    command
 }
 
 /// A port free at the time of asking (the server binds it again at each start).

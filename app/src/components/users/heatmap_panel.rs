@@ -61,7 +61,7 @@ pub fn HeatmapPanel(
         let (weekday, hour, _) = grid.busiest()?;
         let heatmap = heatmap.get()?;
         Some(format!(
-            "Busiest: {} {}",
+            "Busiest: {}: {}",
             hour_span(weekday, hour),
             cell_words(&heatmap, weekday, hour, grid.view.messages)
         ))

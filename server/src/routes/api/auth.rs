@@ -4,6 +4,7 @@ use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use pulse_db::ingest::is_valid_agent_id;
 use pulse_db::keys::{KeyRecord, KeyScope, hash_key};
 use pulse_db::{AgentRef, Store};
 
@@ -69,6 +70,11 @@ impl ApiKey {
     ) -> Result<AgentRef, HttpError> {
         self.require_scope(scope)?;
         self.require_agent(agent_id)?;
+        // No agent has an invalid id; and some (a NUL) PostgreSQL would
+        // refuse to even look up.
+        if !is_valid_agent_id(agent_id) {
+            return Err(HttpError::not_found(format!("unknown agent {agent_id:?}")));
+        }
         store
             .find_agent(agent_id)
             .await?

@@ -7,6 +7,7 @@ use pulse_db::analytics::AnalyticsError;
 use pulse_db::{Outage, StoreError};
 use serde::Serialize;
 use serde_json::Value;
+use utoipa::ToSchema;
 
 #[derive(Debug)]
 pub struct HttpError {
@@ -15,10 +16,29 @@ pub struct HttpError {
     pub details: Vec<Value>,
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
-    error: &'a str,
-    details: &'a [Value],
+/// The body of every error answer of the API.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorBody {
+    /// What went wrong, for a person to read.
+    pub error: String,
+    /// The itemised problems, when there are several (the invalid events of
+    /// a batch); empty otherwise.
+    #[schema(value_type = Vec<ErrorDetail>)]
+    pub details: Vec<Value>,
+}
+
+/// One problem of a request: which event (and field) and why.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// The event's position in the batch, from 0 (with NDJSON, counting
+    /// events, not lines).
+    pub index: u64,
+    /// The field at fault; absent when the whole event or line is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub field: Option<String>,
+    pub reason: String,
 }
 
 impl HttpError {
@@ -57,9 +77,9 @@ impl HttpError {
 
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
-        let body = Body {
-            error: &self.message,
-            details: &self.details,
+        let body = ErrorBody {
+            error: self.message,
+            details: self.details,
         };
         (self.status, Json(body)).into_response()
     }

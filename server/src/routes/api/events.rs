@@ -10,10 +10,12 @@ use pulse_db::ingest::{IngestCounts, MAX_BATCH_EVENTS, Naming, ValidBatch, valid
 use pulse_db::keys::KeyScope;
 use serde::Serialize;
 use serde_json::Value;
+use utoipa::ToSchema;
 
-use super::HttpError;
 use super::auth::ApiKey;
+use super::{ErrorBody, ErrorDetail, HttpError};
 use crate::routes::AppState;
+use crate::routes::metrics::count_events;
 
 /// The largest body accepted.
 pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
@@ -23,17 +25,122 @@ enum Format {
     Ndjson,
 }
 
-#[derive(Serialize)]
-struct LineError {
-    index: usize,
-    reason: String,
+/// One event, as `POST /api/v1/events` takes it. The server checks events
+/// field by field (`pulse_db::ingest::validate_event`) so as to report every
+/// problem of a batch at once; this type only describes them, with the same
+/// rules (a test holds the two together).
+#[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "id": "e1", "type": "message", "agent_id": "algebra-tutor", "user_id": "u42",
+    "at": "2026-03-01T09:30:00Z", "session_id": "s7", "username": "ada", "name": "Ada Lovelace"
+}))]
+#[allow(dead_code)]
+pub struct Event {
+    /// Idempotency key, unique per agent: an id already stored for the
+    /// agent is counted as a duplicate and changes nothing.
+    #[schema(
+        min_length = 1,
+        max_length = 128,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$"
+    )]
+    id: String,
+    #[serde(rename = "type")]
+    kind: EventType,
+    /// The agent; a key for every agent creates it on its first event.
+    #[schema(min_length = 1, max_length = 64, pattern = r"^[A-Za-z0-9._-]{1,64}$")]
+    agent_id: String,
+    #[schema(
+        min_length = 1,
+        max_length = 128,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$"
+    )]
+    user_id: String,
+    /// When it happened: RFC 3339 with an offset, not before
+    /// 2000-01-01T00:00:00Z and not more than 5 minutes ahead of the
+    /// server's clock (events outside that window are refused with 422).
+    at: chrono::DateTime<chrono::FixedOffset>,
+    /// Groups the events of one session; `null` is the same as absent.
+    #[schema(
+        min_length = 1,
+        max_length = 128,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$"
+    )]
+    session_id: Option<String>,
+    /// The learner's username; may be empty; `null` is the same as absent.
+    #[schema(max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
+    username: Option<String>,
+    /// The learner's display name; may be empty; `null` is the same as absent.
+    #[schema(max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
+    name: Option<String>,
 }
 
+/// The four kinds of event of METRICS.md (`pulse_db::ingest::EventKind`).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum EventType {
+    SessionStart,
+    Heartbeat,
+    Message,
+    SessionEnd,
+}
+
+/// A batch of events, all or nothing: at most 10,000 (more is a 413). An
+/// empty array is accepted and stores nothing.
+#[derive(Serialize, ToSchema)]
+#[schema(max_items = 10_000)]
+#[allow(dead_code)]
+pub struct EventBatch(Vec<Event>);
+
+/// What a stored batch reports: `accepted + duplicates` is the batch size.
+#[derive(Serialize, ToSchema)]
+pub struct IngestResult {
+    /// Events newly stored.
+    accepted: u64,
+    /// Events already stored before (or earlier in the same batch).
+    duplicates: u64,
+}
+
+impl From<IngestCounts> for IngestResult {
+    fn from(counts: IngestCounts) -> IngestResult {
+        IngestResult {
+            accepted: counts.accepted,
+            duplicates: counts.duplicates,
+        }
+    }
+}
+
+/// Stores a batch of events, all or nothing.
+///
+/// The answer comes once the batch is durably committed.
+#[utoipa::path(
+    post,
+    path = "/api/v1/events",
+    tag = "events",
+    security(("bearer" = [])),
+    request_body(
+        description = "The events: a JSON array, or NDJSON (one event object a line; blank lines are skipped). Nothing is stored when any event is invalid.",
+        content(
+            (EventBatch = "application/json"),
+            (EventBatch = "application/x-ndjson"),
+        ),
+    ),
+    responses(
+        (status = 200, description = "Stored durably: how many were new and how many already stored", body = IngestResult),
+        (status = 400, description = "The body is not a JSON array (or a line is not JSON); nothing was stored", body = ErrorBody),
+        (status = 403, description = "Not an ingest key, or a key limited to other agents than an event's", body = ErrorBody),
+        (status = 404, description = "An event names an unknown agent and the key, limited to agents, may not create one", body = ErrorBody),
+        (status = 413, description = "The body is over 10 MiB, or the batch over 10,000 events", body = ErrorBody),
+        (status = 415, description = "Content-Type is neither application/json nor application/x-ndjson", body = ErrorBody),
+        (status = 422, description = "Invalid events, each listed by index, field and reason; nothing was stored", body = ErrorBody),
+    ),
+)]
 pub async fn post_events(
     State(state): State<AppState>,
     key: ApiKey,
     request: Request<Body>,
-) -> Result<Json<IngestCounts>, HttpError> {
+) -> Result<Json<IngestResult>, HttpError> {
     key.require_scope(KeyScope::Ingest)?;
     let format = body_format(&request)?;
     let body = to_bytes(request.into_body(), MAX_BODY_BYTES)
@@ -63,6 +170,7 @@ pub async fn post_events(
             .map(|error| error.index)
             .collect::<std::collections::BTreeSet<_>>()
             .len();
+        count_events("refused", values.len() as u64);
         HttpError::unprocessable(format!(
             "{invalid} of {} events are invalid; nothing was stored",
             values.len()
@@ -78,7 +186,9 @@ pub async fn post_events(
         .store
         .ingest(&batch, Utc::now().timestamp_millis())
         .await?;
-    Ok(Json(counts))
+    count_events("stored", counts.accepted);
+    count_events("duplicate", counts.duplicates);
+    Ok(Json(counts.into()))
 }
 
 fn body_format(request: &Request<Body>) -> Result<Format, HttpError> {
@@ -127,8 +237,9 @@ fn parse_ndjson(body: &[u8]) -> Result<Vec<Value>, HttpError> {
         }
         match serde_json::from_slice::<Value>(line) {
             Ok(value) => values.push(value),
-            Err(error) => errors.push(LineError {
-                index: values.len() + errors.len(),
+            Err(error) => errors.push(ErrorDetail {
+                index: (values.len() + errors.len()) as u64,
+                field: None,
                 reason: format!("line {}: {error}", line_number + 1),
             }),
         }

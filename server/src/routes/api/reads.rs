@@ -3,24 +3,39 @@
 use std::collections::HashMap;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::header::{ACCEPT, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use pulse_db::analytics::Selection;
 use pulse_db::keys::KeyScope;
 use pulse_db::{AgentRef, Store};
-use pulse_model::{Agent, Heatmap, Overview, PeriodQuery, Trend, users_csv};
+use pulse_model::{
+    Agent, Heatmap, Overview, PeriodKind, PeriodQuery, Trend, UsersTable, users_csv,
+};
 
-use super::HttpError;
 use super::auth::ApiKey;
+use super::params::{AgentPath, ApiPath, FormatParam, PeriodParams};
+use super::{ErrorBody, HttpError};
 use crate::routes::AppState;
 
 type Params = Query<HashMap<String, String>>;
 
-const PERIOD_PARAMS: [&str; 4] = ["period", "from", "to", "tz"];
+/// The query parameters of every read (`params::PeriodParams`).
+pub const PERIOD_PARAMS: [&str; 4] = ["period", "from", "to", "tz"];
 
+/// The agents this key may read.
+#[utoipa::path(
+    get,
+    path = "/api/v1/agents",
+    tag = "reads",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The agents, by agent_id", body = Vec<Agent>),
+        (status = 403, description = "Not a read key", body = ErrorBody),
+    ),
+)]
 pub async fn list_agents(
     State(state): State<AppState>,
     key: ApiKey,
@@ -35,10 +50,24 @@ pub async fn list_agents(
     ))
 }
 
+/// Topline counts and the period's figures against the previous period.
+#[utoipa::path(
+    get,
+    path = "/api/v1/agents/{agent_id}/users/overview",
+    tag = "reads",
+    security(("bearer" = [])),
+    params(AgentPath, PeriodParams),
+    responses(
+        (status = 200, description = "The overview", body = Overview),
+        (status = 400, description = "An invalid period, date, zone or other parameter, or an unknown parameter, with the reason", body = ErrorBody),
+        (status = 403, description = "Not a read key, or a key limited to other agents", body = ErrorBody),
+        (status = 404, description = "Unknown agent", body = ErrorBody),
+    ),
+)]
 pub async fn overview(
     State(state): State<AppState>,
     key: ApiKey,
-    Path(agent_id): Path<String>,
+    ApiPath(AgentPath { agent_id }): ApiPath<AgentPath>,
     Query(params): Params,
 ) -> Result<Json<Overview>, HttpError> {
     let agent = readable_agent(&state.context.store, &key, &agent_id).await?;
@@ -46,10 +75,24 @@ pub async fn overview(
     Ok(Json(selection.overview(state.context.settings).await?))
 }
 
+/// Unique active users and messages per local hour (today) or day.
+#[utoipa::path(
+    get,
+    path = "/api/v1/agents/{agent_id}/users/trend",
+    tag = "reads",
+    security(("bearer" = [])),
+    params(AgentPath, PeriodParams),
+    responses(
+        (status = 200, description = "The trend", body = Trend),
+        (status = 400, description = "An invalid period, date, zone or other parameter, or an unknown parameter, with the reason", body = ErrorBody),
+        (status = 403, description = "Not a read key, or a key limited to other agents", body = ErrorBody),
+        (status = 404, description = "Unknown agent", body = ErrorBody),
+    ),
+)]
 pub async fn trend(
     State(state): State<AppState>,
     key: ApiKey,
-    Path(agent_id): Path<String>,
+    ApiPath(AgentPath { agent_id }): ApiPath<AgentPath>,
     Query(params): Params,
 ) -> Result<Json<Trend>, HttpError> {
     let agent = readable_agent(&state.context.store, &key, &agent_id).await?;
@@ -60,10 +103,24 @@ pub async fn trend(
     ))
 }
 
+/// The weekday by hour grid of the period, row 0 = Monday.
+#[utoipa::path(
+    get,
+    path = "/api/v1/agents/{agent_id}/users/heatmap",
+    tag = "reads",
+    security(("bearer" = [])),
+    params(AgentPath, PeriodParams),
+    responses(
+        (status = 200, description = "The heatmap", body = Heatmap),
+        (status = 400, description = "An invalid period, date, zone or other parameter, or an unknown parameter, with the reason", body = ErrorBody),
+        (status = 403, description = "Not a read key, or a key limited to other agents", body = ErrorBody),
+        (status = 404, description = "Unknown agent", body = ErrorBody),
+    ),
+)]
 pub async fn heatmap(
     State(state): State<AppState>,
     key: ApiKey,
-    Path(agent_id): Path<String>,
+    ApiPath(AgentPath { agent_id }): ApiPath<AgentPath>,
     Query(params): Params,
 ) -> Result<Json<Heatmap>, HttpError> {
     let agent = readable_agent(&state.context.store, &key, &agent_id).await?;
@@ -74,11 +131,27 @@ pub async fn heatmap(
     ))
 }
 
-/// The user table as JSON, or as CSV with `format=csv` or `Accept: text/csv`.
+/// One row per registered user (and user with events), as JSON or CSV.
+#[utoipa::path(
+    get,
+    path = "/api/v1/agents/{agent_id}/users",
+    tag = "reads",
+    security(("bearer" = [])),
+    params(AgentPath, PeriodParams, FormatParam),
+    responses(
+        (status = 200, description = "The user table", content(
+            (UsersTable = "application/json"),
+            (String = "text/csv", example = "user_id,username,name,registered_at,messages,active_days,last_active\r\nu42,ada,Ada Lovelace,2026-03-01T09:30:00Z,12,3,2026-03-04T10:00:00Z\r\n"),
+        )),
+        (status = 400, description = "An invalid period, date, zone or other parameter, or an unknown parameter, with the reason", body = ErrorBody),
+        (status = 403, description = "Not a read key, or a key limited to other agents", body = ErrorBody),
+        (status = 404, description = "Unknown agent", body = ErrorBody),
+    ),
+)]
 pub async fn users(
     State(state): State<AppState>,
     key: ApiKey,
-    Path(agent_id): Path<String>,
+    ApiPath(AgentPath { agent_id }): ApiPath<AgentPath>,
     headers: HeaderMap,
     Query(params): Params,
 ) -> Result<Response, HttpError> {
@@ -135,11 +208,45 @@ fn selection<'a>(
         )));
     }
     let defaults = PeriodQuery::default();
+    let period = params.get("period").cloned().unwrap_or(defaults.period);
+    // `from` and `to` say something only with a custom period; with another
+    // they are ignored (a link keeps working when its period is changed), as
+    // long as they are dates at all.
+    let custom = period == PeriodKind::Custom.as_str();
+    let day = |name: &str| -> Result<Option<String>, HttpError> {
+        let Some(text) = params.get(name) else {
+            return Ok(None);
+        };
+        if custom {
+            return Ok(Some(text.clone()));
+        }
+        match parse_day(text) {
+            Some(_) => Ok(None),
+            None => Err(HttpError::bad_request(format!(
+                "{name} must be a date written YYYY-MM-DD, not {text:?}"
+            ))),
+        }
+    };
     let query = PeriodQuery {
-        period: params.get("period").cloned().unwrap_or(defaults.period),
-        from: params.get("from").cloned(),
-        to: params.get("to").cloned(),
+        from: day("from")?,
+        to: day("to")?,
+        period,
         tz: params.get("tz").cloned().unwrap_or(defaults.tz),
     };
     Ok(Selection::new(store, agent, &query, Utc::now())?)
+}
+
+/// A date written YYYY-MM-DD (RFC 3339's full-date: four-digit year).
+fn parse_day(text: &str) -> Option<NaiveDate> {
+    let digits_in_place = text.len() == 10
+        && text.bytes().enumerate().all(|(i, byte)| {
+            if i == 4 || i == 7 {
+                byte == b'-'
+            } else {
+                byte.is_ascii_digit()
+            }
+        });
+    digits_in_place
+        .then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
+        .flatten()
 }

@@ -1,47 +1,81 @@
 //! The registry: agents, users and who is registered for which agent.
 
-use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use pulse_db::ingest::{is_valid_agent_id, is_valid_user_id};
 use pulse_db::keys::KeyScope;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use utoipa::ToSchema;
 
-use super::HttpError;
 use super::auth::ApiKey;
+use super::params::{AgentPath, ApiPath, MemberPath, SmallBody, UserPath};
+use super::{ErrorBody, HttpError};
 use crate::routes::AppState;
 
 const MAX_TEXT: usize = 200;
 
-#[derive(Deserialize)]
+/// An agent's display name.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Algebra tutor"}))]
 pub struct AgentBody {
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     name: String,
 }
 
-#[derive(Deserialize)]
+/// A learner's names; a field left out (or `null`) is left unchanged.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"username": "ada", "name": "Ada Lovelace"}))]
 pub struct UserBody {
     #[serde(default)]
+    #[schema(max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     username: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     name: Option<String>,
 }
 
-#[derive(Deserialize, Default)]
+/// When the learner registered; no body, a `null` body, a field left out
+/// or `null` mean now.
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"registered_at": "2026-03-01T09:30:00Z"}))]
 pub struct MemberBody {
+    /// RFC 3339 with an offset.
     #[serde(default)]
+    #[schema(value_type = Option<DateTime<Utc>>)]
     registered_at: Option<String>,
 }
 
+/// Creates an agent, or renames it.
+#[utoipa::path(
+    put,
+    path = "/api/v1/agents/{agent_id}",
+    tag = "registry",
+    security(("bearer" = [])),
+    params(AgentPath),
+    request_body(content = AgentBody, content_type = "application/json"),
+    responses(
+        (status = 204, description = "Created or renamed"),
+        (status = 400, description = "The body is not a JSON object of the fields above", body = ErrorBody),
+        (status = 403, description = "Not an ingest key, or a key limited to other agents", body = ErrorBody),
+        (status = 413, description = "The body is over 64 KiB", body = ErrorBody),
+        (status = 415, description = "Content-Type is not application/json", body = ErrorBody),
+        (status = 422, description = "An invalid agent_id or name, with the reason", body = ErrorBody),
+    ),
+)]
 pub async fn put_agent(
     State(state): State<AppState>,
     key: ApiKey,
-    Path(agent_id): Path<String>,
-    body: Bytes,
+    ApiPath(AgentPath { agent_id }): ApiPath<AgentPath>,
+    body: SmallBody,
 ) -> Result<StatusCode, HttpError> {
     key.require_scope(KeyScope::Ingest)?;
     check_agent_id(&agent_id)?;
@@ -52,13 +86,30 @@ pub async fn put_agent(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Users belong to no single agent, so only a key for every agent may edit
-/// them here; agent-limited keys send `username` and `name` with events.
+/// Creates a learner or sets their names. Users belong to no single agent,
+/// so only a key for every agent may edit them here; agent-limited keys send
+/// `username` and `name` with events.
+#[utoipa::path(
+    put,
+    path = "/api/v1/users/{user_id}",
+    tag = "registry",
+    security(("bearer" = [])),
+    params(UserPath),
+    request_body(content = UserBody, content_type = "application/json"),
+    responses(
+        (status = 204, description = "Created or updated"),
+        (status = 400, description = "The body is not a JSON object of the fields above", body = ErrorBody),
+        (status = 403, description = "Not an ingest key, or a key limited to agents", body = ErrorBody),
+        (status = 413, description = "The body is over 64 KiB", body = ErrorBody),
+        (status = 415, description = "Content-Type is not application/json", body = ErrorBody),
+        (status = 422, description = "An invalid user_id, username or name, with the reason", body = ErrorBody),
+    ),
+)]
 pub async fn put_user(
     State(state): State<AppState>,
     key: ApiKey,
-    Path(user_id): Path<String>,
-    body: Bytes,
+    ApiPath(UserPath { user_id }): ApiPath<UserPath>,
+    body: SmallBody,
 ) -> Result<StatusCode, HttpError> {
     key.require_scope(KeyScope::Ingest)?;
     if !key.0.covers_all_agents() {
@@ -78,20 +129,39 @@ pub async fn put_user(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Registers a learner for an agent (again: moves the registration date).
+#[utoipa::path(
+    put,
+    path = "/api/v1/agents/{agent_id}/members/{user_id}",
+    tag = "registry",
+    security(("bearer" = [])),
+    params(MemberPath),
+    request_body(content = Option<MemberBody>, content_type = "application/json"),
+    responses(
+        (status = 204, description = "Registered"),
+        (status = 400, description = "The body is not a JSON object of the fields above", body = ErrorBody),
+        (status = 403, description = "Not an ingest key, or a key limited to other agents", body = ErrorBody),
+        (status = 404, description = "Unknown agent", body = ErrorBody),
+        (status = 413, description = "The body is over 64 KiB", body = ErrorBody),
+        (status = 415, description = "A body whose Content-Type is not application/json", body = ErrorBody),
+        (status = 422, description = "An invalid user_id or registered_at, with the reason", body = ErrorBody),
+    ),
+)]
 pub async fn put_member(
     State(state): State<AppState>,
     key: ApiKey,
-    Path((agent_id, user_id)): Path<(String, String)>,
-    body: Bytes,
+    ApiPath(MemberPath { agent_id, user_id }): ApiPath<MemberPath>,
+    body: SmallBody,
 ) -> Result<StatusCode, HttpError> {
     let agent = key
         .agent(&state.context.store, KeyScope::Ingest, &agent_id)
         .await?;
     check_user_id(&user_id)?;
-    let body: MemberBody = if body.iter().all(u8::is_ascii_whitespace) {
+    // No body, or `null`, means the defaults.
+    let body: MemberBody = if body.bytes.iter().all(u8::is_ascii_whitespace) {
         MemberBody::default()
     } else {
-        parse_body(&body)?
+        parse_body::<Option<MemberBody>>(&body)?.unwrap_or_default()
     };
     let registered_at = match body.registered_at.as_deref() {
         None => Utc::now(),
@@ -111,15 +181,31 @@ pub async fn put_member(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Unregisters a learner from an agent; their events stay.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/agents/{agent_id}/members/{user_id}",
+    tag = "registry",
+    security(("bearer" = [])),
+    params(MemberPath),
+    responses(
+        (status = 204, description = "Unregistered"),
+        (status = 400, description = "The path does not decode (invalid UTF-8)", body = ErrorBody),
+        (status = 403, description = "Not an ingest key, or a key limited to other agents", body = ErrorBody),
+        (status = 404, description = "Unknown agent, or the user is not registered for it", body = ErrorBody),
+    ),
+)]
 pub async fn delete_member(
     State(state): State<AppState>,
     key: ApiKey,
-    Path((agent_id, user_id)): Path<(String, String)>,
+    ApiPath(MemberPath { agent_id, user_id }): ApiPath<MemberPath>,
 ) -> Result<StatusCode, HttpError> {
     let agent = key
         .agent(&state.context.store, KeyScope::Ingest, &agent_id)
         .await?;
-    if state.context.store.unregister(&agent, &user_id).await? {
+    // An invalid id is registered nowhere (and a NUL would be refused by
+    // PostgreSQL itself).
+    if is_valid_user_id(&user_id) && state.context.store.unregister(&agent, &user_id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(HttpError::not_found(format!(
@@ -128,9 +214,27 @@ pub async fn delete_member(
     }
 }
 
-fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, HttpError> {
-    serde_json::from_slice(body)
-        .map_err(|error| HttpError::bad_request(format!("invalid JSON body: {error}")))
+/// A JSON object: 415 for another content type, 400 when it is not one of
+/// `T`'s fields (unknown fields included).
+fn parse_body<T: DeserializeOwned>(body: &SmallBody) -> Result<T, HttpError> {
+    let content_type = body.content_type.as_deref().unwrap_or("");
+    let media_type = content_type.split(';').next().unwrap_or("").trim();
+    if !media_type.eq_ignore_ascii_case("application/json") {
+        return Err(HttpError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!("Content-Type must be application/json, not {content_type:?}"),
+        ));
+    }
+    let invalid =
+        |error: serde_json::Error| HttpError::bad_request(format!("invalid JSON body: {error}"));
+    let value: serde_json::Value = serde_json::from_slice(&body.bytes).map_err(invalid)?;
+    // serde would also read a struct from an array of its fields' values.
+    if !(value.is_object() || value.is_null()) {
+        return Err(HttpError::bad_request(
+            "invalid JSON body: it must be a JSON object",
+        ));
+    }
+    serde_json::from_value(value).map_err(invalid)
 }
 
 fn check_agent_id(agent_id: &str) -> Result<(), HttpError> {

@@ -1,0 +1,216 @@
+//! `GET /api/v1/openapi.json`: the REST API as OpenAPI 3.1, generated from
+//! the handlers' annotations and the types they take and answer, so that the
+//! document cannot drift from the code. scripts/fuzz-api.sh checks it against
+//! the running server with a contract fuzzer (schemathesis).
+
+use std::sync::LazyLock;
+
+use axum::http::header::CONTENT_TYPE;
+use axum::response::IntoResponse;
+use pulse_model::{
+    Agent, Granularity, Heatmap, Overview, PeriodBounds, PeriodKind, Trend, TrendBucket, UserRow,
+    UsersTable,
+};
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, OpenApi as Document, RefOr, Response, ResponseBuilder};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+use super::error::{ErrorBody, ErrorDetail};
+use super::events::{Event, EventBatch, EventType, IngestResult};
+use super::params::{TimeZone, UsersFormat};
+use super::registry::{AgentBody, MemberBody, UserBody};
+use super::{events, reads, registry};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Pulse API",
+        version = "1.0.0",
+        description = "Events in, Users-tab figures out; every figure follows METRICS.md. \
+            Keys go in `Authorization: Bearer KEY`: an ingest key writes events and registry \
+            data, a read key reads analytics, and a key limited to agents may touch only those \
+            agents (others answer 403). Errors are JSON: `{\"error\": \"...\", \"details\": [...]}`. \
+            A method a path does not take answers 405 with `Allow`; an unknown path under /api, \
+            404. Answers over 1 KiB are compressed when `Accept-Encoding` asks (gzip, br).",
+    ),
+    paths(
+        events::post_events,
+        reads::list_agents,
+        registry::put_agent,
+        registry::put_user,
+        registry::put_member,
+        registry::delete_member,
+        reads::overview,
+        reads::trend,
+        reads::heatmap,
+        reads::users,
+        serve,
+        healthz,
+    ),
+    components(schemas(
+        ErrorBody,
+        ErrorDetail,
+        Event,
+        EventType,
+        EventBatch,
+        IngestResult,
+        AgentBody,
+        UserBody,
+        MemberBody,
+        Agent,
+        Overview,
+        PeriodBounds,
+        PeriodKind,
+        Trend,
+        TrendBucket,
+        Granularity,
+        Heatmap,
+        UserRow,
+        UsersTable,
+        UsersFormat,
+        TimeZone,
+    )),
+    modifiers(&Common),
+    tags(
+        (name = "events", description = "Writing events (ingest key)"),
+        (name = "registry", description = "Agents, learners and registrations (ingest key)"),
+        (name = "reads", description = "The Users tab's figures (read key)"),
+        (name = "operations", description = "For tools and monitoring; no key"),
+    ),
+)]
+pub struct ApiDoc;
+
+/// The document, built once.
+static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
+    ApiDoc::openapi()
+        .to_json()
+        .expect("the OpenAPI document serializes")
+});
+
+/// This document.
+#[utoipa::path(
+    get,
+    path = "/api/v1/openapi.json",
+    operation_id = "openapi",
+    tag = "operations",
+    security(()),
+    responses(
+        (status = 200, description = "The API as OpenAPI 3.1", content_type = "application/json", body = Object),
+    ),
+)]
+pub async fn serve() -> impl IntoResponse {
+    ([(CONTENT_TYPE, "application/json")], DOCUMENT.as_str())
+}
+
+/// 200 when the database answers.
+///
+/// Served by `routes::health`; described here, with the API, for
+/// monitoring tools.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    security(()),
+    responses(
+        (status = 200, description = "The database answers", content_type = "text/plain", body = String, example = "ok\n"),
+        (status = 408, description = "The check took longer than the request timeout", body = ErrorBody),
+        (status = 503, description = "The database does not answer", content_type = "text/plain", body = String, example = "database unavailable\n"),
+    ),
+)]
+#[allow(dead_code)]
+fn healthz() {}
+
+/// What every operation that takes a key may also answer, added to each, and
+/// the key's security scheme.
+struct Common;
+
+impl Modify for Common {
+    fn modify(&self, document: &mut Document) {
+        let components = document.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An API key (`pulse key create`): `Authorization: Bearer pk_...`",
+                    ))
+                    .build(),
+            ),
+        );
+        let common = [
+            (
+                "401",
+                "No key, a malformed Authorization header, or an unknown or revoked key",
+            ),
+            (
+                "408",
+                "The request (its body included) took longer than the server's request timeout; sending it again is safe",
+            ),
+            (
+                "503",
+                "The database cannot be reached or written just now; try again later",
+            ),
+            ("507", "The database's disk is full"),
+        ];
+        for item in document.paths.paths.values_mut() {
+            for operation in operations(item) {
+                let takes_key = operation
+                    .security
+                    .as_ref()
+                    .is_some_and(|security| !security.is_empty() && has_requirements(operation));
+                if !takes_key {
+                    continue;
+                }
+                for (status, description) in common {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| error_response(description));
+                }
+            }
+        }
+    }
+}
+
+/// Whether the operation's security names a scheme (an empty requirement,
+/// `security(())`, means no key).
+fn has_requirements(operation: &Operation) -> bool {
+    serde_json::to_value(&operation.security)
+        .ok()
+        .and_then(|value| value.as_array().cloned())
+        .is_some_and(|requirements| {
+            requirements
+                .iter()
+                .any(|requirement| requirement.as_object().is_some_and(|r| !r.is_empty()))
+        })
+}
+
+fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        item.get.as_mut(),
+        item.put.as_mut(),
+        item.post.as_mut(),
+        item.delete.as_mut(),
+        item.patch.as_mut(),
+    ]
+    .into_iter()
+    .flatten()
+}
+
+fn error_response(description: &str) -> RefOr<Response> {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                    ErrorBody::name(),
+                ))))
+                .build(),
+        )
+        .build()
+        .into()
+}

@@ -1,0 +1,201 @@
+//! The parameters of the API's routes: the path parameters the handlers
+//! extract, the query parameters of the reads, and their documentation in
+//! the OpenAPI document (`openapi.rs`).
+
+use std::borrow::Cow;
+
+use axum::body::{Bytes, to_bytes};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::request::Parts;
+use chrono::NaiveDate;
+use pulse_model::PeriodKind;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
+
+use super::HttpError;
+
+/// Axum's `Path`, refusing with the API's JSON error (400) instead of plain
+/// text when the path does not decode (invalid UTF-8 after percent-decoding).
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<ApiPath<T>, HttpError> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(ApiPath(value)),
+            Err(rejection) => Err(path_error(rejection)),
+        }
+    }
+}
+
+fn path_error(rejection: PathRejection) -> HttpError {
+    HttpError::bad_request(format!("invalid path: {}", rejection.body_text()))
+}
+
+/// The largest body of the registry's routes (a few names).
+pub const MAX_SMALL_BODY_BYTES: usize = 64 * 1024;
+
+/// The body of a registry route and its declared type, refused with the
+/// API's JSON error (413) when it is over `MAX_SMALL_BODY_BYTES`.
+pub struct SmallBody {
+    /// The `Content-Type` header, when there is one that is text.
+    pub content_type: Option<String>,
+    pub bytes: Bytes,
+}
+
+impl<S: Send + Sync> FromRequest<S> for SmallBody {
+    type Rejection = HttpError;
+
+    async fn from_request(request: Request, _state: &S) -> Result<SmallBody, HttpError> {
+        let content_type = request
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
+        let bytes = to_bytes(request.into_body(), MAX_SMALL_BODY_BYTES)
+            .await
+            .map_err(|_| {
+                HttpError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("the body is over {MAX_SMALL_BODY_BYTES} bytes"),
+                )
+            })?;
+        Ok(SmallBody {
+            content_type,
+            bytes,
+        })
+    }
+}
+
+/// `/agents/{agent_id}`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct AgentPath {
+    /// The agent: 1 to 64 of A-Z, a-z, 0-9, `.`, `_` and `-`.
+    #[param(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[A-Za-z0-9._-]{1,64}$",
+        example = "algebra-tutor"
+    )]
+    pub agent_id: String,
+}
+
+/// `/users/{user_id}`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct UserPath {
+    /// The learner: 1 to 128 characters, no control characters.
+    #[param(
+        min_length = 1,
+        max_length = 128,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$",
+        example = "u42"
+    )]
+    pub user_id: String,
+}
+
+/// `/agents/{agent_id}/members/{user_id}`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct MemberPath {
+    /// The agent: 1 to 64 of A-Z, a-z, 0-9, `.`, `_` and `-`.
+    #[param(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[A-Za-z0-9._-]{1,64}$",
+        example = "algebra-tutor"
+    )]
+    pub agent_id: String,
+    /// The learner: 1 to 128 characters, no control characters.
+    #[param(
+        min_length = 1,
+        max_length = 128,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$",
+        example = "u42"
+    )]
+    pub user_id: String,
+}
+
+/// The query parameters every read takes (`reads::PERIOD_PARAMS`); any other
+/// is refused with a 400, so that a misspelt one cannot change the figures
+/// unnoticed.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct PeriodParams {
+    /// The period (METRICS.md): today, the past 7 or 30 local days, or
+    /// `custom` from `from` to `to`.
+    #[param(required = false, default = "7d")]
+    period: PeriodKind,
+    /// With `period=custom` (then required): the first local day, not after
+    /// today. With another period it is ignored (but must still be a date).
+    #[param(required = false, example = "2026-03-01")]
+    from: NaiveDate,
+    /// With `period=custom` (then required): the last local day, not before
+    /// `from`, at most 366 days from it. With another period it is ignored
+    /// (but must still be a date).
+    #[param(required = false, example = "2026-03-31")]
+    to: NaiveDate,
+    /// The viewer's IANA time zone: local days and hours are this zone's.
+    #[param(required = false, default = "UTC")]
+    tz: TimeZone,
+}
+
+/// `GET /agents/{agent_id}/users` also takes `format`.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct FormatParam {
+    /// `csv`: the same rows as CSV with a header line (as `Accept: text/csv`
+    /// without this parameter); `json`: JSON whatever `Accept` says.
+    #[param(required = false)]
+    format: UsersFormat,
+}
+
+/// The forms of the user table.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum UsersFormat {
+    Json,
+    Csv,
+}
+
+/// An IANA time zone name, as the server knows them (chrono-tz's database,
+/// links included; case matters).
+pub struct TimeZone;
+
+impl PartialSchema for TimeZone {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(time_zone_names()))
+            .description(Some(
+                "An IANA time zone name, such as Europe/Paris (case matters)",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for TimeZone {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("TimeZone")
+    }
+}
+
+/// Every zone name `tz` takes, in the order of chrono-tz's database.
+pub fn time_zone_names() -> impl Iterator<Item = &'static str> {
+    chrono_tz::TZ_VARIANTS.iter().map(|zone| zone.name())
+}

@@ -1,0 +1,109 @@
+//! `GET /metrics`: the Prometheus text format, with requests by route and
+//! status, latencies, events, sign-in failures and database pools; no agent
+//! or user id anywhere; only for addresses in PULSE_METRICS_ALLOW.
+
+mod support;
+
+use pulse_db::testing::TestBackend;
+use serde_json::json;
+use support::{TestApp, event};
+
+#[tokio::test]
+async fn metrics_count_what_happened_without_naming_anyone() {
+    let app = TestApp::spawn(TestBackend::Sqlite).await;
+    let batch = json!([event(
+        "m-1",
+        "secret-agent-42",
+        "learner-xyz-77",
+        "message",
+        3
+    )]);
+    assert_eq!(app.post_events(&batch).await.status(), 200);
+    let (status, _) = app
+        .get_json("/api/v1/agents/secret-agent-42/users/overview?period=7d")
+        .await;
+    assert_eq!(status, 200);
+    let login = server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.to_owned())
+        .find(|path| path.starts_with("/api/login"))
+        .unwrap();
+    let response = app
+        .client
+        .post(format!("{}{login}", app.url))
+        .form(&[("username", "nobody"), ("password", "wrong password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+
+    let response = app
+        .client
+        .get(format!("{}/metrics", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = response.text().await.unwrap();
+    let has = |needle: &str| {
+        text.lines()
+            .any(|line| line.contains(needle) && !line.starts_with('#'))
+    };
+    assert!(
+        has(
+            r#"pulse_http_requests_total{route="/api/v1/agents/{agent_id}/users/overview",method="GET",status="200"}"#
+        ),
+        "{text}"
+    );
+    assert!(
+        has(r#"pulse_http_requests_total{route="/api/v1/events",method="POST",status="200"}"#),
+        "{text}"
+    );
+    assert!(has("pulse_http_request_duration_seconds_bucket{"), "{text}");
+    assert!(has(r#"pulse_events_total{outcome="stored"}"#), "{text}");
+    assert!(
+        has(r#"pulse_sign_in_failures_total{reason="wrong"}"#),
+        "{text}"
+    );
+    assert!(
+        has(r#"pulse_db_pool_connections{pool="sqlite read",state="open"}"#),
+        "{text}"
+    );
+    for private in ["secret-agent-42", "learner-xyz-77", "nobody"] {
+        assert!(!text.contains(private), "{private} in the metrics");
+    }
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn metrics_are_served_only_to_allowed_addresses() {
+    let app = TestApp::spawn_with(TestBackend::Sqlite, |config| {
+        config.metrics_allow = vec!["10.9.8.0/24".parse().unwrap()];
+        config.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    })
+    .await;
+    let get = |forwarded: Option<&'static str>| {
+        let mut request = app.client.get(format!("{}/metrics", app.url));
+        if let Some(client) = forwarded {
+            request = request.header("X-Forwarded-For", client);
+        }
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(get(None).await, 403, "loopback is not in the list");
+    assert_eq!(
+        get(Some("203.0.113.9")).await,
+        403,
+        "a client behind the proxy"
+    );
+    assert_eq!(
+        get(Some("10.9.8.7")).await,
+        200,
+        "an allowed scraper behind the proxy"
+    );
+    app.cleanup().await;
+}
