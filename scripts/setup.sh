@@ -62,7 +62,6 @@ fi
 
 # The contract fuzzer of scripts/fuzz-api.sh, in a virtual environment of
 # its own in the cache (DESIGN.md: checked with this version).
-SCHEMATHESIS_VERSION=4.32.5
 schemathesis_dir="$PULSE_TOOLS/schemathesis"
 step "schemathesis $SCHEMATHESIS_VERSION (Python virtual environment)"
 if [[ "$("$schemathesis_dir/bin/st" --version 2>/dev/null)" != "st, version $SCHEMATHESIS_VERSION" ]]; then

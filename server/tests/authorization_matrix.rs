@@ -205,6 +205,10 @@ fn rest_rows() -> Vec<RestRow> {
         (Method::GET, "/healthz", "/healthz", None, |_| {
             Expect::Status(200)
         }),
+        // Open to the addresses of PULSE_METRICS_ALLOW (loopback here), whoever calls.
+        (Method::GET, "/metrics", "/metrics", None, |_| {
+            Expect::Status(200)
+        }),
     ]
 }
 

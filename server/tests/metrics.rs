@@ -107,3 +107,49 @@ async fn metrics_are_served_only_to_allowed_addresses() {
     );
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn request_traces_name_route_status_and_latency_never_ids() {
+    use pulse_db::keys::KeyScope;
+    use support::process::{ServerProcess, free_port};
+    let db = pulse_db::testing::TestDb::new(TestBackend::Sqlite).await;
+    let key = support::create_key(&db, KeyScope::Read, None).await;
+    let dist = support::test_dist();
+    let log = dist.path().join("pulse.log");
+    let server = ServerProcess::start_logging_to(
+        &db.url,
+        free_port(),
+        dist.path(),
+        &[("RUST_LOG", "info,pulse_server=debug")],
+        &log,
+    )
+    .await;
+    let response = reqwest::Client::new()
+        .get(format!(
+            "{}/api/v1/agents/secret-agent-42/users/overview?period=7d",
+            server.url
+        ))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    drop(server);
+    let text = std::fs::read_to_string(&log).unwrap();
+    let line = text
+        .lines()
+        .find(|line| line.contains("answered") && line.contains("/users/overview"))
+        .unwrap_or_else(|| panic!("no trace of the request in {text}"));
+    assert!(line.contains("method=GET"), "{line}");
+    assert!(
+        line.contains("route=/api/v1/agents/{agent_id}/users/overview"),
+        "{line}"
+    );
+    assert!(line.contains("status=404"), "{line}");
+    assert!(line.contains("latency_ms="), "{line}");
+    assert!(
+        !text.contains("secret-agent-42"),
+        "an agent id in the log: {text}"
+    );
+    db.cleanup().await;
+}

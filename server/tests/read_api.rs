@@ -227,7 +227,7 @@ async fn every_server_function_is_registered() {
 async fn the_openapi_document_describes_every_route() {
     let app = TestApp::spawn(TestBackend::Sqlite).await;
     let (_, document) = app.get_json("/api/v1/openapi.json").await;
-    assert_eq!(document["openapi"], "3.0.3");
+    assert_eq!(document["openapi"], "3.1.0");
     let paths = document["paths"].as_object().unwrap();
     for (path, method) in [
         ("/api/v1/events", "post"),

@@ -96,6 +96,7 @@ impl<'a> Selection<'a> {
     }
 
     /// The period's calendar and facts.
+    #[tracing::instrument(level = "debug", skip_all, fields(agent = self.agent.pk))]
     async fn facts(&self) -> Result<(Calendar, Facts)> {
         let (start, end) = self.bounds();
         let calendar = Calendar::new(self.period.tz, start, end, self.granularity());
@@ -105,6 +106,7 @@ impl<'a> Selection<'a> {
 
     /// Everything the Users tab shows, from one load of the period's facts.
     /// The independent queries run at once, on several connections.
+    #[tracing::instrument(level = "debug", skip_all, fields(agent = self.agent.pk, period = ?self.period.start))]
     pub async fn dashboard(&self, settings: Settings) -> Result<Dashboard> {
         let members = async { Ok::<_, AnalyticsError>(self.store.members(self.agent).await?) };
         let ((calendar, facts), members, topline) =
@@ -151,6 +153,7 @@ impl<'a> Selection<'a> {
     }
 
     /// The counts that do not depend on the period's own facts.
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn topline(&self, settings: Settings) -> Result<Topline> {
         let (store, agent, now) = (self.store, self.agent, to_millis(self.now));
         let online_since = now - settings.online_window.num_milliseconds();

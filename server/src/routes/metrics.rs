@@ -110,7 +110,19 @@ fn route_label(request: &Request) -> String {
     }
 }
 
-/// `GET /metrics`.
+/// `GET /metrics`: Prometheus's text format, for the addresses in
+/// `PULSE_METRICS_ALLOW` only.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    security(()),
+    responses(
+        (status = 200, description = "The server's metrics, Prometheus text format 0.0.4", content_type = "text/plain", body = String),
+        (status = 403, description = "The caller's address is not in PULSE_METRICS_ALLOW", body = super::api::ErrorBody),
+        (status = 408, description = "Took longer than the request timeout", body = super::api::ErrorBody),
+    ),
+)]
 pub async fn metrics(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

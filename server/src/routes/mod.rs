@@ -18,8 +18,9 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use pulse_app::server::ServerContext;
-use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
+use tower_http::compression::{CompressionLayer, CompressionLevel};
+use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
 use crate::config::{Origin, ServeConfig};
 
@@ -62,16 +63,45 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
     // it; the web app's files come precompressed (the layer leaves alone
     // what already has a Content-Encoding).
     router = router.layer(
-        CompressionLayer::new().compress_when(
-            SizeAbove::new(COMPRESS_ABOVE_BYTES)
-                .and(NotForContentType::IMAGES)
-                .and(NotForContentType::SSE),
-        ),
+        // Level 6: brotli's default here is a fast setting that lost to
+        // gzip on the user table (docs/BENCHMARKS.md, bytes on the wire).
+        CompressionLayer::new()
+            .quality(CompressionLevel::Precise(6))
+            .compress_when(
+                SizeAbove::new(COMPRESS_ABOVE_BYTES)
+                    .and(NotForContentType::IMAGES)
+                    .and(NotForContentType::SSE),
+            ),
     );
     let limit = Duration::from_secs(config.request_timeout);
-    router.layer(middleware::from_fn(move |request, next| {
-        within(limit, request, next)
-    }))
+    router
+        .layer(middleware::from_fn(move |request, next| {
+            within(limit, request, next)
+        }))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_request(())
+                .on_response(record_answer)
+                .on_failure(DefaultOnFailure::new().level(tracing::Level::ERROR)),
+        )
+}
+
+/// A request's span: method and route template (never the path itself:
+/// paths carry agent and user ids), and the status once answered.
+fn request_span(request: &Request) -> tracing::Span {
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("web app", |matched| matched.as_str())
+        .to_owned();
+    tracing::info_span!("request", method = %request.method(), route, status = tracing::field::Empty)
+}
+
+/// Every answer at debug level with its latency; 5xx also at error level.
+fn record_answer(response: &Response, latency: Duration, span: &tracing::Span) {
+    span.record("status", response.status().as_u16());
+    tracing::debug!(latency_ms = latency.as_secs_f64() * 1000.0, "answered");
 }
 
 /// Installs the process's metrics recorder (`/metrics`).

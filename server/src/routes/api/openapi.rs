@@ -46,7 +46,8 @@ use super::{events, reads, registry};
         reads::heatmap,
         reads::users,
         serve,
-        healthz,
+        crate::routes::health::healthz,
+        crate::routes::metrics::metrics,
     ),
     components(schemas(
         ErrorBody,
@@ -102,24 +103,6 @@ static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
 pub async fn serve() -> impl IntoResponse {
     ([(CONTENT_TYPE, "application/json")], DOCUMENT.as_str())
 }
-
-/// 200 when the database answers.
-///
-/// Served by `routes::health`; described here, with the API, for
-/// monitoring tools.
-#[utoipa::path(
-    get,
-    path = "/healthz",
-    tag = "operations",
-    security(()),
-    responses(
-        (status = 200, description = "The database answers", content_type = "text/plain", body = String, example = "ok\n"),
-        (status = 408, description = "The check took longer than the request timeout", body = ErrorBody),
-        (status = 503, description = "The database does not answer", content_type = "text/plain", body = String, example = "database unavailable\n"),
-    ),
-)]
-#[allow(dead_code)]
-fn healthz() {}
 
 /// What every operation that takes a key may also answer, added to each, and
 /// the key's security scheme.
