@@ -148,11 +148,13 @@ test('the live count follows a new session without a reload', async ({ page }) =
 });
 
 test('by keyboard alone: charts read out exact figures, headers sort', async ({ page }) => {
-  await page.goto(`${TAB}?period=today&tz=UTC`);
+  // Past 7 days: seven day buckets whatever the hour (today has a single
+  // bucket in the first hour after midnight).
+  await page.goto(`${TAB}?period=7d&tz=UTC`);
   await expect(page.getByTestId('card-active').locator('.card-value')).not.toHaveText('–');
   const { url, readKey } = serverState();
-  const trendData = await api(url, readKey, 'GET', `/api/v1/agents/${AGENT.id}/users/trend?period=today&tz=UTC`);
-  const heatData = await api(url, readKey, 'GET', `/api/v1/agents/${AGENT.id}/users/heatmap?period=today&tz=UTC`);
+  const trendData = await api(url, readKey, 'GET', `/api/v1/agents/${AGENT.id}/users/trend?period=7d&tz=UTC`);
+  const heatData = await api(url, readKey, 'GET', `/api/v1/agents/${AGENT.id}/users/heatmap?period=7d&tz=UTC`);
 
   const tooltip = page.getByTestId('trend-tooltip');
   await page.getByTestId('trend-canvas').focus();

@@ -142,7 +142,7 @@ async fn request_traces_name_route_status_and_latency_never_ids() {
         .unwrap_or_else(|| panic!("no trace of the request in {text}"));
     assert!(line.contains("method=GET"), "{line}");
     assert!(
-        line.contains("route=/api/v1/agents/{agent_id}/users/overview"),
+        line.contains(r#"route="/api/v1/agents/{agent_id}/users/overview""#),
         "{line}"
     );
     assert!(line.contains("status=404"), "{line}");

@@ -121,7 +121,7 @@ async fn the_document_is_well_formed_openapi_3_1() {
     }
 
     let operations = operations(&document);
-    assert_eq!(operations.len(), 12, "{operations:#?}");
+    assert_eq!(operations.len(), 13, "{operations:#?}");
     let mut ids = BTreeSet::new();
     for (method, path, operation) in &operations {
         let label = format!("{method} {path}");
@@ -194,7 +194,8 @@ async fn the_document_is_well_formed_openapi_3_1() {
         keyless,
         BTreeSet::from([
             "get /api/v1/openapi.json".to_owned(),
-            "get /healthz".to_owned()
+            "get /healthz".to_owned(),
+            "get /metrics".to_owned()
         ])
     );
     app.cleanup().await;

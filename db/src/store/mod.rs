@@ -5,14 +5,13 @@
 //! Where the dialects differ the query text is chosen by [`Backend`]; the
 //! schema of each backend lives in `migrations/<backend>/`.
 
-use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::Connection;
-use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::migrate::Migrator;
 use sqlx::pool::PoolOptions;
 use sqlx::postgres::{PgConnectOptions, PgPool};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqliteSynchronous};
@@ -540,63 +539,12 @@ fn migration_lock_path(file: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// The schema migrations of a backend's folder, the same list for both.
-macro_rules! migrations_of {
-    ($dir:literal) => {
-        &[
-            (
-                1,
-                "core",
-                include_str!(concat!("../../migrations/", $dir, "/0001_core.sql")),
-            ),
-            (
-                2,
-                "accounts",
-                include_str!(concat!("../../migrations/", $dir, "/0002_accounts.sql")),
-            ),
-            (
-                3,
-                "login failures",
-                include_str!(concat!(
-                    "../../migrations/",
-                    $dir,
-                    "/0003_login_failures.sql"
-                )),
-            ),
-            (
-                4,
-                "event ids per agent",
-                include_str!(concat!(
-                    "../../migrations/",
-                    $dir,
-                    "/0004_event_ids_per_agent.sql"
-                )),
-            ),
-            (
-                5,
-                "user lookups",
-                include_str!(concat!("../../migrations/", $dir, "/0005_user_lookups.sql")),
-            ),
-        ]
-    };
-}
-
+/// The schema migrations of a backend, read from its folder
+/// (`migrations/<backend>/NNNN_name.sql`) at compile time. Append-only:
+/// sqlx refuses a database whose applied migrations changed since.
 fn migrator(backend: Backend) -> Migrator {
-    let sources: &[(i64, &str, &'static str)] = match backend {
-        Backend::Sqlite => migrations_of!("sqlite"),
-        Backend::Postgres => migrations_of!("postgres"),
-    };
-    let migrations = sources
-        .iter()
-        .map(|&(version, name, sql)| {
-            Migration::new(
-                version,
-                Cow::Borrowed(name),
-                MigrationType::Simple,
-                sqlx::SqlSafeStr::into_sql_str(sql),
-                false,
-            )
-        })
-        .collect();
-    Migrator::with_migrations(migrations)
+    match backend {
+        Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+        Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
+    }
 }

@@ -130,7 +130,8 @@ pub fn HeatmapPanel(
         let hour_total = grid.hour_totals[hour];
         Some(view! {
             <div class="tooltip" role="status" data-testid="heatmap-tooltip"
-                style=format!("left: {:.1}%; top: {:.1}%", x / f64::from(width) * 100.0, y / f64::from(height) * 100.0)>
+                style:left=format!("{:.1}%", x / f64::from(width) * 100.0)
+                style:top=format!("{:.1}%", y / f64::from(height) * 100.0)>
                 <strong>{hour_span(weekday, hour)}</strong>
                 <span>{cell_words(&heatmap, weekday, hour, grid.view.messages)}</span>
                 <span class="muted">{format!(

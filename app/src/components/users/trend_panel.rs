@@ -51,7 +51,8 @@ pub fn TrendPanel(trend: Signal<Option<Trend>>) -> impl IntoView {
         let bucket = trend.buckets.get(index)?;
         Some(view! {
             <div class="tooltip" role="status" data-testid="trend-tooltip"
-                style=format!("left: {:.1}%; top: {:.1}%", x / f64::from(SIZE.0) * 100.0, y / f64::from(SIZE.1) * 100.0)>
+                style:left=format!("{:.1}%", x / f64::from(SIZE.0) * 100.0)
+                style:top=format!("{:.1}%", y / f64::from(SIZE.1) * 100.0)>
                 <strong>{bucket_label(&trend, index)}</strong>
                 <span>{format!("{} active users", bucket.active_users)}</span>
                 <span>{format!("{} messages", bucket.messages)}</span>

@@ -110,9 +110,9 @@ pub fn UserTable(
                 </div>
                 <div class="table-body" data-testid="table-body" tabindex="0"
                     // As tall as its rows, up to VISIBLE_ROWS of them; then it scrolls.
-                    style=format!("max-height: {}px", ROW_HEIGHT * VISIBLE_ROWS as f64)
+                    style:max-height=format!("{}px", ROW_HEIGHT * VISIBLE_ROWS as f64)
                     on:scroll=move |event| scroll_top.set(event_target::<web_sys::Element>(&event).scroll_top() as f64)>
-                    <div style=move || format!("height: {}px; position: relative", shown.with(Vec::len) as f64 * ROW_HEIGHT)>
+                    <div class="table-rows" style:height=move || format!("{}px", shown.with(Vec::len) as f64 * ROW_HEIGHT)>
                         {move || {
                             let (first, last) = window();
                             // Only the visible rows are cloned and drawn.
@@ -140,8 +140,8 @@ fn UserLine(row: UserRow, top: f64, now: i64, position: usize) -> impl IntoView 
         .last_active
         .map(|at| (relative(now - at.timestamp_millis()), at.to_rfc3339()));
     view! {
-        <div class="row" role="row" aria-rowindex=position.to_string() data-testid="user-row"
-            style=format!("position: absolute; top: {top}px; height: {ROW_HEIGHT}px")>
+        <div class="row placed" role="row" aria-rowindex=position.to_string() data-testid="user-row"
+            style:top=format!("{top}px") style:height=format!("{ROW_HEIGHT}px")>
             <div class="cell" role="cell">{match (row.name, &row.username) {
                 (Some(name), _) => name.into_any(),
                 // Neither name nor username: the id, so the row is no hole.
