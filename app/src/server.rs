@@ -14,6 +14,8 @@ pub struct ServerContext {
     pub settings: Settings,
     /// Mark the session cookie Secure (the site is served over HTTPS).
     pub secure_cookies: bool,
+    /// Where password hashes run: a few at once, the rest refused (429).
+    pub hash_gate: std::sync::Arc<pulse_db::accounts::HashGate>,
 }
 
 /// The caller's network address, as the server saw the connection.

@@ -206,13 +206,10 @@ impl HashGate {
         }
     }
 
-    /// The process's gate: one hash per core, four per core waiting.
-    pub fn global() -> &'static HashGate {
-        static GATE: std::sync::OnceLock<HashGate> = std::sync::OnceLock::new();
-        GATE.get_or_init(|| {
-            let cores = std::thread::available_parallelism().map_or(2, usize::from);
-            HashGate::new(cores, 4 * cores)
-        })
+    /// A server's gate: one hash per core, four per core waiting.
+    pub fn for_this_machine() -> HashGate {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        HashGate::new(cores, 4 * cores)
     }
 
     /// Runs `work` (a hash or a verification) on a blocking thread when

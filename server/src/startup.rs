@@ -16,6 +16,7 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
 use pulse_app::server::ServerContext;
+use pulse_db::accounts::HashGate;
 use pulse_db::analytics::Settings;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
@@ -47,6 +48,7 @@ impl Application {
                 store,
                 settings,
                 secure_cookies: config.secure_cookies,
+                hash_gate: std::sync::Arc::new(HashGate::for_this_machine()),
             },
             public_origin: config.public_url.clone(),
             trusted_proxies: config.trusted_proxies.clone().into(),

@@ -11,7 +11,7 @@ pub async fn create_account(
     agents: String,
 ) -> Result<(), ApiError> {
     use crate::server::{agent_list, hashing_busy, rule_broken, server_context, store_error};
-    use pulse_db::accounts::{HashGate, Role, check_new_password, checked_username, hash_password};
+    use pulse_db::accounts::{Role, check_new_password, checked_username, hash_password};
     let context = server_context()?;
     crate::server::superadmin(&context).await?;
     let username = checked_username(&username).map_err(rule_broken)?;
@@ -34,7 +34,8 @@ pub async fn create_account(
         Role::Admin
     };
     let now = chrono::Utc::now().timestamp_millis();
-    let password_hash = HashGate::global()
+    let password_hash = context
+        .hash_gate
         .run(move || hash_password(&password))
         .await
         .map_err(hashing_busy)?;

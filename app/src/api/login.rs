@@ -9,8 +9,8 @@ pub async fn login(username: String, password: String) -> Result<(), ApiError> {
         ClientAddress, SESSION_COOKIE, hashing_busy, rule_broken, server_context, store_error,
     };
     use pulse_db::accounts::{
-        ABSOLUTE_TIMEOUT_MS, HashGate, LOGIN_WINDOW_MS, decoy_hash, new_session_token,
-        plausible_credentials, sign_in_delay, sign_in_subjects, verify_password,
+        ABSOLUTE_TIMEOUT_MS, LOGIN_WINDOW_MS, decoy_hash, new_session_token, plausible_credentials,
+        sign_in_delay, sign_in_subjects, verify_password,
     };
     plausible_credentials(&username, &password).map_err(rule_broken)?;
     let context = server_context()?;
@@ -45,7 +45,8 @@ pub async fn login(username: String, password: String) -> Result<(), ApiError> {
         .await
         .map_err(store_error)?;
     let stored_hash = found.as_ref().map(|(_, hash)| hash.clone());
-    let verified = HashGate::global()
+    let verified = context
+        .hash_gate
         .run(move || {
             let stored = match &stored_hash {
                 Some(hash) => hash.as_str(),

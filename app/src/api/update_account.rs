@@ -12,7 +12,7 @@ pub async fn update_account(
     disabled: Option<bool>,
 ) -> Result<(), ApiError> {
     use crate::server::{agent_list, hashing_busy, rule_broken, server_context, store_error};
-    use pulse_db::accounts::{AccountChange, HashGate, check_new_password, hash_password};
+    use pulse_db::accounts::{AccountChange, check_new_password, hash_password};
     let context = server_context()?;
     let me = crate::server::superadmin(&context).await?;
     if disabled == Some(true) && me.username == username {
@@ -27,7 +27,8 @@ pub async fn update_account(
     }
     let password_hash = match password {
         Some(password) => Some(
-            HashGate::global()
+            context
+                .hash_gate
                 .run(move || hash_password(&password))
                 .await
                 .map_err(hashing_busy)?,
