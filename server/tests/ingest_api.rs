@@ -628,3 +628,37 @@ async fn a_key_limited_to_agents_names_only_the_learners_of_its_agents() {
         app.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn an_oversized_body_is_read_to_its_end_before_the_413() {
+    // A reverse proxy sends the whole body before it reads the answer: a
+    // server that answers and closes midway makes it answer 502 instead.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn(TestBackend::Sqlite).await;
+    let address = app.url.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let size = 12 * 1024 * 1024;
+    let head = format!(
+        "POST /api/v1/events HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nContent-Length: {size}\r\n\r\n",
+        app.ingest_key
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let chunk = vec![b' '; 64 * 1024];
+    for _ in 0..size / chunk.len() {
+        stream
+            .write_all(&chunk)
+            .await
+            .expect("the server reads the whole body before answering");
+    }
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while !String::from_utf8_lossy(&answer).contains("\r\n\r\n") {
+        let read = stream.read(&mut buffer).await.expect("an answer");
+        assert!(read > 0, "the connection closed without an answer");
+        answer.extend_from_slice(&buffer[..read]);
+    }
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    app.cleanup().await;
+}

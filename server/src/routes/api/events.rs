@@ -1,11 +1,12 @@
 //! `POST /api/v1/events`: a batch of events, all or nothing.
 
 use axum::Json;
-use axum::body::{Body, to_bytes};
+use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use chrono::Utc;
+use http_body_util::BodyExt;
 use pulse_db::ingest::{IngestCounts, MAX_BATCH_EVENTS, Naming, ValidBatch, validate_batch};
 use pulse_db::keys::KeyScope;
 use serde::Serialize;
@@ -143,14 +144,7 @@ pub async fn post_events(
 ) -> Result<Json<IngestResult>, HttpError> {
     key.require_scope(KeyScope::Ingest)?;
     let format = body_format(&request)?;
-    let body = to_bytes(request.into_body(), MAX_BODY_BYTES)
-        .await
-        .map_err(|_| {
-            HttpError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("the body is over {MAX_BODY_BYTES} bytes"),
-            )
-        })?;
+    let body = read_body(request.into_body()).await?;
     let values = match format {
         Format::Json => parse_json(&body)?,
         Format::Ndjson => parse_ndjson(&body)?,
@@ -189,6 +183,39 @@ pub async fn post_events(
     count_events("stored", counts.accepted);
     count_events("duplicate", counts.duplicates);
     Ok(Json(counts.into()))
+}
+
+/// How much of an oversized body is read (and dropped) before the 413.
+const DRAIN_LIMIT: usize = 4 * MAX_BODY_BYTES;
+
+/// The body, at most `MAX_BODY_BYTES`. The rest of an oversized one is read
+/// and dropped (up to `DRAIN_LIMIT`) before the 413 is sent: answering
+/// while the client is still sending closes the connection under it, and a
+/// reverse proxy then answers 502 instead of passing the 413 on.
+async fn read_body(mut body: Body) -> Result<axum::body::Bytes, HttpError> {
+    let mut kept = Vec::new();
+    let mut seen = 0;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|error| {
+            HttpError::bad_request(format!("the body could not be read: {error}"))
+        })?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        seen += data.len();
+        if seen <= MAX_BODY_BYTES {
+            kept.extend_from_slice(&data);
+        } else if seen > DRAIN_LIMIT {
+            break;
+        }
+    }
+    if seen > MAX_BODY_BYTES {
+        return Err(HttpError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the body is over {MAX_BODY_BYTES} bytes"),
+        ));
+    }
+    Ok(kept.into())
 }
 
 fn body_format(request: &Request<Body>) -> Result<Format, HttpError> {
