@@ -13,7 +13,7 @@ use pulse_db::keys::KeyScope;
 use pulse_db::testing::TestBackend;
 use reqwest::Method;
 use serde_json::{Value, json};
-use support::{TestApp, event};
+use support::{TestApp, event, server_fn_path};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Caller {
@@ -85,13 +85,6 @@ async fn sign_in(app: &TestApp, username: &str, password: &str) -> String {
         .unwrap();
     let cookie = response.headers()["set-cookie"].to_str().unwrap();
     cookie.split(';').next().unwrap().to_owned()
-}
-
-fn server_fn_path(name: &str) -> String {
-    server_fn::axum::server_fn_paths()
-        .map(|(path, _)| path.to_owned())
-        .find(|path| path.starts_with(&format!("/api/{name}")))
-        .unwrap_or_else(|| panic!("server function {name}"))
 }
 
 /// REST rows: method, documented path, concrete path, JSON body, and what

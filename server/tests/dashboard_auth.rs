@@ -7,15 +7,7 @@ use pulse_db::accounts::Role;
 use pulse_db::testing::TestBackend;
 use reqwest::header::{COOKIE, SET_COOKIE};
 use serde_json::{Value, json};
-use support::{TestApp, event};
-
-/// The URL path of a server function, as registered.
-fn server_fn_path(name: &str) -> String {
-    server_fn::axum::server_fn_paths()
-        .map(|(path, _)| path.to_owned())
-        .find(|path| path.starts_with(&format!("/api/{name}")))
-        .unwrap_or_else(|| panic!("server function {name}"))
-}
+use support::{TestApp, event, server_fn_path};
 
 async fn call(
     app: &TestApp,

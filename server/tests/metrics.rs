@@ -23,10 +23,7 @@ async fn metrics_count_what_happened_without_naming_anyone() {
         .get_json("/api/v1/agents/secret-agent-42/users/overview?period=7d")
         .await;
     assert_eq!(status, 200);
-    let login = server_fn::axum::server_fn_paths()
-        .map(|(path, _)| path.to_owned())
-        .find(|path| path.starts_with("/api/login"))
-        .unwrap();
+    let login = support::server_fn_path("login");
     let response = app
         .client
         .post(format!("{}{login}", app.url))
