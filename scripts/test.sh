@@ -10,8 +10,6 @@ bash scripts/setup.sh --test
 
 step "Formatting"
 cargo fmt --all --check
-# Included twice by store/mod.rs, so cargo fmt does not reach it.
-rustfmt --edition 2024 --check db/src/store/queries.rs
 
 step "Lints: server side"
 cargo clippy --all-targets -- -D warnings

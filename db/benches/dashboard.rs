@@ -7,6 +7,7 @@
 //!
 //! The data set: `pulse_db::bench_data`, generated on first use.
 
+use pulse_db::time::Millis;
 use std::time::{Duration, Instant};
 
 use pulse_db::analytics::{Selection, Settings};
@@ -86,7 +87,11 @@ async fn breakdown(store: &Store, agent: &AgentRef) {
             "day rows only",
             time(|| async {
                 store
-                    .day_activity(agent, start / 86_400_000, end / 86_400_000)
+                    .day_activity(
+                        agent,
+                        Millis(start).day_and_quarter().0,
+                        Millis(end).day_and_quarter().0,
+                    )
                     .await
                     .unwrap();
             })
@@ -189,7 +194,7 @@ mod baseline {
             period.previous_end.timestamp_millis(),
         );
         let now = bench_data::data_now().timestamp_millis();
-        let a = agent.pk;
+        let a = agent.key;
         let statements = [
             format!("SELECT COUNT(DISTINCT user_id), SUM(CASE WHEN kind = 2 THEN 1 ELSE 0 END) FROM events WHERE agent_id = {a} AND at >= {start} AND at < {end}"),
             format!("SELECT COUNT(DISTINCT user_id), SUM(CASE WHEN kind = 2 THEN 1 ELSE 0 END) FROM events WHERE agent_id = {a} AND at >= {previous_start} AND at < {previous_end}"),

@@ -7,6 +7,7 @@
 //!
 //!     cargo bench -p pulse-db --bench ingest_overhead
 
+use pulse_db::time::Millis;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::str::FromStr;
@@ -74,7 +75,7 @@ async fn pulse_run(file: &Path, batches: &[ValidBatch]) -> f64 {
     store.migrate().await.unwrap();
     let started = Instant::now();
     for batch in batches {
-        store.ingest(batch, 0).await.unwrap();
+        store.ingest(batch, Millis(0)).await.unwrap();
     }
     let seconds = started.elapsed().as_secs_f64();
     store.close().await;

@@ -78,7 +78,7 @@ pub async fn open(url: &str) -> Store {
                 total += batch.len();
                 let events = std::mem::take(&mut batch);
                 let batch = ValidBatch::of(events);
-                store.ingest(&batch, 0).await.unwrap();
+                store.ingest(&batch, crate::time::Millis(0)).await.unwrap();
             }
         }
         store.after_bulk_load().await.unwrap();

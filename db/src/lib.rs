@@ -7,6 +7,7 @@ pub mod analytics;
 #[cfg(feature = "testing")]
 pub mod bench_data;
 mod error;
+pub mod ids;
 pub mod ingest;
 pub mod keys;
 mod store;

@@ -12,17 +12,60 @@ pub const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 /// Quarter-hour slots in a UTC day.
 pub const SLOTS_PER_DAY: i64 = DAY_MS / SLOT_MS;
 
-/// The quarter-hour slot holding instant `at_ms`.
-pub fn slot_of(at_ms: i64) -> i64 {
-    at_ms.div_euclid(SLOT_MS)
+/// An instant: milliseconds since the Unix epoch, as every table stores it.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, sqlx::Type, serde::Deserialize,
+)]
+#[sqlx(transparent)]
+pub struct Millis(pub i64);
+
+impl From<DateTime<Utc>> for Millis {
+    fn from(at: DateTime<Utc>) -> Millis {
+        Millis(at.timestamp_millis())
+    }
 }
 
-/// The UTC day (days since the epoch) and the quarter hour of that day (0..96).
-pub fn day_and_quarter(at_ms: i64) -> (i64, u32) {
-    (
-        at_ms.div_euclid(DAY_MS),
-        (at_ms.rem_euclid(DAY_MS) / SLOT_MS) as u32,
-    )
+/// A UTC day, counted in days since the epoch: the rollups' day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, sqlx::Type)]
+#[sqlx(transparent)]
+pub struct Day(pub i64);
+
+/// A UTC quarter hour, counted in quarters since the epoch: the rollups' slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, sqlx::Type)]
+#[sqlx(transparent)]
+pub struct Slot(pub i64);
+
+impl Millis {
+    pub fn now() -> Millis {
+        Millis(Utc::now().timestamp_millis())
+    }
+
+    /// The quarter-hour slot holding this instant.
+    pub fn slot(self) -> Slot {
+        Slot(self.0.div_euclid(SLOT_MS))
+    }
+
+    /// The UTC day holding this instant and its quarter hour of that day (0..96).
+    pub fn day_and_quarter(self) -> (Day, u32) {
+        (
+            Day(self.0.div_euclid(DAY_MS)),
+            (self.0.rem_euclid(DAY_MS) / SLOT_MS) as u32,
+        )
+    }
+}
+
+impl Day {
+    /// The first slot of this day.
+    pub fn first_slot(self) -> Slot {
+        Slot(self.0 * SLOTS_PER_DAY)
+    }
+}
+
+impl Slot {
+    /// The instant this slot begins.
+    pub fn start(self) -> Millis {
+        Millis(self.0 * SLOT_MS)
+    }
 }
 
 pub fn to_millis(at: DateTime<Utc>) -> i64 {

@@ -180,11 +180,7 @@ async fn a_registered_user_without_events_has_a_row_of_nothing() {
     on_each_backend(&events, async |store| {
         let agent = store.find_agent("tutor").await.unwrap().unwrap();
         store
-            .register(
-                &agent,
-                "quiet",
-                utc("2026-05-01T00:00:00Z").timestamp_millis(),
-            )
+            .register(&agent, "quiet", utc("2026-05-01T00:00:00Z").into())
             .await
             .unwrap();
         let now = utc("2026-06-05T00:00:00Z");

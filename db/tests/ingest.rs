@@ -8,13 +8,18 @@ use pulse_db::Store;
 use pulse_db::analytics::{Selection, Settings};
 use pulse_db::ingest::{ValidBatch, validate_batch};
 use pulse_db::testing::{BACKENDS, TestDb};
+use pulse_db::time::Millis;
 use pulse_model::PeriodQuery;
 use serde_json::json;
 use support::{TestEvent, event, ingest, utc};
 
 async fn stored_events(store: &Store) -> usize {
     let agent = store.find_agent("tutor").await.unwrap().unwrap();
-    store.raw_activity(&agent, 0, i64::MAX).await.unwrap().len()
+    store
+        .raw_activity(&agent, Millis(0), Millis(i64::MAX))
+        .await
+        .unwrap()
+        .len()
 }
 
 #[tokio::test]
@@ -132,25 +137,21 @@ async fn the_first_batch_registers_a_user_at_their_earliest_event() {
         let members = db.store.members(&agent).await.unwrap();
         assert_eq!(
             members[0].registered_at,
-            utc("2026-06-01T08:00:00Z").timestamp_millis(),
+            Millis::from(utc("2026-06-01T08:00:00Z")),
             "{backend:?}"
         );
         assert_eq!(
             members[0].last_active,
-            Some(utc("2026-06-02T10:00:00Z").timestamp_millis())
+            Some(Millis::from(utc("2026-06-02T10:00:00Z")))
         );
         // An explicit registration replaces it; unregistering keeps the events.
         db.store
-            .register(
-                &agent,
-                "ann",
-                utc("2026-01-01T00:00:00Z").timestamp_millis(),
-            )
+            .register(&agent, "ann", utc("2026-01-01T00:00:00Z").into())
             .await
             .unwrap();
         assert_eq!(
             db.store.members(&agent).await.unwrap()[0].registered_at,
-            utc("2026-01-01T00:00:00Z").timestamp_millis()
+            Millis::from(utc("2026-01-01T00:00:00Z"))
         );
         assert!(db.store.unregister(&agent, "ann").await.unwrap());
         assert!(!db.store.unregister(&agent, "ann").await.unwrap());
@@ -177,7 +178,7 @@ async fn the_last_name_received_wins_and_missing_fields_stay() {
         };
         let store_values = async |values: Vec<serde_json::Value>| {
             let batch: ValidBatch = validate_batch(&values, now).unwrap();
-            db.store.ingest(&batch, 0).await.unwrap();
+            db.store.ingest(&batch, Millis(0)).await.unwrap();
         };
         store_values(vec![
             with_names("1", Some("ann"), Some("Ann")),

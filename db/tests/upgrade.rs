@@ -5,6 +5,7 @@
 //! sqlx refuses to migrate a database whose applied migrations no longer
 //! match their files, so a changed old migration fails here too.
 
+use pulse_db::time::Millis;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -45,10 +46,7 @@ async fn send_fixture_events(store: &Store) -> IngestCounts {
     let mut counts = IngestCounts::default();
     for chunk in values.chunks(1000) {
         let batch = validate_batch(chunk, Utc::now()).expect("the fixture's events are valid");
-        counts += store
-            .ingest(&batch, Utc::now().timestamp_millis())
-            .await
-            .unwrap();
+        counts += store.ingest(&batch, Millis::now()).await.unwrap();
     }
     counts
 }

@@ -127,7 +127,10 @@ async fn demo_fills_an_empty_database_once_with_people_online() {
             let agent = db.store.find_agent(&agent.agent_id).await.unwrap().unwrap();
             total += db
                 .store
-                .online_users(&agent, chrono::Utc::now().timestamp_millis() - 300_000)
+                .online_users(
+                    &agent,
+                    pulse_db::time::Millis(chrono::Utc::now().timestamp_millis() - 300_000),
+                )
                 .await
                 .unwrap();
         }

@@ -6,6 +6,7 @@
 
 mod support;
 
+use pulse_db::time::Millis;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -202,7 +203,7 @@ async fn sigkill_at_random_moments_loses_no_acknowledged_event() {
         for batch in &acknowledged {
             clean
                 .store
-                .ingest(&validate_batch(batch, now).unwrap(), 0)
+                .ingest(&validate_batch(batch, now).unwrap(), Millis(0))
                 .await
                 .unwrap();
         }

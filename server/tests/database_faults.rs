@@ -5,6 +5,7 @@
 
 mod support;
 
+use pulse_db::time::Millis;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -203,7 +204,11 @@ async fn postgres_stopped_under_load_gives_503s_then_recovers_by_itself() {
     // Every acknowledged event is stored, once.
     let store = Store::connect(&cluster.url()).await.unwrap();
     let agent = store.find_agent("tutor").await.unwrap().unwrap();
-    let stored = store.raw_activity(&agent, 0, i64::MAX).await.unwrap().len();
+    let stored = store
+        .raw_activity(&agent, Millis(0), Millis(i64::MAX))
+        .await
+        .unwrap()
+        .len();
     assert_eq!(stored, acknowledged.len());
     store.close().await;
     eprintln!(

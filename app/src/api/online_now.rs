@@ -10,7 +10,7 @@ pub async fn online_now(agent_id: String) -> Result<u64, ApiError> {
     let since = chrono::Utc::now() - context.settings.online_window;
     context
         .store
-        .online_users(&agent, since.timestamp_millis())
+        .online_users(&agent, since.into())
         .await
         .map_err(store_error)
 }

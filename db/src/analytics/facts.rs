@@ -14,16 +14,17 @@ use std::collections::{HashMap, HashSet};
 
 use super::calendar::{Calendar, SlotPlace};
 use crate::error::Result;
+use crate::ids::UserKey;
 use crate::store::{AgentRef, DayRow, RawActivity, Store};
-use crate::time::{DAY_MS, SLOT_MS, SLOTS_PER_DAY};
+use crate::time::{DAY_MS, Day, Millis, SLOT_MS, SLOTS_PER_DAY, Slot};
 
 #[derive(Debug, Default)]
 pub struct Facts {
     /// Distinct (trend bucket, user), (local hour, user) and (local day, user) pairs.
-    pub user_buckets: Vec<(u32, i64)>,
-    pub user_hours: Vec<(u32, i64)>,
-    pub user_days: Vec<(u32, i64)>,
-    pub user_messages: HashMap<i64, u64>,
+    pub user_buckets: Vec<(u32, UserKey)>,
+    pub user_hours: Vec<(u32, UserKey)>,
+    pub user_days: Vec<(u32, UserKey)>,
+    pub user_messages: HashMap<UserKey, u64>,
     /// Messages per trend bucket and per local hour.
     pub bucket_messages: Vec<u64>,
     pub hour_messages: Vec<u64>,
@@ -112,7 +113,7 @@ fn row_slots(row: &DayRow, mask: u128) -> impl Iterator<Item = i64> + '_ {
         }
         let bit = quarters.trailing_zeros();
         quarters &= quarters - 1;
-        Some(row.day * SLOTS_PER_DAY + i64::from(bit))
+        Some(row.day.first_slot().0 + i64::from(bit))
     })
 }
 
@@ -153,18 +154,18 @@ impl Facts {
         let (edges, edge_days) = (span.partial_edges(), span.partial_days());
         let (edge_events, day_rows, edge_day_messages, slot_messages, split_events) = tokio::try_join!(
             raw_ranges(store, agent, &edges),
-            store.day_activity(agent, first_day, end_day),
+            store.day_activity(agent, Day(first_day), Day(end_day)),
             user_messages_of(store, agent, &edge_days),
-            store.message_slots(agent, span.first_slot, span.end_slot),
+            store.message_slots(agent, Slot(span.first_slot), Slot(span.end_slot)),
             raw_ranges(store, agent, &split_ranges),
         )?;
         facts.add_raw(calendar, &edge_events, true);
         for row in day_rows {
-            if span.covers_day(row.day) {
+            if span.covers_day(row.day.0) {
                 *facts.user_messages.entry(row.user).or_default() += row.activity.messages as u64;
             }
             let mut last: Option<SlotPlace> = None;
-            for slot in row_slots(&row, span.mask(row.day)).filter(|slot| !is_split(*slot)) {
+            for slot in row_slots(&row, span.mask(row.day.0)).filter(|slot| !is_split(*slot)) {
                 let place = calendar.place_of(slot, false);
                 // Consecutive quarters of one hour are one fact.
                 if last != Some(place) {
@@ -176,7 +177,7 @@ impl Facts {
         for (user, messages) in edge_day_messages {
             *facts.user_messages.entry(user).or_default() += messages as u64;
         }
-        for (slot, messages) in slot_messages {
+        for (Slot(slot), messages) in slot_messages {
             if !is_split(slot) {
                 facts.messages_at(calendar.place_of(slot, false), messages as u64);
             }
@@ -188,7 +189,7 @@ impl Facts {
 
     fn add_raw(&mut self, calendar: &Calendar, events: &[RawActivity], count_user_messages: bool) {
         for event in events {
-            let place = calendar.place_at(event.at);
+            let place = calendar.place_at(event.at.0);
             self.present(place, event.user);
             if event.is_message {
                 self.messages_at(place, 1);
@@ -199,7 +200,7 @@ impl Facts {
         }
     }
 
-    fn present(&mut self, place: SlotPlace, user: i64) {
+    fn present(&mut self, place: SlotPlace, user: UserKey) {
         self.user_buckets.push((place.bucket, user));
         self.user_hours.push((place.hour, user));
         self.user_days.push((place.day, user));
@@ -244,7 +245,7 @@ async fn raw_ranges(
 ) -> Result<Vec<RawActivity>> {
     let mut events = Vec::new();
     for &(from, to) in ranges.iter().filter(|(from, to)| from < to) {
-        events.extend(store.raw_activity(agent, from, to).await?);
+        events.extend(store.raw_activity(agent, Millis(from), Millis(to)).await?);
     }
     Ok(events)
 }
@@ -254,10 +255,10 @@ async fn user_messages_of(
     store: &Store,
     agent: &AgentRef,
     ranges: &[(i64, i64)],
-) -> Result<Vec<(i64, i64)>> {
+) -> Result<Vec<(UserKey, i64)>> {
     let mut messages = Vec::new();
     for &(from, to) in ranges {
-        messages.extend(store.user_messages(agent, from, to).await?);
+        messages.extend(store.user_messages(agent, Millis(from), Millis(to)).await?);
     }
     Ok(messages)
 }
@@ -269,7 +270,7 @@ pub async fn summary(
     agent: &AgentRef,
     from_ms: i64,
     to_ms: i64,
-) -> Result<(HashSet<i64>, u64)> {
+) -> Result<(HashSet<UserKey>, u64)> {
     let span = Span::new(from_ms, to_ms);
     if !span.has_whole_slots() {
         let events = raw_ranges(store, agent, &[(from_ms, to_ms)]).await?;
@@ -291,7 +292,9 @@ pub async fn summary(
     edge_days.retain(|day| !span.covers_day(*day));
     let whole_days = async {
         if whole_first < whole_end {
-            store.day_users(agent, whole_first, whole_end).await
+            store
+                .day_users(agent, Day(whole_first), Day(whole_end))
+                .await
         } else {
             Ok(Vec::new())
         }
@@ -299,7 +302,7 @@ pub async fn summary(
     let edge_day_rows = async {
         let mut rows = Vec::new();
         for &day in &edge_days {
-            rows.extend(store.day_activity(agent, day, day + 1).await?);
+            rows.extend(store.day_activity(agent, Day(day), Day(day + 1)).await?);
         }
         Ok(rows)
     };
@@ -307,7 +310,7 @@ pub async fn summary(
     let edges = span.partial_edges();
     let (edge_events, slot_messages, whole_day_users, edge_day_rows) = tokio::try_join!(
         raw_ranges(store, agent, &edges),
-        store.message_total(agent, span.first_slot, span.end_slot),
+        store.message_total(agent, Slot(span.first_slot), Slot(span.end_slot)),
         whole_days,
         edge_day_rows,
     )?;
@@ -316,14 +319,14 @@ pub async fn summary(
     users.extend(
         edge_day_rows
             .iter()
-            .filter(|row| row.activity.quarters & span.mask(row.day) != 0)
+            .filter(|row| row.activity.quarters & span.mask(row.day.0) != 0)
             .map(|row| row.user),
     );
     Ok((users, slot_messages + edge_messages))
 }
 
 /// Distinct users and messages of raw events.
-fn raw_summary(events: &[RawActivity]) -> (HashSet<i64>, u64) {
+fn raw_summary(events: &[RawActivity]) -> (HashSet<UserKey>, u64) {
     let users = events.iter().map(|event| event.user).collect();
     let messages = events.iter().filter(|event| event.is_message).count() as u64;
     (users, messages)

@@ -19,8 +19,9 @@ pub use facts::Facts;
 pub use period::{MAX_CUSTOM_DAYS, ResolvedPeriod};
 
 use crate::error::StoreError;
+use crate::ids::UserKey;
 use crate::store::{AgentRef, Member, Store};
-use crate::time::{from_millis, to_millis};
+use crate::time::{Millis, from_millis, to_millis};
 
 /// Why a figure could not be computed.
 #[derive(Debug, thiserror::Error)]
@@ -96,7 +97,7 @@ impl<'a> Selection<'a> {
     }
 
     /// The period's calendar and facts.
-    #[tracing::instrument(level = "debug", skip_all, fields(agent = self.agent.pk))]
+    #[tracing::instrument(level = "debug", skip_all, fields(agent = self.agent.key.0))]
     async fn facts(&self) -> Result<(Calendar, Facts)> {
         let (start, end) = self.bounds();
         let calendar = Calendar::new(self.period.tz, start, end, self.granularity());
@@ -106,7 +107,7 @@ impl<'a> Selection<'a> {
 
     /// Everything the Users tab shows, from one load of the period's facts.
     /// The independent queries run at once, on several connections.
-    #[tracing::instrument(level = "debug", skip_all, fields(agent = self.agent.pk, period = ?self.period.start))]
+    #[tracing::instrument(level = "debug", skip_all, fields(agent = self.agent.key.0, period = ?self.period.start))]
     pub async fn dashboard(&self, settings: Settings) -> Result<Dashboard> {
         let members = async { Ok::<_, AnalyticsError>(self.store.members(self.agent).await?) };
         let ((calendar, facts), members, topline) =
@@ -163,7 +164,7 @@ impl<'a> Selection<'a> {
             to_millis(self.period.previous_end),
         );
         let (online, (last_30d, _), (previous_users, previous_messages), registered) = tokio::try_join!(
-            store.online_users(agent, online_since),
+            store.online_users(agent, Millis(online_since)),
             // Active in the last 30 days includes `now` itself: [now - 30 d, now].
             facts::summary(store, agent, month_ago, now + 1),
             facts::summary(store, agent, previous_start, previous_end),
@@ -207,7 +208,7 @@ struct Topline {
 }
 
 fn users_of(facts: &Facts, members: Vec<Member>) -> UsersTable {
-    let mut active_days: HashMap<i64, u64> = HashMap::with_capacity(members.len());
+    let mut active_days: HashMap<UserKey, u64> = HashMap::with_capacity(members.len());
     for (_, user) in &facts.user_days {
         *active_days.entry(*user).or_default() += 1;
     }
@@ -216,15 +217,15 @@ fn users_of(facts: &Facts, members: Vec<Member>) -> UsersTable {
         .map(|member| UserRow {
             messages: facts
                 .user_messages
-                .get(&member.user)
+                .get(&member.key)
                 .copied()
                 .unwrap_or_default(),
-            active_days: active_days.get(&member.user).copied().unwrap_or_default(),
+            active_days: active_days.get(&member.key).copied().unwrap_or_default(),
             user_id: member.user_id,
             username: member.username,
             name: member.name,
-            registered_at: from_millis(member.registered_at),
-            last_active: member.last_active.map(from_millis),
+            registered_at: from_millis(member.registered_at.0),
+            last_active: member.last_active.map(|at| from_millis(at.0)),
         })
         .collect();
     UsersTable { users }

@@ -6,10 +6,11 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::{EventKind, ValidEvent};
-use crate::time::{day_and_quarter, slot_of};
+use crate::ids::{AgentKey, UserKey};
+use crate::time::{Day, Millis, Slot};
 
-/// Agent and user primary keys of a row.
-pub type AgentUser = (i64, i64);
+/// Agent and user database keys of a row.
+pub type AgentUser = (AgentKey, UserKey);
 
 /// A user's activity on one UTC day: a bit per active quarter hour, and messages.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -39,17 +40,17 @@ impl DayActivity {
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Effects {
     /// (agent, UTC day, user) -> activity to merge into the day's rollup.
-    pub days: BTreeMap<(i64, i64, i64), DayActivity>,
+    pub days: BTreeMap<(AgentKey, Day, UserKey), DayActivity>,
     /// (agent, slot) -> messages to add.
-    pub message_slots: BTreeMap<(i64, i64), i64>,
+    pub message_slots: BTreeMap<(AgentKey, Slot), i64>,
     /// Latest instant per (agent, user), to merge with max.
-    pub last_active: BTreeMap<AgentUser, i64>,
+    pub last_active: BTreeMap<AgentUser, Millis>,
     /// Earliest instant per (agent, user): the automatic registration.
-    pub first_seen: BTreeMap<AgentUser, i64>,
+    pub first_seen: BTreeMap<AgentUser, Millis>,
     /// (agent, user, session key) -> (instant, ended) of the session's latest event.
-    pub sessions: BTreeMap<(i64, i64, String), (i64, bool)>,
+    pub sessions: BTreeMap<(AgentKey, UserKey, String), (Millis, bool)>,
     /// user -> (username, name), the last value of each field in batch order.
-    pub names: BTreeMap<i64, (Option<String>, Option<String>)>,
+    pub names: BTreeMap<UserKey, (Option<String>, Option<String>)>,
 }
 
 impl Effects {
@@ -57,8 +58,8 @@ impl Effects {
     /// keys of their agents and users.
     pub fn of<'a>(
         events: impl IntoIterator<Item = &'a ValidEvent>,
-        agents: &HashMap<String, i64>,
-        users: &HashMap<String, i64>,
+        agents: &HashMap<String, AgentKey>,
+        users: &HashMap<String, UserKey>,
     ) -> Effects {
         let mut effects = Effects::default();
         for event in events {
@@ -70,26 +71,24 @@ impl Effects {
     }
 
     /// Adds one new event of agent `agent` and user `user` (database keys).
-    pub fn add(&mut self, agent: i64, user: i64, event: &ValidEvent) {
+    pub fn add(&mut self, agent: AgentKey, user: UserKey, event: &ValidEvent) {
         let is_message = i64::from(event.kind == EventKind::Message);
-        let (day, quarter) = day_and_quarter(event.at);
+        let at = Millis(event.at);
+        let (day, quarter) = at.day_and_quarter();
         let activity = self.days.entry((agent, day, user)).or_default();
         activity.quarters |= 1 << quarter;
         activity.messages += is_message;
         if is_message == 1 {
-            *self
-                .message_slots
-                .entry((agent, slot_of(event.at)))
-                .or_default() += 1;
+            *self.message_slots.entry((agent, at.slot())).or_default() += 1;
         }
 
-        let last = self.last_active.entry((agent, user)).or_insert(event.at);
-        *last = (*last).max(event.at);
-        let first = self.first_seen.entry((agent, user)).or_insert(event.at);
-        *first = (*first).min(event.at);
+        let last = self.last_active.entry((agent, user)).or_insert(at);
+        *last = (*last).max(at);
+        let first = self.first_seen.entry((agent, user)).or_insert(at);
+        *first = (*first).min(at);
 
         let session_key = event.session_id.clone().unwrap_or_default();
-        let candidate = (event.at, event.kind == EventKind::SessionEnd);
+        let candidate = (at, event.kind == EventKind::SessionEnd);
         let session = self
             .sessions
             .entry((agent, user, session_key))
@@ -126,10 +125,13 @@ mod tests {
         }
     }
 
-    fn keys() -> (HashMap<String, i64>, HashMap<String, i64>) {
+    const A: AgentKey = AgentKey(1);
+    const U: UserKey = UserKey(7);
+
+    fn keys() -> (HashMap<String, AgentKey>, HashMap<String, UserKey>) {
         (
-            HashMap::from([("a".to_string(), 1)]),
-            HashMap::from([("u".to_string(), 7)]),
+            HashMap::from([("a".to_string(), A)]),
+            HashMap::from([("u".to_string(), U)]),
         )
     }
 
@@ -147,7 +149,10 @@ mod tests {
             ],
         ] {
             let effects = Effects::of(&events, &agents, &users);
-            assert_eq!(effects.sessions[&(1, 7, "s".to_string())], (50, true));
+            assert_eq!(
+                effects.sessions[&(A, U, "s".to_string())],
+                (Millis(50), true)
+            );
         }
     }
 
@@ -159,9 +164,12 @@ mod tests {
             event("2", EventKind::SessionEnd, 40, None),
         ];
         let effects = Effects::of(&events, &agents, &users);
-        assert_eq!(effects.sessions[&(1, 7, String::new())], (90, false));
-        assert_eq!(effects.first_seen[&(1, 7)], 40);
-        assert_eq!(effects.last_active[&(1, 7)], 90);
+        assert_eq!(
+            effects.sessions[&(A, U, String::new())],
+            (Millis(90), false)
+        );
+        assert_eq!(effects.first_seen[&(A, U)], Millis(40));
+        assert_eq!(effects.last_active[&(A, U)], Millis(90));
     }
 
     #[test]
@@ -174,17 +182,17 @@ mod tests {
         second.name = Some("Ann B".into());
         let effects = Effects::of(&[first, second], &agents, &users);
         assert_eq!(
-            effects.names[&7],
+            effects.names[&U],
             (Some("ann".into()), Some("Ann B".into()))
         );
         assert_eq!(
-            effects.days[&(1, 0, 7)],
+            effects.days[&(A, Day(0), U)],
             DayActivity {
                 quarters: 1,
                 messages: 2
             }
         );
-        assert_eq!(effects.message_slots[&(1, 0)], 2);
+        assert_eq!(effects.message_slots[&(A, Slot(0))], 2);
     }
 }
 

@@ -1,9 +1,12 @@
-//! Connection to SQLite or PostgreSQL, chosen by the URL's scheme.
+//! Connection to SQLite or PostgreSQL, chosen by the URL's scheme, and the
+//! [`Store`] every other part of Pulse reads and writes through.
 //!
-//! The queries are written once, in `queries.rs`, against a type alias `Db`,
-//! and compiled once per backend (the `sqlite` and `postgres` modules below).
-//! Where the dialects differ the query text is chosen by [`Backend`]; the
-//! schema of each backend lives in `migrations/<backend>/`.
+//! The SQL is written once, in `queries/` (one module per concern), and
+//! compiled once per backend: `sqlite.rs` and `postgres.rs` each include
+//! that folder as their module `queries` with their own `Db` type. Each
+//! `Store` method hands its query the [`Reader`](access::Reader) or the
+//! [`Writer`](access::Writer) of the current backend. The schema of each
+//! backend lives in `migrations/<backend>/`.
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -14,27 +17,24 @@ use sqlx::Connection;
 use sqlx::migrate::Migrator;
 use sqlx::pool::PoolOptions;
 use sqlx::postgres::{PgConnectOptions, PgPool};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqliteSynchronous};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 
 use crate::accounts::{Account, AccountChange, Role};
 use crate::error::{Result, StoreError};
+use crate::ids::UserKey;
 use crate::ingest::{IngestCounts, ValidBatch};
 use crate::keys::{KeyRecord, KeyScope, NewKey, Revocation};
+use crate::time::{Day, Millis, Slot};
 
+mod access;
+mod postgres;
 mod records;
+mod sqlite;
+
+use access::{Reader, Writer};
+use postgres::queries as pg;
 pub use records::{AgentRef, DayRow, Member, MemberSeed, RawActivity};
-
-mod sqlite {
-    type Db = sqlx::Sqlite;
-    const BACKEND: super::Backend = super::Backend::Sqlite;
-    include!("queries.rs");
-}
-
-mod postgres {
-    type Db = sqlx::Postgres;
-    const BACKEND: super::Backend = super::Backend::Postgres;
-    include!("queries.rs");
-}
+use sqlite::queries as lite;
 
 /// What a connection pool holds now (for `/metrics`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,29 +62,45 @@ enum Pools {
     /// writers in the process instead of letting them fail with SQLITE_BUSY,
     /// while readers use their own connections (WAL lets them run alongside).
     Sqlite {
-        read: SqlitePool,
-        write: SqlitePool,
+        read: Reader<sqlx::Sqlite>,
+        write: Writer<sqlx::Sqlite>,
         file: PathBuf,
     },
-    Postgres(PgPool),
+    /// One pool: PostgreSQL runs writers side by side itself.
+    Postgres {
+        read: Reader<sqlx::Postgres>,
+        write: Writer<sqlx::Postgres>,
+    },
 }
 
-/// Calls `queries::$f(pool, args...)` on the backend's pool for reading.
+/// Calls `$module::$f(reader, args...)` with the current backend's reader.
 macro_rules! on_reader {
+    ($store:expr, $module:ident::$f:ident($($arg:expr),*)) => {
+        match &*$store.pools {
+            Pools::Sqlite { read, .. } => lite::$module::$f(read $(, $arg)*).await,
+            Pools::Postgres { read, .. } => pg::$module::$f(read $(, $arg)*).await,
+        }
+    };
     ($store:expr, $f:ident($($arg:expr),*)) => {
         match &*$store.pools {
-            Pools::Sqlite { read, .. } => sqlite::$f(read $(, $arg)*).await,
-            Pools::Postgres(pool) => postgres::$f(pool $(, $arg)*).await,
+            Pools::Sqlite { read, .. } => lite::$f(read $(, $arg)*).await,
+            Pools::Postgres { read, .. } => pg::$f(read $(, $arg)*).await,
         }
     };
 }
 
-/// Calls `queries::$f(pool, args...)` on the backend's pool for writing.
+/// Calls `$module::$f(writer, args...)` with the current backend's writer.
 macro_rules! on_writer {
+    ($store:expr, $module:ident::$f:ident($($arg:expr),*)) => {
+        match &*$store.pools {
+            Pools::Sqlite { write, .. } => lite::$module::$f(write $(, $arg)*).await,
+            Pools::Postgres { write, .. } => pg::$module::$f(write $(, $arg)*).await,
+        }
+    };
     ($store:expr, $f:ident($($arg:expr),*)) => {
         match &*$store.pools {
-            Pools::Sqlite { write, .. } => sqlite::$f(write $(, $arg)*).await,
-            Pools::Postgres(pool) => postgres::$f(pool $(, $arg)*).await,
+            Pools::Sqlite { write, .. } => lite::$f(write $(, $arg)*).await,
+            Pools::Postgres { write, .. } => pg::$f(write $(, $arg)*).await,
         }
     };
 }
@@ -96,7 +112,11 @@ impl Store {
         let pools = if url.starts_with("sqlite:") {
             connect_sqlite(url).await?
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            Pools::Postgres(connect_postgres(url).await?)
+            let pool = connect_postgres(url).await?;
+            Pools::Postgres {
+                read: Reader::new(pool.clone()),
+                write: Writer::new(pool),
+            }
         } else {
             return Err(StoreError::UnsupportedUrl(crate::redact_url(url)));
         };
@@ -110,9 +130,9 @@ impl Store {
         match &*self.pools {
             Pools::Sqlite { write, file, .. } => {
                 let _lock = lock_for_migration(file).await?;
-                migrator(Backend::Sqlite).run(write).await?
+                migrator(Backend::Sqlite).run(write.pool()).await?
             }
-            Pools::Postgres(pool) => migrator(Backend::Postgres).run(pool).await?,
+            Pools::Postgres { write, .. } => migrator(Backend::Postgres).run(write.pool()).await?,
         }
         Ok(())
     }
@@ -120,10 +140,10 @@ impl Store {
     pub async fn close(&self) {
         match &*self.pools {
             Pools::Sqlite { read, write, .. } => {
-                read.close().await;
-                write.close().await;
+                read.pool().close().await;
+                write.pool().close().await;
             }
-            Pools::Postgres(pool) => pool.close().await,
+            Pools::Postgres { write, .. } => write.pool().close().await,
         }
     }
 
@@ -138,10 +158,11 @@ impl Store {
             }
         }
         match &*self.pools {
-            Pools::Sqlite { read, write, .. } => {
-                vec![usage("sqlite read", read), usage("sqlite write", write)]
-            }
-            Pools::Postgres(pool) => vec![usage("postgres", pool)],
+            Pools::Sqlite { read, write, .. } => vec![
+                usage("sqlite read", read.pool()),
+                usage("sqlite write", write.pool()),
+            ],
+            Pools::Postgres { read, .. } => vec![usage("postgres", read.pool())],
         }
     }
 
@@ -153,37 +174,37 @@ impl Store {
     // ---- registry -------------------------------------------------------
 
     pub async fn list_agents(&self) -> Result<Vec<pulse_model::Agent>> {
-        on_reader!(self, list_agents())
+        on_reader!(self, registry::list_agents())
     }
 
-    pub async fn find_agent(&self, agent_key: &str) -> Result<Option<AgentRef>> {
-        on_reader!(self, find_agent(agent_key))
+    pub async fn find_agent(&self, agent_id: &str) -> Result<Option<AgentRef>> {
+        on_reader!(self, registry::find_agent(agent_id))
     }
 
     /// Creates the agent or renames it.
-    pub async fn put_agent(&self, agent_key: &str, name: &str) -> Result<()> {
-        on_writer!(self, put_agent(agent_key, name))
+    pub async fn put_agent(&self, agent_id: &str, name: &str) -> Result<()> {
+        on_writer!(self, registry::put_agent(agent_id, name))
     }
 
     /// Creates the user or updates the fields given; `None` leaves a field as it was.
     pub async fn put_user(
         &self,
-        user_key: &str,
+        user_id: &str,
         username: Option<&str>,
         name: Option<&str>,
     ) -> Result<()> {
-        on_writer!(self, put_user(user_key, username, name))
+        on_writer!(self, registry::put_user(user_id, username, name))
     }
 
-    /// Registers the user for the agent from `registered_at` (ms), creating
-    /// the user when unknown and replacing an earlier registration.
+    /// Registers the user for the agent from `registered_at`, creating the
+    /// user when unknown and replacing an earlier registration.
     pub async fn register(
         &self,
         agent: &AgentRef,
-        user_key: &str,
-        registered_at: i64,
+        user_id: &str,
+        registered_at: Millis,
     ) -> Result<()> {
-        on_writer!(self, register(agent.pk, user_key, registered_at))
+        on_writer!(self, registry::register(agent.key, user_id, registered_at))
     }
 
     /// Creates or renames the agent and registers the users, with their
@@ -194,19 +215,22 @@ impl Store {
         agent_name: &str,
         members: &[MemberSeed],
     ) -> Result<()> {
-        on_writer!(self, import_members(agent_id, agent_name, members))
+        on_writer!(
+            self,
+            registry::import_members(agent_id, agent_name, members)
+        )
     }
 
     /// Removes a registration; the user's events stay. False when there was none.
-    pub async fn unregister(&self, agent: &AgentRef, user_key: &str) -> Result<bool> {
-        on_writer!(self, unregister(agent.pk, user_key))
+    pub async fn unregister(&self, agent: &AgentRef, user_id: &str) -> Result<bool> {
+        on_writer!(self, registry::unregister(agent.key, user_id))
     }
 
     // ---- ingestion ------------------------------------------------------
 
     /// Stores a validated batch in one transaction: all of it or nothing.
-    pub async fn ingest(&self, batch: &ValidBatch, received_at: i64) -> Result<IngestCounts> {
-        on_writer!(self, ingest(batch, received_at))
+    pub async fn ingest(&self, batch: &ValidBatch, received_at: Millis) -> Result<IngestCounts> {
+        on_writer!(self, ingest::ingest(batch, received_at))
     }
 
     /// What the database's own maintenance would do after a while, done at
@@ -222,7 +246,7 @@ impl Store {
     /// Recomputes the rollups from the raw events (after a restore, or to
     /// check them); returns the number of events read.
     pub async fn rebuild_rollups(&self) -> Result<u64> {
-        on_writer!(self, rebuild_rollups())
+        on_writer!(self, ingest::rebuild_rollups())
     }
 
     // ---- API keys -------------------------------------------------------
@@ -230,7 +254,7 @@ impl Store {
     /// Stores a generated key; false (nothing stored) when its prefix is
     /// taken. [`Store::create_key`] generates and stores in one go.
     pub async fn insert_key(&self, key: &NewKey) -> Result<bool> {
-        on_writer!(self, insert_key(key))
+        on_writer!(self, api_keys::insert_key(key))
     }
 
     /// Generates a key whose prefix no other key has, stores it, and
@@ -251,17 +275,17 @@ impl Store {
     }
 
     pub async fn key_by_hash(&self, key_hash: &str) -> Result<Option<KeyRecord>> {
-        on_reader!(self, key_by_hash(key_hash))
+        on_reader!(self, api_keys::key_by_hash(key_hash))
     }
 
     /// Revokes the active key whose printed prefix is `prefix` (with
     /// `all`, every active key sharing it).
     pub async fn revoke_key(&self, prefix: &str, all: bool, at: i64) -> Result<Revocation> {
-        on_writer!(self, revoke_key(prefix, all, at))
+        on_writer!(self, api_keys::revoke_key(prefix, all, at))
     }
 
     pub async fn list_keys(&self) -> Result<Vec<KeyRecord>> {
-        on_reader!(self, list_keys())
+        on_reader!(self, api_keys::list_keys())
     }
 
     // ---- dashboard accounts ----------------------------------------------
@@ -277,13 +301,13 @@ impl Store {
     ) -> Result<i64> {
         on_writer!(
             self,
-            create_account(username, password_hash, role, agents, now)
+            accounts::create_account(username, password_hash, role, agents, now)
         )
     }
 
     /// Lets an admin see an agent; false when there is no such account.
     pub async fn grant_agent(&self, username: &str, agent_id: &str) -> Result<bool> {
-        on_writer!(self, grant_agent(username, agent_id))
+        on_writer!(self, accounts::grant_agent(username, agent_id))
     }
 
     /// Records a sign-in attempt against each subject unless one has had
@@ -295,7 +319,10 @@ impl Store {
         at_ms: i64,
         since_ms: i64,
     ) -> Result<Option<Vec<u64>>> {
-        on_writer!(self, claim_login_attempt(subjects, at_ms, since_ms))
+        on_writer!(
+            self,
+            accounts::claim_login_attempt(subjects, at_ms, since_ms)
+        )
     }
 
     /// Forgets the `forgiven` subjects' failures and withdraws the attempt
@@ -306,38 +333,38 @@ impl Store {
         withdrawn: &[String],
         at_ms: i64,
     ) -> Result<()> {
-        on_writer!(self, login_succeeded(forgiven, withdrawn, at_ms))
+        on_writer!(self, accounts::login_succeeded(forgiven, withdrawn, at_ms))
     }
 
     pub async fn list_accounts(&self) -> Result<Vec<Account>> {
-        on_reader!(self, list_accounts())
+        on_reader!(self, accounts::list_accounts())
     }
 
     /// Changes an account in one transaction; false when there is no such
     /// account (then nothing changed).
     pub async fn update_account(&self, username: &str, change: &AccountChange) -> Result<bool> {
-        on_writer!(self, update_account(username, change))
+        on_writer!(self, accounts::update_account(username, change))
     }
 
     pub async fn account_count(&self) -> Result<u64> {
-        on_reader!(self, account_count())
+        on_reader!(self, accounts::account_count())
     }
 
     pub async fn account_by_username(&self, username: &str) -> Result<Option<(Account, String)>> {
-        on_reader!(self, account_by_username(username))
+        on_reader!(self, accounts::account_by_username(username))
     }
 
     pub async fn create_session(&self, token_hash: &str, account: i64, now: i64) -> Result<()> {
-        on_writer!(self, create_session(token_hash, account, now))
+        on_writer!(self, accounts::create_session(token_hash, account, now))
     }
 
     /// The account signed in with this session, if the session is live.
     pub async fn session_account(&self, token_hash: &str, now: i64) -> Result<Option<Account>> {
-        on_writer!(self, session_account(token_hash, now))
+        on_writer!(self, accounts::session_account(token_hash, now))
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
-        on_writer!(self, delete_session(token_hash))
+        on_writer!(self, accounts::delete_session(token_hash))
     }
 
     // ---- analytics reads ------------------------------------------------
@@ -346,79 +373,85 @@ impl Store {
     pub async fn day_activity(
         &self,
         agent: &AgentRef,
-        day_from: i64,
-        day_to: i64,
+        day_from: Day,
+        day_to: Day,
     ) -> Result<Vec<DayRow>> {
-        on_reader!(self, day_activity(agent.pk, day_from, day_to))
+        on_reader!(self, analytics::day_activity(agent.key, day_from, day_to))
     }
 
     /// The distinct users active on the UTC days `[day_from, day_to)`.
     pub async fn day_users(
         &self,
         agent: &AgentRef,
-        day_from: i64,
-        day_to: i64,
-    ) -> Result<Vec<i64>> {
-        on_reader!(self, day_users(agent.pk, day_from, day_to))
+        day_from: Day,
+        day_to: Day,
+    ) -> Result<Vec<UserKey>> {
+        on_reader!(self, analytics::day_users(agent.key, day_from, day_to))
     }
 
     /// All messages of the slots `[slot_from, slot_to)`.
     pub async fn message_total(
         &self,
         agent: &AgentRef,
-        slot_from: i64,
-        slot_to: i64,
+        slot_from: Slot,
+        slot_to: Slot,
     ) -> Result<u64> {
-        on_reader!(self, message_total(agent.pk, slot_from, slot_to))
+        on_reader!(
+            self,
+            analytics::message_total(agent.key, slot_from, slot_to)
+        )
     }
 
-    /// Messages per user in `[from_ms, to_ms)`, counted by the database.
+    /// Messages per user in `[from, to)`, counted by the database.
     pub async fn user_messages(
         &self,
         agent: &AgentRef,
-        from_ms: i64,
-        to_ms: i64,
-    ) -> Result<Vec<(i64, i64)>> {
-        on_reader!(self, user_messages(agent.pk, from_ms, to_ms))
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<(UserKey, i64)>> {
+        on_reader!(self, analytics::user_messages(agent.key, from, to))
     }
 
     /// Messages per quarter-hour slot of `[slot_from, slot_to)` (slots without any are absent).
     pub async fn message_slots(
         &self,
         agent: &AgentRef,
-        slot_from: i64,
-        slot_to: i64,
-    ) -> Result<Vec<(i64, i64)>> {
-        on_reader!(self, message_slots(agent.pk, slot_from, slot_to))
+        slot_from: Slot,
+        slot_to: Slot,
+    ) -> Result<Vec<(Slot, i64)>> {
+        on_reader!(
+            self,
+            analytics::message_slots(agent.key, slot_from, slot_to)
+        )
     }
 
     /// How many raw events the agent has.
     pub async fn event_count(&self, agent: &AgentRef) -> Result<u64> {
-        on_reader!(self, event_count(agent.pk))
+        on_reader!(self, analytics::event_count(agent.key))
     }
 
-    /// Raw events of `[from_ms, to_ms)`, for the partial slots at a period's edges.
+    /// Raw events of `[from, to)`, for the partial slots at a period's edges.
     pub async fn raw_activity(
         &self,
         agent: &AgentRef,
-        from_ms: i64,
-        to_ms: i64,
+        from: Millis,
+        to: Millis,
     ) -> Result<Vec<RawActivity>> {
-        on_reader!(self, raw_activity(agent.pk, from_ms, to_ms))
+        on_reader!(self, analytics::raw_activity(agent.key, from, to))
     }
 
-    /// Distinct users with an open session whose latest event is at or after `since_ms`.
-    pub async fn online_users(&self, agent: &AgentRef, since_ms: i64) -> Result<u64> {
-        on_reader!(self, online_users(agent.pk, since_ms))
+    /// Distinct users with an open session whose latest event is at or after `since`.
+    pub async fn online_users(&self, agent: &AgentRef, since: Millis) -> Result<u64> {
+        on_reader!(self, analytics::online_users(agent.key, since))
     }
 
     pub async fn registered_count(&self, agent: &AgentRef) -> Result<u64> {
-        on_reader!(self, registered_count(agent.pk))
+        on_reader!(self, analytics::registered_count(agent.key))
     }
 
     /// Every registered user of the agent with their latest activity.
     pub async fn members(&self, agent: &AgentRef) -> Result<Vec<Member>> {
-        on_reader!(self, members(agent.pk))
+        on_reader!(self, analytics::members(agent.key))
     }
 }
 
@@ -497,7 +530,11 @@ async fn connect_sqlite(url: &str) -> Result<Pools> {
         .max_connections(4)
         .connect_with(options.read_only(false))
         .await?;
-    Ok(Pools::Sqlite { read, write, file })
+    Ok(Pools::Sqlite {
+        read: Reader::new(read),
+        write: Writer::new(write),
+        file,
+    })
 }
 
 /// sqlx locks migrations on PostgreSQL only: two processes migrating one new

@@ -1,9 +1,13 @@
 //! Rows the store hands back to the rest of the data layer.
 
-/// An agent as the store knows it: its internal key and its public id.
-#[derive(Debug, Clone, PartialEq, Eq)]
+use crate::ids::{AgentKey, UserKey};
+use crate::ingest::DayActivity;
+use crate::time::{Day, Millis};
+
+/// An agent as the store knows it: its database key and its public id.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct AgentRef {
-    pub pk: i64,
+    pub key: AgentKey,
     pub agent_id: String,
     pub name: String,
 }
@@ -11,28 +15,28 @@ pub struct AgentRef {
 /// One user's activity on one UTC day, from the rollup.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DayRow {
-    pub day: i64,
-    pub user: i64,
-    pub activity: crate::ingest::DayActivity,
+    pub day: Day,
+    pub user: UserKey,
+    pub activity: DayActivity,
 }
 
 /// One raw event, reduced to what the figures need.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RawActivity {
-    pub at: i64,
-    pub user: i64,
+    pub at: Millis,
+    pub user: UserKey,
     pub is_message: bool,
 }
 
 /// A registered user of an agent.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, sqlx::FromRow)]
 pub struct Member {
-    pub user: i64,
+    pub key: UserKey,
     pub user_id: String,
     pub username: Option<String>,
     pub name: Option<String>,
-    pub registered_at: i64,
-    pub last_active: Option<i64>,
+    pub registered_at: Millis,
+    pub last_active: Option<Millis>,
 }
 
 /// A registration to create in bulk, with the user's names.
@@ -41,5 +45,5 @@ pub struct MemberSeed {
     pub user_id: String,
     pub username: Option<String>,
     pub name: Option<String>,
-    pub registered_at: i64,
+    pub registered_at: Millis,
 }

@@ -7,6 +7,7 @@ pub mod oracle;
 use chrono::{DateTime, Utc};
 use pulse_db::Store;
 use pulse_db::ingest::{IngestCounts, validate_batch};
+use pulse_db::time::Millis;
 use serde_json::{Value, json};
 
 /// An event as a test writes it.
@@ -40,10 +41,7 @@ impl TestEvent {
 pub async fn ingest(store: &Store, events: &[TestEvent]) -> IngestCounts {
     let values: Vec<Value> = events.iter().map(TestEvent::json).collect();
     let batch = validate_batch(&values, Utc::now()).expect("test events are valid");
-    store
-        .ingest(&batch, Utc::now().timestamp_millis())
-        .await
-        .expect("ingest")
+    store.ingest(&batch, Millis::now()).await.expect("ingest")
 }
 
 /// An event of agent "tutor" without a session, at an RFC 3339 instant.

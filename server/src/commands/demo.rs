@@ -1,6 +1,7 @@
 //! `pulse demo`: fills the database with synthetic learners (see
 //! `pulse_db::synthetic`), and `pulse serve --demo`'s keeper of live sessions.
 
+use pulse_db::time::Millis;
 use std::time::Duration as StdDuration;
 
 use chrono::Utc;
@@ -111,7 +112,7 @@ async fn register_members(store: &Store, world: &World) -> anyhow::Result<()> {
                 user_id: user.id.clone(),
                 username: Some(user.username.clone()),
                 name: Some(user.name.clone()),
-                registered_at: user.registered_at.timestamp_millis(),
+                registered_at: user.registered_at.into(),
             })
             .collect();
         store
@@ -144,10 +145,7 @@ async fn store_events(store: &Store, world: &World) -> anyhow::Result<u64> {
 
 async fn ingest(store: &Store, events: Vec<ValidEvent>) -> anyhow::Result<u64> {
     let batch = ValidBatch::of(events);
-    Ok(store
-        .ingest(&batch, Utc::now().timestamp_millis())
-        .await?
-        .accepted)
+    Ok(store.ingest(&batch, Millis::now()).await?.accepted)
 }
 
 /// Keeps the demo's live learners online while `pulse serve --demo` runs:

@@ -5,6 +5,7 @@
 //! with any invalid line nothing is stored (unless `--skip-invalid`); then
 //! the events are stored in batches. Event ids make a second run add nothing.
 
+use pulse_db::time::Millis;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -138,7 +139,7 @@ async fn import_file(
 
 async fn store_batch(store: &Store, events: Vec<ValidEvent>) -> anyhow::Result<IngestCounts> {
     let batch = ValidBatch::of(events);
-    Ok(store.ingest(&batch, Utc::now().timestamp_millis()).await?)
+    Ok(store.ingest(&batch, Millis::now()).await?)
 }
 
 fn progress_bar(path: &Path, verb: &str) -> anyhow::Result<ProgressBar> {

@@ -164,7 +164,11 @@ pub async fn stored_events(db: &TestDb, agent: &str) -> usize {
     match db.store.find_agent(agent).await.unwrap() {
         Some(agent) => db
             .store
-            .raw_activity(&agent, 0, i64::MAX)
+            .raw_activity(
+                &agent,
+                pulse_db::time::Millis(0),
+                pulse_db::time::Millis(i64::MAX),
+            )
             .await
             .unwrap()
             .len(),

@@ -9,6 +9,7 @@ use chrono::Utc;
 use http_body_util::BodyExt;
 use pulse_db::ingest::{IngestCounts, MAX_BATCH_EVENTS, Naming, ValidBatch, validate_batch};
 use pulse_db::keys::KeyScope;
+use pulse_db::time::Millis;
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -175,11 +176,7 @@ pub async fn post_events(
     if let Some(agents) = &key.0.agents {
         batch.naming = Naming::WithinAgents(agents.clone());
     }
-    let counts = state
-        .context
-        .store
-        .ingest(&batch, Utc::now().timestamp_millis())
-        .await?;
+    let counts = state.context.store.ingest(&batch, Millis::now()).await?;
     count_events("stored", counts.accepted);
     count_events("duplicate", counts.duplicates);
     Ok(Json(counts.into()))

@@ -176,7 +176,7 @@ pub async fn put_member(
     state
         .context
         .store
-        .register(&agent, &user_id, registered_at.timestamp_millis())
+        .register(&agent, &user_id, registered_at.into())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,0 +1,313 @@
+//! Dashboard accounts, their sessions and the sign-in throttle.
+
+use super::{BACKEND, Db, begin_write};
+use crate::accounts::{ABSOLUTE_TIMEOUT_MS, Account, AccountChange, IDLE_TIMEOUT_MS, Role};
+use crate::error::{Result, StoreError};
+use crate::store::Backend;
+use crate::store::access::{Reader, Writer};
+
+pub async fn create_account(
+    db: &Writer<Db>,
+    username: &str,
+    password_hash: &str,
+    role: Role,
+    agents: &[String],
+    now: i64,
+) -> Result<i64> {
+    let mut tx = db.pool().begin().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO accounts (username, password_hash, role, disabled, created_at)
+         VALUES ($1, $2, $3, 0, $4) RETURNING id",
+    )
+    .bind(username)
+    .bind(password_hash)
+    .bind(role.as_str())
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    for agent in agents {
+        sqlx::query("INSERT INTO account_agents (account_id, agent_key) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(id)
+            .bind(agent.as_str())
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn grant_agent(db: &Writer<Db>, username: &str, agent_id: &str) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO account_agents (account_id, agent_key)
+         SELECT id, $2 FROM accounts WHERE username = $1
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(username)
+    .bind(agent_id)
+    .execute(db.pool())
+    .await?;
+    Ok(done.rows_affected() > 0 || account_exists(db, username).await?)
+}
+
+async fn account_exists(db: &Reader<Db>, username: &str) -> Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE username = $1")
+        .bind(username)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(found.is_some())
+}
+
+/// The account and its password hash.
+pub async fn account_by_username(
+    db: &Reader<Db>,
+    username: &str,
+) -> Result<Option<(Account, String)>> {
+    let row: Option<(i64, String)> =
+        sqlx::query_as("SELECT id, password_hash FROM accounts WHERE username = $1")
+            .bind(username)
+            .fetch_optional(db.pool())
+            .await?;
+    let Some((id, password_hash)) = row else {
+        return Ok(None);
+    };
+    let account = account_by_id(db, id).await?;
+    Ok(account.map(|account| (account, password_hash)))
+}
+
+/// A row of `accounts`, without the password hash.
+#[derive(sqlx::FromRow)]
+struct AccountRow {
+    id: i64,
+    username: String,
+    role: String,
+    disabled: i64,
+}
+
+async fn account_by_id(db: &Reader<Db>, id: i64) -> Result<Option<Account>> {
+    let row: Option<AccountRow> =
+        sqlx::query_as("SELECT id, username, role, disabled FROM accounts WHERE id = $1")
+            .bind(id)
+            .fetch_optional(db.pool())
+            .await?;
+    let Some(row) = row else { return Ok(None) };
+    let agents = sqlx::query_scalar(
+        "SELECT agent_key FROM account_agents WHERE account_id = $1 ORDER BY agent_key",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?;
+    let role = Role::parse(&row.role).ok_or_else(|| {
+        StoreError::Corrupt(format!(
+            "account {} has the unknown role {:?}",
+            row.id, row.role
+        ))
+    })?;
+    Ok(Some(Account {
+        id: row.id,
+        username: row.username,
+        role,
+        disabled: row.disabled != 0,
+        agents,
+    }))
+}
+
+pub async fn create_session(
+    db: &Writer<Db>,
+    token_hash: &str,
+    account: i64,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO auth_sessions (token_hash, account_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)",
+    )
+    .bind(token_hash)
+    .bind(account)
+    .bind(now)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// The account of a live session (and the session's last use moves to
+/// `now`); expired sessions are deleted.
+pub async fn session_account(
+    db: &Writer<Db>,
+    token_hash: &str,
+    now: i64,
+) -> Result<Option<Account>> {
+    let row: Option<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT account_id, created_at, last_seen_at FROM auth_sessions WHERE token_hash = $1",
+    )
+    .bind(token_hash)
+    .fetch_optional(db.pool())
+    .await?;
+    let Some((account, created, seen)) = row else {
+        return Ok(None);
+    };
+    if now - seen > IDLE_TIMEOUT_MS || now - created > ABSOLUTE_TIMEOUT_MS {
+        delete_session(db, token_hash).await?;
+        return Ok(None);
+    }
+    sqlx::query("UPDATE auth_sessions SET last_seen_at = $1 WHERE token_hash = $2")
+        .bind(now)
+        .bind(token_hash)
+        .execute(db.pool())
+        .await?;
+    account_by_id(db, account).await
+}
+
+pub async fn delete_session(db: &Writer<Db>, token_hash: &str) -> Result<()> {
+    sqlx::query("DELETE FROM auth_sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+pub async fn account_count(db: &Reader<Db>) -> Result<u64> {
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
+        .fetch_one(db.pool())
+        .await?;
+    Ok(count as u64)
+}
+
+/// Records a sign-in attempt for each subject, unless one of them has
+/// reached its limit (`None`: no limit) of attempts since `since_ms`:
+/// counting and recording are one step, so parallel guesses cannot all pass
+/// the check before any is recorded. The counts before this attempt, or
+/// None when it is refused.
+pub async fn claim_login_attempt(
+    db: &Writer<Db>,
+    subjects: &[(String, Option<u64>)],
+    at_ms: i64,
+    since_ms: i64,
+) -> Result<Option<Vec<u64>>> {
+    let mut tx = begin_write(db).await?;
+    if BACKEND == Backend::Postgres {
+        // Attempts of every instance queue here for the few milliseconds
+        // their transaction takes; SQLite's write lock does the same.
+        sqlx::query("LOCK TABLE login_failures IN SHARE ROW EXCLUSIVE MODE")
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("DELETE FROM login_failures WHERE at < $1")
+        .bind(since_ms)
+        .execute(&mut *tx)
+        .await?;
+    let mut counts = Vec::with_capacity(subjects.len());
+    for (subject, limit) in subjects {
+        let count: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE subject = $1")
+                .bind(subject.as_str())
+                .fetch_one(&mut *tx)
+                .await?;
+        let count = count as u64;
+        if limit.is_some_and(|limit| count >= limit) {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        counts.push(count);
+    }
+    for (subject, _) in subjects {
+        sqlx::query("INSERT INTO login_failures (subject, at) VALUES ($1, $2)")
+            .bind(subject.as_str())
+            .bind(at_ms)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(Some(counts))
+}
+
+/// After a successful sign-in: the failures of the `forgiven` subjects are
+/// forgotten, and the attempt claimed at `at_ms` no longer counts against
+/// the `withdrawn` ones.
+pub async fn login_succeeded(
+    db: &Writer<Db>,
+    forgiven: &[String],
+    withdrawn: &[String],
+    at_ms: i64,
+) -> Result<()> {
+    let mut tx = begin_write(db).await?;
+    for subject in forgiven {
+        sqlx::query("DELETE FROM login_failures WHERE subject = $1")
+            .bind(subject.as_str())
+            .execute(&mut *tx)
+            .await?;
+    }
+    for subject in withdrawn {
+        sqlx::query("DELETE FROM login_failures WHERE subject = $1 AND at = $2")
+            .bind(subject.as_str())
+            .bind(at_ms)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn list_accounts(db: &Reader<Db>) -> Result<Vec<Account>> {
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM accounts ORDER BY username")
+        .fetch_all(db.pool())
+        .await?;
+    let mut accounts = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(account) = account_by_id(db, id).await? {
+            accounts.push(account);
+        }
+    }
+    Ok(accounts)
+}
+
+/// Applies every part of `change` in one transaction; false (and nothing
+/// changed) when there is no such account. A new password or the disabled
+/// flag ends the account's sessions; new agents apply to its next request.
+pub async fn update_account(
+    db: &Writer<Db>,
+    username: &str,
+    change: &AccountChange,
+) -> Result<bool> {
+    let mut tx = db.pool().begin().await?;
+    let Some(id): Option<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE username = $1")
+        .bind(username)
+        .fetch_optional(&mut *tx)
+        .await?
+    else {
+        return Ok(false);
+    };
+    if let Some(agents) = &change.agents {
+        sqlx::query("DELETE FROM account_agents WHERE account_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        for agent in agents {
+            sqlx::query("INSERT INTO account_agents (account_id, agent_key) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(id)
+                .bind(agent.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    if let Some(hash) = &change.password_hash {
+        sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
+            .bind(hash.as_str())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    if let Some(disabled) = change.disabled {
+        sqlx::query("UPDATE accounts SET disabled = $1 WHERE id = $2")
+            .bind(i64::from(disabled))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    if change.password_hash.is_some() || change.disabled.is_some() {
+        sqlx::query("DELETE FROM auth_sessions WHERE account_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}

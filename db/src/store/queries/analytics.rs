@@ -1,0 +1,245 @@
+//! The reads the figures are computed from: rollups by day and quarter
+//! hour, raw events at a period's edges, registrations.
+
+use super::{BACKEND, Db};
+use crate::error::{Result, StoreError};
+use crate::ids::{AgentKey, UserKey};
+use crate::ingest::{DayActivity, EventKind};
+use crate::store::Backend;
+use crate::store::access::Reader;
+use crate::store::records::{DayRow, Member, RawActivity};
+use crate::time::{Day, Millis, Slot};
+
+/// The text aggregate of this backend.
+const STRING_AGG: &str = match BACKEND {
+    Backend::Sqlite => "group_concat",
+    Backend::Postgres => "string_agg",
+};
+
+/// Runs `SELECT columns FROM rest` with the agent and a `[from, to)` range
+/// bound as $1..$3, the database packing the integer rows into one text
+/// (`a,b;c,d`) that is parsed back here. Thousands of rows cost about 2 us
+/// each through the SQLite driver's row channel, the one text a few
+/// milliseconds for them all (docs/BENCHMARKS.md).
+async fn packed_rows<const N: usize>(
+    db: &Reader<Db>,
+    columns: [&str; N],
+    rest: &str,
+    (agent, from, to): (AgentKey, i64, i64),
+) -> Result<Vec<[i64; N]>> {
+    let row = columns
+        .map(|column| format!("CAST({column} AS TEXT)"))
+        .join(" || ',' || ");
+    let sql = format!("SELECT {STRING_AGG}({row}, ';') {rest}");
+    let packed: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(agent)
+        .bind(from)
+        .bind(to)
+        .fetch_one(db.pool())
+        .await?;
+    let Some(packed) = packed else {
+        return Ok(Vec::new());
+    };
+    packed
+        .split(';')
+        .map(|text| {
+            let mut fields = text.split(',').map(str::parse::<i64>);
+            let mut values = [0; N];
+            for value in &mut values {
+                *value = match fields.next() {
+                    Some(Ok(number)) => number,
+                    _ => {
+                        return Err(StoreError::Corrupt(format!("packed row {text:?}")));
+                    }
+                };
+            }
+            Ok(values)
+        })
+        .collect()
+}
+
+/// The rollup rows of the UTC days `[day_from, day_to)`.
+pub async fn day_activity(
+    db: &Reader<Db>,
+    agent: AgentKey,
+    day_from: Day,
+    day_to: Day,
+) -> Result<Vec<DayRow>> {
+    let rows = packed_rows(
+        db,
+        ["day", "user_id", "quarters_am", "quarters_pm", "messages"],
+        "FROM activity_days WHERE agent_id = $1 AND day >= $2 AND day < $3",
+        (agent, day_from.0, day_to.0),
+    )
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|[day, user, am, pm, messages]| DayRow {
+            day: Day(day),
+            user: UserKey(user),
+            activity: DayActivity::from_halves(am, pm, messages),
+        })
+        .collect())
+}
+
+pub async fn day_users(
+    db: &Reader<Db>,
+    agent: AgentKey,
+    day_from: Day,
+    day_to: Day,
+) -> Result<Vec<UserKey>> {
+    // DISTINCT in a subquery: string_agg(DISTINCT ...) has no separator form in SQLite.
+    let rows = packed_rows(
+        db,
+        ["user_id"],
+        "FROM (SELECT DISTINCT user_id FROM activity_days WHERE agent_id = $1 AND day >= $2 AND day < $3) AS active",
+        (agent, day_from.0, day_to.0),
+    )
+    .await?;
+    Ok(rows.into_iter().map(|[user]| UserKey(user)).collect())
+}
+
+pub async fn message_total(
+    db: &Reader<Db>,
+    agent: AgentKey,
+    slot_from: Slot,
+    slot_to: Slot,
+) -> Result<u64> {
+    let total: i64 = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(messages), 0) AS BIGINT) FROM message_quarters
+         WHERE agent_id = $1 AND slot >= $2 AND slot < $3",
+    )
+    .bind(agent)
+    .bind(slot_from)
+    .bind(slot_to)
+    .fetch_one(db.pool())
+    .await?;
+    Ok(total as u64)
+}
+
+pub async fn user_messages(
+    db: &Reader<Db>,
+    agent: AgentKey,
+    from: Millis,
+    to: Millis,
+) -> Result<Vec<(UserKey, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT user_id, COUNT(*) FROM events
+         WHERE agent_id = $1 AND at >= $2 AND at < $3 AND kind = $4
+         GROUP BY user_id",
+    )
+    .bind(agent)
+    .bind(from)
+    .bind(to)
+    .bind(EventKind::Message.code())
+    .fetch_all(db.pool())
+    .await?)
+}
+
+pub async fn message_slots(
+    db: &Reader<Db>,
+    agent: AgentKey,
+    slot_from: Slot,
+    slot_to: Slot,
+) -> Result<Vec<(Slot, i64)>> {
+    let rows = packed_rows(
+        db,
+        ["slot", "messages"],
+        "FROM message_quarters WHERE agent_id = $1 AND slot >= $2 AND slot < $3",
+        (agent, slot_from.0, slot_to.0),
+    )
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|[slot, messages]| (Slot(slot), messages))
+        .collect())
+}
+
+pub async fn raw_activity(
+    db: &Reader<Db>,
+    agent: AgentKey,
+    from: Millis,
+    to: Millis,
+) -> Result<Vec<RawActivity>> {
+    let rows: Vec<(Millis, UserKey, i64)> = sqlx::query_as(
+        "SELECT at, user_id, kind FROM events WHERE agent_id = $1 AND at >= $2 AND at < $3",
+    )
+    .bind(agent)
+    .bind(from)
+    .bind(to)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(at, user, kind)| RawActivity {
+            at,
+            user,
+            is_message: kind == EventKind::Message.code(),
+        })
+        .collect())
+}
+
+pub async fn online_users(db: &Reader<Db>, agent: AgentKey, since: Millis) -> Result<u64> {
+    let count: i64 = sqlx::query_scalar(
+        "SELECT COUNT(DISTINCT user_id) FROM sessions WHERE agent_id = $1 AND ended = 0 AND last_at >= $2",
+    )
+    .bind(agent)
+    .bind(since)
+    .fetch_one(db.pool())
+    .await?;
+    Ok(count as u64)
+}
+
+pub async fn event_count(db: &Reader<Db>, agent: AgentKey) -> Result<u64> {
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE agent_id = $1")
+        .bind(agent)
+        .fetch_one(db.pool())
+        .await?;
+    Ok(count as u64)
+}
+
+pub async fn registered_count(db: &Reader<Db>, agent: AgentKey) -> Result<u64> {
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE agent_id = $1")
+        .bind(agent)
+        .fetch_one(db.pool())
+        .await?;
+    Ok(count as u64)
+}
+
+/// Every registered user of the agent, packed by the database into one JSON
+/// array for the same reason as `day_activity`.
+pub async fn members(db: &Reader<Db>, agent: AgentKey) -> Result<Vec<Member>> {
+    const FROM: &str = "FROM memberships m
+         JOIN users u ON u.id = m.user_id
+         LEFT JOIN last_activity l ON l.agent_id = m.agent_id AND l.user_id = m.user_id
+         WHERE m.agent_id = $1";
+    let mut members: Vec<Member> = match BACKEND {
+        // sqlx hands SQLite's rows over one at a time: thousands of members
+        // travel faster as one JSON value (arrays in `Member`'s field order).
+        Backend::Sqlite => {
+            let sql = format!(
+                "SELECT json_group_array(json_array(u.id, u.user_key, u.username, u.name, m.registered_at, l.at)) {FROM}"
+            );
+            let packed: String = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .bind(agent)
+                .fetch_one(db.pool())
+                .await?;
+            serde_json::from_str(&packed).map_err(|error| {
+                StoreError::Corrupt(format!("members of agent {agent}: {error}"))
+            })?
+        }
+        // PostgreSQL sends rows in bulk; building JSON there costs more.
+        Backend::Postgres => {
+            let sql = format!(
+                "SELECT u.id AS key, u.user_key AS user_id, u.username, u.name, m.registered_at,
+                        l.at AS last_active {FROM}"
+            );
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(agent)
+                .fetch_all(db.pool())
+                .await?
+        }
+    };
+    members.sort_unstable_by(|a, b| a.user_id.cmp(&b.user_id));
+    Ok(members)
+}

@@ -1,0 +1,146 @@
+//! Agents, users and registrations.
+
+use pulse_model::Agent;
+use sqlx::QueryBuilder;
+
+use super::ingest::ensure_keys;
+use super::{Db, rows_per_statement};
+use crate::error::Result;
+use crate::ids::AgentKey;
+use crate::store::access::{Reader, Writer};
+use crate::store::records::{AgentRef, MemberSeed};
+use crate::time::Millis;
+
+pub async fn list_agents(db: &Reader<Db>) -> Result<Vec<Agent>> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT agent_key, name FROM agents ORDER BY name, agent_key")
+            .fetch_all(db.pool())
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(agent_id, name)| Agent { agent_id, name })
+        .collect())
+}
+
+pub async fn find_agent(db: &Reader<Db>, agent_id: &str) -> Result<Option<AgentRef>> {
+    Ok(sqlx::query_as(
+        "SELECT id AS key, agent_key AS agent_id, name FROM agents WHERE agent_key = $1",
+    )
+    .bind(agent_id)
+    .fetch_optional(db.pool())
+    .await?)
+}
+
+pub async fn put_agent(db: &Writer<Db>, agent_id: &str, name: &str) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO agents (agent_key, name) VALUES ($1, $2)
+         ON CONFLICT (agent_key) DO UPDATE SET name = excluded.name",
+    )
+    .bind(agent_id)
+    .bind(name)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+pub async fn put_user(
+    db: &Writer<Db>,
+    user_id: &str,
+    username: Option<&str>,
+    name: Option<&str>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO users (user_key, username, name) VALUES ($1, $2, $3)
+         ON CONFLICT (user_key) DO UPDATE SET
+             username = COALESCE(excluded.username, users.username),
+             name = COALESCE(excluded.name, users.name)",
+    )
+    .bind(user_id)
+    .bind(username)
+    .bind(name)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+pub async fn register(
+    db: &Writer<Db>,
+    agent: AgentKey,
+    user_id: &str,
+    registered_at: Millis,
+) -> Result<()> {
+    let mut tx = db.pool().begin().await?;
+    let (_, users) = ensure_keys(&mut tx, &[], &[user_id]).await?;
+    sqlx::query(
+        "INSERT INTO memberships (agent_id, user_id, registered_at, automatic) VALUES ($1, $2, $3, 0)
+         ON CONFLICT (agent_id, user_id) DO UPDATE SET
+             registered_at = excluded.registered_at, automatic = 0",
+    )
+    .bind(agent)
+    .bind(users[user_id])
+    .bind(registered_at)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn import_members(
+    db: &Writer<Db>,
+    agent_id: &str,
+    agent_name: &str,
+    members: &[MemberSeed],
+) -> Result<()> {
+    let mut tx = db.pool().begin().await?;
+    sqlx::query(
+        "INSERT INTO agents (agent_key, name) VALUES ($1, $2)
+         ON CONFLICT (agent_key) DO UPDATE SET name = excluded.name",
+    )
+    .bind(agent_id)
+    .bind(agent_name)
+    .execute(&mut *tx)
+    .await?;
+    let user_ids: Vec<&str> = members
+        .iter()
+        .map(|member| member.user_id.as_str())
+        .collect();
+    let (agents, users) = ensure_keys(&mut tx, &[agent_id], &user_ids).await?;
+    let agent = agents[agent_id];
+    for member in members {
+        sqlx::query("UPDATE users SET username = $1, name = $2 WHERE id = $3")
+            .bind(member.username.as_deref())
+            .bind(member.name.as_deref())
+            .bind(users[&member.user_id])
+            .execute(&mut *tx)
+            .await?;
+    }
+    for chunk in members.chunks(rows_per_statement(4)) {
+        let mut query = QueryBuilder::<Db>::new(
+            "INSERT INTO memberships (agent_id, user_id, registered_at, automatic) ",
+        );
+        query.push_values(chunk, |mut row, member| {
+            row.push_bind(agent)
+                .push_bind(users[&member.user_id])
+                .push_bind(member.registered_at)
+                .push_bind(0_i64);
+        });
+        query.push(
+            " ON CONFLICT (agent_id, user_id) DO UPDATE SET registered_at = excluded.registered_at, automatic = 0",
+        );
+        query.build().execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn unregister(db: &Writer<Db>, agent: AgentKey, user_id: &str) -> Result<bool> {
+    let done = sqlx::query(
+        "DELETE FROM memberships
+         WHERE agent_id = $1 AND user_id = (SELECT id FROM users WHERE user_key = $2)",
+    )
+    .bind(agent)
+    .bind(user_id)
+    .execute(db.pool())
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
