@@ -3,8 +3,8 @@
 
 use leptos::prelude::use_context;
 use pulse_db::accounts::{Account, hash_session_token};
-use pulse_db::analytics::{AnalyticsError, Settings};
-use pulse_db::{AgentRef, Store, StoreError};
+use pulse_db::analytics::Settings;
+use pulse_db::{AgentRef, Store};
 use pulse_model::ApiError;
 
 /// The server's state, as server functions see it.
@@ -48,8 +48,7 @@ pub async fn signed_in(context: &ServerContext) -> Result<Account, ApiError> {
     let account = context
         .store
         .session_account(&hash_session_token(&token), now)
-        .await
-        .map_err(store_error)?;
+        .await?;
     account
         .filter(|account| !account.disabled)
         .ok_or(ApiError::Unauthorized)
@@ -95,45 +94,8 @@ pub async fn viewable_agent(context: &ServerContext, agent_id: &str) -> Result<A
     context
         .store
         .find_agent(agent_id)
-        .await
-        .map_err(store_error)?
+        .await?
         .ok_or_else(not_found)
-}
-
-/// A store failure as callers see it: details go to the log, not the wire.
-pub fn store_error(error: StoreError) -> ApiError {
-    tracing_error(&error);
-    match error.outage() {
-        Some(pulse_db::Outage::DiskFull) => {
-            ApiError::StorageFull(pulse_db::Outage::DiskFull.message().into())
-        }
-        Some(outage) => ApiError::Unavailable(outage.message().into()),
-        None => ApiError::Internal("the query failed".into()),
-    }
-}
-
-/// A username or password rule broken: the caller's mistake.
-pub fn rule_broken(error: pulse_db::accounts::RuleError) -> ApiError {
-    ApiError::BadRequest(error.to_string())
-}
-
-/// Every password hash slot is taken: try again shortly.
-pub fn hashing_busy(full: pulse_db::accounts::GateFull) -> ApiError {
-    ApiError::TooManyRequests {
-        message: format!("{full}."),
-        retry_after: 2,
-    }
-}
-
-pub fn analytics_error(error: AnalyticsError) -> ApiError {
-    match error {
-        AnalyticsError::BadPeriod(message) => ApiError::BadRequest(message),
-        AnalyticsError::Store(error) => store_error(error),
-    }
-}
-
-fn tracing_error(error: &StoreError) {
-    leptos::logging::error!("store error: {error}");
 }
 
 /// Registers every server function with the HTTP handler. The `pulse`

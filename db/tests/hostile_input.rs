@@ -111,7 +111,10 @@ proptest! {
                 prop_assert!(resolved.days >= 1);
                 prop_assert!(resolved.days <= pulse_db::analytics::MAX_CUSTOM_DAYS);
             }
-            Err(reason) => prop_assert!(!reason.trim().is_empty() && reason.len() < 300, "{reason}"),
+            Err(error) => {
+                let reason = error.to_string();
+                prop_assert!(!reason.trim().is_empty() && reason.len() < 300, "{reason}");
+            }
         }
     }
 }

@@ -10,18 +10,17 @@ pub async fn create_account(
     superadmin: bool,
     agents: String,
 ) -> Result<(), ApiError> {
-    use crate::server::{agent_list, hashing_busy, rule_broken, server_context, store_error};
+    use crate::server::{agent_list, server_context};
     use pulse_db::accounts::{Role, check_new_password, checked_username, hash_password};
     let context = server_context()?;
     crate::server::superadmin(&context).await?;
-    let username = checked_username(&username).map_err(rule_broken)?;
-    check_new_password(&password).map_err(rule_broken)?;
+    let username = checked_username(&username)?;
+    check_new_password(&password)?;
     let agents = agent_list(&agents)?;
     if context
         .store
         .account_by_username(&username)
-        .await
-        .map_err(store_error)?
+        .await?
         .is_some()
     {
         return Err(ApiError::BadRequest(format!(
@@ -37,12 +36,10 @@ pub async fn create_account(
     let password_hash = context
         .hash_gate
         .run(move || hash_password(&password))
-        .await
-        .map_err(hashing_busy)?;
+        .await?;
     context
         .store
         .create_account(&username, &password_hash, role, &agents, now)
-        .await
-        .map_err(store_error)?;
+        .await?;
     Ok(())
 }

@@ -12,7 +12,7 @@ pub async fn create_key(
     agents: String,
     label: String,
 ) -> Result<String, ApiError> {
-    use crate::server::{agent_list, server_context, store_error, superadmin};
+    use crate::server::{agent_list, server_context, superadmin};
     use pulse_db::keys::KeyScope;
     let context = server_context()?;
     superadmin(&context).await?;
@@ -35,10 +35,6 @@ pub async fn create_key(
     };
     let label = (!label.trim().is_empty()).then(|| label.trim().chars().take(200).collect());
     let now = chrono::Utc::now().timestamp_millis();
-    let (secret, _) = context
-        .store
-        .create_key(scope, agents, label, now)
-        .await
-        .map_err(store_error)?;
+    let (secret, _) = context.store.create_key(scope, agents, label, now).await?;
     Ok(secret)
 }

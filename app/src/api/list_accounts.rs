@@ -4,11 +4,11 @@ use pulse_model::{AccountView, ApiError};
 /// Every dashboard account (superadministrators only).
 #[server]
 pub async fn list_accounts() -> Result<Vec<AccountView>, ApiError> {
-    use crate::server::{server_context, store_error, superadmin};
+    use crate::server::{server_context, superadmin};
     use pulse_db::accounts::Role;
     let context = server_context()?;
     superadmin(&context).await?;
-    let accounts = context.store.list_accounts().await.map_err(store_error)?;
+    let accounts = context.store.list_accounts().await?;
     Ok(accounts
         .into_iter()
         .map(|account| AccountView {

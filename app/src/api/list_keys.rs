@@ -4,10 +4,10 @@ use pulse_model::{ApiError, KeyView};
 /// Every API key, without secrets (superadministrators only).
 #[server]
 pub async fn list_keys() -> Result<Vec<KeyView>, ApiError> {
-    use crate::server::{server_context, store_error, superadmin};
+    use crate::server::{server_context, superadmin};
     let context = server_context()?;
     superadmin(&context).await?;
-    let keys = context.store.list_keys().await.map_err(store_error)?;
+    let keys = context.store.list_keys().await?;
     Ok(keys
         .into_iter()
         .map(|key| KeyView {

@@ -5,14 +5,12 @@ use pulse_model::ApiError;
 /// user and a wrong password get the same answer, after the same work.
 #[server]
 pub async fn login(username: String, password: String) -> Result<(), ApiError> {
-    use crate::server::{
-        ClientAddress, SESSION_COOKIE, hashing_busy, rule_broken, server_context, store_error,
-    };
+    use crate::server::{ClientAddress, SESSION_COOKIE, server_context};
     use pulse_db::accounts::{
         ABSOLUTE_TIMEOUT_MS, LOGIN_WINDOW_MS, decoy_hash, new_session_token, plausible_credentials,
         sign_in_delay, sign_in_subjects, verify_password,
     };
-    plausible_credentials(&username, &password).map_err(rule_broken)?;
+    plausible_credentials(&username, &password)?;
     let context = server_context()?;
     let now = chrono::Utc::now().timestamp_millis();
     let address = use_context::<ClientAddress>()
@@ -29,8 +27,7 @@ pub async fn login(username: String, password: String) -> Result<(), ApiError> {
     let counts = context
         .store
         .claim_login_attempt(&subjects, now, now - LOGIN_WINDOW_MS)
-        .await
-        .map_err(store_error)?;
+        .await?;
     let Some(counts) = counts else {
         return Err(ApiError::TooManyRequests {
             message: "Too many failed sign-ins. Try again in 15 minutes.".into(),
@@ -39,11 +36,7 @@ pub async fn login(username: String, password: String) -> Result<(), ApiError> {
     };
     // Tried from many addresses, an account slows down rather than locks.
     pulse_db::accounts::pause(sign_in_delay(counts[2])).await;
-    let found = context
-        .store
-        .account_by_username(&username)
-        .await
-        .map_err(store_error)?;
+    let found = context.store.account_by_username(&username).await?;
     let stored_hash = found.as_ref().map(|(_, hash)| hash.clone());
     let verified = context
         .hash_gate
@@ -54,22 +47,19 @@ pub async fn login(username: String, password: String) -> Result<(), ApiError> {
             };
             verify_password(stored, &password)
         })
-        .await
-        .map_err(hashing_busy)?;
+        .await?;
     let Some((account, _)) = found.filter(|(account, _)| verified && !account.disabled) else {
         return Err(ApiError::BadRequest("Wrong username or password.".into()));
     };
     context
         .store
         .login_succeeded(&[pair.0, account_subject.0], &[address_subject.0], now)
-        .await
-        .map_err(store_error)?;
+        .await?;
     let (token, token_hash) = new_session_token();
     context
         .store
         .create_session(&token_hash, account.id, now)
-        .await
-        .map_err(store_error)?;
+        .await?;
     let secure = if context.secure_cookies {
         "; Secure"
     } else {
@@ -86,15 +76,14 @@ pub async fn login(username: String, password: String) -> Result<(), ApiError> {
 /// Signs out: the session is deleted on the server and the cookie cleared.
 #[server]
 pub async fn logout() -> Result<(), ApiError> {
-    use crate::server::{SESSION_COOKIE, server_context, session_token, store_error};
+    use crate::server::{SESSION_COOKIE, server_context, session_token};
     use pulse_db::accounts::hash_session_token;
     let context = server_context()?;
     if let Some(token) = session_token() {
         context
             .store
             .delete_session(&hash_session_token(&token))
-            .await
-            .map_err(store_error)?;
+            .await?;
     }
     set_cookie(&format!(
         "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"

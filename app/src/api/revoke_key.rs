@@ -5,17 +5,12 @@ use pulse_model::ApiError;
 /// Several old keys may share a prefix: then none is revoked.
 #[server]
 pub async fn revoke_key(prefix: String) -> Result<(), ApiError> {
-    use crate::server::{server_context, store_error, superadmin};
+    use crate::server::{server_context, superadmin};
     use pulse_db::keys::Revocation;
     let context = server_context()?;
     superadmin(&context).await?;
     let now = chrono::Utc::now().timestamp_millis();
-    match context
-        .store
-        .revoke_key(&prefix, false, now)
-        .await
-        .map_err(store_error)?
-    {
+    match context.store.revoke_key(&prefix, false, now).await? {
         Revocation::Revoked(_) => Ok(()),
         Revocation::NoActiveKey => Err(ApiError::NotFound(format!("active key {prefix:?}"))),
         Revocation::Ambiguous(count) => Err(ApiError::BadRequest(format!(

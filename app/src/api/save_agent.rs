@@ -4,7 +4,7 @@ use pulse_model::ApiError;
 /// Creates an agent or renames it (superadministrators only).
 #[server]
 pub async fn save_agent(agent_id: String, name: String) -> Result<(), ApiError> {
-    use crate::server::{server_context, store_error, superadmin};
+    use crate::server::{server_context, superadmin};
     let context = server_context()?;
     superadmin(&context).await?;
     if !pulse_db::ingest::is_valid_agent_id(&agent_id) {
@@ -18,9 +18,5 @@ pub async fn save_agent(agent_id: String, name: String) -> Result<(), ApiError> 
             "The name must be 1 to 200 characters.".into(),
         ));
     }
-    context
-        .store
-        .put_agent(&agent_id, name)
-        .await
-        .map_err(store_error)
+    Ok(context.store.put_agent(&agent_id, name).await?)
 }

@@ -11,7 +11,7 @@ pub async fn update_account(
     password: Option<String>,
     disabled: Option<bool>,
 ) -> Result<(), ApiError> {
-    use crate::server::{agent_list, hashing_busy, rule_broken, server_context, store_error};
+    use crate::server::{agent_list, server_context};
     use pulse_db::accounts::{AccountChange, check_new_password, hash_password};
     let context = server_context()?;
     let me = crate::server::superadmin(&context).await?;
@@ -23,15 +23,14 @@ pub async fn update_account(
     // Everything is checked before anything is written.
     let agents = agents.as_deref().map(agent_list).transpose()?;
     if let Some(password) = &password {
-        check_new_password(password).map_err(rule_broken)?;
+        check_new_password(password)?;
     }
     let password_hash = match password {
         Some(password) => Some(
             context
                 .hash_gate
                 .run(move || hash_password(&password))
-                .await
-                .map_err(hashing_busy)?,
+                .await?,
         ),
         None => None,
     };
@@ -40,12 +39,7 @@ pub async fn update_account(
         password_hash,
         disabled,
     };
-    if !context
-        .store
-        .update_account(&username, &change)
-        .await
-        .map_err(store_error)?
-    {
+    if !context.store.update_account(&username, &change).await? {
         return Err(ApiError::NotFound(format!("account {username:?}")));
     }
     Ok(())

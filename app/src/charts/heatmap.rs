@@ -6,7 +6,7 @@ use plotters::prelude::*;
 use pulse_model::Heatmap;
 
 use super::palette::{Theme, sequential};
-use super::{Chart, PlotArea};
+use super::{Chart, DrawError, PlotArea};
 
 pub const WEEKDAYS: [&str; 7] = [
     "Monday",
@@ -186,13 +186,12 @@ impl Chart for HeatGrid {
         &self,
         root: &DrawingArea<DB, Shift>,
         theme: Theme,
-    ) -> Result<PlotArea, String>
+    ) -> Result<PlotArea, DrawError<DB>>
     where
         DB::ErrorType: 'static,
     {
         let grid = self;
-        let error = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-        root.fill(&theme.background).map_err(error)?;
+        root.fill(&theme.background)?;
         let (width, height) = root.dim_in_pixel();
         let transposed = grid.view.transposed;
         let (left, top) = if transposed {
@@ -218,14 +217,12 @@ impl Chart for HeatGrid {
             } else {
                 (WEEKDAYS[grid.rows[row].0].to_owned(), grid.row_totals[row])
             };
-            root.draw(&Text::new(label, (8, y0 + 4), font(13)))
-                .map_err(error)?;
+            root.draw(&Text::new(label, (8, y0 + 4), font(13)))?;
             root.draw(&Text::new(
                 format_value(total),
                 (right + 8, y0 + 4),
                 font(12),
-            ))
-            .map_err(error)?;
+            ))?;
             for column in 0..columns {
                 let (weekday_row, hour) = grid.cell_at(row, column);
                 let value = grid.rows[weekday_row].1[hour];
@@ -239,8 +236,7 @@ impl Chart for HeatGrid {
                 root.draw(&Rectangle::new(
                     [(x0 + 1, y0 + 1), (x1 - 1, y1 - 1)],
                     color.filled(),
-                ))
-                .map_err(error)?;
+                ))?;
             }
         }
         for column in 0..columns {
@@ -254,22 +250,18 @@ impl Chart for HeatGrid {
                 (hour_label(column, false), grid.hour_totals[column])
             };
             if transposed || column % 3 == 0 {
-                root.draw(&Text::new(label, (x + 2, 6), font(12)))
-                    .map_err(error)?;
+                root.draw(&Text::new(label, (x + 2, 6), font(12)))?;
             }
             root.draw(&Text::new(
                 format_value(total),
                 (x + 2, bottom + 6),
                 font(10),
-            ))
-            .map_err(error)?;
+            ))?;
         }
-        root.draw(&Text::new(total_name, (8, bottom + 6), font(12)))
-            .map_err(error)?;
-        root.draw(&Text::new(total_name, (right + 4, 6), font(11)))
-            .map_err(error)?;
-        draw_legend(root, grid, theme, left, bottom + 28).map_err(error)?;
-        root.present().map_err(error)?;
+        root.draw(&Text::new(total_name, (8, bottom + 6), font(12)))?;
+        root.draw(&Text::new(total_name, (right + 4, 6), font(11)))?;
+        draw_legend(root, grid, theme, left, bottom + 28)?;
+        root.present()?;
         Ok(PlotArea {
             left,
             right,
@@ -285,7 +277,7 @@ fn draw_legend<DB: DrawingBackend>(
     theme: Theme,
     x: i32,
     y: i32,
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+) -> Result<(), DrawError<DB>> {
     let font = ("sans-serif", 12).into_font().color(&theme.text);
     root.draw(&Text::new("Less", (x, y + 2), font.clone()))?;
     for step in 0..10 {

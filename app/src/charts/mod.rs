@@ -7,7 +7,9 @@ pub mod palette;
 pub mod trend;
 
 use plotters::coord::Shift;
-use plotters::prelude::{DrawingArea, DrawingBackend, IntoDrawingArea, SVGBackend};
+use plotters::prelude::{
+    DrawingArea, DrawingAreaErrorKind, DrawingBackend, IntoDrawingArea, SVGBackend,
+};
 
 use palette::Theme;
 
@@ -73,6 +75,9 @@ pub fn cursor_step(
     }
 }
 
+/// Why plotters could not draw, in its own terms (the backend's error).
+pub type DrawError<DB> = DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>;
+
 /// A chart plotters can draw on any backend: the page's canvas, or SVG
 /// for export, so that both show the same picture.
 pub trait Chart: Clone + Send + Sync + 'static {
@@ -81,7 +86,7 @@ pub trait Chart: Clone + Send + Sync + 'static {
         &self,
         root: &DrawingArea<DB, Shift>,
         theme: Theme,
-    ) -> Result<PlotArea, String>
+    ) -> Result<PlotArea, DrawError<DB>>
     where
         DB::ErrorType: 'static;
 }

@@ -5,7 +5,7 @@ use plotters::prelude::*;
 use pulse_model::{Granularity, Trend};
 
 use super::palette::Theme;
-use super::{Chart, PlotArea};
+use super::{Chart, DrawError, PlotArea};
 
 /// The label of bucket `index` on the axis and in tooltips.
 pub fn bucket_label(trend: &Trend, index: usize) -> String {
@@ -24,13 +24,12 @@ impl Chart for Trend {
         &self,
         root: &DrawingArea<DB, Shift>,
         theme: Theme,
-    ) -> Result<PlotArea, String>
+    ) -> Result<PlotArea, DrawError<DB>>
     where
         DB::ErrorType: 'static,
     {
         let trend = self;
-        let error = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-        root.fill(&theme.background).map_err(error)?;
+        root.fill(&theme.background)?;
         let count = trend.buckets.len().max(1);
         let top = trend
             .buckets
@@ -45,8 +44,7 @@ impl Chart for Trend {
             .margin(12)
             .x_label_area_size(34)
             .y_label_area_size(44)
-            .build_cartesian_2d(0f64..count as f64, 0f64..top)
-            .map_err(error)?;
+            .build_cartesian_2d(0f64..count as f64, 0f64..top)?;
         chart
             .configure_mesh()
             .light_line_style(theme.grid.mix(0.5))
@@ -67,27 +65,23 @@ impl Chart for Trend {
             })
             .y_desc("Active users")
             .axis_desc_style(text)
-            .draw()
-            .map_err(error)?;
+            .draw()?;
         let points: Vec<(f64, f64)> = trend
             .buckets
             .iter()
             .enumerate()
             .map(|(i, b)| (i as f64 + 0.5, b.active_users as f64))
             .collect();
-        chart
-            .draw_series(
-                AreaSeries::new(points.clone(), 0.0, theme.accent.mix(0.18))
-                    .border_style(theme.accent.stroke_width(2)),
-            )
-            .map_err(error)?;
+        chart.draw_series(
+            AreaSeries::new(points.clone(), 0.0, theme.accent.mix(0.18))
+                .border_style(theme.accent.stroke_width(2)),
+        )?;
         chart
             .draw_series(
                 points
                     .iter()
                     .map(|&(x, y)| Circle::new((x, y), 3, theme.accent.filled())),
-            )
-            .map_err(error)?
+            )?
             .label("Unique active users")
             .legend(move |(x, y)| {
                 Rectangle::new([(x, y - 4), (x + 14, y + 4)], theme.accent.filled())
@@ -98,9 +92,8 @@ impl Chart for Trend {
             .background_style(theme.background.mix(0.85))
             .border_style(theme.grid)
             .label_font(("sans-serif", 13).into_font().color(&theme.text))
-            .draw()
-            .map_err(error)?;
-        root.present().map_err(error)?;
+            .draw()?;
+        root.present()?;
         let (x, y) = chart.plotting_area().get_pixel_range();
         Ok(PlotArea {
             left: x.start,

@@ -16,7 +16,7 @@ use pulse_model::{
 
 pub use calendar::Calendar;
 pub use facts::Facts;
-pub use period::{MAX_CUSTOM_DAYS, ResolvedPeriod};
+pub use period::{MAX_CUSTOM_DAYS, PeriodError, ResolvedPeriod};
 
 use crate::error::StoreError;
 use crate::ids::UserKey;
@@ -27,13 +27,24 @@ use crate::time::{Millis, from_millis, to_millis};
 #[derive(Debug, thiserror::Error)]
 pub enum AnalyticsError {
     /// The period, dates or zone asked for are invalid; the text says how.
-    #[error("{0}")]
-    BadPeriod(String),
+    #[error(transparent)]
+    BadPeriod(#[from] PeriodError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
 pub type Result<T> = std::result::Result<T, AnalyticsError>;
+
+impl From<AnalyticsError> for pulse_model::ApiError {
+    fn from(error: AnalyticsError) -> pulse_model::ApiError {
+        match error {
+            AnalyticsError::BadPeriod(error) => {
+                pulse_model::ApiError::BadRequest(error.to_string())
+            }
+            AnalyticsError::Store(error) => error.into(),
+        }
+    }
+}
 
 /// Server settings that the figures depend on.
 #[derive(Debug, Clone, Copy)]
@@ -74,7 +85,7 @@ impl<'a> Selection<'a> {
         now: DateTime<Utc>,
     ) -> Result<Self> {
         let now = from_millis(to_millis(now));
-        let period = ResolvedPeriod::resolve(query, now).map_err(AnalyticsError::BadPeriod)?;
+        let period = ResolvedPeriod::resolve(query, now)?;
         Ok(Selection {
             store,
             agent,

@@ -26,24 +26,15 @@ pub struct ResolvedPeriod {
 impl ResolvedPeriod {
     /// Resolves what a reader asked for at server time `now`, or says
     /// exactly what is wrong with it.
-    pub fn resolve(query: &PeriodQuery, now: DateTime<Utc>) -> Result<ResolvedPeriod, String> {
-        let tz = parse_zone(&query.tz).ok_or_else(|| {
-            format!(
-                "unknown time zone {:?}: use an IANA name such as Europe/Paris",
-                query.tz
-            )
-        })?;
-        let kind = PeriodKind::parse(&query.period).ok_or_else(|| {
-            format!(
-                "unknown period {:?}: use today, 7d, 30d or custom",
-                query.period
-            )
-        })?;
+    pub fn resolve(query: &PeriodQuery, now: DateTime<Utc>) -> Result<ResolvedPeriod, PeriodError> {
+        let tz = parse_zone(&query.tz).ok_or_else(|| PeriodError::UnknownZone(query.tz.clone()))?;
+        let kind = PeriodKind::parse(&query.period)
+            .ok_or_else(|| PeriodError::UnknownPeriod(query.period.clone()))?;
         let today = local_date(tz, now);
         let (first_day, days) = match kind {
             PeriodKind::Custom => custom_days(query, today)?,
             _ if query.from.is_some() || query.to.is_some() => {
-                return Err("from and to go only with period=custom".to_owned());
+                return Err(PeriodError::DatesWithoutCustom);
             }
             PeriodKind::Today => (today, 1),
             PeriodKind::Past7Days => (today - Duration::days(6), 7),
@@ -73,33 +64,53 @@ impl ResolvedPeriod {
     }
 }
 
-fn custom_days(query: &PeriodQuery, today: NaiveDate) -> Result<(NaiveDate, i64), String> {
+/// What is wrong with the period a reader asked for; the text is the
+/// answer's message, so it names the parameter and the value at fault.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PeriodError {
+    #[error("unknown time zone {0:?}: use an IANA name such as Europe/Paris")]
+    UnknownZone(String),
+    #[error("unknown period {0:?}: use today, 7d, 30d or custom")]
+    UnknownPeriod(String),
+    #[error("from and to go only with period=custom")]
+    DatesWithoutCustom,
+    #[error("{0} is required with period=custom (YYYY-MM-DD)")]
+    MissingDate(&'static str),
+    #[error("{field} must be a date written YYYY-MM-DD, not {text:?}")]
+    BadDate { field: &'static str, text: String },
+    #[error("from ({from}) must not be after to ({to})")]
+    Reversed { from: NaiveDate, to: NaiveDate },
+    #[error("a custom range may cover at most {MAX_CUSTOM_DAYS} days, not {0}")]
+    TooLong(i64),
+    #[error("from ({from}) must not be after today ({today})")]
+    InTheFuture { from: NaiveDate, today: NaiveDate },
+}
+
+fn custom_days(query: &PeriodQuery, today: NaiveDate) -> Result<(NaiveDate, i64), PeriodError> {
     let from = parse_date("from", query.from.as_deref())?;
     let to = parse_date("to", query.to.as_deref())?;
     if from > to {
-        return Err(format!("from ({from}) must not be after to ({to})"));
+        return Err(PeriodError::Reversed { from, to });
     }
     let days = (to - from).num_days() + 1;
     if days > MAX_CUSTOM_DAYS {
-        return Err(format!(
-            "a custom range may cover at most {MAX_CUSTOM_DAYS} days, not {days}"
-        ));
+        return Err(PeriodError::TooLong(days));
     }
     if from > today {
-        return Err(format!("from ({from}) must not be after today ({today})"));
+        return Err(PeriodError::InTheFuture { from, today });
     }
     Ok((from, days))
 }
 
-fn parse_date(field: &str, text: Option<&str>) -> Result<NaiveDate, String> {
-    let text =
-        text.ok_or_else(|| format!("{field} is required with period=custom (YYYY-MM-DD)"))?;
+fn parse_date(field: &'static str, text: Option<&str>) -> Result<NaiveDate, PeriodError> {
+    let text = text.ok_or(PeriodError::MissingDate(field))?;
     let valid_shape = text.len() == 10 && text.as_bytes()[4] == b'-' && text.as_bytes()[7] == b'-';
     match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
         Ok(date) if valid_shape => Ok(date),
-        _ => Err(format!(
-            "{field} must be a date written YYYY-MM-DD, not {text:?}"
-        )),
+        _ => Err(PeriodError::BadDate {
+            field,
+            text: text.to_owned(),
+        }),
     }
 }
 
@@ -194,7 +205,7 @@ mod tests {
         ];
         for (query, expected) in cases {
             let error = ResolvedPeriod::resolve(&query, now).unwrap_err();
-            assert!(error.contains(expected), "{query:?}: {error}");
+            assert!(error.to_string().contains(expected), "{query:?}: {error}");
         }
     }
 }

@@ -3,8 +3,9 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use pulse_db::StoreError;
 use pulse_db::analytics::AnalyticsError;
-use pulse_db::{Outage, StoreError};
+use pulse_model::ApiError;
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -85,33 +86,24 @@ impl IntoResponse for HttpError {
     }
 }
 
+/// The REST form of an [`ApiError`]: its status (the one mapping, shared
+/// with the server functions) and its message.
+impl From<ApiError> for HttpError {
+    fn from(error: ApiError) -> HttpError {
+        let status =
+            StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        HttpError::new(status, error.to_string())
+    }
+}
+
 impl From<StoreError> for HttpError {
     fn from(error: StoreError) -> HttpError {
-        match error.outage() {
-            Some(outage) => {
-                tracing::warn!(%error, "database outage");
-                let status = match outage {
-                    Outage::DiskFull => StatusCode::INSUFFICIENT_STORAGE,
-                    _ => StatusCode::SERVICE_UNAVAILABLE,
-                };
-                HttpError::new(status, outage.message())
-            }
-            None => {
-                tracing::error!(%error, "database error");
-                HttpError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "the request could not be completed",
-                )
-            }
-        }
+        ApiError::from(error).into()
     }
 }
 
 impl From<AnalyticsError> for HttpError {
     fn from(error: AnalyticsError) -> HttpError {
-        match error {
-            AnalyticsError::BadPeriod(message) => HttpError::bad_request(message),
-            AnalyticsError::Store(error) => error.into(),
-        }
+        ApiError::from(error).into()
     }
 }
