@@ -66,12 +66,12 @@ pub async fn superadmin(context: &ServerContext) -> Result<Account, ApiError> {
     }
 }
 
-/// Agent ids from a comma-separated list, each checked.
-pub fn agent_list(text: &str) -> Result<Vec<String>, ApiError> {
-    let agents: Vec<String> = text
-        .split(',')
-        .map(str::trim)
-        .filter(|a| !a.is_empty())
+/// Agent ids as typed by a person: trimmed, blanks dropped, each checked.
+pub fn checked_agents(agents: Vec<String>) -> Result<Vec<String>, ApiError> {
+    let agents: Vec<String> = agents
+        .iter()
+        .map(|agent| agent.trim())
+        .filter(|agent| !agent.is_empty())
         .map(str::to_owned)
         .collect();
     match agents

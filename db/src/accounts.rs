@@ -114,30 +114,7 @@ pub fn plausible_credentials(username: &str, password: &str) -> Result<(), RuleE
     Ok(())
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    /// Sees every agent; manages accounts, grants and keys.
-    Superadmin,
-    /// Sees the agents granted to them.
-    Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Superadmin => "superadmin",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Role> {
-        match text {
-            "superadmin" => Some(Role::Superadmin),
-            "admin" => Some(Role::Admin),
-            _ => None,
-        }
-    }
-}
+pub use pulse_model::Role;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {

@@ -5,31 +5,7 @@
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-/// What a key may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyScope {
-    /// Write events and registry data.
-    Ingest,
-    /// Read analytics.
-    Read,
-}
-
-impl KeyScope {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            KeyScope::Ingest => "ingest",
-            KeyScope::Read => "read",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<KeyScope> {
-        match text {
-            "ingest" => Some(KeyScope::Ingest),
-            "read" => Some(KeyScope::Read),
-            _ => None,
-        }
-    }
-}
+pub use pulse_model::KeyScope;
 
 /// A key about to be stored.
 #[derive(Debug, Clone)]

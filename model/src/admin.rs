@@ -2,6 +2,119 @@
 
 use serde::{Deserialize, Serialize};
 
+/// What a dashboard account may do.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
+pub enum Role {
+    /// Sees every agent; manages accounts, grants and keys.
+    Superadmin,
+    /// Sees the agents granted to them.
+    Admin,
+}
+
+/// What an API key may do.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
+pub enum KeyScope {
+    /// Write events and registry data.
+    Ingest,
+    /// Read analytics.
+    Read,
+}
+
+/// The stored and printed names (`admin`, `read`, ...), both ways.
+macro_rules! named {
+    ($($type:ty),*) => {$(
+        impl $type {
+            pub fn as_str(self) -> &'static str {
+                self.into()
+            }
+
+            pub fn parse(text: &str) -> Option<$type> {
+                text.parse().ok()
+            }
+        }
+    )*};
+}
+named!(Role, KeyScope);
+
+/// A new dashboard account, as the settings page sends it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewAccount {
+    pub username: String,
+    pub password: String,
+    pub role: Role,
+    /// The agents an administrator may see (a superadministrator sees all).
+    pub agents: Vec<String>,
+}
+
+/// Changes to an account; what is `None` stays as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountUpdate {
+    pub username: String,
+    /// The agents it may see from its next request on.
+    pub agents: Option<Vec<String>>,
+    /// A new password: ends its sessions.
+    pub password: Option<String>,
+    /// Disabled accounts cannot sign in; disabling ends its sessions.
+    pub disabled: Option<bool>,
+}
+
+impl AccountUpdate {
+    /// A change of nothing yet, to fill in.
+    pub fn of(username: impl Into<String>) -> AccountUpdate {
+        AccountUpdate {
+            username: username.into(),
+            agents: None,
+            password: None,
+            disabled: None,
+        }
+    }
+}
+
+/// Which agents a new API key serves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyAgents {
+    /// Every agent, present and future.
+    Every,
+    /// These agents only; an empty list is refused, never read as "every".
+    Only(Vec<String>),
+}
+
+/// A new API key, as the settings page asks for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyRequest {
+    pub scope: KeyScope,
+    pub agents: KeyAgents,
+    /// A note for people (what the key is for); blank for none.
+    pub label: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountView {
     pub username: String,
@@ -15,8 +128,7 @@ pub struct AccountView {
 pub struct KeyView {
     /// The public part printed with the key; names it for revoking.
     pub prefix: String,
-    /// `ingest` or `read`.
-    pub scope: String,
+    pub scope: KeyScope,
     /// `None`: every agent.
     pub agents: Option<Vec<String>>,
     pub label: Option<String>,

@@ -39,8 +39,13 @@ impl server_fn::error::FromServerFnError for ApiError {
     fn from_server_fn_error(value: server_fn::error::ServerFnErrorErr) -> Self {
         use server_fn::error::ServerFnErrorErr;
         match value {
-            // Raised on the server for what the caller sent.
-            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
+            // Raised on the server for what the caller sent: a form that
+            // does not decode (Args, MissingArg) or JSON that does not
+            // (Deserialization; on the client the same variant means an
+            // answer that does not decode, and its message says so).
+            ServerFnErrorErr::Args(_)
+            | ServerFnErrorErr::MissingArg(_)
+            | ServerFnErrorErr::Deserialization(_) => {
                 ApiError::BadRequest(value.to_string())
             }
             _ => ApiError::Transport(value.to_string()),

@@ -8,7 +8,9 @@ mod error;
 mod figures;
 mod period;
 
-pub use admin::{AccountView, KeyView};
+pub use admin::{
+    AccountUpdate, AccountView, KeyAgents, KeyRequest, KeyScope, KeyView, NewAccount, Role,
+};
 pub use csv::{USER_CSV_COLUMNS, escape_cell, users_csv};
 pub use error::ApiError;
 pub use figures::{

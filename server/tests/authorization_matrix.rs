@@ -48,11 +48,27 @@ type RestRow = (
     fn(Caller) -> Expect,
 );
 /// Server function, form arguments, what each caller gets.
-type FnRow = (
-    &'static str,
-    Vec<(&'static str, &'static str)>,
-    fn(Caller) -> Expect,
-);
+/// A server function's arguments as the app sends them: a form, or JSON
+/// for those declared `#[server(input = Json)]`.
+enum FnArgs {
+    Form(Vec<(&'static str, &'static str)>),
+    Json(Value),
+}
+
+impl FnArgs {
+    fn none() -> FnArgs {
+        FnArgs::Form(Vec::new())
+    }
+
+    fn takes_any(&self) -> bool {
+        match self {
+            FnArgs::Form(form) => !form.is_empty(),
+            FnArgs::Json(_) => true,
+        }
+    }
+}
+
+type FnRow = (&'static str, FnArgs, fn(Caller) -> Expect);
 
 struct Credentials {
     cookies: [(Caller, String); 3],
@@ -224,65 +240,69 @@ fn server_fn_rows() -> Vec<FnRow> {
         _ => Expect::Status(401),
     };
     vec![
-        ("list_agents", vec![], |c| match c {
+        ("list_agents", FnArgs::none(), |c| match c {
             AdminA | AdminB | Superadmin => Expect::Status(200),
             _ => Expect::Status(401),
         }),
-        ("get_agent", agent_a.clone(), sees_a),
-        ("online_now", agent_a.clone(), sees_a),
+        ("get_agent", FnArgs::Form(agent_a.clone()), sees_a),
+        ("online_now", FnArgs::Form(agent_a.clone()), sees_a),
         (
             "users_dashboard",
-            vec![
+            FnArgs::Form(vec![
                 ("agent_id", "agent-a"),
                 ("query[period]", "7d"),
                 ("query[tz]", "UTC"),
-            ],
+            ]),
             sees_a,
         ),
-        ("list_accounts", vec![], only_superadmin),
-        ("list_keys", vec![], only_superadmin),
+        ("list_accounts", FnArgs::none(), only_superadmin),
+        ("list_keys", FnArgs::none(), only_superadmin),
         (
             "create_account",
-            vec![
-                ("username", "matrix-user"),
-                ("password", "a long password"),
-                ("superadmin", "false"),
-                ("agents", "agent-a"),
-            ],
+            FnArgs::Json(json!({"account": {
+                "username": "matrix-user",
+                "password": "a long password",
+                "role": "admin",
+                "agents": ["agent-a"],
+            }})),
             only_superadmin,
         ),
         (
             "create_key",
-            vec![
-                ("scope", "read"),
-                ("every_agent", "true"),
-                ("agents", ""),
-                ("label", "matrix"),
-            ],
+            FnArgs::Json(json!({"request": {
+                "scope": "read",
+                "agents": "every",
+                "label": "matrix",
+            }})),
             only_superadmin,
         ),
         (
             "revoke_key",
-            vec![("prefix", THROWAWAY_KEY_PREFIX)],
+            FnArgs::Form(vec![("prefix", THROWAWAY_KEY_PREFIX)]),
             only_superadmin,
         ),
         (
             "save_agent",
-            vec![("agent_id", "agent-c"), ("name", "C")],
+            FnArgs::Form(vec![("agent_id", "agent-c"), ("name", "C")]),
             only_superadmin,
         ),
         // Ends admin-b's sessions: after every other row that uses them.
         (
             "update_account",
-            vec![("username", "admin-b"), ("agents", "agent-b")],
+            FnArgs::Json(json!({"update": {
+                "username": "admin-b",
+                "agents": ["agent-b"],
+                "password": null,
+                "disabled": null,
+            }})),
             only_superadmin,
         ),
         // Public by design: they are how one signs in and out.
-        ("current_user", vec![], |_| Expect::Status(200)),
-        ("logout", vec![], |_| Expect::Status(200)),
+        ("current_user", FnArgs::none(), |_| Expect::Status(200)),
+        ("logout", FnArgs::none(), |_| Expect::Status(200)),
         (
             "login",
-            vec![("username", "nobody"), ("password", "wrong password")],
+            FnArgs::Form(vec![("username", "nobody"), ("password", "wrong password")]),
             |_| Expect::Status(400),
         ),
     ]
@@ -398,12 +418,15 @@ async fn every_route_answers_each_caller_as_it_should() {
             );
         }
     }
-    for (name, form, expect) in &fn_rows {
+    for (name, args, expect) in &fn_rows {
         for caller in CALLERS {
-            let mut request = app
+            let request = app
                 .client
-                .post(format!("{}{}", app.url, server_fn_path(name)))
-                .form(form);
+                .post(format!("{}{}", app.url, server_fn_path(name)));
+            let mut request = match args {
+                FnArgs::Form(form) => request.form(form),
+                FnArgs::Json(body) => request.json(body),
+            };
             if let Some(cookie) = credentials.cookie(caller) {
                 request = request.header("Cookie", cookie);
             }
@@ -421,13 +444,20 @@ async fn every_route_answers_each_caller_as_it_should() {
     }
     // Missing or undecodable arguments are the caller's mistake: 400 for
     // anyone, signed in or not, never a 5xx.
-    for (name, _, _) in fn_rows.iter().filter(|(_, form, _)| !form.is_empty()) {
-        for body in ["", "%ZZ=%&=x&superadmin=maybe"] {
+    for (name, args, _) in fn_rows.iter().filter(|(_, args, _)| args.takes_any()) {
+        let (content_type, bodies) = match args {
+            FnArgs::Form(_) => (
+                "application/x-www-form-urlencoded",
+                ["", "%ZZ=%&=x&superadmin=maybe"],
+            ),
+            FnArgs::Json(_) => ("application/json", ["", r#"{"account": {"role": "king"}}"#]),
+        };
+        for body in bodies {
             for caller in [Anonymous, Superadmin] {
                 let mut request = app
                     .client
                     .post(format!("{}{}", app.url, server_fn_path(name)))
-                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .header("Content-Type", content_type)
                     .body(body);
                 if let Some(cookie) = credentials.cookie(caller) {
                     request = request.header("Cookie", cookie);

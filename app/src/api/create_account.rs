@@ -1,22 +1,16 @@
 use leptos::prelude::*;
-use pulse_model::ApiError;
+use pulse_model::{ApiError, NewAccount};
 
-/// Creates a dashboard account (superadministrators only). `agents` is a
-/// comma-separated list of agent ids.
-#[server]
-pub async fn create_account(
-    username: String,
-    password: String,
-    superadmin: bool,
-    agents: String,
-) -> Result<(), ApiError> {
-    use crate::server::{agent_list, server_context};
-    use pulse_db::accounts::{Role, check_new_password, checked_username, hash_password};
+/// Creates a dashboard account (superadministrators only).
+#[server(input = server_fn::codec::Json)]
+pub async fn create_account(account: NewAccount) -> Result<(), ApiError> {
+    use crate::server::{checked_agents, server_context};
+    use pulse_db::accounts::{check_new_password, checked_username, hash_password};
     let context = server_context()?;
     crate::server::superadmin(&context).await?;
-    let username = checked_username(&username)?;
-    check_new_password(&password)?;
-    let agents = agent_list(&agents)?;
+    let username = checked_username(&account.username)?;
+    check_new_password(&account.password)?;
+    let agents = checked_agents(account.agents)?;
     if context
         .store
         .account_by_username(&username)
@@ -27,19 +21,15 @@ pub async fn create_account(
             "An account named {username:?} exists already."
         )));
     }
-    let role = if superadmin {
-        Role::Superadmin
-    } else {
-        Role::Admin
-    };
     let now = chrono::Utc::now().timestamp_millis();
+    let password = account.password;
     let password_hash = context
         .hash_gate
         .run(move || hash_password(&password))
         .await?;
     context
         .store
-        .create_account(&username, &password_hash, role, &agents, now)
+        .create_account(&username, &password_hash, account.role, &agents, now)
         .await?;
     Ok(())
 }

@@ -13,7 +13,7 @@ pub async fn list_keys() -> Result<Vec<KeyView>, ApiError> {
         .map(|key| KeyView {
             revoked: !key.is_active(),
             prefix: key.prefix,
-            scope: key.scope.as_str().to_owned(),
+            scope: key.scope,
             agents: key.agents,
             label: key.label,
         })

@@ -1,27 +1,28 @@
 use leptos::prelude::*;
-use pulse_model::ApiError;
+use pulse_model::{AccountUpdate, ApiError};
 
-/// Changes an account (superadministrators only): its agents (a
-/// comma-separated list; they apply to its next request), a new password or
-/// disabled (both sign it out everywhere).
-#[server]
-pub async fn update_account(
-    username: String,
-    agents: Option<String>,
-    password: Option<String>,
-    disabled: Option<bool>,
-) -> Result<(), ApiError> {
-    use crate::server::{agent_list, server_context};
+/// Changes an account (superadministrators only): its agents (they apply
+/// to its next request), a new password or disabled (both sign it out
+/// everywhere).
+#[server(input = server_fn::codec::Json)]
+pub async fn update_account(update: AccountUpdate) -> Result<(), ApiError> {
+    use crate::server::{checked_agents, server_context};
     use pulse_db::accounts::{AccountChange, check_new_password, hash_password};
     let context = server_context()?;
     let me = crate::server::superadmin(&context).await?;
+    let AccountUpdate {
+        username,
+        agents,
+        password,
+        disabled,
+    } = update;
     if disabled == Some(true) && me.username == username {
         return Err(ApiError::BadRequest(
             "You cannot disable your own account.".into(),
         ));
     }
     // Everything is checked before anything is written.
-    let agents = agents.as_deref().map(agent_list).transpose()?;
+    let agents = agents.map(checked_agents).transpose()?;
     if let Some(password) = &password {
         check_new_password(password)?;
     }

@@ -1,5 +1,8 @@
 use leptos::prelude::*;
-use pulse_model::{AccountView, Agent, ApiError, KeyView};
+use pulse_model::{
+    AccountUpdate, AccountView, Agent, ApiError, KeyAgents, KeyRequest, KeyScope, KeyView,
+    NewAccount, Role,
+};
 
 use crate::api::{
     create_account, create_key, list_accounts, list_agents, list_keys, revoke_key, save_agent,
@@ -69,16 +72,8 @@ fn AccountsSection(accounts: LocalResource<Result<Vec<AccountView>, ApiError>>) 
         RwSignal::new(String::new()),
         RwSignal::new(false),
     );
-    let create = Action::new_local(|input: &(String, String, bool, String)| {
-        let (username, password, superadmin, agents) = input.clone();
-        create_account(username, password, superadmin, agents)
-    });
-    let update = Action::new_local(
-        |input: &(String, Option<String>, Option<String>, Option<bool>)| {
-            let (username, agents, password, disabled) = input.clone();
-            update_account(username, agents, password, disabled)
-        },
-    );
+    let create = Action::new_local(|account: &NewAccount| create_account(account.clone()));
+    let update = Action::new_local(|change: &AccountUpdate| update_account(change.clone()));
     refetch_after(accounts, move || {
         let (created, updated) = (create.value().get(), update.value().get());
         created.is_some() || updated.is_some()
@@ -96,7 +91,12 @@ fn AccountsSection(accounts: LocalResource<Result<Vec<AccountView>, ApiError>>) 
             <h3>"New account"</h3>
             <form class="inline-form" on:submit=move |event| {
                 event.prevent_default();
-                create.dispatch((username.get_untracked(), password.get_untracked(), superadmin.get_untracked(), agents.get_untracked()));
+                create.dispatch(NewAccount {
+                    username: username.get_untracked(),
+                    password: password.get_untracked(),
+                    role: if superadmin.get_untracked() { Role::Superadmin } else { Role::Admin },
+                    agents: split_list(&agents.get_untracked()),
+                });
             }>
                 <label>"Username" <input required data-testid="new-username" on:input=move |e| username.set(event_target_value(&e)) /></label>
                 <label>"Password" <input type="password" required minlength="10" data-testid="new-password"
@@ -110,8 +110,16 @@ fn AccountsSection(accounts: LocalResource<Result<Vec<AccountView>, ApiError>>) 
     }
 }
 
-type UpdateAction =
-    Action<(String, Option<String>, Option<String>, Option<bool>), Result<(), ApiError>>;
+type UpdateAction = Action<AccountUpdate, Result<(), ApiError>>;
+
+/// The items of a comma-separated list as typed, blanks left out.
+fn split_list(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
 
 #[component]
 fn AccountLine(account: AccountView, update: UpdateAction) -> impl IntoView {
@@ -129,7 +137,10 @@ fn AccountLine(account: AccountView, update: UpdateAction) -> impl IntoView {
                     <input aria-label=format!("Agents of {name}") prop:value=move || agents.get()
                         on:input=move |e| agents.set(event_target_value(&e)) />
                     <button type="button" class="button" on:click=move |_| {
-                        update.dispatch((for_agents.clone(), Some(agents.get_untracked()), None, None));
+                        update.dispatch(AccountUpdate {
+                            agents: Some(split_list(&agents.get_untracked())),
+                            ..AccountUpdate::of(for_agents.clone())
+                        });
                     }>"Save"</button>
                 })}
                 {account.superadmin.then_some("every agent")}
@@ -138,12 +149,18 @@ fn AccountLine(account: AccountView, update: UpdateAction) -> impl IntoView {
                 <input type="password" aria-label="New password" placeholder="new password" minlength="10"
                     on:input=move |e| password.set(event_target_value(&e)) />
                 <button type="button" class="button" on:click=move |_| {
-                    update.dispatch((for_password.clone(), None, Some(password.get_untracked()), None));
+                    update.dispatch(AccountUpdate {
+                        password: Some(password.get_untracked()),
+                        ..AccountUpdate::of(for_password.clone())
+                    });
                 }>"Reset"</button>
             </td>
             <td>
                 <button type="button" class="button" on:click=move |_| {
-                    update.dispatch((for_access.clone(), None, None, Some(!disabled)));
+                    update.dispatch(AccountUpdate {
+                        disabled: Some(!disabled),
+                        ..AccountUpdate::of(for_access.clone())
+                    });
                 }>{if disabled { "Enable" } else { "Disable" }}</button>
             </td>
         </tr>
@@ -153,15 +170,12 @@ fn AccountLine(account: AccountView, update: UpdateAction) -> impl IntoView {
 #[component]
 fn KeysSection(keys: LocalResource<Result<Vec<KeyView>, ApiError>>) -> impl IntoView {
     let (scope, every_agent, agents, label) = (
-        RwSignal::new("read".to_owned()),
+        RwSignal::new(KeyScope::Read),
         RwSignal::new(true),
         RwSignal::new(String::new()),
         RwSignal::new(String::new()),
     );
-    let create = Action::new_local(|input: &(String, bool, String, String)| {
-        let (scope, every_agent, agents, label) = input.clone();
-        create_key(scope, every_agent, agents, label)
-    });
+    let create = Action::new_local(|request: &KeyRequest| create_key(request.clone()));
     let revoke = Action::new_local(|prefix: &String| revoke_key(prefix.clone()));
     refetch_after(keys, move || {
         let (created, revoked) = (create.value().get(), revoke.value().get());
@@ -178,7 +192,7 @@ fn KeysSection(keys: LocalResource<Result<Vec<KeyView>, ApiError>>) -> impl Into
                                     view! {
                                         <tr>
                                             <td><code>{key.prefix.clone()}"…"</code></td>
-                                            <td>{key.scope.clone()}</td>
+                                            <td>{key.scope.as_str()}</td>
                                             <td>{key.agents.clone().map_or_else(|| "every agent".to_owned(), |a| a.join(", "))}</td>
                                             <td>{key.label.clone().unwrap_or_default()}</td>
                                             <td>{if key.revoked {
@@ -194,9 +208,21 @@ fn KeysSection(keys: LocalResource<Result<Vec<KeyView>, ApiError>>) -> impl Into
             <h3>"New key"</h3>
             <form class="inline-form" on:submit=move |event| {
                 event.prevent_default();
-                create.dispatch((scope.get_untracked(), every_agent.get_untracked(), agents.get_untracked(), label.get_untracked()));
+                create.dispatch(KeyRequest {
+                    scope: scope.get_untracked(),
+                    agents: if every_agent.get_untracked() {
+                        KeyAgents::Every
+                    } else {
+                        KeyAgents::Only(split_list(&agents.get_untracked()))
+                    },
+                    label: label.get_untracked(),
+                });
             }>
-                <label>"Scope" <select on:change=move |e| scope.set(event_target_value(&e))>
+                <label>"Scope" <select on:change=move |e| {
+                    if let Some(chosen) = KeyScope::parse(&event_target_value(&e)) {
+                        scope.set(chosen);
+                    }
+                }>
                     <option value="read">"read"</option><option value="ingest">"ingest"</option>
                 </select></label>
                 <label><input type="checkbox" data-testid="key-every-agent" prop:checked=move || every_agent.get()

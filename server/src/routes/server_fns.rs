@@ -1,6 +1,6 @@
 //! The browser app's server functions, `/api/NAME`, behind three checks
 //! that leptos does not make: the name is registered, the call comes from
-//! this site, and its body is the form the app sends.
+//! this site, and its body is in one of the two encodings the app sends.
 
 use std::net::SocketAddr;
 
@@ -17,9 +17,11 @@ use super::AppState;
 use super::api::HttpError;
 use crate::config::Origin;
 
-/// The one body encoding of the app's server functions: Leptos' default
-/// (`PostUrl`); none of them names another.
-const FORM: &str = "application/x-www-form-urlencoded";
+/// The body encodings of the app's server functions: Leptos' default
+/// (`PostUrl`), and JSON for those whose arguments are structured
+/// (`#[server(input = Json)]`). Leptos answers a function sent the other
+/// one 400.
+const ENCODINGS: [&str; 2] = ["application/x-www-form-urlencoded", "application/json"];
 
 /// Answers the browser app's server-function calls, giving them the server
 /// context and the caller's address (for sign-in throttling).
@@ -95,8 +97,8 @@ fn refusal(request: &Request<Body>, public_origin: Option<&Origin>) -> Option<Re
     if is_cross_site(request.headers(), public_origin) {
         return Some(HttpError::forbidden("cross-site requests are refused").into_response());
     }
-    if !is_form(request.headers()) {
-        let message = format!("server functions take a {FORM} body");
+    if !is_app_encoding(request.headers()) {
+        let message = format!("server functions take a {} body", ENCODINGS.join(" or "));
         return Some(HttpError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, message).into_response());
     }
     None
@@ -153,14 +155,20 @@ fn is_cross_site(headers: &HeaderMap, public_origin: Option<&Origin>) -> bool {
     }
 }
 
-/// Whether the body is a form. A page of another site may send a form,
-/// `text/plain` or `multipart/form-data` without the browser asking this
-/// server first; leptos would decode any of them (or none) as a form, so
-/// all but the one the app sends are refused.
-fn is_form(headers: &HeaderMap) -> bool {
+/// Whether the body is in an encoding the app sends. A page of another
+/// site may send a form, `text/plain` or `multipart/form-data` without the
+/// browser asking this server first; leptos would decode any of them (or
+/// none) as a form, so all but the two the app sends are refused. (JSON
+/// from another site needs the browser to ask first, which nothing here
+/// allows.)
+fn is_app_encoding(headers: &HeaderMap) -> bool {
     headers
         .get(CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.split(';').next())
-        .is_some_and(|media_type| media_type.trim().eq_ignore_ascii_case(FORM))
+        .is_some_and(|media_type| {
+            ENCODINGS
+                .iter()
+                .any(|encoding| media_type.trim().eq_ignore_ascii_case(encoding))
+        })
 }
