@@ -29,3 +29,60 @@ pub use revoke_key::{RevokeKey, revoke_key};
 pub use save_agent::{SaveAgent, save_agent};
 pub use update_account::{UpdateAccount, update_account};
 pub use users_dashboard::{UsersDashboard, users_dashboard};
+
+/// `register_server_fns` (in `server.rs`) must name every server function:
+/// the `pulse` binary serves only those it names, while the wasm app calls
+/// every one it was compiled with. Checked against the source, since in a
+/// test binary the registrations are linked whatever the list says.
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    const SOURCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+
+    /// The type `#[server]` makes for `fn list_agents`: `ListAgents`.
+    fn type_name(function: &str) -> String {
+        function
+            .split('_')
+            .map(|word| {
+                let mut chars = word.chars();
+                chars.next().map_or_else(String::new, |first| {
+                    first.to_uppercase().chain(chars).collect()
+                })
+            })
+            .collect()
+    }
+
+    fn declared() -> BTreeSet<String> {
+        let mut names = BTreeSet::new();
+        for entry in std::fs::read_dir(format!("{SOURCE}/api")).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            let mut lines = text.lines();
+            while let Some(line) = lines.next() {
+                if !line.trim_start().starts_with("#[server") {
+                    continue;
+                }
+                let signature = lines.find(|line| line.contains("fn ")).unwrap();
+                let name = signature.split("fn ").nth(1).unwrap();
+                let name = name.split(['(', '<']).next().unwrap();
+                names.insert(type_name(name.trim()));
+            }
+        }
+        names
+    }
+
+    fn registered() -> BTreeSet<String> {
+        let text = std::fs::read_to_string(format!("{SOURCE}/server.rs")).unwrap();
+        text.split("register_explicit::<")
+            .skip(1)
+            .map(|rest| rest.split('>').next().unwrap().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn every_server_function_is_registered_and_nothing_else() {
+        let declared = declared();
+        assert!(declared.len() >= 14, "{declared:?}");
+        assert_eq!(declared, registered());
+    }
+}
