@@ -116,11 +116,16 @@ pub fn plausible_credentials(username: &str, password: &str) -> Result<(), RuleE
 
 pub use pulse_model::Role;
 
+/// A dashboard account as the server checks it, without its password hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
+    /// Database key of the account, which its browser sessions refer to.
     pub id: i64,
+    /// Sign-in name, unique, trimmed at creation.
     pub username: String,
+    /// Whether it sees every agent or only those granted to it.
     pub role: Role,
+    /// A disabled account cannot sign in and may view nothing.
     pub disabled: bool,
     /// Agents granted (meaningful for admins).
     pub agents: Vec<String>,
@@ -133,10 +138,14 @@ pub struct AccountChange {
     pub agents: Option<Vec<String>>,
     /// A new password, already hashed.
     pub password_hash: Option<String>,
+    /// Disables (`true`) or enables the account; disabling ends its sessions.
     pub disabled: Option<bool>,
 }
 
 impl Account {
+    /// Whether this account may see the figures of `agent_id`: a
+    /// superadministrator every agent, an administrator those granted, a
+    /// disabled account none.
     pub fn may_view(&self, agent_id: &str) -> bool {
         !self.disabled
             && (self.role == Role::Superadmin || self.agents.iter().any(|agent| agent == agent_id))

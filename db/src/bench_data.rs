@@ -24,6 +24,8 @@ fn cache_dir() -> std::path::PathBuf {
     std::path::PathBuf::from(base).join("bench")
 }
 
+/// The data set's SQLite URL: `bench-v1.db` in $PULSE_CACHE/bench (by
+/// default `~/.cache/pulse/bench`).
 pub fn sqlite_url() -> String {
     format!("sqlite://{}/bench-v1.db", cache_dir().display())
 }
@@ -59,6 +61,8 @@ pub async fn postgres_database(name: &str, template: Option<&str>) -> String {
     format!("{base}/{name}")
 }
 
+/// The data set's PostgreSQL URL: the database `pulse_bench_v1` on the test
+/// server, created empty when missing ([`open`] fills it).
 pub async fn postgres_url() -> String {
     postgres_database("pulse_bench_v1", None).await
 }

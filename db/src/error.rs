@@ -4,8 +4,12 @@ use pulse_model::ApiError;
 /// [`ApiError`] (below), which says which HTTP status it is.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// A query or connection failed; [`StoreError::outage`] tells whether the
+    /// database's state is to blame.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// Applying the schema migrations failed, or migrations already applied
+    /// have changed since.
     #[error("migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
     /// Holds the URL already redacted.
@@ -13,18 +17,30 @@ pub enum StoreError {
     UnsupportedUrl(String),
     /// The first connection failed: says where to and why, never the password.
     #[error("could not connect to PostgreSQL at {target}: {reason}")]
-    Connect { target: String, reason: String },
+    Connect {
+        /// `host:port` of the PostgreSQL server.
+        target: String,
+        /// Why it failed, in words that never carry the URL.
+        reason: String,
+    },
     /// A stored value the code cannot read back: a bug or a damaged database.
     #[error("unreadable stored data: {0}")]
     Corrupt(String),
+    /// The lock file beside a SQLite database, which orders concurrent
+    /// migrations, could not be taken.
     #[error("could not lock the database file {path} for migration: {source}")]
     FileLock {
+        /// The lock file: the database's path with `.migrate-lock` added.
         path: String,
+        /// What the operating system said.
         source: std::io::Error,
     },
+    /// The folder of a new SQLite database file could not be created.
     #[error("could not create the database folder {path}: {source}")]
     CreateDir {
+        /// The folder that could not be created.
         path: String,
+        /// What the operating system said.
         source: std::io::Error,
     },
 }
@@ -47,6 +63,8 @@ pub enum Outage {
 }
 
 impl Outage {
+    /// The words for the caller: what went wrong and whether anything was
+    /// stored. Safe to show; names no server or file.
     pub fn message(self) -> &'static str {
         match self {
             Outage::Unreachable => "the database is unavailable; try again shortly",

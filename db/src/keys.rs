@@ -10,12 +10,18 @@ pub use pulse_model::KeyScope;
 /// A key about to be stored.
 #[derive(Debug, Clone)]
 pub struct NewKey {
+    /// Hex SHA-256 of the whole key: all that is kept of the secret.
     pub hash: String,
+    /// The public start of the key (`pk_<scope>_<8 hex digits>`), printed with
+    /// it to name it.
     pub prefix: String,
+    /// Whether the key writes events or reads figures.
     pub scope: KeyScope,
     /// `None`: any agent.
     pub agents: Option<Vec<String>>,
+    /// A note for people (what the key is for); `None` for none.
     pub label: Option<String>,
+    /// When the key was made, in milliseconds since the epoch.
     pub created_at: i64,
 }
 
@@ -24,18 +30,28 @@ pub struct NewKey {
 pub struct KeyRecord {
     /// The public part printed with the key, used to name it (e.g. to revoke it).
     pub prefix: String,
+    /// Whether the key writes events or reads figures.
     pub scope: KeyScope,
+    /// The public ids of the agents it serves; `None`: every agent, present and
+    /// future.
     pub agents: Option<Vec<String>>,
+    /// A note for people (what the key is for); `None` for none.
     pub label: Option<String>,
+    /// When the key was made, in milliseconds since the epoch.
     pub created_at: i64,
+    /// When the key was revoked, in milliseconds since the epoch; `None` while
+    /// it works.
     pub revoked_at: Option<i64>,
 }
 
 impl KeyRecord {
+    /// Whether the key still works: it was never revoked.
     pub fn is_active(&self) -> bool {
         self.revoked_at.is_none()
     }
 
+    /// Whether the key's agents include `agent_id` (a key for every agent
+    /// includes all). Says nothing of revocation.
     pub fn may_use_agent(&self, agent_id: &str) -> bool {
         match &self.agents {
             None => true,
@@ -54,6 +70,7 @@ impl KeyRecord {
 pub enum Revocation {
     /// This many keys were revoked (one unless asked for all).
     Revoked(u64),
+    /// No active key has this prefix: nothing was revoked.
     NoActiveKey,
     /// Several active keys share the prefix (made before prefixes were
     /// unique): none was revoked.

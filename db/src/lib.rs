@@ -2,6 +2,8 @@
 //! beside them at ingest make the dashboard fast and give exactly the figures
 //! of METRICS.md. Nothing here knows about HTTP or the UI.
 
+#![warn(missing_docs)]
+
 pub mod accounts;
 pub mod analytics;
 #[cfg(feature = "testing")]

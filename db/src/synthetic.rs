@@ -14,9 +14,14 @@ use crate::time::{local_date, resolve_local};
 /// How much data to make.
 #[derive(Debug, Clone, Copy)]
 pub struct Scale {
+    /// How many agents; the first ten are named after school subjects, later
+    /// ones add a number.
     pub agents: usize,
+    /// How many learners, across all agents.
     pub users: usize,
+    /// How many days of history, ending at `now`.
     pub days: i64,
+    /// Seed of the random generator: the same seed gives the same data.
     pub seed: u64,
     /// Multiplies how often learners open a session.
     pub intensity: f64,
@@ -46,6 +51,7 @@ impl Scale {
     }
 }
 
+/// How a synthetic learner uses their agents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Persona {
     /// Uses the agent most days, many messages.
@@ -55,15 +61,23 @@ pub enum Persona {
     /// Now and then.
     Occasional,
     /// Was regular, then stopped on `quiet_from` (days after the start).
-    Fading { quiet_from: i64 },
+    Fading {
+        /// Local days after the start of the history from which they send
+        /// nothing.
+        quiet_from: i64,
+    },
     /// Registered, never came.
     Never,
 }
 
+/// A synthetic agent: its ids, its school's zone and its weekly classes.
 #[derive(Debug, Clone)]
 pub struct AgentPlan {
+    /// Public agent id, such as `algebra-tutor`.
     pub id: String,
+    /// Display name, such as `Algebra Tutor`.
     pub name: String,
+    /// The zone of its school: classes and homework follow its local time.
     pub tz: Tz,
     /// Weekly class slots, local time.
     pub classes: Vec<(Weekday, u32)>,
@@ -71,25 +85,41 @@ pub struct AgentPlan {
     pub weight: f64,
 }
 
+/// A synthetic learner: identity, habits, agents and registration.
 #[derive(Debug, Clone)]
 pub struct UserPlan {
+    /// Public user id, `learner-NNNNN` by index.
     pub id: String,
+    /// Login name, such as `zoe.garcia7`.
     pub username: String,
+    /// Display name, first and last.
     pub name: String,
+    /// How often the learner comes, and whether they stop.
     pub persona: Persona,
     /// Indexes into `World::agents`.
     pub agents: Vec<usize>,
+    /// Start of the learner's registration for each of their agents; often
+    /// before `World::start`.
     pub registered_at: DateTime<Utc>,
     /// Has a session open right now.
     pub live: bool,
 }
 
+/// A planned synthetic data set: agents and learners over `[start, now]`.
+/// Events are drawn per learner on demand ([`World::events_of`]), so a large
+/// world never sits in memory.
 #[derive(Debug, Clone)]
 pub struct World {
+    /// How much data, and the seed.
     pub scale: Scale,
+    /// Start of the history, `now` minus `scale.days` days; each agent's events
+    /// begin on its local day.
     pub start: DateTime<Utc>,
+    /// Last instant of the history: no event is at or after it.
     pub now: DateTime<Utc>,
+    /// The agents; learners refer to them by index.
     pub agents: Vec<AgentPlan>,
+    /// The learners; `events_of` takes an index into this.
     pub users: Vec<UserPlan>,
 }
 

@@ -16,7 +16,10 @@ const DEFAULT_POSTGRES: &str = "postgres://postgres:postgres@127.0.0.1:5432/post
 /// Which database server a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TestBackend {
+    /// A SQLite file in a temporary folder, deleted with the [`TestDb`].
     Sqlite,
+    /// A new database on the server at `PULSE_TEST_POSTGRES_URL`, dropped by
+    /// [`TestDb::cleanup`].
     Postgres,
 }
 
@@ -25,7 +28,9 @@ pub const BACKENDS: [TestBackend; 2] = [TestBackend::Sqlite, TestBackend::Postgr
 
 /// A database of a test's own.
 pub struct TestDb {
+    /// Its URL, for a connection apart from the store's pools.
     pub url: String,
+    /// The store connected to it.
     pub store: Store,
     _dir: Option<tempfile::TempDir>,
     postgres_name: Option<String>,

@@ -36,6 +36,7 @@ pub struct Day(pub i64);
 pub struct Slot(pub i64);
 
 impl Millis {
+    /// The server's clock now.
     pub fn now() -> Millis {
         Millis(Utc::now().timestamp_millis())
     }
@@ -68,10 +69,14 @@ impl Slot {
     }
 }
 
+/// An instant in milliseconds since the epoch (anything finer is dropped), as
+/// the tables store it.
 pub fn to_millis(at: DateTime<Utc>) -> i64 {
     at.timestamp_millis()
 }
 
+/// The instant `at_ms` milliseconds after the epoch. Panics outside chrono's
+/// range (about 262,000 years either way).
 pub fn from_millis(at_ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(at_ms).expect("instant within chrono's range")
 }

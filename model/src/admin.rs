@@ -50,10 +50,14 @@ pub enum KeyScope {
 macro_rules! named {
     ($($type:ty),*) => {$(
         impl $type {
+            /// The stored and printed name (`superadmin`, `admin`, `ingest`,
+            /// `read`).
             pub fn as_str(self) -> &'static str {
                 self.into()
             }
 
+            /// The value a stored or typed name stands for; `None` for an
+            /// unknown name.
             pub fn parse(text: &str) -> Option<$type> {
                 text.parse().ok()
             }
@@ -65,8 +69,14 @@ named!(Role, KeyScope);
 /// A new dashboard account, as the settings page sends it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewAccount {
+    /// Sign-in name: new, 1 to 100 characters without control characters
+    /// (trimmed).
     pub username: String,
+    /// The password in clear, 10 to 1024 characters; only its argon2id hash is
+    /// stored.
     pub password: String,
+    /// Superadministrator (every agent, and these settings) or administrator
+    /// (its agents only).
     pub role: Role,
     /// The agents an administrator may see (a superadministrator sees all).
     pub agents: Vec<String>,
@@ -75,6 +85,7 @@ pub struct NewAccount {
 /// Changes to an account; what is `None` stays as it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountUpdate {
+    /// The account to change, by its sign-in name (which this never changes).
     pub username: String,
     /// The agents it may see from its next request on.
     pub agents: Option<Vec<String>>,
@@ -109,28 +120,38 @@ pub enum KeyAgents {
 /// A new API key, as the settings page asks for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyRequest {
+    /// Whether the key writes events or reads figures.
     pub scope: KeyScope,
+    /// Every agent, or a list of agents by public id.
     pub agents: KeyAgents,
     /// A note for people (what the key is for); blank for none.
     pub label: String,
 }
 
+/// A dashboard account as the settings page lists it; never its password.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountView {
+    /// Sign-in name, unique.
     pub username: String,
+    /// Whether its role is superadministrator: it then sees every agent.
     pub superadmin: bool,
+    /// A disabled account cannot sign in.
     pub disabled: bool,
     /// Agents an administrator may see.
     pub agents: Vec<String>,
 }
 
+/// An API key as the settings page lists it; never its secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyView {
     /// The public part printed with the key; names it for revoking.
     pub prefix: String,
+    /// Whether the key writes events or reads figures.
     pub scope: KeyScope,
     /// `None`: every agent.
     pub agents: Option<Vec<String>>,
+    /// The note given at creation; `None` for none.
     pub label: Option<String>,
+    /// A revoked key is refused; it stays listed.
     pub revoked: bool,
 }

@@ -5,6 +5,7 @@ use chrono::SecondsFormat;
 
 use crate::UserRow;
 
+/// The CSV's header: the user table's columns, in the order of METRICS.md.
 pub const USER_CSV_COLUMNS: [&str; 7] = [
     "user_id",
     "username",

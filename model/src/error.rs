@@ -10,6 +10,7 @@ pub enum ApiError {
     /// Valid credentials that do not allow this.
     #[error("not allowed: {0}")]
     Forbidden(String),
+    /// What was asked for does not exist (404); the text names it.
     #[error("not found: {0}")]
     NotFound(String),
     /// The request itself is malformed (a bad period, date or zone, ...).
@@ -17,7 +18,12 @@ pub enum ApiError {
     BadRequest(String),
     /// Too many attempts (sign-ins); try again after `retry_after` seconds.
     #[error("{message}")]
-    TooManyRequests { message: String, retry_after: u32 },
+    TooManyRequests {
+        /// What to tell the person; safe to show.
+        message: String,
+        /// Seconds to wait before trying again; sent as `Retry-After`.
+        retry_after: u32,
+    },
     /// The database cannot be reached or written just now (503).
     #[error("{0}")]
     Unavailable(String),
@@ -45,9 +51,7 @@ impl server_fn::error::FromServerFnError for ApiError {
             // answer that does not decode, and its message says so).
             ServerFnErrorErr::Args(_)
             | ServerFnErrorErr::MissingArg(_)
-            | ServerFnErrorErr::Deserialization(_) => {
-                ApiError::BadRequest(value.to_string())
-            }
+            | ServerFnErrorErr::Deserialization(_) => ApiError::BadRequest(value.to_string()),
             _ => ApiError::Transport(value.to_string()),
         }
     }

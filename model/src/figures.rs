@@ -3,10 +3,13 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
+/// An agent as the agent picker lists it.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Agent {
+    /// Public id, 1 to 64 of `A-Za-z0-9._-`.
     pub agent_id: String,
+    /// Display name (its id until one is set).
     pub name: String,
 }
 
@@ -14,58 +17,92 @@ pub struct Agent {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PeriodBounds {
+    /// First instant of the period: the start of its first local day.
     pub start: DateTime<FixedOffset>,
+    /// End of the period, excluded: the start of the local day after its last,
+    /// or `now` if that is earlier.
     pub end: DateTime<FixedOffset>,
 }
 
+/// The counts at the top of the Users tab (METRICS.md, "Topline counts" and
+/// "Figures of the selected period").
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Overview {
+    /// `online`: distinct users with an open session whose latest event is
+    /// within the online window (5 minutes by default).
     pub online: u64,
+    /// `active_30d`: distinct users with an event in `[now - 30*24h, now]`.
     pub active_30d: u64,
+    /// `registered`: the agent's registrations.
     pub registered: u64,
+    /// `active_users`: distinct users with an event in the period.
     pub active_users: u64,
+    /// `messages`: message events in the period.
     pub messages: u64,
+    /// `previous_active_users`: distinct users with an event in the previous
+    /// period.
     pub previous_active_users: u64,
+    /// `previous_messages`: message events in the previous period.
     pub previous_messages: u64,
+    /// The instants the period covers, in the viewer's offset.
     pub period: PeriodBounds,
+    /// The viewer's IANA zone, as asked for.
     pub tz: String,
 }
 
+/// The size of the trend's buckets: local hours when the period covers at most
+/// 2 local days, else local days.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Granularity {
+    /// One bucket per local hour and offset: a repeated DST hour comes twice, a
+    /// skipped one not at all.
     Hour,
+    /// One bucket per local day.
     Day,
 }
 
+/// One point of the trend: a local hour or local day of the period.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrendBucket {
+    /// The bucket's first instant in the period, in local time with its offset
+    /// (RFC 3339).
     pub start: DateTime<FixedOffset>,
+    /// Distinct users with an event in the bucket.
     pub active_users: u64,
+    /// Message events in the bucket.
     pub messages: u64,
 }
 
+/// Active users over time (METRICS.md, "Active users over time").
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Trend {
+    /// Whether the buckets are local hours or local days.
     pub granularity: Granularity,
+    /// Every bucket the period touches, in order, empty ones included.
     pub buckets: Vec<TrendBucket>,
 }
 
 /// Rows are local weekdays (0 = Monday), columns local hours 0..23.
 pub type HeatmapGrid = [[u64; 24]; 7];
 
+/// The access-times heatmap (METRICS.md): weekday by local hour grids of the
+/// period's events, and the distinct-user totals of the `users` grid.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Heatmap {
     /// Learner-hours: distinct (user, local date, local hour) per cell.
     #[cfg_attr(feature = "openapi", schema(schema_with = openapi::grid))]
     pub users: HeatmapGrid,
+    /// Message events per cell.
     #[cfg_attr(feature = "openapi", schema(schema_with = openapi::grid))]
     pub messages: HeatmapGrid,
+    /// Local (date, hour) pairs of the period per cell: the denominator of an
+    /// average per week.
     #[cfg_attr(feature = "openapi", schema(schema_with = openapi::grid))]
     pub occurrences: HeatmapGrid,
     /// Distinct users active on each weekday (0 = Monday) of the period:
@@ -77,24 +114,37 @@ pub struct Heatmap {
     pub hour_users: [u64; 24],
 }
 
+/// One row of the user details table: a registered user and their figures
+/// (METRICS.md, "User details table").
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserRow {
+    /// Public id of the user.
     pub user_id: String,
+    /// Login name, the latest sent; `None` when never sent.
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub username: Option<String>,
+    /// Display name, the latest sent; `None` when never sent.
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub name: Option<String>,
+    /// Start of the user's registration for the agent.
     pub registered_at: DateTime<Utc>,
+    /// Message events of the user in the period.
     pub messages: u64,
+    /// Distinct local days of the period with an event of the user.
     pub active_days: u64,
+    /// Instant of the user's latest event on this agent, over all time; `None`
+    /// when there is none.
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub last_active: Option<DateTime<Utc>>,
 }
 
+/// The user details table (METRICS.md): one row per registered user, active or
+/// not.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UsersTable {
+    /// The rows, by user id; the browser sorts and filters them.
     pub users: Vec<UserRow>,
 }
 
@@ -102,9 +152,13 @@ pub struct UsersTable {
 /// pass over the data so the panels always agree with each other.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dashboard {
+    /// The topline counts and the period's totals.
     pub overview: Overview,
+    /// Active users and messages over the period.
     pub trend: Trend,
+    /// When in the week the learners come.
     pub heatmap: Heatmap,
+    /// Every registered user with their figures.
     pub users: UsersTable,
 }
 

@@ -2,6 +2,8 @@
 //! two sides of every call cannot drift apart. Nothing here touches a
 //! database or the DOM: it compiles for the server and for wasm alike.
 
+#![warn(missing_docs)]
+
 mod admin;
 mod csv;
 mod error;

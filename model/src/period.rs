@@ -5,18 +5,23 @@ use std::fmt;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 pub enum PeriodKind {
+    /// From the start of today's local day to `now` (`today`).
     #[serde(rename = "today")]
     Today,
+    /// The last 7 local days, today included (`7d`); the default.
     #[default]
     #[serde(rename = "7d")]
     Past7Days,
+    /// The last 30 local days, today included (`30d`).
     #[serde(rename = "30d")]
     PastMonth,
+    /// Local days `from` to `to`, both included (`custom`).
     #[serde(rename = "custom")]
     Custom,
 }
 
 impl PeriodKind {
+    /// Every period, in the order the time filter offers them.
     pub const ALL: [PeriodKind; 4] = [
         PeriodKind::Today,
         PeriodKind::Past7Days,
@@ -34,12 +39,14 @@ impl PeriodKind {
         }
     }
 
+    /// The period named `text` in a URL or the API; `None` for any other text.
     pub fn parse(text: &str) -> Option<PeriodKind> {
         PeriodKind::ALL
             .into_iter()
             .find(|kind| kind.as_str() == text)
     }
 
+    /// The period's name on the time filter (`Past 7 Days`, ...).
     pub fn label(self) -> &'static str {
         match self {
             PeriodKind::Today => "Today",
@@ -60,12 +67,16 @@ impl fmt::Display for PeriodKind {
 /// text, exactly as it arrives in a URL. The server validates it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PeriodQuery {
+    /// The period's name: `today`, `7d` (the default), `30d` or `custom`.
     #[serde(default = "default_period")]
     pub period: String,
+    /// First local day, `YYYY-MM-DD`; only with `custom`.
     #[serde(default)]
     pub from: Option<String>,
+    /// Last local day, included, `YYYY-MM-DD`; only with `custom`.
     #[serde(default)]
     pub to: Option<String>,
+    /// The viewer's IANA zone name; `UTC` by default.
     #[serde(default = "default_tz")]
     pub tz: String,
 }

@@ -36,9 +36,15 @@ pub struct Split {
     pub place: SlotPlace,
 }
 
+/// How the quarter-hour slots of one period fall in the viewer's local time:
+/// the trend buckets, local hours and local days the period touches. Built once
+/// per request from the zone's rules.
 #[derive(Debug, Clone)]
 pub struct Calendar {
+    /// Whether the trend's buckets are local hours or local days.
     pub granularity: Granularity,
+    /// The slot (UTC quarter hours since the epoch) holding the period's first
+    /// instant: `places[0]` is its place.
     pub first_slot: i64,
     /// The place of each slot's (first part's) instants, from `first_slot` on.
     pub places: Vec<SlotPlace>,
@@ -48,6 +54,8 @@ pub struct Calendar {
     pub bucket_starts: Vec<DateTime<FixedOffset>>,
     /// (weekday from Monday, hour) of each local hour.
     pub hour_cells: Vec<(usize, usize)>,
+    /// How many local days the period touches; local days are numbered from 0
+    /// in `SlotPlace::day`.
     pub day_count: u32,
 }
 

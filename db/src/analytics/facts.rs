@@ -18,15 +18,26 @@ use crate::ids::UserKey;
 use crate::store::{AgentRef, DayRow, RawActivity, Store};
 use crate::time::{DAY_MS, Day, Millis, SLOT_MS, SLOTS_PER_DAY, Slot};
 
+/// What every figure of one period is computed from: which users were active in
+/// which trend bucket, local hour and local day, and how many messages fell in
+/// each. Indexes are those of the period's [`Calendar`].
 #[derive(Debug, Default)]
 pub struct Facts {
     /// Distinct (trend bucket, user), (local hour, user) and (local day, user) pairs.
     pub user_buckets: Vec<(u32, UserKey)>,
+    /// Distinct (local hour, user) pairs, the hour an index into
+    /// `Calendar::hour_cells`: the heatmap's learner-hours.
     pub user_hours: Vec<(u32, UserKey)>,
+    /// Distinct (local day, user) pairs, days counted from the period's first:
+    /// each user's `active_days`.
     pub user_days: Vec<(u32, UserKey)>,
+    /// Message events per user in the period (the user table's `messages`);
+    /// users without any may be absent.
     pub user_messages: HashMap<UserKey, u64>,
     /// Messages per trend bucket and per local hour.
     pub bucket_messages: Vec<u64>,
+    /// Messages per local hour, an index into `Calendar::hour_cells` (the
+    /// heatmap's `messages`).
     pub hour_messages: Vec<u64>,
 }
 
@@ -232,6 +243,7 @@ impl Facts {
             .len() as u64
     }
 
+    /// Message events in the period: the sum over its trend buckets.
     pub fn messages(&self) -> u64 {
         self.bucket_messages.iter().sum()
     }

@@ -29,10 +29,12 @@ pub enum AnalyticsError {
     /// The period, dates or zone asked for are invalid; the text says how.
     #[error(transparent)]
     BadPeriod(#[from] PeriodError),
+    /// The database failed; [`StoreError::outage`] tells an outage from a bug.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
+/// What every figure of the query layer returns.
 pub type Result<T> = std::result::Result<T, AnalyticsError>;
 
 impl From<AnalyticsError> for pulse_model::ApiError {
@@ -63,10 +65,16 @@ impl Default for Settings {
 
 /// One request's selection: the agent, the resolved period and the clock.
 pub struct Selection<'a> {
+    /// The store the figures are read from.
     pub store: &'a Store,
+    /// The agent whose figures these are.
     pub agent: &'a AgentRef,
+    /// The period asked for, resolved to instants in the viewer's zone.
     pub period: ResolvedPeriod,
+    /// The viewer's IANA zone name as asked for, echoed in [`Overview::tz`].
     pub tz_name: String,
+    /// The server's clock for this request (`now` of METRICS.md), cut to the
+    /// millisecond.
     pub now: DateTime<Utc>,
 }
 
@@ -135,6 +143,8 @@ impl<'a> Selection<'a> {
         })
     }
 
+    /// The overview alone: the topline counts and the period's totals, without
+    /// the local-time layout that the trend and heatmap need.
     pub async fn overview(&self, settings: Settings) -> Result<Overview> {
         let (start, end) = self.bounds();
         let totals = async {
@@ -148,16 +158,20 @@ impl<'a> Selection<'a> {
         Ok(self.overview_of(totals, topline))
     }
 
+    /// Active users and messages per local hour or local day of the period.
     pub async fn trend(&self) -> Result<Trend> {
         let (calendar, facts) = self.facts().await?;
         Ok(trend(&facts, &calendar))
     }
 
+    /// The access-times heatmap of the period (weekday by local hour).
     pub async fn heatmap(&self) -> Result<Heatmap> {
         let (calendar, facts) = self.facts().await?;
         Ok(heatmap(&facts, &calendar))
     }
 
+    /// The user details table: every registered user with their figures for the
+    /// period.
     pub async fn users(&self) -> Result<UsersTable> {
         let members = async { Ok::<_, AnalyticsError>(self.store.members(self.agent).await?) };
         let ((_, facts), members) = tokio::try_join!(self.facts(), members)?;

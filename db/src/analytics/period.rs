@@ -12,14 +12,24 @@ pub const MAX_CUSTOM_DAYS: i64 = 366;
 /// A period as instants: `[start, end)` and the previous period to compare with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResolvedPeriod {
+    /// The viewer's zone, whose real rules lay out the local days.
     pub tz: Tz,
+    /// Which period was asked for.
     pub kind: PeriodKind,
+    /// The period's first local day.
     pub first_day: NaiveDate,
     /// The period's length in local days (N of METRICS.md).
     pub days: i64,
+    /// First instant of the period: the start of `first_day` in `tz`.
     pub start: DateTime<Utc>,
+    /// End of the period, excluded: the start of the local day after its last,
+    /// or `now` if that is earlier.
     pub end: DateTime<Utc>,
+    /// First instant of the previous period: the start of the local day `days`
+    /// days before `first_day`.
     pub previous_start: DateTime<Utc>,
+    /// End of the previous period, excluded: `start` for a period that ended,
+    /// else the local time of `end` `days` days earlier.
     pub previous_end: DateTime<Utc>,
 }
 
@@ -68,22 +78,46 @@ impl ResolvedPeriod {
 /// answer's message, so it names the parameter and the value at fault.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PeriodError {
+    /// `tz` is not an IANA zone name; holds the text sent.
     #[error("unknown time zone {0:?}: use an IANA name such as Europe/Paris")]
     UnknownZone(String),
+    /// `period` is none of `today`, `7d`, `30d`, `custom`; holds the text sent.
     #[error("unknown period {0:?}: use today, 7d, 30d or custom")]
     UnknownPeriod(String),
+    /// `from` or `to` was sent with a period other than `custom`.
     #[error("from and to go only with period=custom")]
     DatesWithoutCustom,
+    /// A `custom` period without this parameter (`from` or `to`).
     #[error("{0} is required with period=custom (YYYY-MM-DD)")]
     MissingDate(&'static str),
+    /// A date that is not a real date written `YYYY-MM-DD`.
     #[error("{field} must be a date written YYYY-MM-DD, not {text:?}")]
-    BadDate { field: &'static str, text: String },
+    BadDate {
+        /// The parameter at fault, `from` or `to`.
+        field: &'static str,
+        /// The text sent.
+        text: String,
+    },
+    /// A custom range whose first day comes after its last.
     #[error("from ({from}) must not be after to ({to})")]
-    Reversed { from: NaiveDate, to: NaiveDate },
+    Reversed {
+        /// The first day asked for.
+        from: NaiveDate,
+        /// The last day asked for.
+        to: NaiveDate,
+    },
+    /// A custom range longer than [`MAX_CUSTOM_DAYS`]; holds its length in
+    /// days.
     #[error("a custom range may cover at most {MAX_CUSTOM_DAYS} days, not {0}")]
     TooLong(i64),
+    /// A custom range that starts after the viewer's local today.
     #[error("from ({from}) must not be after today ({today})")]
-    InTheFuture { from: NaiveDate, today: NaiveDate },
+    InTheFuture {
+        /// The first day asked for.
+        from: NaiveDate,
+        /// The viewer's local date at `now`.
+        today: NaiveDate,
+    },
 }
 
 fn custom_days(query: &PeriodQuery, today: NaiveDate) -> Result<(NaiveDate, i64), PeriodError> {

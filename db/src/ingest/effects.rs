@@ -15,7 +15,10 @@ pub type AgentUser = (AgentKey, UserKey);
 /// A user's activity on one UTC day: a bit per active quarter hour, and messages.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct DayActivity {
+    /// Bit `q` (0..96) is set when the user had an event in quarter hour `q` of
+    /// the UTC day.
     pub quarters: u128,
+    /// The user's message events on that day.
     pub messages: i64,
 }
 
@@ -29,6 +32,8 @@ impl DayActivity {
         )
     }
 
+    /// The inverse of [`DayActivity::halves`]: the activity from its two stored
+    /// columns and its messages.
     pub fn from_halves(am: i64, pm: i64, messages: i64) -> DayActivity {
         DayActivity {
             quarters: (am as u128) | ((pm as u128) << 48),
@@ -37,6 +42,9 @@ impl DayActivity {
     }
 }
 
+/// What a batch of new events changes besides the events table: the rollups,
+/// the users' latest activity, automatic registrations, sessions' latest states
+/// and names. The store merges it in the batch's transaction.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Effects {
     /// (agent, UTC day, user) -> activity to merge into the day's rollup.

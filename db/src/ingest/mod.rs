@@ -16,7 +16,10 @@ pub use validate::{
 /// What a stored batch reports: `accepted + duplicates` = the batch size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IngestCounts {
+    /// Events newly stored.
     pub accepted: u64,
+    /// Events that changed nothing: their id was already stored, or came
+    /// earlier in the batch.
     pub duplicates: u64,
 }
 

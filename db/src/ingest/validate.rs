@@ -33,8 +33,12 @@ pub const FIELDS: [&str; 8] = [
 /// One reason an event was refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {
+    /// Position of the refused event in the batch, from 0.
     pub index: usize,
+    /// The field at fault, as named on the wire (`event` when the event is not
+    /// a JSON object).
     pub field: String,
+    /// What is wrong with it, in words for the client.
     pub reason: String,
 }
 
@@ -42,7 +46,10 @@ pub struct FieldError {
 /// (the first occurrence wins; later ones are duplicates within the batch).
 #[derive(Debug, Clone, Default)]
 pub struct ValidBatch {
+    /// The events to store, in batch order, each (agent, id) once.
     pub events: Vec<ValidEvent>,
+    /// How many events were dropped because their agent and id came earlier in
+    /// the batch.
     pub repeated_in_batch: u64,
     /// Whose usernames and names the batch's events may set.
     pub naming: Naming,
@@ -77,10 +84,12 @@ impl ValidBatch {
         }
     }
 
+    /// The distinct agent ids of the events, sorted.
     pub fn agent_ids(&self) -> Vec<&str> {
         sorted_unique(self.events.iter().map(|event| event.agent_id.as_str()))
     }
 
+    /// The distinct user ids of the events, sorted.
     pub fn user_ids(&self) -> Vec<&str> {
         sorted_unique(self.events.iter().map(|event| event.user_id.as_str()))
     }

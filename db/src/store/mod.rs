@@ -39,15 +39,22 @@ use sqlite::queries as lite;
 /// What a connection pool holds now (for `/metrics`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PoolUsage {
+    /// Which pool: `sqlite read`, `sqlite write` or `postgres`.
     pub name: &'static str,
+    /// Connections open now, in use or idle.
     pub open: u32,
+    /// Open connections waiting for a query.
     pub idle: u32,
+    /// The most connections the pool may open.
     pub max: u32,
 }
 
+/// The kind of database behind a [`Store`], chosen by the URL's scheme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
+    /// A SQLite file (`sqlite://PATH`): one writer connection, several readers.
     Sqlite,
+    /// A PostgreSQL server (`postgres://...`): one pool for reads and writes.
     Postgres,
 }
 
@@ -137,6 +144,8 @@ impl Store {
         Ok(())
     }
 
+    /// Closes the pools at shutdown: later calls fail, and the future ends once
+    /// every connection is closed.
     pub async fn close(&self) {
         match &*self.pools {
             Pools::Sqlite { read, write, .. } => {
@@ -173,10 +182,13 @@ impl Store {
 
     // ---- registry -------------------------------------------------------
 
+    /// Every agent, by public id and display name, ordered by name then id.
     pub async fn list_agents(&self) -> Result<Vec<pulse_model::Agent>> {
         on_reader!(self, registry::list_agents())
     }
 
+    /// The agent whose public id is `agent_id`, with its database key; `None`
+    /// when there is none.
     pub async fn find_agent(&self, agent_id: &str) -> Result<Option<AgentRef>> {
         on_reader!(self, registry::find_agent(agent_id))
     }
@@ -274,6 +286,8 @@ impl Store {
         }
     }
 
+    /// The key whose secret hashes to `key_hash` (see
+    /// [`crate::keys::hash_key`]), revoked or not; `None` when no key has it.
     pub async fn key_by_hash(&self, key_hash: &str) -> Result<Option<KeyRecord>> {
         on_reader!(self, api_keys::key_by_hash(key_hash))
     }
@@ -284,6 +298,7 @@ impl Store {
         on_writer!(self, api_keys::revoke_key(prefix, all, at))
     }
 
+    /// Every key ever made, revoked ones included, oldest first.
     pub async fn list_keys(&self) -> Result<Vec<KeyRecord>> {
         on_reader!(self, api_keys::list_keys())
     }
@@ -336,6 +351,7 @@ impl Store {
         on_writer!(self, accounts::login_succeeded(forgiven, withdrawn, at_ms))
     }
 
+    /// Every dashboard account with its agent grants, ordered by username.
     pub async fn list_accounts(&self) -> Result<Vec<Account>> {
         on_reader!(self, accounts::list_accounts())
     }
@@ -346,14 +362,21 @@ impl Store {
         on_writer!(self, accounts::update_account(username, change))
     }
 
+    /// How many dashboard accounts exist, disabled ones included (none: the
+    /// first one is still to be created).
     pub async fn account_count(&self) -> Result<u64> {
         on_reader!(self, accounts::account_count())
     }
 
+    /// The account signing in as `username`, with its stored password hash to
+    /// verify against; `None` when there is none.
     pub async fn account_by_username(&self, username: &str) -> Result<Option<(Account, String)>> {
         on_reader!(self, accounts::account_by_username(username))
     }
 
+    /// Stores a new browser session of the account whose database key is
+    /// `account`, under the hash of its token; `now` (milliseconds since the
+    /// epoch) is its start and last use.
     pub async fn create_session(&self, token_hash: &str, account: i64, now: i64) -> Result<()> {
         on_writer!(self, accounts::create_session(token_hash, account, now))
     }
@@ -363,6 +386,8 @@ impl Store {
         on_writer!(self, accounts::session_account(token_hash, now))
     }
 
+    /// Ends the session stored under `token_hash` (signing out); nothing
+    /// happens when there is none.
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
         on_writer!(self, accounts::delete_session(token_hash))
     }
@@ -445,6 +470,8 @@ impl Store {
         on_reader!(self, analytics::online_users(agent.key, since))
     }
 
+    /// How many users are registered for the agent (`registered` of
+    /// METRICS.md).
     pub async fn registered_count(&self, agent: &AgentRef) -> Result<u64> {
         on_reader!(self, analytics::registered_count(agent.key))
     }

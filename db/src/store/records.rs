@@ -7,16 +7,22 @@ use crate::time::{Day, Millis};
 /// An agent as the store knows it: its database key and its public id.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct AgentRef {
+    /// Database key: for queries only, never shown outside the data layer.
     pub key: AgentKey,
+    /// Public id, as the API and the URLs name the agent.
     pub agent_id: String,
+    /// Display name (its id until one is set).
     pub name: String,
 }
 
 /// One user's activity on one UTC day, from the rollup.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DayRow {
+    /// The UTC day of the row.
     pub day: Day,
+    /// Database key of the user.
     pub user: UserKey,
+    /// The user's active quarter hours and messages that day.
     pub activity: DayActivity,
 }
 
@@ -42,8 +48,12 @@ pub struct Member {
 /// A registration to create in bulk, with the user's names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemberSeed {
+    /// Public id of the user; created when unknown.
     pub user_id: String,
+    /// Login name to store; `None` clears the stored one.
     pub username: Option<String>,
+    /// Display name to store; `None` clears the stored one.
     pub name: Option<String>,
+    /// Start of the registration, replacing any earlier one for the agent.
     pub registered_at: Millis,
 }
