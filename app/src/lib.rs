@@ -12,4 +12,5 @@ mod pages;
 pub mod server;
 mod view_state;
 
+pub use charts::fonts::measuring_styles as chart_text_styles;
 pub use pages::App;

@@ -163,7 +163,7 @@ mod baseline {
     use super::*;
     use chrono::Offset;
     use pulse_db::analytics::ResolvedPeriod;
-    use sqlx::{AnyConnection, Connection, Row};
+    use sqlx::{AnyConnection, Connection};
 
     pub async fn connect(url: &str) -> tokio::sync::Mutex<AnyConnection> {
         sqlx::any::install_default_drivers();
@@ -233,7 +233,7 @@ mod baseline {
                 .fetch_all(&mut *db)
                 .await
                 .unwrap();
-            std::hint::black_box(rows.first().map(|row| row.len()));
+            std::hint::black_box(rows.first().map(sqlx::Row::len));
         }
     }
 }

@@ -149,9 +149,9 @@ mod tests {
                     while after - before > Duration::seconds(1) {
                         let middle = before + (after - before) / 2;
                         if offset_at(tz, middle) == offset {
-                            before = middle
+                            before = middle;
                         } else {
-                            after = middle
+                            after = middle;
                         }
                     }
                     off_quarter_changes += usize::from(after.timestamp() % 900 != 0);

@@ -1,7 +1,7 @@
 //! Hand-worked cases of METRICS.md: every expected figure below was worked
 //! out on paper from the definitions, not taken from the code.
 
-mod support;
+use crate::support;
 
 use chrono::{DateTime, Utc};
 use pulse_db::analytics::{Selection, Settings};

@@ -2,11 +2,12 @@
 //! around DST changes), random periods and zones, every figure of the query
 //! layer equals the naive oracle's, on SQLite and on PostgreSQL.
 
-mod support;
+use crate::support;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
 use pulse_db::analytics::{Selection, Settings};
 use pulse_db::testing::{BACKENDS, TestDb};
 use pulse_model::PeriodQuery;
@@ -194,7 +195,16 @@ async fn check(scenario: Scenario) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    // Failing cases are kept (and replayed first) beside this file, in
+    // analytics_oracle.proptest-regressions; since tests/main.rs exists, proptest's
+    // default would be db/proptest-regressions/analytics_oracle.txt.
+    #![proptest_config(ProptestConfig {
+        cases: 48,
+        failure_persistence: Some(Box::new(
+            FileFailurePersistence::WithSource("proptest-regressions"),
+        )),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn every_figure_matches_the_oracle(scenario in scenario()) {

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
 use pulse_db::analytics::ResolvedPeriod;
 use pulse_db::ingest::{FIELDS, validate_batch};
 use pulse_model::PeriodQuery;
@@ -65,7 +66,16 @@ fn event_like() -> impl Strategy<Value = Value> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 2_000, ..ProptestConfig::default() })]
+    // Failing cases are kept (and replayed first) beside this file, in
+    // hostile_input.proptest-regressions; since tests/main.rs exists, proptest's
+    // default would be db/proptest-regressions/hostile_input.txt.
+    #![proptest_config(ProptestConfig {
+        cases: 2_000,
+        failure_persistence: Some(Box::new(
+            FileFailurePersistence::WithSource("proptest-regressions"),
+        )),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn the_validator_answers_anything_and_names_each_problem(

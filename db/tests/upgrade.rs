@@ -14,8 +14,9 @@ use pulse_db::accounts::verify_password;
 use pulse_db::analytics::{Selection, Settings};
 use pulse_db::ingest::{IngestCounts, validate_batch};
 use pulse_db::keys::{KeyScope, hash_key};
-use pulse_db::testing::{BACKENDS, TestBackend, TestDb};
+use pulse_db::testing::{TestBackend, TestDb};
 use pulse_model::{Dashboard, PeriodQuery};
+use rstest::rstest;
 use serde_json::Value;
 
 const AGENTS: [&str; 3] = ["algebra-tutor", "essay-coach", "lab-helper"];
@@ -86,48 +87,48 @@ async fn figures(store: &Store) -> Vec<Dashboard> {
     all
 }
 
+#[rstest]
+#[case::sqlite(TestBackend::Sqlite)]
+#[case::postgres(TestBackend::Postgres)]
 #[tokio::test]
-async fn a_schema_v3_database_migrates_and_reads_the_same_figures() {
-    for backend in BACKENDS {
-        let old =
-            TestDb::restored(backend, &fixture("pulse.sqlite3"), &fixture("postgres.sql")).await;
-        old.store
-            .migrate()
-            .await
-            .unwrap_or_else(|error| panic!("{backend:?}: {error}"));
-        let fresh = TestDb::new(backend).await;
-        let sent = send_fixture_events(&fresh.store).await;
-        assert_eq!(sent.accepted, 2500);
+async fn a_schema_v3_database_migrates_and_reads_the_same_figures(#[case] backend: TestBackend) {
+    let old = TestDb::restored(backend, &fixture("pulse.sqlite3"), &fixture("postgres.sql")).await;
+    old.store
+        .migrate()
+        .await
+        .unwrap_or_else(|error| panic!("{backend:?}: {error}"));
+    let fresh = TestDb::new(backend).await;
+    let sent = send_fixture_events(&fresh.store).await;
+    assert_eq!(sent.accepted, 2500);
 
-        let upgraded = figures(&old.store).await;
-        assert!(
-            upgraded
-                .iter()
-                .any(|dashboard| dashboard.overview.messages > 0)
-        );
-        assert_eq!(upgraded, figures(&fresh.store).await, "{backend:?}");
+    let upgraded = figures(&old.store).await;
+    assert!(
+        upgraded
+            .iter()
+            .any(|dashboard| dashboard.overview.messages > 0)
+    );
+    assert_eq!(upgraded, figures(&fresh.store).await, "{backend:?}");
 
-        // Ids stay idempotency keys across the upgrade.
-        let again = send_fixture_events(&old.store).await;
-        assert_eq!((again.accepted, again.duplicates), (0, 2500), "{backend:?}");
-        // Accounts and keys still work.
-        let (account, hash) = old
-            .store
-            .account_by_username("fixture-admin")
-            .await
-            .unwrap()
-            .expect("the account survives");
-        assert!(verify_password(&hash, "fixture-password-1"), "{backend:?}");
-        assert!(account.may_view("algebra-tutor") && !account.may_view("essay-coach"));
-        let key = old
-            .store
-            .key_by_hash(&hash_key(fixture_read_key(backend)))
-            .await
-            .unwrap()
-            .expect("the key survives");
-        assert_eq!(key.scope, KeyScope::Read);
-        assert_eq!(key.agents, Some(vec!["essay-coach".to_owned()]));
-        old.cleanup().await;
-        fresh.cleanup().await;
-    }
+    // Ids stay idempotency keys across the upgrade.
+    let again = send_fixture_events(&old.store).await;
+    assert_eq!((again.accepted, again.duplicates), (0, 2500), "{backend:?}");
+    // Accounts and keys still work.
+    let (account, hash) = old
+        .store
+        .account_by_username("fixture-admin")
+        .await
+        .unwrap()
+        .expect("the account survives");
+    assert!(verify_password(&hash, "fixture-password-1"), "{backend:?}");
+    assert!(account.may_view("algebra-tutor") && !account.may_view("essay-coach"));
+    let key = old
+        .store
+        .key_by_hash(&hash_key(fixture_read_key(backend)))
+        .await
+        .unwrap()
+        .expect("the key survives");
+    assert_eq!(key.scope, KeyScope::Read);
+    assert_eq!(key.agents, Some(vec!["essay-coach".to_owned()]));
+    old.cleanup().await;
+    fresh.cleanup().await;
 }

@@ -21,7 +21,9 @@ pub fn users_csv<'a>(rows: impl IntoIterator<Item = &'a UserRow>) -> String {
     let mut out = String::new();
     push_line(
         &mut out,
-        USER_CSV_COLUMNS.iter().map(|column| column.to_string()),
+        USER_CSV_COLUMNS
+            .iter()
+            .map(std::string::ToString::to_string),
     );
     for row in rows {
         let instant =

@@ -3,7 +3,7 @@
 //! ingest and read keys, and keys limited to agent A. A route without a row
 //! here fails the test, so a new endpoint cannot ship unchecked.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 

@@ -1,10 +1,11 @@
 //! The `pulse` command line, run as a process: import, demo, keys, rebuild.
 
-mod support;
+use crate::support;
 
 use std::process::{Command, Output};
 
-use pulse_db::testing::{BACKENDS, TestDb};
+use pulse_db::testing::{TestBackend, TestDb};
+use rstest::rstest;
 use support::stored_events;
 
 fn pulse(database_url: &str, args: &[&str]) -> Output {
@@ -24,76 +25,77 @@ fn text(output: &Output) -> String {
     )
 }
 
+#[rstest]
+#[case::sqlite(TestBackend::Sqlite)]
+#[case::postgres(TestBackend::Postgres)]
 #[tokio::test]
-async fn import_is_all_or_nothing_idempotent_and_reads_csv() {
-    for backend in BACKENDS {
-        let db = TestDb::new(backend).await;
-        let dir = tempfile::tempdir().unwrap();
-        let ndjson = dir.path().join("events.ndjson");
-        let good = |id: &str| {
-            format!(
-                r#"{{"id":"{id}","type":"message","agent_id":"tutor","user_id":"ann","at":"2026-06-01T10:00:00Z"}}"#
-            )
-        };
-        std::fs::write(
-            &ndjson,
-            format!("{}\n{{\"id\": \"broken\"\n{}\n\n", good("1"), good("2")),
+async fn import_is_all_or_nothing_idempotent_and_reads_csv(#[case] backend: TestBackend) {
+    let db = TestDb::new(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ndjson = dir.path().join("events.ndjson");
+    let good = |id: &str| {
+        format!(
+            r#"{{"id":"{id}","type":"message","agent_id":"tutor","user_id":"ann","at":"2026-06-01T10:00:00Z"}}"#
         )
+    };
+    std::fs::write(
+        &ndjson,
+        format!("{}\n{{\"id\": \"broken\"\n{}\n\n", good("1"), good("2")),
+    )
+    .unwrap();
+
+    let refused = pulse(&db.url, &["import", ndjson.to_str().unwrap()]);
+    assert!(!refused.status.success(), "{backend:?}");
+    assert!(text(&refused).contains("line 2"), "{}", text(&refused));
+    assert_eq!(
+        stored_events(&db, "tutor").await,
+        0,
+        "nothing is imported from a file with a bad line"
+    );
+
+    let skipped = pulse(
+        &db.url,
+        &["import", ndjson.to_str().unwrap(), "--skip-invalid"],
+    );
+    assert!(skipped.status.success(), "{}", text(&skipped));
+    assert!(
+        text(&skipped).contains("2 new events, 0 already stored, 1 invalid lines skipped"),
+        "{}",
+        text(&skipped)
+    );
+    let again = pulse(
+        &db.url,
+        &["import", ndjson.to_str().unwrap(), "--skip-invalid"],
+    );
+    assert!(
+        text(&again).contains("0 new events, 2 already stored"),
+        "{}",
+        text(&again)
+    );
+    assert_eq!(stored_events(&db, "tutor").await, 2);
+
+    let csv = dir.path().join("events.csv");
+    std::fs::write(
+        &csv,
+        "id,type,agent_id,user_id,at,session_id,username,name\n\
+         3,session_start,tutor,bob,2026-06-01T11:00:00Z,s1,bob,\"Bob, the builder\"\n\
+         4,message,tutor,bob,2026-06-01T11:01:00+02:00,s1,,\n",
+    )
+    .unwrap();
+    let imported = pulse(&db.url, &["import", csv.to_str().unwrap()]);
+    assert!(imported.status.success(), "{}", text(&imported));
+    assert_eq!(stored_events(&db, "tutor").await, 4);
+    let agent = db.store.find_agent("tutor").await.unwrap().unwrap();
+    let bob = db
+        .store
+        .members(&agent)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.user_id == "bob")
         .unwrap();
-
-        let refused = pulse(&db.url, &["import", ndjson.to_str().unwrap()]);
-        assert!(!refused.status.success(), "{backend:?}");
-        assert!(text(&refused).contains("line 2"), "{}", text(&refused));
-        assert_eq!(
-            stored_events(&db, "tutor").await,
-            0,
-            "nothing is imported from a file with a bad line"
-        );
-
-        let skipped = pulse(
-            &db.url,
-            &["import", ndjson.to_str().unwrap(), "--skip-invalid"],
-        );
-        assert!(skipped.status.success(), "{}", text(&skipped));
-        assert!(
-            text(&skipped).contains("2 new events, 0 already stored, 1 invalid lines skipped"),
-            "{}",
-            text(&skipped)
-        );
-        let again = pulse(
-            &db.url,
-            &["import", ndjson.to_str().unwrap(), "--skip-invalid"],
-        );
-        assert!(
-            text(&again).contains("0 new events, 2 already stored"),
-            "{}",
-            text(&again)
-        );
-        assert_eq!(stored_events(&db, "tutor").await, 2);
-
-        let csv = dir.path().join("events.csv");
-        std::fs::write(
-            &csv,
-            "id,type,agent_id,user_id,at,session_id,username,name\n\
-             3,session_start,tutor,bob,2026-06-01T11:00:00Z,s1,bob,\"Bob, the builder\"\n\
-             4,message,tutor,bob,2026-06-01T11:01:00+02:00,s1,,\n",
-        )
-        .unwrap();
-        let imported = pulse(&db.url, &["import", csv.to_str().unwrap()]);
-        assert!(imported.status.success(), "{}", text(&imported));
-        assert_eq!(stored_events(&db, "tutor").await, 4);
-        let agent = db.store.find_agent("tutor").await.unwrap().unwrap();
-        let bob = db
-            .store
-            .members(&agent)
-            .await
-            .unwrap()
-            .into_iter()
-            .find(|m| m.user_id == "bob")
-            .unwrap();
-        assert_eq!(bob.name.as_deref(), Some("Bob, the builder"));
-        db.cleanup().await;
-    }
+    assert_eq!(bob.name.as_deref(), Some("Bob, the builder"));
+    db.cleanup().await;
 }
 
 #[tokio::test]

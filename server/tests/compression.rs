@@ -1,7 +1,7 @@
 //! Answers are compressed when the client asks and they are worth it:
 //! JSON and CSV over HTTP, gzip or brotli as accepted, plain otherwise.
 
-mod support;
+use crate::support;
 
 use std::io::Read;
 

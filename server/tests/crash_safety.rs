@@ -4,7 +4,7 @@
 //! the end every event that got a 200 is stored exactly once, and the
 //! figures equal those of a database that never crashed.
 
-mod support;
+use crate::support;
 
 use pulse_db::time::Millis;
 use std::time::Duration;
@@ -13,10 +13,11 @@ use chrono::{DateTime, Utc};
 use pulse_db::analytics::{Selection, Settings};
 use pulse_db::ingest::{IngestCounts, validate_batch};
 use pulse_db::keys::KeyScope;
-use pulse_db::testing::{BACKENDS, TestDb};
+use pulse_db::testing::{TestBackend, TestDb};
 use pulse_model::PeriodQuery;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use rstest::rstest;
 use serde_json::{Value, json};
 use support::process::{ServerProcess, free_port};
 use support::{create_key, test_dist};
@@ -101,128 +102,129 @@ async fn figures(
     all
 }
 
+#[rstest]
+#[case::sqlite(TestBackend::Sqlite)]
+#[case::postgres(TestBackend::Postgres)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigkill_at_random_moments_loses_no_acknowledged_event() {
-    for backend in BACKENDS {
-        let db = TestDb::new(backend).await;
-        let key = create_key(&db, KeyScope::Ingest, None).await;
-        let dist = test_dist();
-        let port = free_port();
-        let client = reqwest::Client::new();
-        let mut rng = StdRng::seed_from_u64(20261127);
-        let start = Utc::now() - chrono::Duration::days(4);
-        let mut batches = Batches {
-            rng: StdRng::seed_from_u64(1),
-            next_id: 0,
-            start,
-        };
-        // In the order stored: registration times depend on the batches (METRICS.md).
-        let mut acknowledged: Vec<Vec<Value>> = Vec::new();
-        let mut unanswered: Option<Vec<Value>> = None;
-        // Batches the server had stored when it was killed, before answering.
-        let mut stored_unanswered = 0;
+async fn sigkill_at_random_moments_loses_no_acknowledged_event(#[case] backend: TestBackend) {
+    let db = TestDb::new(backend).await;
+    let key = create_key(&db, KeyScope::Ingest, None).await;
+    let dist = test_dist();
+    let port = free_port();
+    let client = reqwest::Client::new();
+    let mut rng = StdRng::seed_from_u64(20261127);
+    let start = Utc::now() - chrono::Duration::days(4);
+    let mut batches = Batches {
+        rng: StdRng::seed_from_u64(1),
+        next_id: 0,
+        start,
+    };
+    // In the order stored: registration times depend on the batches (METRICS.md).
+    let mut acknowledged: Vec<Vec<Value>> = Vec::new();
+    let mut unanswered: Option<Vec<Value>> = None;
+    // Batches the server had stored when it was killed, before answering.
+    let mut stored_unanswered = 0;
 
-        for round in 0..=KILLS {
-            let mut server = ServerProcess::start(&db.url, port, dist.path(), &[]).await;
-            if let Some(batch) = unanswered.take() {
-                let counts = send(&client, &server.url, &key, &batch)
-                    .await
-                    .expect("the restarted server answers");
-                assert_eq!(
-                    counts.accepted + counts.duplicates,
-                    batch.len() as u64,
-                    "{backend:?}"
-                );
-                assert!(
-                    counts.accepted == 0 || counts.duplicates == 0,
-                    "{backend:?}: a batch is stored whole or not at all"
-                );
-                stored_unanswered += usize::from(counts.duplicates > 0);
-                acknowledged.push(batch);
-            }
-            if round == KILLS {
-                break;
-            }
-            let writer = {
-                let (client, url, key) = (client.clone(), server.url.clone(), key.clone());
-                let mut source = std::mem::replace(
-                    &mut batches,
-                    Batches {
-                        rng: StdRng::seed_from_u64(0),
-                        next_id: 0,
-                        start,
-                    },
-                );
-                tokio::spawn(async move {
-                    let mut stored = Vec::new();
-                    loop {
-                        let batch = source.next();
-                        match send(&client, &url, &key, &batch).await {
-                            Some(counts) => {
-                                assert_eq!(
-                                    counts.accepted,
-                                    batch.len() as u64,
-                                    "new ids are all accepted"
-                                );
-                                stored.push(batch);
-                            }
-                            None => return (source, stored, batch),
-                        }
-                    }
-                })
-            };
-            tokio::time::sleep(Duration::from_millis(rng.random_range(50..600))).await;
-            server.kill();
-            let (source, stored, lost) = writer.await.unwrap();
-            batches = source;
-            acknowledged.extend(stored);
-            unanswered = Some(lost);
-        }
-
-        let mut expected: Vec<String> = acknowledged
-            .iter()
-            .flatten()
-            .map(|event| event["id"].as_str().unwrap().to_owned())
-            .collect();
-        expected.sort();
-        let stored = db.event_keys().await;
-        assert_eq!(
-            stored.len(),
-            expected.len(),
-            "{backend:?}: every acknowledged event, each once"
-        );
-        assert!(
-            stored == expected,
-            "{backend:?}: the stored ids are not those acknowledged"
-        );
-
-        // The figures equal those of a database that got the same events without a crash.
-        let now = Utc::now();
-        let crashed = figures(&db.store, now, start).await;
-        let clean = TestDb::new(backend).await;
-        for batch in &acknowledged {
-            clean
-                .store
-                .ingest(&validate_batch(batch, now).unwrap(), Millis(0))
+    for round in 0..=KILLS {
+        let mut server = ServerProcess::start(&db.url, port, dist.path(), &[]).await;
+        if let Some(batch) = unanswered.take() {
+            let counts = send(&client, &server.url, &key, &batch)
                 .await
-                .unwrap();
+                .expect("the restarted server answers");
+            assert_eq!(
+                counts.accepted + counts.duplicates,
+                batch.len() as u64,
+                "{backend:?}"
+            );
+            assert!(
+                counts.accepted == 0 || counts.duplicates == 0,
+                "{backend:?}: a batch is stored whole or not at all"
+            );
+            stored_unanswered += usize::from(counts.duplicates > 0);
+            acknowledged.push(batch);
         }
-        // (Dashboards are large: compared without printing them.)
-        assert!(
-            crashed == figures(&clean.store, now, start).await,
-            "{backend:?}: figures changed by the crashes"
-        );
-        // And the rollups equal those rebuilt from the raw events.
-        db.store.rebuild_rollups().await.unwrap();
-        assert!(
-            crashed == figures(&db.store, now, start).await,
-            "{backend:?}: rollups differ from a rebuild"
-        );
-        eprintln!(
-            "{backend:?}: {KILLS} kills, {} events acknowledged; {stored_unanswered} batches were stored but unanswered at a kill",
-            expected.len()
-        );
-        clean.cleanup().await;
-        db.cleanup().await;
+        if round == KILLS {
+            break;
+        }
+        let writer = {
+            let (client, url, key) = (client.clone(), server.url.clone(), key.clone());
+            let mut source = std::mem::replace(
+                &mut batches,
+                Batches {
+                    rng: StdRng::seed_from_u64(0),
+                    next_id: 0,
+                    start,
+                },
+            );
+            tokio::spawn(async move {
+                let mut stored = Vec::new();
+                loop {
+                    let batch = source.next();
+                    match send(&client, &url, &key, &batch).await {
+                        Some(counts) => {
+                            assert_eq!(
+                                counts.accepted,
+                                batch.len() as u64,
+                                "new ids are all accepted"
+                            );
+                            stored.push(batch);
+                        }
+                        None => return (source, stored, batch),
+                    }
+                }
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(rng.random_range(50..600))).await;
+        server.kill();
+        let (source, stored, lost) = writer.await.unwrap();
+        batches = source;
+        acknowledged.extend(stored);
+        unanswered = Some(lost);
     }
+
+    let mut expected: Vec<String> = acknowledged
+        .iter()
+        .flatten()
+        .map(|event| event["id"].as_str().unwrap().to_owned())
+        .collect();
+    expected.sort();
+    let stored = db.event_keys().await;
+    assert_eq!(
+        stored.len(),
+        expected.len(),
+        "{backend:?}: every acknowledged event, each once"
+    );
+    assert!(
+        stored == expected,
+        "{backend:?}: the stored ids are not those acknowledged"
+    );
+
+    // The figures equal those of a database that got the same events without a crash.
+    let now = Utc::now();
+    let crashed = figures(&db.store, now, start).await;
+    let clean = TestDb::new(backend).await;
+    for batch in &acknowledged {
+        clean
+            .store
+            .ingest(&validate_batch(batch, now).unwrap(), Millis(0))
+            .await
+            .unwrap();
+    }
+    // (Dashboards are large: compared without printing them.)
+    assert!(
+        crashed == figures(&clean.store, now, start).await,
+        "{backend:?}: figures changed by the crashes"
+    );
+    // And the rollups equal those rebuilt from the raw events.
+    db.store.rebuild_rollups().await.unwrap();
+    assert!(
+        crashed == figures(&db.store, now, start).await,
+        "{backend:?}: rollups differ from a rebuild"
+    );
+    eprintln!(
+        "{backend:?}: {KILLS} kills, {} events acknowledged; {stored_unanswered} batches were stored but unanswered at a kill",
+        expected.len()
+    );
+    clean.cleanup().await;
+    db.cleanup().await;
 }

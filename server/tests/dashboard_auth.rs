@@ -1,11 +1,12 @@
 //! Who may call the dashboard's server functions: signed-in accounts only,
 //! each seeing only the agents it may see.
 
-mod support;
+use crate::support;
 
 use pulse_db::accounts::Role;
 use pulse_db::testing::TestBackend;
 use reqwest::header::{COOKIE, SET_COOKIE};
+use rstest::rstest;
 use serde_json::{Value, json};
 use support::{TestApp, event, server_fn_path};
 
@@ -409,43 +410,44 @@ async fn count_rows(app: &TestApp, sql: &str) -> i64 {
     }
 }
 
+#[rstest]
+#[case::sqlite(TestBackend::Sqlite)]
+#[case::postgres(TestBackend::Postgres)]
 #[tokio::test]
-async fn parallel_guesses_cannot_pass_the_throttle_together() {
-    for backend in pulse_db::testing::BACKENDS {
-        let app = TestApp::spawn(backend).await;
-        app.account("ann", "ann password 12", Role::Admin, &[])
-            .await;
-        // 100 guesses at once, the right password among them.
-        let url = format!("{}{}", app.url, server_fn_path("login"));
-        let mut guesses = tokio::task::JoinSet::new();
-        for index in 0..100 {
-            let password = if index == 60 {
-                "ann password 12".to_owned()
-            } else {
-                format!("guess {index}")
-            };
-            let request = app
-                .client
-                .post(&url)
-                .form(&[("username", "ann".to_owned()), ("password", password)]);
-            guesses.spawn(async move {
-                let response = request.send().await.unwrap();
-                (response.status().as_u16(), response.text().await.unwrap())
-            });
-        }
-        let answers = guesses.join_all().await;
-        let checked = answers
-            .iter()
-            // Only these had their password checked: the others were refused
-            // by the throttle (or, the hash gate being full, before hashing).
-            .filter(|(status, body)| *status == 200 || body.contains("Wrong username or password"))
-            .count();
-        assert!(
-            checked <= 10,
-            "{backend:?}: {checked} of 100 parallel guesses had their password checked (limit 10)"
-        );
-        app.cleanup().await;
+async fn parallel_guesses_cannot_pass_the_throttle_together(#[case] backend: TestBackend) {
+    let app = TestApp::spawn(backend).await;
+    app.account("ann", "ann password 12", Role::Admin, &[])
+        .await;
+    // 100 guesses at once, the right password among them.
+    let url = format!("{}{}", app.url, server_fn_path("login"));
+    let mut guesses = tokio::task::JoinSet::new();
+    for index in 0..100 {
+        let password = if index == 60 {
+            "ann password 12".to_owned()
+        } else {
+            format!("guess {index}")
+        };
+        let request = app
+            .client
+            .post(&url)
+            .form(&[("username", "ann".to_owned()), ("password", password)]);
+        guesses.spawn(async move {
+            let response = request.send().await.unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        });
     }
+    let answers = guesses.join_all().await;
+    let checked = answers
+        .iter()
+        // Only these had their password checked: the others were refused
+        // by the throttle (or, the hash gate being full, before hashing).
+        .filter(|(status, body)| *status == 200 || body.contains("Wrong username or password"))
+        .count();
+    assert!(
+        checked <= 10,
+        "{backend:?}: {checked} of 100 parallel guesses had their password checked (limit 10)"
+    );
+    app.cleanup().await;
 }
 
 #[tokio::test]
@@ -480,107 +482,109 @@ async fn sign_in_fields_are_bounded_before_anything_is_recorded() {
     app.cleanup().await;
 }
 
+#[rstest]
+#[case::sqlite(TestBackend::Sqlite)]
+#[case::postgres(TestBackend::Postgres)]
 #[tokio::test]
-async fn account_and_key_changes_are_checked_before_anything_is_written() {
-    for backend in pulse_db::testing::BACKENDS {
-        let app = TestApp::spawn(backend).await;
-        let batch = json!([
-            event("1", "tutor", "ann", "message", 3),
-            event("2", "essays", "bob", "message", 2)
-        ]);
-        assert_eq!(app.post_events(&batch).await.status(), 200);
-        app.account("boss", "boss password 1", Role::Superadmin, &[])
-            .await;
-        app.account("carol", "carol password", Role::Admin, &["tutor"])
-            .await;
-        let boss = sign_in(&app, "boss", "boss password 1").await.unwrap();
+async fn account_and_key_changes_are_checked_before_anything_is_written(
+    #[case] backend: TestBackend,
+) {
+    let app = TestApp::spawn(backend).await;
+    let batch = json!([
+        event("1", "tutor", "ann", "message", 3),
+        event("2", "essays", "bob", "message", 2)
+    ]);
+    assert_eq!(app.post_events(&batch).await.status(), 200);
+    app.account("boss", "boss password 1", Role::Superadmin, &[])
+        .await;
+    app.account("carol", "carol password", Role::Admin, &["tutor"])
+        .await;
+    let boss = sign_in(&app, "boss", "boss password 1").await.unwrap();
 
-        // New agents with a too-short password: refused, and the agents stay.
-        let change = update(
-            "carol",
-            json!({"agents": ["tutor", "essays"], "password": "short"}),
-        );
-        let (status, body, _) = call_json(&app, "update_account", Some(&boss), &change).await;
-        assert_eq!(status / 100, 4, "{backend:?}: {status} {body}");
-        let carol = sign_in(&app, "carol", "carol password")
-            .await
-            .expect("password unchanged");
-        let (_, agents, _) = call(&app, "list_agents", Some(&carol), &[]).await;
-        assert_eq!(
-            agents,
-            json!([{"agent_id": "tutor", "name": "tutor"}]),
-            "{backend:?}"
-        );
+    // New agents with a too-short password: refused, and the agents stay.
+    let change = update(
+        "carol",
+        json!({"agents": ["tutor", "essays"], "password": "short"}),
+    );
+    let (status, body, _) = call_json(&app, "update_account", Some(&boss), &change).await;
+    assert_eq!(status / 100, 4, "{backend:?}: {status} {body}");
+    let carol = sign_in(&app, "carol", "carol password")
+        .await
+        .expect("password unchanged");
+    let (_, agents, _) = call(&app, "list_agents", Some(&carol), &[]).await;
+    assert_eq!(
+        agents,
+        json!([{"agent_id": "tutor", "name": "tutor"}]),
+        "{backend:?}"
+    );
 
-        // An empty list of agents is an error, never "every agent".
-        let keys_before = count_rows(&app, "SELECT COUNT(*) FROM api_keys").await;
-        for agents in [json!([]), json!(["", " "]), json!([" , "])] {
-            let request =
-                json!({"request": {"scope": "read", "agents": {"only": agents}, "label": ""}});
-            let (status, body, _) = call_json(&app, "create_key", Some(&boss), &request).await;
-            assert_eq!(status / 100, 4, "{backend:?} {agents:?}: {status} {body}");
-            if agents != json!([" , "]) {
-                assert!(body.to_string().contains("at least one agent"), "{body}");
-            }
+    // An empty list of agents is an error, never "every agent".
+    let keys_before = count_rows(&app, "SELECT COUNT(*) FROM api_keys").await;
+    for agents in [json!([]), json!(["", " "]), json!([" , "])] {
+        let request =
+            json!({"request": {"scope": "read", "agents": {"only": agents}, "label": ""}});
+        let (status, body, _) = call_json(&app, "create_key", Some(&boss), &request).await;
+        assert_eq!(status / 100, 4, "{backend:?} {agents:?}: {status} {body}");
+        if agents != json!([" , "]) {
+            assert!(body.to_string().contains("at least one agent"), "{body}");
         }
-        // "Every agent" with a list cannot be said any more; an unknown scope is refused.
-        let request = json!({"request": {"scope": "admin", "agents": "every", "label": ""}});
-        assert_eq!(
-            call_json(&app, "create_key", Some(&boss), &request).await.0,
-            400
-        );
-        assert_eq!(
-            count_rows(&app, "SELECT COUNT(*) FROM api_keys").await,
-            keys_before,
-            "{backend:?}"
-        );
+    }
+    // "Every agent" with a list cannot be said any more; an unknown scope is refused.
+    let request = json!({"request": {"scope": "admin", "agents": "every", "label": ""}});
+    assert_eq!(
+        call_json(&app, "create_key", Some(&boss), &request).await.0,
+        400
+    );
+    assert_eq!(
+        count_rows(&app, "SELECT COUNT(*) FROM api_keys").await,
+        keys_before,
+        "{backend:?}"
+    );
 
-        // Two keys sharing a prefix (as old keys could): revoking by the
-        // prefix revokes neither; a new key never takes a used prefix.
-        let first = app.key(pulse_db::keys::KeyScope::Read, &["tutor"]).await;
-        let second = app.key(pulse_db::keys::KeyScope::Read, &["essays"]).await;
-        let prefix = |key: &str| key.rsplit_once('_').unwrap().0.to_owned();
-        let shared = prefix(&first);
-        let sql = format!(
-            "UPDATE api_keys SET prefix = '{shared}' WHERE prefix = '{}'",
-            prefix(&second)
-        );
-        {
-            use sqlx::Connection;
-            if backend == TestBackend::Sqlite {
-                let mut c = sqlx::SqliteConnection::connect(&app.db.url).await.unwrap();
-                sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .execute(&mut c)
-                    .await
-                    .unwrap();
-            } else {
-                let mut c = sqlx::PgConnection::connect(&app.db.url).await.unwrap();
-                sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .execute(&mut c)
-                    .await
-                    .unwrap();
-            }
-        }
-        let (status, body, _) = call(&app, "revoke_key", Some(&boss), &[("prefix", &shared)]).await;
-        assert_eq!(status / 100, 4, "{backend:?}: {status} {body}");
-        assert!(body.to_string().contains("2 active keys share"), "{body}");
-        for key in [&first, &second] {
-            let response = app
-                .request(reqwest::Method::GET, "/api/v1/agents", Some(key))
-                .send()
+    // Two keys sharing a prefix (as old keys could): revoking by the
+    // prefix revokes neither; a new key never takes a used prefix.
+    let first = app.key(pulse_db::keys::KeyScope::Read, &["tutor"]).await;
+    let second = app.key(pulse_db::keys::KeyScope::Read, &["essays"]).await;
+    let prefix = |key: &str| key.rsplit_once('_').unwrap().0.to_owned();
+    let shared = prefix(&first);
+    let sql = format!(
+        "UPDATE api_keys SET prefix = '{shared}' WHERE prefix = '{}'",
+        prefix(&second)
+    );
+    {
+        use sqlx::Connection;
+        if backend == TestBackend::Sqlite {
+            let mut c = sqlx::SqliteConnection::connect(&app.db.url).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&mut c)
                 .await
                 .unwrap();
-            assert_eq!(response.status(), 200, "{backend:?}: the key still works");
+        } else {
+            let mut c = sqlx::PgConnection::connect(&app.db.url).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&mut c)
+                .await
+                .unwrap();
         }
-        let (_, mut taken) =
-            pulse_db::keys::generate(pulse_db::keys::KeyScope::Read, None, None, 0);
-        taken.prefix = shared.clone();
-        assert!(
-            !app.db.store.insert_key(&taken).await.unwrap(),
-            "{backend:?}: a used prefix is refused"
-        );
-        app.cleanup().await;
     }
+    let (status, body, _) = call(&app, "revoke_key", Some(&boss), &[("prefix", &shared)]).await;
+    assert_eq!(status / 100, 4, "{backend:?}: {status} {body}");
+    assert!(body.to_string().contains("2 active keys share"), "{body}");
+    for key in [&first, &second] {
+        let response = app
+            .request(reqwest::Method::GET, "/api/v1/agents", Some(key))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{backend:?}: the key still works");
+    }
+    let (_, mut taken) = pulse_db::keys::generate(pulse_db::keys::KeyScope::Read, None, None, 0);
+    taken.prefix = shared.clone();
+    assert!(
+        !app.db.store.insert_key(&taken).await.unwrap(),
+        "{backend:?}: a used prefix is refused"
+    );
+    app.cleanup().await;
 }
 
 /// Signs in through a proxy on loopback that says the client is `client`.

@@ -3,7 +3,7 @@
 //! read-only. Calls fail fast with a clear 503 (507 for a full disk),
 //! nothing is half-written, and service comes back without a restart.
 
-mod support;
+use crate::support;
 
 use pulse_db::time::Millis;
 use std::sync::Arc;

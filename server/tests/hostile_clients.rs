@@ -2,7 +2,7 @@
 //! the in-process app: random bodies and query strings, enormous values,
 //! clients that stall mid-request, and SIGTERM with requests in flight.
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 

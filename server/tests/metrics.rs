@@ -2,7 +2,7 @@
 //! status, latencies, events, sign-in failures and database pools; no agent
 //! or user id anywhere; only for addresses in PULSE_METRICS_ALLOW.
 
-mod support;
+use crate::support;
 
 use pulse_db::testing::TestBackend;
 use serde_json::json;

@@ -2,7 +2,7 @@
 //! its request head a line at a time, a kept-alive connection left idle,
 //! and more clients at once than the server takes.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -4,14 +4,15 @@
 //! route answers what the document says. scripts/fuzz-api.sh checks the
 //! rest with a contract fuzzer against a running server.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 
 use pulse_db::ingest::{EventKind, FIELDS, MAX_BATCH_EVENTS};
-use pulse_db::testing::{BACKENDS, TestBackend};
+use pulse_db::testing::TestBackend;
 use pulse_model::PeriodKind;
 use reqwest::Method;
+use rstest::rstest;
 use serde_json::{Value, json};
 use support::{TestApp, event};
 
@@ -209,7 +210,10 @@ async fn the_event_schema_is_the_validators_rules() {
     let properties = event_schema["properties"].as_object().unwrap();
     assert_eq!(
         properties.keys().cloned().collect::<BTreeSet<_>>(),
-        FIELDS.iter().map(|field| field.to_string()).collect(),
+        FIELDS
+            .iter()
+            .map(std::string::ToString::to_string)
+            .collect(),
     );
     assert_eq!(event_schema["additionalProperties"], false);
     assert_eq!(
@@ -464,51 +468,54 @@ async fn every_documented_operation_answers_a_documented_status() {
 
 /// What the document refuses never reaches the database as a query: a NUL
 /// in an id, which PostgreSQL cannot even look up, is "not found" there too.
+#[rstest]
+#[case::sqlite(TestBackend::Sqlite)]
+#[case::postgres(TestBackend::Postgres)]
 #[tokio::test]
-async fn ids_no_agent_or_user_can_have_are_not_found_on_both_backends() {
-    for backend in BACKENDS {
-        let app = TestApp::spawn(backend).await;
-        let put = app
-            .request(Method::PUT, "/api/v1/agents/tutor", Some(&app.ingest_key))
-            .json(&json!({"name": "Tutor"}))
+async fn ids_no_agent_or_user_can_have_are_not_found_on_both_backends(
+    #[case] backend: TestBackend,
+) {
+    let app = TestApp::spawn(backend).await;
+    let put = app
+        .request(Method::PUT, "/api/v1/agents/tutor", Some(&app.ingest_key))
+        .json(&json!({"name": "Tutor"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 204);
+    for (method, path, key) in [
+        (
+            Method::GET,
+            "/api/v1/agents/a%00b/users/overview",
+            &app.read_key,
+        ),
+        (Method::GET, "/api/v1/agents/a%20b/users", &app.read_key),
+        (
+            Method::PUT,
+            "/api/v1/agents/a%00b/members/u1",
+            &app.ingest_key,
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/agents/a%00b/members/u1",
+            &app.ingest_key,
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/agents/tutor/members/u%00",
+            &app.ingest_key,
+        ),
+    ] {
+        let response = app
+            .request(method.clone(), path, Some(key))
             .send()
             .await
             .unwrap();
-        assert_eq!(put.status(), 204);
-        for (method, path, key) in [
-            (
-                Method::GET,
-                "/api/v1/agents/a%00b/users/overview",
-                &app.read_key,
-            ),
-            (Method::GET, "/api/v1/agents/a%20b/users", &app.read_key),
-            (
-                Method::PUT,
-                "/api/v1/agents/a%00b/members/u1",
-                &app.ingest_key,
-            ),
-            (
-                Method::DELETE,
-                "/api/v1/agents/a%00b/members/u1",
-                &app.ingest_key,
-            ),
-            (
-                Method::DELETE,
-                "/api/v1/agents/tutor/members/u%00",
-                &app.ingest_key,
-            ),
-        ] {
-            let response = app
-                .request(method.clone(), path, Some(key))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(response.status(), 404, "{backend:?}: {method} {path}");
-            let answer: Value = response.json().await.unwrap();
-            assert!(answer["error"].is_string(), "{answer}");
-        }
-        app.cleanup().await;
+        assert_eq!(response.status(), 404, "{backend:?}: {method} {path}");
+        let answer: Value = response.json().await.unwrap();
+        assert!(answer["error"].is_string(), "{answer}");
     }
+    app.cleanup().await;
 }
 
 /// The registry's bodies: JSON objects of the documented fields, sent as

@@ -1,116 +1,118 @@
 //! The read API, operations endpoints and the serving of the SPA.
 
-mod support;
+use crate::support;
 
-use pulse_db::testing::{BACKENDS, TestBackend};
+use pulse_db::testing::TestBackend;
 use reqwest::Method;
+use rstest::rstest;
 use serde_json::json;
 use support::{TestApp, event};
 
+#[rstest]
+#[case::sqlite(TestBackend::Sqlite)]
+#[case::postgres(TestBackend::Postgres)]
 #[tokio::test]
-async fn figures_answer_in_the_shapes_of_the_api() {
-    for backend in BACKENDS {
-        let app = TestApp::spawn(backend).await;
-        let batch = json!([
-            event("1", "tutor", "ann", "message", 3),
-            event("2", "tutor", "ann", "message", 2),
-            event("3", "tutor", "=bob", "session_start", 1),
-        ]);
-        assert_eq!(app.post_events(&batch).await.status(), 200);
+async fn figures_answer_in_the_shapes_of_the_api(#[case] backend: TestBackend) {
+    let app = TestApp::spawn(backend).await;
+    let batch = json!([
+        event("1", "tutor", "ann", "message", 3),
+        event("2", "tutor", "ann", "message", 2),
+        event("3", "tutor", "=bob", "session_start", 1),
+    ]);
+    assert_eq!(app.post_events(&batch).await.status(), 200);
 
-        let (status, overview) = app
-            .get_json("/api/v1/agents/tutor/users/overview?period=today&tz=Asia/Kolkata")
-            .await;
-        assert_eq!(status, 200, "{backend:?}");
-        assert_eq!(overview["tz"], "Asia/Kolkata");
-        assert_eq!(
-            (
-                overview["registered"].as_u64(),
-                overview["messages"].as_u64()
-            ),
-            (Some(2), Some(2))
-        );
-        assert!(
-            overview["period"]["start"]
-                .as_str()
-                .unwrap()
-                .ends_with("+05:30"),
-            "{overview}"
-        );
-        // Events minutes ago are "today" unless it is just past midnight in Kolkata.
-        for key in [
-            "online",
-            "active_30d",
-            "active_users",
-            "previous_active_users",
-            "previous_messages",
-        ] {
-            assert!(overview[key].is_u64(), "{key} in {overview}");
-        }
-        assert_eq!(overview["active_30d"], 2);
-        // Both have an open session: ann's messages without a session_id
-        // form one keyed by the user, and it never ended.
-        assert_eq!(overview["online"], 2);
-
-        let (_, trend) = app
-            .get_json("/api/v1/agents/tutor/users/trend?period=7d")
-            .await;
-        assert_eq!(trend["granularity"], "day");
-        assert_eq!(trend["buckets"].as_array().unwrap().len(), 7);
-        let total: u64 = trend["buckets"]
-            .as_array()
+    let (status, overview) = app
+        .get_json("/api/v1/agents/tutor/users/overview?period=today&tz=Asia/Kolkata")
+        .await;
+    assert_eq!(status, 200, "{backend:?}");
+    assert_eq!(overview["tz"], "Asia/Kolkata");
+    assert_eq!(
+        (
+            overview["registered"].as_u64(),
+            overview["messages"].as_u64()
+        ),
+        (Some(2), Some(2))
+    );
+    assert!(
+        overview["period"]["start"]
+            .as_str()
             .unwrap()
-            .iter()
-            .map(|b| b["messages"].as_u64().unwrap())
-            .sum();
-        assert_eq!(total, 2);
-
-        let (_, heatmap) = app
-            .get_json("/api/v1/agents/tutor/users/heatmap?period=30d&tz=UTC")
-            .await;
-        for grid in ["users", "messages", "occurrences"] {
-            let rows = heatmap[grid].as_array().unwrap();
-            assert_eq!(rows.len(), 7);
-            assert!(rows.iter().all(|row| row.as_array().unwrap().len() == 24));
-        }
-
-        let csv = app
-            .request(
-                Method::GET,
-                "/api/v1/agents/tutor/users?format=csv",
-                Some(&app.read_key),
-            )
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
-        let text = csv.text().await.unwrap();
-        let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(
-            lines[0],
-            "user_id,username,name,registered_at,messages,active_days,last_active"
-        );
-        assert_eq!(lines.len(), 3);
-        assert!(
-            lines.iter().any(|line| line.starts_with("'=bob,,,")),
-            "a formula is defused: {text}"
-        );
-        let by_accept = app
-            .request(
-                Method::GET,
-                "/api/v1/agents/tutor/users",
-                Some(&app.read_key),
-            )
-            .header("Accept", "text/csv")
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        assert_eq!(by_accept.lines().next(), Some(lines[0]));
-        app.cleanup().await;
+            .ends_with("+05:30"),
+        "{overview}"
+    );
+    // Events minutes ago are "today" unless it is just past midnight in Kolkata.
+    for key in [
+        "online",
+        "active_30d",
+        "active_users",
+        "previous_active_users",
+        "previous_messages",
+    ] {
+        assert!(overview[key].is_u64(), "{key} in {overview}");
     }
+    assert_eq!(overview["active_30d"], 2);
+    // Both have an open session: ann's messages without a session_id
+    // form one keyed by the user, and it never ended.
+    assert_eq!(overview["online"], 2);
+
+    let (_, trend) = app
+        .get_json("/api/v1/agents/tutor/users/trend?period=7d")
+        .await;
+    assert_eq!(trend["granularity"], "day");
+    assert_eq!(trend["buckets"].as_array().unwrap().len(), 7);
+    let total: u64 = trend["buckets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["messages"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 2);
+
+    let (_, heatmap) = app
+        .get_json("/api/v1/agents/tutor/users/heatmap?period=30d&tz=UTC")
+        .await;
+    for grid in ["users", "messages", "occurrences"] {
+        let rows = heatmap[grid].as_array().unwrap();
+        assert_eq!(rows.len(), 7);
+        assert!(rows.iter().all(|row| row.as_array().unwrap().len() == 24));
+    }
+
+    let csv = app
+        .request(
+            Method::GET,
+            "/api/v1/agents/tutor/users?format=csv",
+            Some(&app.read_key),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let text = csv.text().await.unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "user_id,username,name,registered_at,messages,active_days,last_active"
+    );
+    assert_eq!(lines.len(), 3);
+    assert!(
+        lines.iter().any(|line| line.starts_with("'=bob,,,")),
+        "a formula is defused: {text}"
+    );
+    let by_accept = app
+        .request(
+            Method::GET,
+            "/api/v1/agents/tutor/users",
+            Some(&app.read_key),
+        )
+        .header("Accept", "text/csv")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(by_accept.lines().next(), Some(lines[0]));
+    app.cleanup().await;
 }
 
 #[tokio::test]

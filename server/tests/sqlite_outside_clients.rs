@@ -7,7 +7,7 @@
 //! readers, the server never writes into a deleted file, and the database
 //! passes `integrity_check` at the end.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::sync::Arc;

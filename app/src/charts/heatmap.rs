@@ -5,6 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use pulse_model::Heatmap;
 
+use super::fonts::{TextSize, font};
 use super::palette::{Theme, sequential};
 use super::{Chart, DrawError, PlotArea};
 
@@ -203,7 +204,7 @@ impl Chart for HeatGrid {
         let (rows, columns) = grid.shape();
         let cell_w = f64::from(right - left) / columns as f64;
         let cell_h = f64::from(bottom - top) / rows as f64;
-        let font = |size: i32| ("sans-serif", size).into_font().color(&theme.text);
+        let text = |size: TextSize| font(size).color(&theme.text);
         let total_name = if grid.view.messages {
             "Total"
         } else {
@@ -217,11 +218,11 @@ impl Chart for HeatGrid {
             } else {
                 (WEEKDAYS[grid.rows[row].0].to_owned(), grid.row_totals[row])
             };
-            root.draw(&Text::new(label, (8, y0 + 4), font(13)))?;
+            root.draw(&Text::new(label, (8, y0 + 4), text(TextSize::Large)))?;
             root.draw(&Text::new(
                 format_value(total),
                 (right + 8, y0 + 4),
-                font(12),
+                text(TextSize::Normal),
             ))?;
             for column in 0..columns {
                 let (weekday_row, hour) = grid.cell_at(row, column);
@@ -250,16 +251,24 @@ impl Chart for HeatGrid {
                 (hour_label(column, false), grid.hour_totals[column])
             };
             if transposed || column % 3 == 0 {
-                root.draw(&Text::new(label, (x + 2, 6), font(12)))?;
+                root.draw(&Text::new(label, (x + 2, 6), text(TextSize::Normal)))?;
             }
             root.draw(&Text::new(
                 format_value(total),
                 (x + 2, bottom + 6),
-                font(10),
+                text(TextSize::Tiny),
             ))?;
         }
-        root.draw(&Text::new(total_name, (8, bottom + 6), font(12)))?;
-        root.draw(&Text::new(total_name, (right + 4, 6), font(11)))?;
+        root.draw(&Text::new(
+            total_name,
+            (8, bottom + 6),
+            text(TextSize::Normal),
+        ))?;
+        root.draw(&Text::new(
+            total_name,
+            (right + 4, 6),
+            text(TextSize::Small),
+        ))?;
         draw_legend(root, grid, theme, left, bottom + 28)?;
         root.present()?;
         Ok(PlotArea {
@@ -278,8 +287,8 @@ fn draw_legend<DB: DrawingBackend>(
     x: i32,
     y: i32,
 ) -> Result<(), DrawError<DB>> {
-    let font = ("sans-serif", 12).into_font().color(&theme.text);
-    root.draw(&Text::new("Less", (x, y + 2), font.clone()))?;
+    let text = font(TextSize::Normal).color(&theme.text);
+    root.draw(&Text::new("Less", (x, y + 2), text.clone()))?;
     for step in 0..10 {
         let x0 = x + 40 + step * 18;
         root.draw(&Rectangle::new(
@@ -295,6 +304,6 @@ fn draw_legend<DB: DrawingBackend>(
             format_value((grid.scale_max * 10.0).round() / 10.0)
         )
     };
-    root.draw(&Text::new(scale, (x + 40 + 10 * 18 + 6, y + 2), font))?;
+    root.draw(&Text::new(scale, (x + 40 + 10 * 18 + 6, y + 2), text))?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! or an SVG string for export. Drawing functions are generic over the
 //! backend so both show the same picture.
 
+pub mod fonts;
 pub mod heatmap;
 pub mod palette;
 pub mod trend;

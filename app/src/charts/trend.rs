@@ -4,6 +4,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use pulse_model::{Granularity, Trend};
 
+use super::fonts::{TextSize, font};
 use super::palette::Theme;
 use super::{Chart, DrawError, PlotArea};
 
@@ -39,7 +40,7 @@ impl Chart for Trend {
             .unwrap_or(0)
             .max(1) as f64
             * 1.15;
-        let text = ("sans-serif", 13).into_font().color(&theme.text);
+        let text = font(TextSize::Large).color(&theme.text);
         let mut chart = ChartBuilder::on(root)
             .margin(12)
             .x_label_area_size(34)
@@ -91,7 +92,7 @@ impl Chart for Trend {
             .position(SeriesLabelPosition::UpperLeft)
             .background_style(theme.background.mix(0.85))
             .border_style(theme.grid)
-            .label_font(("sans-serif", 13).into_font().color(&theme.text))
+            .label_font(font(TextSize::Large).color(&theme.text))
             .draw()?;
         root.present()?;
         let (x, y) = chart.plotting_area().get_pixel_range();

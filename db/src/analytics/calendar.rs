@@ -130,9 +130,9 @@ impl Layout {
         while to - from > 1 {
             let middle = from + (to - from) / 2;
             if self.offset_at(middle) == after {
-                to = middle
+                to = middle;
             } else {
-                from = middle
+                from = middle;
             }
         }
         to

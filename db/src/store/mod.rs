@@ -137,7 +137,7 @@ impl Store {
         match &*self.pools {
             Pools::Sqlite { write, file, .. } => {
                 let _lock = lock_for_migration(file).await?;
-                migrator(Backend::Sqlite).run(write.pool()).await?
+                migrator(Backend::Sqlite).run(write.pool()).await?;
             }
             Pools::Postgres { write, .. } => migrator(Backend::Postgres).run(write.pool()).await?,
         }

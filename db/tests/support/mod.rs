@@ -1,7 +1,5 @@
 //! Helpers shared by the data-layer tests.
 
-#![allow(dead_code)]
-
 pub mod oracle;
 
 use chrono::{DateTime, Utc};

@@ -81,7 +81,7 @@ pub async fn run(command: KeyCommand) -> anyhow::Result<()> {
                 .await?
             {
                 Revocation::Revoked(count) => {
-                    println!("Revoked {count} key(s) with prefix {prefix}.")
+                    println!("Revoked {count} key(s) with prefix {prefix}.");
                 }
                 Revocation::NoActiveKey => {
                     anyhow::bail!("no active key has the prefix {prefix:?} (see pulse key list)")

@@ -1,7 +1,9 @@
 //! Security headers on every response. The Content-Security-Policy allows
 //! the wasm app and nothing more: scripts from this origin plus the one
 //! inline loader Trunk writes into index.html (allowed by its hash, computed
-//! when the server starts), wasm compilation, and connections back here.
+//! when the server starts), wasm compilation, connections back here, and
+//! styles from this origin plus the few style attributes the charts'
+//! text measuring sets (by hash); no `'unsafe-inline'` anywhere.
 
 use axum::http::{HeaderName, HeaderValue, header};
 use base64::Engine;
@@ -29,18 +31,26 @@ pub fn layers(index_html: &str) -> Vec<SetResponseHeaderLayer<HeaderValue>> {
 }
 
 fn content_security_policy(index_html: &str) -> String {
-    let hashes: String = inline_scripts(index_html)
-        .map(|script| {
-            format!(
-                " 'sha256-{}'",
-                base64::engine::general_purpose::STANDARD.encode(Sha256::digest(script))
-            )
-        })
+    let script_hashes: String = inline_scripts(index_html).map(hash_source).collect();
+    // The charts' text-measuring styles (plotters sets them as attributes;
+    // see pulse_app::chart_text_styles), by hash: nothing else inline.
+    let style_hashes: String = pulse_app::chart_text_styles()
+        .iter()
+        .map(|style| hash_source(style))
         .collect();
     format!(
-        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; style-src 'self' 'unsafe-inline'; \
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{script_hashes}; style-src 'self'; \
+         style-src-attr 'unsafe-hashes'{style_hashes}; \
          img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; \
          base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// ` 'sha256-...'`: a CSP source that allows exactly this inline text.
+fn hash_source(text: &str) -> String {
+    format!(
+        " 'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(Sha256::digest(text))
     )
 }
 
@@ -63,12 +73,18 @@ mod tests {
         let policy = content_security_policy(html);
         let expected = base64::engine::general_purpose::STANDARD.encode(Sha256::digest("run()"));
         assert!(policy.contains(&format!("'sha256-{expected}'")), "{policy}");
-        assert_eq!(policy.matches("sha256-").count(), 1);
+        assert_eq!(policy.matches("sha256-").count(), 1 + 4);
         let script_src = policy
             .split(';')
             .find(|d| d.trim_start().starts_with("script-src"))
             .unwrap();
         assert!(!script_src.contains("unsafe-inline"), "{script_src}");
+        assert!(!policy.contains("unsafe-inline"), "{policy}");
+        let measuring = pulse_app::chart_text_styles();
+        assert_eq!(measuring.len(), 4);
+        for style in &measuring {
+            assert!(policy.contains(&hash_source(style)), "{style}: {policy}");
+        }
         assert!(policy.contains("frame-ancestors 'none'"));
     }
 }

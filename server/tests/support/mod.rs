@@ -1,7 +1,5 @@
 //! The real app on a random port, on a fresh database of either backend.
 
-#![allow(dead_code)]
-
 pub mod postgres_cluster;
 pub mod process;
 
@@ -70,14 +68,22 @@ impl TestApp {
         create_key(
             &self.db,
             scope,
-            Some(agents.iter().map(|a| a.to_string()).collect()),
+            Some(
+                agents
+                    .iter()
+                    .map(std::string::ToString::to_string)
+                    .collect(),
+            ),
         )
         .await
     }
 
     /// Creates a dashboard account with `password`, seeing `agents`.
     pub async fn account(&self, username: &str, password: &str, role: Role, agents: &[&str]) {
-        let agents: Vec<String> = agents.iter().map(|agent| agent.to_string()).collect();
+        let agents: Vec<String> = agents
+            .iter()
+            .map(std::string::ToString::to_string)
+            .collect();
         let now = Utc::now().timestamp_millis();
         self.db
             .store

@@ -26,6 +26,10 @@ impl ServerProcess {
     }
 
     /// Like `start`, serving the web app built into the binary.
+    #[allow(
+        dead_code,
+        reason = "used by benches/wire.rs, which includes this file"
+    )]
     pub async fn start_embedded(
         database_url: &str,
         port: u16,

@@ -9,8 +9,7 @@ pub fn Topline(overview: Signal<Option<Overview>>, online: Signal<Option<u64>>) 
         move || {
             overview
                 .get()
-                .map(|o| pick(&o).to_string())
-                .unwrap_or_else(|| "–".into())
+                .map_or_else(|| "–".into(), |o| pick(&o).to_string())
         }
     };
     let change = move |pick: fn(&Overview) -> (u64, u64)| {
@@ -24,7 +23,7 @@ pub fn Topline(overview: Signal<Option<Overview>>, online: Signal<Option<u64>>) 
     view! {
         <section class="cards" aria-label="Topline counts">
             <Card label="Currently logged in" testid="card-online" live=true
-                value=Signal::derive(move || online.get().map(|n| n.to_string()).unwrap_or_else(|| "–".into())) />
+                value=Signal::derive(move || online.get().map_or_else(|| "–".into(), |n| n.to_string())) />
             <Card label="Active in the last 30 days" testid="card-active30" value=Signal::derive(figure(|o| o.active_30d)) />
             <Card label="Total registered users" testid="card-registered" value=Signal::derive(figure(|o| o.registered)) />
             <Card label="Active users in period" testid="card-active" value=Signal::derive(figure(|o| o.active_users))

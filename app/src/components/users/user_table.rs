@@ -54,7 +54,7 @@ pub fn UserTable(
                     Column::Messages | Column::ActiveDays | Column::LastActive
                 );
             }
-        }))
+        }));
     };
     let export = move |_| {
         let csv = users
@@ -87,7 +87,7 @@ pub fn UserTable(
                             prop:value=move || state.get().inactive_days.to_string()
                             on:change=move |event| {
                                 if let Ok(days) = event_target_value(&event).parse::<u32>() {
-                                    update(Box::new(move |v| { v.inactive_days = days.max(1); v.filter = QuickFilter::Inactive; }))
+                                    update(Box::new(move |v| { v.inactive_days = days.max(1); v.filter = QuickFilter::Inactive; }));
                                 }
                             } />
                         "days"
@@ -111,7 +111,7 @@ pub fn UserTable(
                 <div class="table-body" data-testid="table-body" tabindex="0"
                     // As tall as its rows, up to VISIBLE_ROWS of them; then it scrolls.
                     style:max-height=format!("{}px", ROW_HEIGHT * VISIBLE_ROWS as f64)
-                    on:scroll=move |event| scroll_top.set(event_target::<web_sys::Element>(&event).scroll_top() as f64)>
+                    on:scroll=move |event| scroll_top.set(f64::from(event_target::<web_sys::Element>(&event).scroll_top()))>
                     <div class="table-rows" style:height=move || format!("{}px", shown.with(Vec::len) as f64 * ROW_HEIGHT)>
                         {move || {
                             let (first, last) = window();

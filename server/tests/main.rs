@@ -1,0 +1,28 @@
+//! The server's integration tests, in one test binary: the real app on a
+//! random port (or `pulse serve` as a process) for the REST API and its
+//! OpenAPI document, the dashboard's sign-in and the authorization matrix,
+//! the command line, crash safety, database faults (these need root),
+//! hostile clients, network limits, outside SQLite clients, compression,
+//! metrics and the deploy files. Tests that touch storage run on SQLite and
+//! on PostgreSQL (`PULSE_TEST_POSTGRES_URL`), one case per backend
+//! (`…::case_1_sqlite`, `…::case_2_postgres`).
+//!
+//! One module: `cargo test -p pulse-server --test server -- authorization_matrix::`.
+
+mod support;
+
+mod authorization_matrix;
+mod commands;
+mod compression;
+mod crash_safety;
+mod dashboard_auth;
+mod database_faults;
+mod deploy_files;
+mod hostile_clients;
+mod ingest_api;
+mod metrics;
+mod network_limits;
+mod openapi;
+mod read_api;
+mod request_guards;
+mod sqlite_outside_clients;
