@@ -2,7 +2,7 @@
 //! with the `ssr` feature; the `pulse` binary provides it as Leptos context.
 
 use leptos::prelude::use_context;
-use pulse_db::accounts::{Account, hash_session_token};
+use pulse_db::accounts::Account;
 use pulse_db::analytics::Settings;
 use pulse_db::{AgentRef, Store};
 use pulse_model::ApiError;
@@ -45,12 +45,8 @@ pub fn session_token() -> Option<String> {
 pub async fn signed_in(context: &ServerContext) -> Result<Account, ApiError> {
     let token = session_token().ok_or(ApiError::Unauthorized)?;
     let now = chrono::Utc::now().timestamp_millis();
-    let account = context
-        .store
-        .session_account(&hash_session_token(&token), now)
-        .await?;
-    account
-        .filter(|account| !account.disabled)
+    pulse_db::accounts::account_of_session(&context.store, &token, now)
+        .await?
         .ok_or(ApiError::Unauthorized)
 }
 

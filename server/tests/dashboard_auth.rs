@@ -10,16 +10,36 @@ use rstest::rstest;
 use serde_json::{Value, json};
 use support::{TestApp, event, server_fn_path};
 
+/// Calls a server function with a form (Leptos' default encoding).
 async fn call(
     app: &TestApp,
     name: &str,
     cookie: Option<&str>,
     form: &[(&str, &str)],
 ) -> (u16, Value, Option<String>) {
-    let mut request = app
-        .client
-        .post(format!("{}{}", app.url, server_fn_path(name)))
-        .form(form);
+    send(app.client.post(function_url(app, name)).form(form), cookie).await
+}
+
+/// Calls a server function declared `#[server(input = Json)]`.
+async fn call_json(
+    app: &TestApp,
+    name: &str,
+    cookie: Option<&str>,
+    body: &Value,
+) -> (u16, Value, Option<String>) {
+    send(app.client.post(function_url(app, name)).json(body), cookie).await
+}
+
+fn function_url(app: &TestApp, name: &str) -> String {
+    format!("{}{}", app.url, server_fn_path(name))
+}
+
+/// Sends the call (with the session cookie, if any): the status, the body
+/// (JSON when it is), and the cookie set.
+async fn send(
+    mut request: reqwest::RequestBuilder,
+    cookie: Option<&str>,
+) -> (u16, Value, Option<String>) {
     if let Some(cookie) = cookie {
         request = request.header(COOKIE, cookie);
     }
@@ -34,30 +54,6 @@ async fn call(
         status,
         serde_json::from_str(&body).unwrap_or(Value::String(body)),
         set_cookie,
-    )
-}
-
-/// Calls a server function declared `#[server(input = Json)]`.
-async fn call_json(
-    app: &TestApp,
-    name: &str,
-    cookie: Option<&str>,
-    body: &Value,
-) -> (u16, Value, Option<String>) {
-    let mut request = app
-        .client
-        .post(format!("{}{}", app.url, server_fn_path(name)))
-        .json(body);
-    if let Some(cookie) = cookie {
-        request = request.header(COOKIE, cookie);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let body = response.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&body).unwrap_or(Value::String(body)),
-        None,
     )
 }
 

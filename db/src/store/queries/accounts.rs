@@ -25,15 +25,27 @@ pub async fn create_account(
     .bind(now)
     .fetch_one(&mut *tx)
     .await?;
-    for agent in agents {
-        sqlx::query("INSERT INTO account_agents (account_id, agent_key) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(id)
-            .bind(agent.as_str())
-            .execute(&mut *tx)
-            .await?;
-    }
+    grant_agents(&mut tx, id, agents).await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// Lets the account see these agents too (in the caller's transaction).
+async fn grant_agents(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    account: i64,
+    agents: &[String],
+) -> Result<()> {
+    for agent in agents {
+        sqlx::query(
+            "INSERT INTO account_agents (account_id, agent_key) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(account)
+        .bind(agent.as_str())
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
 }
 
 pub async fn grant_agent(db: &Writer<Db>, username: &str, agent_id: &str) -> Result<bool> {
@@ -280,13 +292,7 @@ pub async fn update_account(
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        for agent in agents {
-            sqlx::query("INSERT INTO account_agents (account_id, agent_key) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                .bind(id)
-                .bind(agent.as_str())
-                .execute(&mut *tx)
-                .await?;
-        }
+        grant_agents(&mut tx, id, agents).await?;
     }
     if let Some(hash) = &change.password_hash {
         sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")

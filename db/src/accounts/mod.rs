@@ -1,6 +1,10 @@
 //! Dashboard accounts: roles, passwords (argon2id) and browser sessions
 //! (random tokens, stored only as SHA-256 hashes).
 
+mod sign_in;
+
+pub use sign_in::{Attempt, SignInError, account_of_session, sign_in, sign_out};
+
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand::RngCore;
