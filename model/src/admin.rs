@@ -155,3 +155,37 @@ pub struct KeyView {
     /// A revoked key is refused; it stays listed.
     pub revoked: bool,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::PeriodKind;
+
+    /// serde (the wire) and strum (URLs, the database, the command line)
+    /// spell every name the same, and parsing reads back what was written.
+    fn agree<T>(values: &[T], name: fn(T) -> &'static str, parse: fn(&str) -> Option<T>)
+    where
+        T: Copy + PartialEq + std::fmt::Debug + Serialize + serde::de::DeserializeOwned,
+    {
+        for &value in values {
+            let json = serde_json::to_string(&value).unwrap();
+            assert_eq!(json, format!("\"{}\"", name(value)), "{value:?}");
+            assert_eq!(parse(name(value)), Some(value));
+            assert_eq!(serde_json::from_str::<T>(&json).unwrap(), value);
+        }
+        assert_eq!(parse("no such name"), None);
+    }
+
+    #[test]
+    fn names_are_the_same_on_the_wire_and_in_text() {
+        agree(&[Role::Superadmin, Role::Admin], Role::as_str, Role::parse);
+        agree(
+            &[KeyScope::Ingest, KeyScope::Read],
+            KeyScope::as_str,
+            KeyScope::parse,
+        );
+        agree(&PeriodKind::ALL, PeriodKind::as_str, PeriodKind::parse);
+        assert_eq!(PeriodKind::Past7Days.as_str(), "7d");
+        assert_eq!(Role::Superadmin.to_string(), "superadmin");
+    }
+}

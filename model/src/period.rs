@@ -1,22 +1,38 @@
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// The time filter of the Users tab (METRICS.md, "Periods").
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    Default,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
 pub enum PeriodKind {
     /// From the start of today's local day to `now` (`today`).
     #[serde(rename = "today")]
+    #[strum(serialize = "today")]
     Today,
     /// The last 7 local days, today included (`7d`); the default.
     #[default]
     #[serde(rename = "7d")]
+    #[strum(serialize = "7d")]
     Past7Days,
     /// The last 30 local days, today included (`30d`).
     #[serde(rename = "30d")]
+    #[strum(serialize = "30d")]
     PastMonth,
     /// Local days `from` to `to`, both included (`custom`).
     #[serde(rename = "custom")]
+    #[strum(serialize = "custom")]
     Custom,
 }
 
@@ -31,19 +47,12 @@ impl PeriodKind {
 
     /// The name used in URLs and the API (`today`, `7d`, `30d`, `custom`).
     pub fn as_str(self) -> &'static str {
-        match self {
-            PeriodKind::Today => "today",
-            PeriodKind::Past7Days => "7d",
-            PeriodKind::PastMonth => "30d",
-            PeriodKind::Custom => "custom",
-        }
+        self.into()
     }
 
     /// The period named `text` in a URL or the API; `None` for any other text.
     pub fn parse(text: &str) -> Option<PeriodKind> {
-        PeriodKind::ALL
-            .into_iter()
-            .find(|kind| kind.as_str() == text)
+        text.parse().ok()
     }
 
     /// The period's name on the time filter (`Past 7 Days`, ...).
@@ -54,12 +63,6 @@ impl PeriodKind {
             PeriodKind::PastMonth => "Past Month",
             PeriodKind::Custom => "Custom",
         }
-    }
-}
-
-impl fmt::Display for PeriodKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

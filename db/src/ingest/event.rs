@@ -1,5 +1,18 @@
 /// The four kinds of event of METRICS.md; the number is what the database stores.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum EventKind {
     /// Opens a session (`session_start`).
     SessionStart = 0,
@@ -23,19 +36,12 @@ impl EventKind {
 
     /// The kind's name on the wire (`session_start`, `heartbeat`, ...).
     pub fn as_str(self) -> &'static str {
-        match self {
-            EventKind::SessionStart => "session_start",
-            EventKind::Heartbeat => "heartbeat",
-            EventKind::Message => "message",
-            EventKind::SessionEnd => "session_end",
-        }
+        self.into()
     }
 
     /// The kind whose wire name is `text`; `None` for any other text.
     pub fn parse(text: &str) -> Option<EventKind> {
-        EventKind::ALL
-            .into_iter()
-            .find(|kind| kind.as_str() == text)
+        text.parse().ok()
     }
 
     /// The number the database stores for this kind.
