@@ -2,20 +2,9 @@ use serde::{Deserialize, Serialize};
 
 /// The time filter of the Users tab (METRICS.md, "Periods").
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    Default,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+// The same names as text (URLs, the command line); each variant says its own.
+#[derive(strum::Display, strum::EnumString, strum::IntoStaticStr)]
 pub enum PeriodKind {
     /// From the start of today's local day to `now` (`today`).
     #[serde(rename = "today")]

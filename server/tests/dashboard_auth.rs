@@ -67,6 +67,18 @@ fn update(username: &str, fields: Value) -> Value {
     json!({ "update": update })
 }
 
+/// Agents `tutor` (learner ann) and `essays` (bob), and the
+/// superadministrator `boss` (password `boss password 1`).
+async fn two_agents_and_a_superadmin(app: &TestApp) {
+    let batch = json!([
+        event("1", "tutor", "ann", "message", 3),
+        event("2", "essays", "bob", "message", 2)
+    ]);
+    assert_eq!(app.post_events(&batch).await.status(), 200);
+    app.account("boss", "boss password 1", Role::Superadmin, &[])
+        .await;
+}
+
 async fn sign_in(app: &TestApp, username: &str, password: &str) -> Option<String> {
     let (status, _, set_cookie) = call(
         app,
@@ -89,13 +101,7 @@ async fn sign_in(app: &TestApp, username: &str, password: &str) -> Option<String
 #[tokio::test]
 async fn server_functions_answer_only_whom_they_may() {
     let app = TestApp::spawn(TestBackend::Sqlite).await;
-    let batch = json!([
-        event("1", "tutor", "ann", "message", 3),
-        event("2", "essays", "bob", "message", 2)
-    ]);
-    assert_eq!(app.post_events(&batch).await.status(), 200);
-    app.account("boss", "boss password 1", Role::Superadmin, &[])
-        .await;
+    two_agents_and_a_superadmin(&app).await;
     app.account("tutor-admin", "tutor password 1", Role::Admin, &["tutor"])
         .await;
 
@@ -231,13 +237,7 @@ async fn server_functions_refuse_cross_site_requests() {
 #[tokio::test]
 async fn a_superadministrator_manages_accounts_and_keys() {
     let app = TestApp::spawn(TestBackend::Postgres).await;
-    let batch = json!([
-        event("1", "tutor", "ann", "message", 3),
-        event("2", "essays", "bob", "message", 2)
-    ]);
-    assert_eq!(app.post_events(&batch).await.status(), 200);
-    app.account("boss", "boss password 1", Role::Superadmin, &[])
-        .await;
+    two_agents_and_a_superadmin(&app).await;
     let boss = sign_in(&app, "boss", "boss password 1").await.unwrap();
 
     let created = json!({"account": {
@@ -486,13 +486,7 @@ async fn account_and_key_changes_are_checked_before_anything_is_written(
     #[case] backend: TestBackend,
 ) {
     let app = TestApp::spawn(backend).await;
-    let batch = json!([
-        event("1", "tutor", "ann", "message", 3),
-        event("2", "essays", "bob", "message", 2)
-    ]);
-    assert_eq!(app.post_events(&batch).await.status(), 200);
-    app.account("boss", "boss password 1", Role::Superadmin, &[])
-        .await;
+    two_agents_and_a_superadmin(&app).await;
     app.account("carol", "carol password", Role::Admin, &["tutor"])
         .await;
     let boss = sign_in(&app, "boss", "boss password 1").await.unwrap();
