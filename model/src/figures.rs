@@ -150,6 +150,7 @@ pub struct UsersTable {
 
 /// Everything the Users tab shows for one selection, computed from one
 /// pass over the data so the panels always agree with each other.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dashboard {
     /// The topline counts and the period's totals.

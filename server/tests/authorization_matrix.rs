@@ -199,6 +199,13 @@ fn rest_rows() -> Vec<RestRow> {
         ),
         (
             Method::GET,
+            "/api/v1/agents/{agent_id}/users/dashboard",
+            "/api/v1/agents/agent-b/users/dashboard",
+            None,
+            read_b,
+        ),
+        (
+            Method::GET,
             "/api/v1/agents/{agent_id}/users",
             "/api/v1/agents/agent-b/users",
             None,

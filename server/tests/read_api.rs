@@ -8,6 +8,53 @@ use rstest::rstest;
 use serde_json::json;
 use support::{TestApp, event};
 
+/// The dashboard read is the four reads in one answer, field for field.
+#[rstest]
+#[case::sqlite(TestBackend::Sqlite)]
+#[case::postgres(TestBackend::Postgres)]
+#[tokio::test]
+async fn the_dashboard_read_is_the_four_reads_in_one(#[case] backend: TestBackend) {
+    let app = TestApp::spawn(backend).await;
+    let batch = json!([
+        event("1", "tutor", "ann", "message", 3),
+        event("2", "tutor", "ann", "message", 2),
+        event("3", "tutor", "bob", "session_start", 1),
+        event("4", "essays", "cy", "message", 1),
+    ]);
+    assert_eq!(app.post_events(&batch).await.status(), 200);
+    let query = "period=7d&tz=Asia/Kolkata";
+    let (status, dashboard) = app
+        .get_json(&format!("/api/v1/agents/tutor/users/dashboard?{query}"))
+        .await;
+    assert_eq!(status, 200, "{backend:?}: {dashboard}");
+    for (part, path) in [
+        ("trend", "users/trend"),
+        ("heatmap", "users/heatmap"),
+        ("users", "users"),
+        ("overview", "users/overview"),
+    ] {
+        let (status, mut alone) = app
+            .get_json(&format!("/api/v1/agents/tutor/{path}?{query}"))
+            .await;
+        assert_eq!(status, 200, "{backend:?} {path}");
+        let mut together = dashboard[part].clone();
+        if part == "overview" {
+            // The period ends at `now`, which moved between the two reads.
+            assert_eq!(together["period"]["start"], alone["period"]["start"]);
+            for overview in [&mut together, &mut alone] {
+                overview["period"]["end"] = json!(null);
+            }
+        }
+        assert_eq!(together, alone, "{backend:?}: {part}");
+    }
+    assert_eq!(dashboard["users"]["users"].as_array().unwrap().len(), 2);
+    let (status, _) = app
+        .get_json("/api/v1/agents/tutor/users/dashboard?period=7d&bogus=1")
+        .await;
+    assert_eq!(status, 400);
+    app.cleanup().await;
+}
+
 #[rstest]
 #[case::sqlite(TestBackend::Sqlite)]
 #[case::postgres(TestBackend::Postgres)]
@@ -241,6 +288,7 @@ async fn the_openapi_document_describes_every_route() {
         ("/api/v1/agents/{agent_id}/users/overview", "get"),
         ("/api/v1/agents/{agent_id}/users/trend", "get"),
         ("/api/v1/agents/{agent_id}/users/heatmap", "get"),
+        ("/api/v1/agents/{agent_id}/users/dashboard", "get"),
         ("/api/v1/agents/{agent_id}/users", "get"),
         ("/healthz", "get"),
     ] {

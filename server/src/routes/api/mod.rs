@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/agents/{agent_id}/users/overview", get(reads::overview))
         .route("/agents/{agent_id}/users/trend", get(reads::trend))
         .route("/agents/{agent_id}/users/heatmap", get(reads::heatmap))
+        .route("/agents/{agent_id}/users/dashboard", get(reads::dashboard))
         .route("/agents/{agent_id}/users", get(reads::users))
         .route("/openapi.json", get(openapi::serve))
         .fallback(|| async { HttpError::not_found("no such endpoint; see /api/v1/openapi.json") })

@@ -8,8 +8,8 @@ use std::sync::LazyLock;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
 use pulse_model::{
-    Agent, Granularity, Heatmap, Overview, PeriodBounds, PeriodKind, Trend, TrendBucket, UserRow,
-    UsersTable,
+    Agent, Dashboard, Granularity, Heatmap, Overview, PeriodBounds, PeriodKind, Trend, TrendBucket,
+    UserRow, UsersTable,
 };
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -44,6 +44,7 @@ use super::{events, reads, registry};
         reads::overview,
         reads::trend,
         reads::heatmap,
+        reads::dashboard,
         reads::users,
         serve,
         crate::routes::health::healthz,
@@ -67,6 +68,7 @@ use super::{events, reads, registry};
         TrendBucket,
         Granularity,
         Heatmap,
+        Dashboard,
         UserRow,
         UsersTable,
         UsersFormat,

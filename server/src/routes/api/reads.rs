@@ -12,7 +12,7 @@ use pulse_db::analytics::Selection;
 use pulse_db::keys::KeyScope;
 use pulse_db::{AgentRef, Store};
 use pulse_model::{
-    Agent, Heatmap, Overview, PeriodKind, PeriodQuery, Trend, UsersTable, users_csv,
+    Agent, Dashboard, Heatmap, Overview, PeriodKind, PeriodQuery, Trend, UsersTable, users_csv,
 };
 
 use super::auth::ApiKey;
@@ -127,6 +127,36 @@ pub async fn heatmap(
     Ok(Json(
         selection(&state.context.store, &agent, &params, &[])?
             .heatmap()
+            .await?,
+    ))
+}
+
+/// The whole Users tab in one answer: the overview, trend, heatmap and user
+/// table of the four reads above (the same fields), computed together from
+/// one pass over the period's data, as the dashboard itself is.
+#[utoipa::path(
+    get,
+    path = "/api/v1/agents/{agent_id}/users/dashboard",
+    tag = "reads",
+    security(("bearer" = [])),
+    params(AgentPath, PeriodParams),
+    responses(
+        (status = 200, description = "Overview, trend, heatmap and user table", body = Dashboard),
+        (status = 400, description = "An invalid period, date, zone or other parameter, or an unknown parameter, with the reason", body = ErrorBody),
+        (status = 403, description = "Not a read key, or a key limited to other agents", body = ErrorBody),
+        (status = 404, description = "Unknown agent", body = ErrorBody),
+    ),
+)]
+pub async fn dashboard(
+    State(state): State<AppState>,
+    key: ApiKey,
+    ApiPath(AgentPath { agent_id }): ApiPath<AgentPath>,
+    Query(params): Params,
+) -> Result<Json<Dashboard>, HttpError> {
+    let agent = readable_agent(&state.context.store, &key, &agent_id).await?;
+    Ok(Json(
+        selection(&state.context.store, &agent, &params, &[])?
+            .dashboard(state.context.settings)
             .await?,
     ))
 }
