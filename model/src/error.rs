@@ -46,12 +46,15 @@ impl server_fn::error::FromServerFnError for ApiError {
         use server_fn::error::ServerFnErrorErr;
         match value {
             // Raised on the server for what the caller sent: a form that
-            // does not decode (Args, MissingArg) or JSON that does not
-            // (Deserialization; on the client the same variant means an
-            // answer that does not decode, and its message says so).
-            ServerFnErrorErr::Args(_)
-            | ServerFnErrorErr::MissingArg(_)
-            | ServerFnErrorErr::Deserialization(_) => ApiError::BadRequest(value.to_string()),
+            // does not decode.
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
+                ApiError::BadRequest(value.to_string())
+            }
+            // On the server: JSON arguments that do not decode. In the
+            // browser the same variant is an answer that does not decode
+            // (a proxy's error page): that stays a transport failure.
+            #[cfg(not(target_arch = "wasm32"))]
+            ServerFnErrorErr::Deserialization(_) => ApiError::BadRequest(value.to_string()),
             _ => ApiError::Transport(value.to_string()),
         }
     }

@@ -107,6 +107,7 @@ async fn figures(
 #[case::postgres(TestBackend::Postgres)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_at_random_moments_loses_no_acknowledged_event(#[case] backend: TestBackend) {
+    let _serial = support::one_at_a_time().await;
     let db = TestDb::new(backend).await;
     let key = create_key(&db, KeyScope::Ingest, None).await;
     let dist = test_dist();

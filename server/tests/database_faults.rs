@@ -126,6 +126,7 @@ async fn record(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_stopped_under_load_gives_503s_then_recovers_by_itself() {
+    let _serial = support::one_at_a_time().await;
     let cluster = Cluster::start(free_port());
     let (ingest, read) = keys_for(&cluster.url()).await;
     let dist = test_dist();
@@ -301,6 +302,7 @@ async fn messages(client: &reqwest::Client, url: &str, key: &str) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_sqlite_disk_refuses_whole_batches_with_a_507_and_recovers() {
+    let _serial = support::one_at_a_time().await;
     let disk = SmallDisk::mount("2m");
     let url = format!("sqlite://{}/pulse.db", disk.dir.path().display());
     let (ingest, read) = keys_for(&url).await;
@@ -363,6 +365,7 @@ fn immutable(files: &[std::path::PathBuf], on: bool) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sqlite_file_turned_read_only_refuses_writes_with_a_503_and_recovers() {
+    let _serial = support::one_at_a_time().await;
     // Under /var/tmp: a disk filesystem (ext4 here), where chattr works.
     let dir = tempfile::tempdir_in("/var/tmp").unwrap();
     let file = dir.path().join("pulse.db");

@@ -59,6 +59,7 @@ fn batch_body(ids: std::ops::Range<usize>) -> Vec<u8> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_finishes_requests_in_flight_then_exits() {
+    let _serial = support::one_at_a_time().await;
     let db = TestDb::new(TestBackend::Sqlite).await;
     let key = create_key(&db, KeyScope::Ingest, None).await;
     let dist = test_dist();
@@ -95,6 +96,7 @@ async fn sigterm_finishes_requests_in_flight_then_exits() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stalled_clients_get_a_408_and_neither_block_others_nor_a_shutdown() {
+    let _serial = support::one_at_a_time().await;
     let db = TestDb::new(TestBackend::Sqlite).await;
     let key = create_key(&db, KeyScope::Ingest, None).await;
     let dist = test_dist();
@@ -163,6 +165,7 @@ async fn stalled_clients_get_a_408_and_neither_block_others_nor_a_shutdown() {
 
 #[tokio::test]
 async fn enormous_values_are_refused_by_name_and_store_nothing() {
+    let _serial = support::one_at_a_time().await;
     let app = TestApp::spawn(TestBackend::Sqlite).await;
     let huge = "x".repeat(1_000_000);
     for field in [

@@ -100,6 +100,7 @@ fn health_request(keep_alive: bool) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_sending_its_head_a_line_at_a_time_is_cut_off_after_the_header_timeout() {
+    let _serial = support::one_at_a_time().await;
     let log = tempfile::NamedTempFile::new().unwrap();
     let server = Server::start(&[("PULSE_HEADER_TIMEOUT", "2")], log.path()).await;
     let (mut reader, mut writer) = server.connect().await.into_split();
@@ -136,6 +137,7 @@ async fn a_client_sending_its_head_a_line_at_a_time_is_cut_off_after_the_header_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_kept_alive_connection_is_closed_after_the_idle_timeout() {
+    let _serial = support::one_at_a_time().await;
     let log = tempfile::NamedTempFile::new().unwrap();
     let server = Server::start(
         &[("PULSE_HEADER_TIMEOUT", "1"), ("PULSE_IDLE_TIMEOUT", "3")],
@@ -172,6 +174,7 @@ async fn an_idle_kept_alive_connection_is_closed_after_the_idle_timeout() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn beyond_the_connection_limit_clients_wait_and_the_server_says_so_once() {
+    let _serial = support::one_at_a_time().await;
     let log = tempfile::NamedTempFile::new().unwrap();
     let server = Server::start(
         &[
@@ -222,6 +225,7 @@ async fn beyond_the_connection_limit_clients_wait_and_the_server_says_so_once() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn running_out_of_file_descriptors_does_not_stop_the_server() {
+    let _serial = support::one_at_a_time().await;
     let log = tempfile::NamedTempFile::new().unwrap();
     let server = Server::start(&[], log.path()).await;
     let pid = server.process.pid();

@@ -80,6 +80,12 @@ mod tests {
             .unwrap();
         assert!(!script_src.contains("unsafe-inline"), "{script_src}");
         assert!(!policy.contains("unsafe-inline"), "{policy}");
+        // The hash Chromium itself named when it blocked plotters' 13 px
+        // measuring span under a stricter policy: an oracle outside our code.
+        assert!(
+            policy.contains("'sha256-SGv2RoMEiDiquni0d2hRt3svFYmL+pk2L3jsGSOUnfU='"),
+            "{policy}"
+        );
         let measuring = pulse_app::chart_text_styles();
         assert_eq!(measuring.len(), 4);
         for style in &measuring {

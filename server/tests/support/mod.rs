@@ -190,3 +190,12 @@ pub fn server_fn_path(name: &str) -> String {
         .find(|path| path.starts_with(&format!("/api/{name}")))
         .unwrap_or_else(|| panic!("server function {name}"))
 }
+
+/// Tests that load the machine (crash loops, database faults) and tests that
+/// assert on elapsed time hold this while they run, so that none of them
+/// runs beside another: in one test binary they would otherwise overlap,
+/// and a deadline checked beside a crash loop could miss without a fault.
+pub async fn one_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
+    static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    SERIAL.lock().await
+}

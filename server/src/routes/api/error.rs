@@ -92,7 +92,13 @@ impl From<ApiError> for HttpError {
     fn from(error: ApiError) -> HttpError {
         let status =
             StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        HttpError::new(status, error.to_string())
+        let message = match error {
+            // The answer says the server failed; the prefix of the
+            // browser's wording ("server error: ...") would say it twice.
+            ApiError::Internal(message) => message,
+            other => other.to_string(),
+        };
+        HttpError::new(status, message)
     }
 }
 
