@@ -28,7 +28,7 @@ for range in "period=30d" "period=custom&from=$YEAR_FROM&to=$YEAR_TO"; do
     s=0
     for path in overview trend heatmap ""; do
       url="$BASE/$path?$q"; [[ -z $path ]] && url="$BASE?$q"
-      s=$(echo "$s + $(t "$url")" | bc -l)
+      s=$(awk -v a="$s" -v b="$(t "$url")" 'BEGIN { print a + b }')
     done
     four+=("$s")
     one+=("$(t "$BASE/dashboard?$q")")

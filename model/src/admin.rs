@@ -26,26 +26,6 @@ pub enum KeyScope {
     Read,
 }
 
-/// The stored and printed names (`admin`, `read`, ...), both ways.
-macro_rules! named {
-    ($($type:ty),*) => {$(
-        impl $type {
-            /// The stored and printed name (`superadmin`, `admin`, `ingest`,
-            /// `read`).
-            pub fn as_str(self) -> &'static str {
-                self.into()
-            }
-
-            /// The value a stored or typed name stands for; `None` for an
-            /// unknown name.
-            pub fn parse(text: &str) -> Option<$type> {
-                text.parse().ok()
-            }
-        }
-    )*};
-}
-named!(Role, KeyScope);
-
 /// A new dashboard account, as the settings page sends it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewAccount {

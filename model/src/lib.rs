@@ -10,6 +10,27 @@ mod error;
 mod figures;
 mod period;
 
+/// The names of the model's enums as text, both ways, by their strum
+/// derives (a test in `admin.rs` checks serde spells them alike).
+macro_rules! named {
+    ($($type:ty),*) => {$(
+        impl $type {
+            /// The name stored, printed and used in URLs (`superadmin`,
+            /// `read`, `7d`, ...).
+            pub fn as_str(self) -> &'static str {
+                self.into()
+            }
+
+            /// The value a stored or typed name stands for; `None` for an
+            /// unknown name.
+            pub fn parse(text: &str) -> Option<$type> {
+                text.parse().ok()
+            }
+        }
+    )*};
+}
+named!(admin::Role, admin::KeyScope, period::PeriodKind);
+
 pub use admin::{
     AccountUpdate, AccountView, KeyAgents, KeyRequest, KeyScope, KeyView, NewAccount, Role,
 };

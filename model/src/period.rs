@@ -34,16 +34,6 @@ impl PeriodKind {
         PeriodKind::Custom,
     ];
 
-    /// The name used in URLs and the API (`today`, `7d`, `30d`, `custom`).
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    /// The period named `text` in a URL or the API; `None` for any other text.
-    pub fn parse(text: &str) -> Option<PeriodKind> {
-        text.parse().ok()
-    }
-
     /// The period's name on the time filter (`Past 7 Days`, ...).
     pub fn label(self) -> &'static str {
         match self {

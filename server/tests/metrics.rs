@@ -10,20 +10,11 @@ use support::{TestApp, event};
 
 /// The metrics' text (every check below reads it).
 async fn metrics_text(app: &TestApp) -> String {
-    let response = app
-        .client
-        .get(format!("{}/metrics", app.url))
-        .send()
+    app.get_ok("/metrics", "text/plain")
         .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    assert!(
-        response.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/plain")
-    );
-    response.text().await.unwrap()
+        .text()
+        .await
+        .unwrap()
 }
 
 /// The value of one series (name and labels exactly as written), 0 when

@@ -17,19 +17,11 @@ use serde_json::{Value, json};
 use support::{TestApp, event};
 
 async fn document(app: &TestApp) -> Value {
-    let response = app
-        .request(Method::GET, "/api/v1/openapi.json", None)
-        .send()
+    app.get_ok("/api/v1/openapi.json", "application/json")
         .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    assert!(
-        response.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("application/json")
-    );
-    response.json().await.unwrap()
+        .json()
+        .await
+        .unwrap()
 }
 
 const METHODS: [&str; 5] = ["get", "put", "post", "delete", "patch"];

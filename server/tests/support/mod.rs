@@ -128,6 +128,20 @@ impl TestApp {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    /// GETs `path` without a key, checks the answer is a 200 of the media
+    /// type `content_type`, and returns it (to read its body).
+    pub async fn get_ok(&self, path: &str, content_type: &str) -> reqwest::Response {
+        let response = self
+            .request(reqwest::Method::GET, path, None)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "GET {path}");
+        let actual = response.headers()["content-type"].to_str().unwrap();
+        assert!(actual.starts_with(content_type), "GET {path}: {actual}");
+        response
+    }
+
     pub async fn cleanup(self) {
         self.db.cleanup().await;
     }
