@@ -132,10 +132,6 @@ fn scenario() -> impl Strategy<Value = Scenario> {
 
 async fn check(scenario: Scenario) {
     let tz: Tz = scenario.tz.parse().unwrap();
-    let mut oracle = Oracle::default();
-    for batch in &scenario.batches {
-        oracle.ingest(batch);
-    }
     let (kind, from, to) = scenario.period;
     let expected_period = period(kind, from, to, tz, scenario.now);
     let query = PeriodQuery {
@@ -144,53 +140,78 @@ async fn check(scenario: Scenario) {
         to: to.map(|d| d.to_string()),
         tz: scenario.tz.into(),
     };
-    let settings = Settings::default();
     for backend in BACKENDS {
         let db = TestDb::new(backend).await;
-        for batch in &scenario.batches {
+        let mut oracle = Oracle::default();
+        // The figures after every batch: the same selection asked again after
+        // a write must include it (the store keeps figures between requests).
+        for (index, batch) in scenario.batches.iter().enumerate() {
             ingest(&db.store, batch).await;
-        }
-        for agent_id in ["agent-0", "agent-1"] {
-            let Some(agent) = db.store.find_agent(agent_id).await.unwrap() else {
-                assert!(oracle.events.iter().all(|e| e.agent != agent_id));
-                continue;
-            };
-            let selection = Selection::new(&db.store, &agent, &query, scenario.now).unwrap();
-            let dashboard = selection.dashboard(settings).await.unwrap();
-            let context = format!("{backend:?} {agent_id} {scenario:?}");
-            assert_eq!(
-                dashboard.overview,
-                oracle.overview(
-                    agent_id,
-                    &expected_period,
-                    tz,
-                    scenario.tz,
-                    scenario.now,
-                    settings.online_window
-                ),
-                "overview: {context}"
-            );
-            assert_eq!(
-                dashboard.trend,
-                oracle.trend(agent_id, &expected_period, tz),
-                "trend: {context}"
-            );
-            assert_eq!(
-                dashboard.heatmap,
-                oracle.heatmap(agent_id, &expected_period, tz),
-                "heatmap: {context}"
-            );
-            let mut users = dashboard.users.users;
-            users.sort_by(|a, b| a.user_id.cmp(&b.user_id));
-            assert_eq!(
-                users,
-                oracle.users(agent_id, &expected_period, tz),
-                "users: {context}"
-            );
-            // The single-figure calls agree with the dashboard's.
-            assert_eq!(selection.trend().await.unwrap(), dashboard.trend);
+            oracle.ingest(batch);
+            let context = format!("{backend:?} after batch {index} of {scenario:?}");
+            compare(
+                &db,
+                &oracle,
+                &query,
+                &expected_period,
+                scenario.now,
+                &context,
+            )
+            .await;
         }
         db.cleanup().await;
+    }
+}
+
+async fn compare(
+    db: &TestDb,
+    oracle: &Oracle,
+    query: &PeriodQuery,
+    expected_period: &support::oracle::Period,
+    now: DateTime<Utc>,
+    context: &str,
+) {
+    let tz: Tz = query.tz.parse().unwrap();
+    let settings = Settings::default();
+    for agent_id in ["agent-0", "agent-1"] {
+        let Some(agent) = db.store.find_agent(agent_id).await.unwrap() else {
+            assert!(oracle.events.iter().all(|e| e.agent != agent_id));
+            continue;
+        };
+        let selection = Selection::new(&db.store, &agent, query, now).unwrap();
+        let dashboard = selection.dashboard(settings).await.unwrap();
+        let context = format!("{agent_id} {context}");
+        assert_eq!(
+            dashboard.overview,
+            oracle.overview(
+                agent_id,
+                expected_period,
+                tz,
+                &query.tz,
+                now,
+                settings.online_window
+            ),
+            "overview: {context}"
+        );
+        assert_eq!(
+            dashboard.trend,
+            oracle.trend(agent_id, expected_period, tz),
+            "trend: {context}"
+        );
+        assert_eq!(
+            dashboard.heatmap,
+            oracle.heatmap(agent_id, expected_period, tz),
+            "heatmap: {context}"
+        );
+        let mut users = dashboard.users.users;
+        users.sort_by(|a, b| a.user_id.cmp(&b.user_id));
+        assert_eq!(
+            users,
+            oracle.users(agent_id, expected_period, tz),
+            "users: {context}"
+        );
+        // The single-figure calls agree with the dashboard's.
+        assert_eq!(selection.trend().await.unwrap(), dashboard.trend);
     }
 }
 

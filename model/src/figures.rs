@@ -54,7 +54,7 @@ pub struct Overview {
 /// The size of the trend's buckets: local hours when the period covers at most
 /// 2 local days, else local days.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Granularity {
     /// One bucket per local hour and offset: a repeated DST hour comes twice, a

@@ -18,6 +18,7 @@ mod crash_safety;
 mod dashboard_auth;
 mod database_faults;
 mod deploy_files;
+mod freshness;
 mod hostile_clients;
 mod ingest_api;
 mod metrics;

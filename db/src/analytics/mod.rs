@@ -2,11 +2,13 @@
 //! Server functions and the REST API call these functions and compute
 //! nothing of their own.
 
+mod cache;
 mod calendar;
 mod facts;
 mod period;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use pulse_model::{
@@ -14,6 +16,7 @@ use pulse_model::{
     UserRow, UsersTable,
 };
 
+pub use cache::FigureCache;
 pub use calendar::Calendar;
 pub use facts::Facts;
 pub use period::{MAX_CUSTOM_DAYS, PeriodError, ResolvedPeriod};
@@ -22,6 +25,7 @@ use crate::error::StoreError;
 use crate::ids::UserKey;
 use crate::store::{AgentRef, Member, Store};
 use crate::time::{Millis, from_millis, to_millis};
+use cache::{DataKey, PeriodView, SpanKey, SpanSummary, ViewKey};
 
 /// Why a figure could not be computed.
 #[derive(Debug, thiserror::Error)]
@@ -78,12 +82,6 @@ pub struct Selection<'a> {
     pub now: DateTime<Utc>,
 }
 
-/// The period's own active users and messages.
-struct PeriodTotals {
-    users: u64,
-    messages: u64,
-}
-
 impl<'a> Selection<'a> {
     /// Resolves `query` at `now` (kept to the millisecond, like stored instants).
     pub fn new(
@@ -124,58 +122,82 @@ impl<'a> Selection<'a> {
         Ok((calendar, facts))
     }
 
-    /// Everything the Users tab shows, from one load of the period's facts.
+    /// The period's view: kept from an earlier request when the agent's data
+    /// has not changed since, else computed from one load of its facts.
+    async fn view(&self) -> Result<Arc<PeriodView>> {
+        let (start, end) = self.bounds();
+        let key = ViewKey {
+            data: DataKey::of(self.agent),
+            tz: self.period.tz.name().to_owned(),
+            start,
+            end,
+            granularity: self.granularity(),
+        };
+        self.store.figures().view(&key, self.compute_view()).await
+    }
+
     /// The independent queries run at once, on several connections.
     #[tracing::instrument(level = "debug", skip_all, fields(agent = self.agent.key.0, period = ?self.period.start))]
-    pub async fn dashboard(&self, settings: Settings) -> Result<Dashboard> {
+    async fn compute_view(&self) -> Result<PeriodView> {
         let members = async { Ok::<_, AnalyticsError>(self.store.members(self.agent).await?) };
-        let ((calendar, facts), members, topline) =
-            tokio::try_join!(self.facts(), members, self.topline(settings))?;
-        let totals = PeriodTotals {
-            users: facts.active_users(),
+        let ((calendar, facts), members) = tokio::try_join!(self.facts(), members)?;
+        Ok(PeriodView {
+            active_users: facts.active_users(),
             messages: facts.messages(),
-        };
-        Ok(Dashboard {
-            overview: self.overview_of(totals, topline),
             trend: trend(&facts, &calendar),
             heatmap: heatmap(&facts, &calendar),
             users: users_of(&facts, members),
         })
     }
 
-    /// The overview alone: the topline counts and the period's totals, without
-    /// the local-time layout that the trend and heatmap need.
+    /// Everything the Users tab shows, from one computation of the period.
+    pub async fn dashboard(&self, settings: Settings) -> Result<Dashboard> {
+        let (view, topline) = tokio::try_join!(self.view(), self.topline(settings))?;
+        Ok(Dashboard {
+            overview: self.overview_of(&view, topline),
+            trend: view.trend.clone(),
+            heatmap: view.heatmap.clone(),
+            users: view.users.clone(),
+        })
+    }
+
+    /// The topline counts and the period's totals.
     pub async fn overview(&self, settings: Settings) -> Result<Overview> {
-        let (start, end) = self.bounds();
-        let totals = async {
-            let (users, messages) = facts::summary(self.store, self.agent, start, end).await?;
-            Ok::<_, AnalyticsError>(PeriodTotals {
-                users: users.len() as u64,
-                messages,
-            })
-        };
-        let (totals, topline) = tokio::try_join!(totals, self.topline(settings))?;
-        Ok(self.overview_of(totals, topline))
+        let (view, topline) = tokio::try_join!(self.view(), self.topline(settings))?;
+        Ok(self.overview_of(&view, topline))
     }
 
     /// Active users and messages per local hour or local day of the period.
     pub async fn trend(&self) -> Result<Trend> {
-        let (calendar, facts) = self.facts().await?;
-        Ok(trend(&facts, &calendar))
+        Ok(self.view().await?.trend.clone())
     }
 
     /// The access-times heatmap of the period (weekday by local hour).
     pub async fn heatmap(&self) -> Result<Heatmap> {
-        let (calendar, facts) = self.facts().await?;
-        Ok(heatmap(&facts, &calendar))
+        Ok(self.view().await?.heatmap.clone())
     }
 
     /// The user details table: every registered user with their figures for the
     /// period.
     pub async fn users(&self) -> Result<UsersTable> {
-        let members = async { Ok::<_, AnalyticsError>(self.store.members(self.agent).await?) };
-        let ((_, facts), members) = tokio::try_join!(self.facts(), members)?;
-        Ok(users_of(&facts, members))
+        Ok(self.view().await?.users.clone())
+    }
+
+    /// Distinct users and messages of `[from, to)`, kept like views.
+    async fn summary(&self, from: i64, to: i64) -> Result<SpanSummary> {
+        let key = SpanKey {
+            data: DataKey::of(self.agent),
+            from,
+            to,
+        };
+        let compute = async {
+            let (users, messages) = facts::summary(self.store, self.agent, from, to).await?;
+            Ok(SpanSummary {
+                users: users.len() as u64,
+                messages,
+            })
+        };
+        self.store.figures().summary(&key, compute).await
     }
 
     /// The counts that do not depend on the period's own facts.
@@ -188,30 +210,34 @@ impl<'a> Selection<'a> {
             to_millis(self.period.previous_start),
             to_millis(self.period.previous_end),
         );
-        let (online, (last_30d, _), (previous_users, previous_messages), registered) = tokio::try_join!(
-            store.online_users(agent, Millis(online_since)),
+        let online = async {
+            Ok::<_, AnalyticsError>(store.online_users(agent, Millis(online_since)).await?)
+        };
+        let registered = async { Ok::<_, AnalyticsError>(store.registered_count(agent).await?) };
+        let (online, last_30d, previous, registered) = tokio::try_join!(
+            online,
             // Active in the last 30 days includes `now` itself: [now - 30 d, now].
-            facts::summary(store, agent, month_ago, now + 1),
-            facts::summary(store, agent, previous_start, previous_end),
-            store.registered_count(agent),
+            self.summary(month_ago, now + 1),
+            self.summary(previous_start, previous_end),
+            registered,
         )?;
         Ok(Topline {
             online,
-            active_30d: last_30d.len() as u64,
+            active_30d: last_30d.users,
             registered,
-            previous_active_users: previous_users.len() as u64,
-            previous_messages,
+            previous_active_users: previous.users,
+            previous_messages: previous.messages,
         })
     }
 
-    fn overview_of(&self, period: PeriodTotals, topline: Topline) -> Overview {
+    fn overview_of(&self, view: &PeriodView, topline: Topline) -> Overview {
         let tz = self.period.tz;
         Overview {
             online: topline.online,
             active_30d: topline.active_30d,
             registered: topline.registered,
-            active_users: period.users,
-            messages: period.messages,
+            active_users: view.active_users,
+            messages: view.messages,
             previous_active_users: topline.previous_active_users,
             previous_messages: topline.previous_messages,
             period: PeriodBounds {

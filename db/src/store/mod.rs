@@ -20,6 +20,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 
 use crate::accounts::{Account, AccountChange, Role};
+use crate::analytics::FigureCache;
 use crate::error::{Result, StoreError};
 use crate::ids::UserKey;
 use crate::ingest::{IngestCounts, ValidBatch};
@@ -62,6 +63,8 @@ pub enum Backend {
 #[derive(Clone)]
 pub struct Store {
     pools: Arc<Pools>,
+    /// Figures computed once, shared by every clone of this handle.
+    figures: Arc<FigureCache>,
 }
 
 enum Pools {
@@ -129,7 +132,13 @@ impl Store {
         };
         Ok(Store {
             pools: Arc::new(pools),
+            figures: Arc::default(),
         })
+    }
+
+    /// The figures this process keeps between requests.
+    pub(crate) fn figures(&self) -> &FigureCache {
+        &self.figures
     }
 
     /// Applies the schema migrations that have not run yet.

@@ -13,6 +13,14 @@ pub struct AgentRef {
     pub agent_id: String,
     /// Display name (its id until one is set).
     pub name: String,
+    /// The agent's data version when this row was read: raised by every
+    /// write that can change one of its figures, so figures computed from
+    /// data read after this row are at least this new (the analytics cache
+    /// keys them by it).
+    pub data_version: i64,
+    /// The users' names version when this row was read: raised by every
+    /// rename, which changes the user tables of every agent.
+    pub names_version: i64,
 }
 
 /// One user's activity on one UTC day, from the rollup.

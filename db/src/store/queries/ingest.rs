@@ -5,7 +5,9 @@ use std::collections::{HashMap, HashSet};
 
 use sqlx::{QueryBuilder, Transaction};
 
-use super::{BACKEND, Db, MAX_BINDS, begin_write, push_list, rows_per_statement};
+use super::{
+    BACKEND, Db, MAX_BINDS, begin_write, push_list, raise_data_versions, rows_per_statement,
+};
 use crate::error::Result;
 use crate::ids::{AgentKey, UserKey};
 use crate::ingest::{
@@ -70,12 +72,17 @@ async fn try_ingest(
         tx.rollback().await?;
         return Ok(None);
     }
+    let changed: Vec<AgentKey> = new_events
+        .iter()
+        .map(|event| agents[&event.agent_id])
+        .collect();
     let mut effects = Effects::of(new_events, &agents, &users);
     if let Naming::WithinAgents(allowed) = &batch.naming {
         let others = users_of_other_agents(&mut tx, effects.names.keys(), allowed).await?;
         effects.names.retain(|user, _| !others.contains(user));
     }
     apply_effects(&mut tx, &effects).await?;
+    raise_data_versions(&mut tx, &changed).await?;
     tx.commit().await?;
     Ok(Some(inserted))
 }
@@ -450,6 +457,9 @@ pub async fn rebuild_rollups(db: &Writer<Db>) -> Result<u64> {
         apply_effects(&mut tx, &effects).await?;
         total += rows.len() as u64;
     }
+    sqlx::query("UPDATE agents SET data_version = data_version + 1")
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(total)
 }

@@ -15,6 +15,7 @@ use sqlx::{QueryBuilder, Transaction};
 
 use super::{BACKEND, Db};
 use crate::error::Result;
+use crate::ids::AgentKey;
 use crate::store::Backend;
 use crate::store::access::{Reader, Writer};
 
@@ -59,6 +60,23 @@ async fn begin_write(db: &Writer<Db>) -> Result<Transaction<'static, Db>> {
         Backend::Sqlite => db.pool().begin_with("BEGIN IMMEDIATE").await?,
         Backend::Postgres => db.pool().begin().await?,
     })
+}
+
+/// Raises the data version of each agent (see the analytics cache), inside
+/// the transaction that changes their figures, so that no reader sees the
+/// new version without the new data. Sorted, so that concurrent writers
+/// lock the agents' rows in one order.
+async fn raise_data_versions(tx: &mut Transaction<'_, Db>, agents: &[AgentKey]) -> Result<()> {
+    let mut agents = agents.to_vec();
+    agents.sort_unstable();
+    agents.dedup();
+    for agent in agents {
+        sqlx::query("UPDATE agents SET data_version = data_version + 1 WHERE id = $1")
+            .bind(agent)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Binds a list for `IN (...)`; an empty list matches nothing (PostgreSQL

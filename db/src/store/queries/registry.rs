@@ -4,7 +4,7 @@ use pulse_model::Agent;
 use sqlx::QueryBuilder;
 
 use super::ingest::ensure_keys;
-use super::{Db, rows_per_statement};
+use super::{Db, raise_data_versions, rows_per_statement};
 use crate::error::Result;
 use crate::ids::AgentKey;
 use crate::store::access::{Reader, Writer};
@@ -24,7 +24,9 @@ pub async fn list_agents(db: &Reader<Db>) -> Result<Vec<Agent>> {
 
 pub async fn find_agent(db: &Reader<Db>, agent_id: &str) -> Result<Option<AgentRef>> {
     Ok(sqlx::query_as(
-        "SELECT id AS key, agent_key AS agent_id, name FROM agents WHERE agent_key = $1",
+        "SELECT id AS key, agent_key AS agent_id, name, data_version,
+                (SELECT version FROM names_version) AS names_version
+         FROM agents WHERE agent_key = $1",
     )
     .bind(agent_id)
     .fetch_optional(db.pool())
@@ -81,6 +83,7 @@ pub async fn register(
     .bind(registered_at)
     .execute(&mut *tx)
     .await?;
+    raise_data_versions(&mut tx, &[agent]).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -129,18 +132,25 @@ pub async fn import_members(
         );
         query.build().execute(&mut *tx).await?;
     }
+    raise_data_versions(&mut tx, &[agent]).await?;
     tx.commit().await?;
     Ok(())
 }
 
 pub async fn unregister(db: &Writer<Db>, agent: AgentKey, user_id: &str) -> Result<bool> {
+    let mut tx = db.pool().begin().await?;
     let done = sqlx::query(
         "DELETE FROM memberships
          WHERE agent_id = $1 AND user_id = (SELECT id FROM users WHERE user_key = $2)",
     )
     .bind(agent)
     .bind(user_id)
-    .execute(db.pool())
+    .execute(&mut *tx)
     .await?;
-    Ok(done.rows_affected() > 0)
+    let removed = done.rows_affected() > 0;
+    if removed {
+        raise_data_versions(&mut tx, &[agent]).await?;
+    }
+    tx.commit().await?;
+    Ok(removed)
 }

@@ -1,0 +1,151 @@
+//! Figures computed once and reused until a write changes them.
+//!
+//! A period's view (its totals, trend, heatmap and user table) costs a scan
+//! of the period's rollups; the four REST reads of one report, the app's
+//! dashboard and a reload all ask for the same one. Each is kept under the
+//! agent's data versions as read with the agent (`AgentRef`), before any of
+//! the figures' data: every write that can change a figure raises a version
+//! in its own transaction (migration 0006), so a reader that sees the write
+//! looks under a new key and computes afresh, and what is stored under a key
+//! is never older than the key. The versions live in the database, so this
+//! holds for several server processes on one database too. Concurrent
+//! requests for one key wait for one computation instead of each running it.
+//!
+//! What depends on the clock (online now, the last 30 days) is not kept
+//! here: only figures of fixed instants are.
+
+use std::sync::Arc;
+
+use pulse_model::{Granularity, Heatmap, Trend, UsersTable};
+use quick_cache::Weighter;
+use quick_cache::sync::Cache;
+
+use crate::ids::AgentKey;
+use crate::store::AgentRef;
+
+/// Bytes the kept views may take, about: a 50,000-learner user table is
+/// some 8 MB, so this holds the views of several large agents at once.
+const VIEW_BYTES: u64 = 96 << 20;
+
+/// How many views a cache of [`VIEW_BYTES`] is sized for.
+const VIEW_COUNT: usize = 256;
+
+/// How many period summaries (two numbers each) are kept.
+const SUMMARY_COUNT: usize = 4096;
+
+/// Which data a figure was computed from: the agent and its versions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) struct DataKey {
+    agent: AgentKey,
+    data_version: i64,
+    names_version: i64,
+}
+
+impl DataKey {
+    pub(super) fn of(agent: &AgentRef) -> DataKey {
+        DataKey {
+            agent: agent.key,
+            data_version: agent.data_version,
+            names_version: agent.names_version,
+        }
+    }
+}
+
+/// One period of one agent as laid out in one zone.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(super) struct ViewKey {
+    pub data: DataKey,
+    /// The zone's IANA name: the layout of local days and hours.
+    pub tz: String,
+    /// The period's instants `[start, end)`, in milliseconds.
+    pub start: i64,
+    pub end: i64,
+    pub granularity: Granularity,
+}
+
+/// The instants `[from, to)` of one agent, laid out in no zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) struct SpanKey {
+    pub data: DataKey,
+    pub from: i64,
+    pub to: i64,
+}
+
+/// Everything one period shows apart from the clock-dependent topline.
+#[derive(Debug)]
+pub(super) struct PeriodView {
+    /// Distinct users active in the period.
+    pub active_users: u64,
+    /// Message events in the period.
+    pub messages: u64,
+    pub trend: Trend,
+    pub heatmap: Heatmap,
+    pub users: UsersTable,
+}
+
+/// Distinct users and messages of a span.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct SpanSummary {
+    pub users: u64,
+    pub messages: u64,
+}
+
+#[derive(Clone)]
+struct ViewWeight;
+
+impl Weighter<ViewKey, Arc<PeriodView>> for ViewWeight {
+    fn weight(&self, _: &ViewKey, view: &Arc<PeriodView>) -> u64 {
+        // Rough bytes: a user row with its strings, a trend bucket, the rest.
+        let users = view.users.users.len() as u64 * 160;
+        let buckets = view.trend.buckets.len() as u64 * 32;
+        users + buckets + 4096
+    }
+}
+
+/// The figures kept by one process; shared by every request through the
+/// store.
+pub struct FigureCache {
+    views: Cache<ViewKey, Arc<PeriodView>, ViewWeight>,
+    summaries: Cache<SpanKey, SpanSummary>,
+}
+
+impl Default for FigureCache {
+    fn default() -> Self {
+        FigureCache {
+            views: Cache::with_weighter(VIEW_COUNT, VIEW_BYTES, ViewWeight),
+            summaries: Cache::new(SUMMARY_COUNT),
+        }
+    }
+}
+
+impl std::fmt::Debug for FigureCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FigureCache")
+            .field("views", &self.views.len())
+            .field("summaries", &self.summaries.len())
+            .finish()
+    }
+}
+
+impl FigureCache {
+    /// The view under `key`, computed by `compute` when it is not kept
+    /// (once, however many requests ask for it meanwhile).
+    pub(super) async fn view<E>(
+        &self,
+        key: &ViewKey,
+        compute: impl Future<Output = Result<PeriodView, E>>,
+    ) -> Result<Arc<PeriodView>, E> {
+        self.views
+            .get_or_insert_async(key, async { compute.await.map(Arc::new) })
+            .await
+    }
+
+    /// The summary under `key`, computed by `compute` when it is not kept.
+    pub(super) async fn summary<E>(
+        &self,
+        key: &SpanKey,
+        compute: impl Future<Output = Result<SpanSummary, E>>,
+    ) -> Result<SpanSummary, E> {
+        self.summaries.get_or_insert_async(key, compute).await
+    }
+}
