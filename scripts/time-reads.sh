@@ -1,38 +1,111 @@
 #!/usr/bin/env bash
-# Times the Users tab over HTTP on the benchmark data set (largest agent,
-# America/New_York, brotli as Chromium asks): the four REST reads in
-# sequence against the one dashboard read, Past Month and a year, median of
-# 5 after a warm-up. Needs the release `pulse` (scripts/test.sh or run.sh
-# build it) and the SQLite data set that `cargo bench -p pulse-db --bench
-# dashboard` generates into the cache; works on a copy of it.
+# Times the Users tab over HTTP, as a report script and the app ask for it:
+# the agent with the most learners of a benchmark data set, America/New_York,
+# brotli as Chromium asks, two fixed ranges (30 and 365 local days ending on
+# the data set's last day), median of 5 after a warm-up. For each range:
+# the four REST reads in sequence and the one dashboard read, on a server
+# that computes every read (PULSE_FIGURE_CACHE_MB=0) and on one that keeps
+# figures until a write changes them (the default); the user table's bytes
+# on the wire; the server's peak memory; and DuckDB computing the same
+# figures from the raw events in-process (scripts/duckdb-reads.py).
+#
+#   scripts/time-reads.sh [small|benchmark|large]     (default: benchmark)
+#
+# Needs the release `pulse` (scripts/test.sh or run.sh build it) and the
+# data set in the cache (`cargo bench -p pulse-db --bench growth -- SET
+# --sqlite-only` generates it). The server opens the cached file itself
+# (a copy of the large one would take 10 GB): it migrates it when needed
+# and adds a read key.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
+SET=${1:-benchmark}
+case $SET in
+  benchmark) DB=$PULSE_CACHE/bench/bench-v1.db ;;
+  small | large) DB=$PULSE_CACHE/bench/bench-$SET-v1.db ;;
+  *) echo "usage: $0 [small|benchmark|large]" >&2; exit 2 ;;
+esac
+[[ -f $DB ]] || { echo "no data set at $DB: run cargo bench -p pulse-db --bench growth -- $SET --sqlite-only" >&2; exit 1; }
 PULSE="$CARGO_TARGET_DIR/release/pulse"
+PORT=3999
 WORK=$(mktemp -d)
-DB=$WORK/bench.db
-sqlite3 "$PULSE_CACHE/bench/bench-v1.db" ".backup $DB"
+SERVER=
+trap '[[ -n $SERVER ]] && kill $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
+
 KEY=$($PULSE key create --scope read --database-url "sqlite://$DB" 2>/dev/null | tail -1)
-PULSE_DATABASE_URL="sqlite://$DB" $PULSE serve --addr 127.0.0.1:3999 > "$WORK/serve.log" 2>&1 &
-SERVER=$!
-trap 'kill $SERVER; rm -rf "$WORK"' EXIT
-sleep 3
-BASE=http://127.0.0.1:3999/api/v1/agents/algebra-tutor/users
+AGENT=$(sqlite3 "$DB" "SELECT a.agent_key FROM memberships m JOIN agents a ON a.id = m.agent_id
+                       GROUP BY a.id ORDER BY count(*) DESC LIMIT 1")
+LEARNERS=$(sqlite3 "$DB" "SELECT count(*) FROM memberships m JOIN agents a ON a.id = m.agent_id
+                          WHERE a.agent_key = '$AGENT'")
+EVENTS=$(sqlite3 "$DB" "SELECT count(*) FROM events e JOIN agents a ON a.id = e.agent_id
+                        WHERE a.agent_key = '$AGENT'")
+echo "data set $SET: agent $AGENT, $LEARNERS learners, $EVENTS events"
+BASE=http://127.0.0.1:$PORT/api/v1/agents/$AGENT/users
+LAST=2026-11-01
+RANGES=("30 days:2026-10-03" "365 days:2025-11-02")
+
 t() { curl -s -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $KEY" -H 'Accept-Encoding: br' "$1"; }
-YEAR_FROM=$(date -u -d '364 days ago' +%F)
-YEAR_TO=$(date -u +%F)
-for range in "period=30d" "period=custom&from=$YEAR_FROM&to=$YEAR_TO"; do
-  q="$range&tz=America/New_York"
-  t "$BASE/dashboard?$q" >/dev/null; t "$BASE?$q" >/dev/null  # warm-up
-  four=(); one=()
-  for run in 1 2 3 4 5; do
-    s=0
-    for path in overview trend heatmap ""; do
-      url="$BASE/$path?$q"; [[ -z $path ]] && url="$BASE?$q"
-      s=$(awk -v a="$s" -v b="$(t "$url")" 'BEGIN { print a + b }')
+bytes() { curl -s -o /dev/null -w '%{size_download}' -H "Authorization: Bearer $KEY" -H "Accept-Encoding: $2" "$1"; }
+med() { printf '%s\n' "$@" | sort -n | sed -n 3p; }
+ms() { awk -v s="$1" 'BEGIN { printf "%.1f ms", s * 1000 }'; }
+
+serve() {
+  PULSE_FIGURE_CACHE_MB=$1 PULSE_DATABASE_URL="sqlite://$DB" $PULSE serve --addr 127.0.0.1:$PORT > "$WORK/serve.log" 2>&1 &
+  SERVER=$!
+  for _ in $(seq 100); do curl -sf http://127.0.0.1:$PORT/healthz >/dev/null && return; sleep 0.2; done
+  echo "the server did not start:" >&2; cat "$WORK/serve.log" >&2; exit 1
+}
+stop() { kill $SERVER; wait $SERVER 2>/dev/null || true; SERVER=; }
+
+declare -A FOUR ONE
+for mode in computed kept; do
+  if [[ $mode == computed ]]; then serve 0; else serve 96; fi
+  for range in "${RANGES[@]}"; do
+    label=${range%%:*}
+    q="period=custom&from=${range#*:}&to=$LAST&tz=America/New_York"
+    t "$BASE/dashboard?$q" >/dev/null; t "$BASE?$q" >/dev/null # warm-up
+    four=(); one=()
+    for _ in 1 2 3 4 5; do
+      s=0
+      for path in overview trend heatmap ""; do
+        url="$BASE/$path?$q"; [[ -z $path ]] && url="$BASE?$q"
+        s=$(awk -v a="$s" -v b="$(t "$url")" 'BEGIN { print a + b }')
+      done
+      four+=("$s")
+      one+=("$(t "$BASE/dashboard?$q")")
     done
-    four+=("$s")
-    one+=("$(t "$BASE/dashboard?$q")")
+    FOUR[$mode,$label]=$(med "${four[@]}")
+    ONE[$mode,$label]=$(med "${one[@]}")
+    echo "$mode, $label: four reads $(ms "${FOUR[$mode,$label]}"), dashboard read $(ms "${ONE[$mode,$label]}")"
+    if [[ $mode == kept ]]; then
+      curl -s -H "Authorization: Bearer $KEY" "$BASE/overview?$q" > "$WORK/overview-${label%% *}.json"
+      echo "  user table: $(bytes "$BASE?$q" br) bytes brotli, $(bytes "$BASE?$q" identity) bytes uncompressed"
+    fi
   done
-  med() { printf '%s\n' "$@" | sort -n | sed -n 3p; }
-  echo "$range: four reads median $(med "${four[@]}") s; dashboard read median $(med "${one[@]}") s"
+  echo "  peak memory of the server ($mode): $(awk '/VmHWM/ { printf "%.0f MB", $2 / 1024 }' /proc/$SERVER/status)"
+  stop
+done
+
+# DuckDB: the same figures from the raw events, in-process, at the same
+# server time (the periods ended before it).
+NOW=$(date -u +%FT%TZ)
+DUCK=$PULSE_TOOLS/duckdb-venv
+[[ -x $DUCK/bin/python ]] || { python3 -m venv "$DUCK" && "$DUCK/bin/pip" install -q duckdb; }
+for range in "${RANGES[@]}"; do
+  label=${range%%:*}
+  json=$("$DUCK/bin/python" "$(dirname "$0")/duckdb-reads.py" --db "$DB" --agent "$AGENT" \
+    --tz America/New_York --from "${range#*:}" --to $LAST --now "$NOW")
+  duck=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["median_ms"] / 1000)' "$json")
+  echo "DuckDB, $label: $(ms "$duck") ($json)"
+  # The same figures, or the comparison means nothing.
+  python3 - "$json" "$WORK/overview-${label%% *}.json" <<'CHECK'
+import json, sys
+duck, pulse = json.loads(sys.argv[1]), json.load(open(sys.argv[2]))
+for field in ("active_users", "messages"):
+    if duck[field] != pulse[field]:
+        sys.exit(f"DuckDB and Pulse disagree on {field}: {duck[field]} != {pulse[field]}")
+CHECK
+  for mode in computed kept; do
+    awk -v d="$duck" -v f="${FOUR[$mode,$label]}" -v o="${ONE[$mode,$label]}" -v m="$mode" -v l="$label" \
+      'BEGIN { printf "  %s, %s: DuckDB / four reads %.1fx, DuckDB / dashboard read %.1fx\n", m, l, d / f, d / o }'
+  done
 done

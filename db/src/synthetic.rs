@@ -49,6 +49,24 @@ impl Scale {
             intensity: 0.16,
         }
     }
+
+    /// A tenth of the benchmark: 2,000 users, about half a million events.
+    pub fn small() -> Scale {
+        Scale {
+            users: 2_000,
+            ..Scale::benchmark()
+        }
+    }
+
+    /// Ten times the benchmark: 200,000 users, about 50 million events, and
+    /// 18 agents so that the largest has about 50,000 registered learners.
+    pub fn large() -> Scale {
+        Scale {
+            agents: 18,
+            users: 200_000,
+            ..Scale::benchmark()
+        }
+    }
 }
 
 /// How a synthetic learner uses their agents.

@@ -37,7 +37,9 @@ pub struct Application {
 impl Application {
     /// Opens and migrates the database and binds the address.
     pub async fn build(config: ServeConfig) -> anyhow::Result<Application> {
-        let store = open_store(&config.database).await?;
+        let store = open_store(&config.database)
+            .await?
+            .keeping_figures(config.figure_cache_mb << 20);
         pulse_app::server::register_server_fns();
         crate::routes::install_metrics();
         let settings = Settings {

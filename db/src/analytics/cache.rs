@@ -23,12 +23,13 @@ use quick_cache::sync::Cache;
 use crate::ids::AgentKey;
 use crate::store::AgentRef;
 
-/// Bytes the kept views may take, about: a 50,000-learner user table is
-/// some 8 MB, so this holds the views of several large agents at once.
-const VIEW_BYTES: u64 = 96 << 20;
+/// Bytes the kept views may take by default, about: a 50,000-learner user
+/// table is some 8 MB, so this holds the views of several large agents at
+/// once (`pulse serve --figure-cache-mb`).
+pub const DEFAULT_VIEW_BYTES: u64 = 96 << 20;
 
-/// How many views a cache of [`VIEW_BYTES`] is sized for.
-const VIEW_COUNT: usize = 256;
+/// Bytes a view takes at least, to size the cache's index.
+const VIEW_MIN_BYTES: u64 = 64 << 10;
 
 /// How many period summaries (two numbers each) are kept.
 const SUMMARY_COUNT: usize = 4096;
@@ -103,31 +104,43 @@ impl Weighter<ViewKey, Arc<PeriodView>> for ViewWeight {
 }
 
 /// The figures kept by one process; shared by every request through the
-/// store.
+/// store. Without caches (a size of 0), every read computes its figures.
 pub struct FigureCache {
-    views: Cache<ViewKey, Arc<PeriodView>, ViewWeight>,
-    summaries: Cache<SpanKey, SpanSummary>,
+    views: Option<Cache<ViewKey, Arc<PeriodView>, ViewWeight>>,
+    summaries: Option<Cache<SpanKey, SpanSummary>>,
 }
 
 impl Default for FigureCache {
     fn default() -> Self {
-        FigureCache {
-            views: Cache::with_weighter(VIEW_COUNT, VIEW_BYTES, ViewWeight),
-            summaries: Cache::new(SUMMARY_COUNT),
-        }
+        FigureCache::with_bytes(DEFAULT_VIEW_BYTES)
     }
 }
 
 impl std::fmt::Debug for FigureCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FigureCache")
-            .field("views", &self.views.len())
-            .field("summaries", &self.summaries.len())
+            .field("views", &self.views.as_ref().map(Cache::len))
+            .field("summaries", &self.summaries.as_ref().map(Cache::len))
             .finish()
     }
 }
 
 impl FigureCache {
+    /// A cache whose views take about `bytes` at most; none for 0.
+    pub fn with_bytes(bytes: u64) -> FigureCache {
+        if bytes == 0 {
+            return FigureCache {
+                views: None,
+                summaries: None,
+            };
+        }
+        let count = usize::try_from(bytes / VIEW_MIN_BYTES).unwrap_or(usize::MAX);
+        FigureCache {
+            views: Some(Cache::with_weighter(count.max(16), bytes, ViewWeight)),
+            summaries: Some(Cache::new(SUMMARY_COUNT)),
+        }
+    }
+
     /// The view under `key`, computed by `compute` when it is not kept
     /// (once, however many requests ask for it meanwhile).
     pub(super) async fn view<E>(
@@ -135,9 +148,21 @@ impl FigureCache {
         key: &ViewKey,
         compute: impl Future<Output = Result<PeriodView, E>>,
     ) -> Result<Arc<PeriodView>, E> {
-        self.views
-            .get_or_insert_async(key, async { compute.await.map(Arc::new) })
-            .await
+        let compute = async { compute.await.map(Arc::new) };
+        match &self.views {
+            Some(views) => views.get_or_insert_async(key, compute).await,
+            None => compute.await,
+        }
+    }
+
+    /// Forgets everything kept.
+    pub(crate) fn clear(&self) {
+        if let Some(views) = &self.views {
+            views.clear();
+        }
+        if let Some(summaries) = &self.summaries {
+            summaries.clear();
+        }
     }
 
     /// The summary under `key`, computed by `compute` when it is not kept.
@@ -146,6 +171,9 @@ impl FigureCache {
         key: &SpanKey,
         compute: impl Future<Output = Result<SpanSummary, E>>,
     ) -> Result<SpanSummary, E> {
-        self.summaries.get_or_insert_async(key, compute).await
+        match &self.summaries {
+            Some(summaries) => summaries.get_or_insert_async(key, compute).await,
+            None => compute.await,
+        }
     }
 }

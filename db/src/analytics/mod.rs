@@ -16,7 +16,7 @@ use pulse_model::{
     UserRow, UsersTable,
 };
 
-pub use cache::FigureCache;
+pub use cache::{DEFAULT_VIEW_BYTES, FigureCache};
 pub use calendar::Calendar;
 pub use facts::Facts;
 pub use period::{MAX_CUSTOM_DAYS, PeriodError, ResolvedPeriod};

@@ -141,6 +141,20 @@ impl Store {
         &self.figures
     }
 
+    /// This handle with figures kept in about `bytes` of memory (none for
+    /// 0), instead of [`crate::analytics::DEFAULT_VIEW_BYTES`].
+    #[must_use]
+    pub fn keeping_figures(mut self, bytes: u64) -> Store {
+        self.figures = Arc::new(FigureCache::with_bytes(bytes));
+        self
+    }
+
+    /// Forgets every figure this process kept, so that the next reads
+    /// compute them: for measuring that computation (the benchmarks).
+    pub fn forget_figures(&self) {
+        self.figures.clear();
+    }
+
     /// Applies the schema migrations that have not run yet.
     pub async fn migrate(&self) -> Result<()> {
         match &*self.pools {

@@ -36,6 +36,7 @@ impl TestApp {
         let mut config = ServeConfig {
             addr: "127.0.0.1:0".parse().unwrap(),
             online_window: 300,
+            figure_cache_mb: 96,
             request_timeout: 30,
             dist_dir: Some(dist.path().to_owned()),
             demo: false,
