@@ -9,36 +9,46 @@
 # on the wire; the server's peak memory; and DuckDB computing the same
 # figures from the raw events in-process (scripts/duckdb-reads.py).
 #
-#   scripts/time-reads.sh [small|benchmark|large]     (default: benchmark)
+#   scripts/time-reads.sh [small|benchmark|large] [postgres]   (default: benchmark, SQLite)
 #
 # Needs the release `pulse` (scripts/test.sh or run.sh build it) and the
 # data set in the cache (`cargo bench -p pulse-db --bench growth -- SET
-# --sqlite-only` generates it). The server opens the cached file itself
-# (a copy of the large one would take 10 GB): it migrates it when needed
-# and adds a read key.
+# [--sqlite-only]` generates it). The server opens the cached database
+# itself (a copy of the large one would take 10 GB): it migrates it when
+# needed and adds a read key. DuckDB reads the SQLite file, whose events
+# are the PostgreSQL set's (the same seed).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 SET=${1:-benchmark}
+BACKEND=${2:-sqlite}
 case $SET in
-  benchmark) DB=$PULSE_CACHE/bench/bench-v1.db ;;
-  small | large) DB=$PULSE_CACHE/bench/bench-$SET-v1.db ;;
-  *) echo "usage: $0 [small|benchmark|large]" >&2; exit 2 ;;
+  benchmark) STEM=bench-v1 ;;
+  small | large) STEM=bench-$SET-v1 ;;
+  *) echo "usage: $0 [small|benchmark|large] [postgres]" >&2; exit 2 ;;
 esac
-[[ -f $DB ]] || { echo "no data set at $DB: run cargo bench -p pulse-db --bench growth -- $SET --sqlite-only" >&2; exit 1; }
+FILE=$PULSE_CACHE/bench/$STEM.db
+[[ -f $FILE ]] || { echo "no data set at $FILE: run cargo bench -p pulse-db --bench growth -- $SET --sqlite-only" >&2; exit 1; }
+if [[ $BACKEND == postgres ]]; then
+  URL=${PULSE_TEST_POSTGRES_URL%/*}/pulse_${STEM//-/_}
+  query() { psql -qAt "$URL" -c "$1"; }
+else
+  URL=sqlite://$FILE
+  query() { sqlite3 "$FILE" "$1"; }
+fi
 PULSE="$CARGO_TARGET_DIR/release/pulse"
 PORT=3999
 WORK=$(mktemp -d)
 SERVER=
 trap '[[ -n $SERVER ]] && kill $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
 
-KEY=$($PULSE key create --scope read --database-url "sqlite://$DB" 2>/dev/null | tail -1)
-AGENT=$(sqlite3 "$DB" "SELECT a.agent_key FROM memberships m JOIN agents a ON a.id = m.agent_id
-                       GROUP BY a.id ORDER BY count(*) DESC LIMIT 1")
-LEARNERS=$(sqlite3 "$DB" "SELECT count(*) FROM memberships m JOIN agents a ON a.id = m.agent_id
-                          WHERE a.agent_key = '$AGENT'")
-EVENTS=$(sqlite3 "$DB" "SELECT count(*) FROM events e JOIN agents a ON a.id = e.agent_id
-                        WHERE a.agent_key = '$AGENT'")
-echo "data set $SET: agent $AGENT, $LEARNERS learners, $EVENTS events"
+KEY=$($PULSE key create --scope read --database-url "$URL" 2>/dev/null | tail -1)
+AGENT=$(query "SELECT a.agent_key FROM memberships m JOIN agents a ON a.id = m.agent_id
+               GROUP BY a.id ORDER BY count(*) DESC LIMIT 1")
+LEARNERS=$(query "SELECT count(*) FROM memberships m JOIN agents a ON a.id = m.agent_id
+                  WHERE a.agent_key = '$AGENT'")
+EVENTS=$(query "SELECT count(*) FROM events e JOIN agents a ON a.id = e.agent_id
+                WHERE a.agent_key = '$AGENT'")
+echo "data set $SET on $BACKEND: agent $AGENT, $LEARNERS learners, $EVENTS events"
 BASE=http://127.0.0.1:$PORT/api/v1/agents/$AGENT/users
 LAST=2026-11-01
 RANGES=("30 days:2026-10-03" "365 days:2025-11-02")
@@ -49,7 +59,7 @@ med() { printf '%s\n' "$@" | sort -n | sed -n 3p; }
 ms() { awk -v s="$1" 'BEGIN { printf "%.1f ms", s * 1000 }'; }
 
 serve() {
-  PULSE_FIGURE_CACHE_MB=$1 PULSE_DATABASE_URL="sqlite://$DB" $PULSE serve --addr 127.0.0.1:$PORT > "$WORK/serve.log" 2>&1 &
+  PULSE_FIGURE_CACHE_MB=$1 PULSE_DATABASE_URL="$URL" $PULSE serve --addr 127.0.0.1:$PORT > "$WORK/serve.log" 2>&1 &
   SERVER=$!
   for _ in $(seq 100); do curl -sf http://127.0.0.1:$PORT/healthz >/dev/null && return; sleep 0.2; done
   echo "the server did not start:" >&2; cat "$WORK/serve.log" >&2; exit 1
@@ -92,7 +102,7 @@ DUCK=$PULSE_TOOLS/duckdb-venv
 [[ -x $DUCK/bin/python ]] || { python3 -m venv "$DUCK" && "$DUCK/bin/pip" install -q duckdb; }
 for range in "${RANGES[@]}"; do
   label=${range%%:*}
-  json=$("$DUCK/bin/python" "$(dirname "$0")/duckdb-reads.py" --db "$DB" --agent "$AGENT" \
+  json=$("$DUCK/bin/python" "$(dirname "$0")/duckdb-reads.py" --db "$FILE" --agent "$AGENT" \
     --tz America/New_York --from "${range#*:}" --to $LAST --now "$NOW")
   duck=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["median_ms"] / 1000)' "$json")
   echo "DuckDB, $label: $(ms "$duck") ($json)"

@@ -180,13 +180,25 @@ pub async fn raw_activity(
 }
 
 pub async fn online_users(db: &Reader<Db>, agent: AgentKey, since: Millis) -> Result<u64> {
-    let count: i64 = sqlx::query_scalar(
-        "SELECT COUNT(DISTINCT user_id) FROM sessions WHERE agent_id = $1 AND ended = 0 AND last_at >= $2",
-    )
-    .bind(agent)
-    .bind(since)
-    .fetch_one(db.pool())
-    .await?;
+    // SQLite 3.51 prefers the primary key here, to count distinct users
+    // without a temporary tree, and so reads every session the agent ever
+    // had (4 ms for a 4,000-learner agent, more with each term); the
+    // recency index reads only the recent ones (50 us).
+    const SQL: &str = match BACKEND {
+        Backend::Sqlite => {
+            "SELECT COUNT(DISTINCT user_id) FROM sessions INDEXED BY sessions_by_recency
+             WHERE agent_id = $1 AND ended = 0 AND last_at >= $2"
+        }
+        Backend::Postgres => {
+            "SELECT COUNT(DISTINCT user_id) FROM sessions
+             WHERE agent_id = $1 AND ended = 0 AND last_at >= $2"
+        }
+    };
+    let count: i64 = sqlx::query_scalar(SQL)
+        .bind(agent)
+        .bind(since)
+        .fetch_one(db.pool())
+        .await?;
     Ok(count as u64)
 }
 
