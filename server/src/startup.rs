@@ -55,6 +55,7 @@ impl Application {
             public_origin: config.public_url.clone(),
             trusted_proxies: config.trusted_proxies.clone().into(),
             metrics_allow: config.metrics_allow.clone().into(),
+            kept_answers: crate::routes::KeptAnswers::default(),
         };
         let listener = TcpListener::bind(config.addr)
             .await

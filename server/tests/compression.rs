@@ -92,3 +92,72 @@ async fn json_and_csv_answers_are_compressed_when_asked() {
     assert!(response.headers().get(CONTENT_ENCODING).is_none());
     app.cleanup().await;
 }
+
+/// Reads of a closed period are kept as sent: the same bytes again, each
+/// encoding decoding to the plain answer, until a write changes them.
+#[tokio::test]
+async fn kept_answers_are_the_plain_answer_and_follow_writes() {
+    let app = TestApp::spawn(TestBackend::Sqlite).await;
+    let three_days = 3 * 24 * 60;
+    let events: Vec<Value> = (0..200)
+        .map(|n| {
+            event(
+                &format!("e{n}"),
+                "tutor",
+                &format!("learner-{n}"),
+                "message",
+                three_days,
+            )
+        })
+        .collect();
+    assert_eq!(app.post_events(&json!(events)).await.status(), 200);
+    let day = (chrono::Utc::now() - chrono::Duration::minutes(three_days)).date_naive();
+    let query = format!("period=custom&from={day}&to={day}&tz=UTC");
+    let get = async |path: &str, asked: &str| {
+        let response = app
+            .request(
+                reqwest::Method::GET,
+                &format!("{path}?{query}"),
+                Some(&app.read_key),
+            )
+            .header(ACCEPT_ENCODING, asked)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        let encoding = response
+            .headers()
+            .get(CONTENT_ENCODING)
+            .map(|value| value.to_str().unwrap().to_owned());
+        let wire = response.bytes().await.unwrap();
+        (encoding.clone(), decode(encoding.as_deref(), &wire), wire)
+    };
+    for path in [
+        "/api/v1/agents/tutor/users",
+        "/api/v1/agents/tutor/users/dashboard",
+        "/api/v1/agents/tutor/users/heatmap",
+        "/api/v1/agents/tutor/users/trend",
+    ] {
+        let (_, plain, _) = get(path, "identity").await;
+        let plain: Value = serde_json::from_slice(&plain).unwrap();
+        for (asked, sent) in [("br", "br"), ("gzip, br;q=0", "gzip")] {
+            let (first_encoding, first, first_wire) = get(path, asked).await;
+            let (second_encoding, _, second_wire) = get(path, asked).await;
+            assert_eq!(first_wire, second_wire, "{path} {asked}: kept");
+            assert_eq!(first_encoding, second_encoding);
+            if first_wire.len() > 1024 {
+                assert_eq!(first_encoding.as_deref(), Some(sent), "{path} {asked}");
+            }
+            let decoded: Value = serde_json::from_slice(&first).unwrap();
+            assert_eq!(decoded, plain, "{path} {asked}: the plain answer");
+        }
+    }
+    // One more message that day: every kept answer moves on.
+    let late = json!([event("late", "tutor", "learner-0", "message", three_days)]);
+    assert_eq!(app.post_events(&late).await.status(), 200);
+    let (encoding, body, _) = get("/api/v1/agents/tutor/users/dashboard", "br").await;
+    assert_eq!(encoding.as_deref(), Some("br"));
+    let dashboard: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(dashboard["overview"]["messages"], 201);
+    app.cleanup().await;
+}

@@ -52,6 +52,10 @@ impl From<AnalyticsError> for pulse_model::ApiError {
     }
 }
 
+/// See [`Selection::figures_id`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FiguresId(ViewKey);
+
 /// Server settings that the figures depend on.
 #[derive(Debug, Clone, Copy)]
 pub struct Settings {
@@ -122,17 +126,29 @@ impl<'a> Selection<'a> {
         Ok((calendar, facts))
     }
 
-    /// The period's view: kept from an earlier request when the agent's data
-    /// has not changed since, else computed from one load of its facts.
-    async fn view(&self) -> Result<Arc<PeriodView>> {
+    fn view_key(&self) -> ViewKey {
         let (start, end) = self.bounds();
-        let key = ViewKey {
+        ViewKey {
             data: DataKey::of(self.agent),
             tz: self.period.tz.name().to_owned(),
             start,
             end,
             granularity: self.granularity(),
-        };
+        }
+    }
+
+    /// Which figures this selection's trend, heatmap and user table are:
+    /// two selections with equal ids get equal answers from them (the same
+    /// agent, data versions, zone and instants), so an answer encoded once
+    /// may be reused under it.
+    pub fn figures_id(&self) -> FiguresId {
+        FiguresId(self.view_key())
+    }
+
+    /// The period's view: kept from an earlier request when the agent's data
+    /// has not changed since, else computed from one load of its facts.
+    async fn view(&self) -> Result<Arc<PeriodView>> {
+        let key = self.view_key();
         self.store.figures().view(&key, self.compute_view()).await
     }
 

@@ -23,6 +23,7 @@ use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
 use crate::config::{Origin, ServeConfig};
+pub use api::KeptAnswers;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -35,6 +36,8 @@ pub struct AppState {
     pub trusted_proxies: std::sync::Arc<[ipnet::IpNet]>,
     /// Who may read `/metrics`.
     pub metrics_allow: std::sync::Arc<[ipnet::IpNet]>,
+    /// REST answers kept as sent, until a write changes their figures.
+    pub kept_answers: KeptAnswers,
 }
 
 pub fn router(state: AppState, config: &ServeConfig) -> Router {
@@ -66,7 +69,7 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
         // Level 6: brotli's default here is a fast setting that lost to
         // gzip on the user table (docs/BENCHMARKS.md, bytes on the wire).
         CompressionLayer::new()
-            .quality(CompressionLevel::Precise(6))
+            .quality(CompressionLevel::Precise(COMPRESSION_LEVEL))
             .compress_when(
                 SizeAbove::new(COMPRESS_ABOVE_BYTES)
                     .and(NotForContentType::IMAGES)
@@ -111,7 +114,10 @@ pub fn install_metrics() {
 
 /// Smaller answers gain too little from compression to pay for it (an
 /// Ethernet frame holds about 1,400 bytes).
-const COMPRESS_ABOVE_BYTES: u16 = 1024;
+pub(crate) const COMPRESS_ABOVE_BYTES: u16 = 1024;
+
+/// Brotli's and gzip's level for answers (see the compression layer).
+pub(crate) const COMPRESSION_LEVEL: i32 = 6;
 
 /// The answer to a path under /api that names nothing.
 fn no_such_endpoint() -> api::HttpError {

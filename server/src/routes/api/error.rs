@@ -74,6 +74,16 @@ impl HttpError {
     pub fn not_found(message: impl Into<String>) -> HttpError {
         HttpError::new(StatusCode::NOT_FOUND, message)
     }
+
+    /// The server failed, not the caller: logged here, answered without
+    /// the details.
+    pub fn internal(error: impl std::fmt::Display) -> HttpError {
+        tracing::error!(%error, "could not make the answer");
+        HttpError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the server could not make the answer; its log says why",
+        )
+    }
 }
 
 impl IntoResponse for HttpError {

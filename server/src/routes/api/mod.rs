@@ -3,6 +3,7 @@
 mod auth;
 mod error;
 mod events;
+mod kept_answers;
 mod openapi;
 mod params;
 mod reads;
@@ -12,6 +13,7 @@ use axum::Router;
 use axum::routing::{get, post, put};
 
 pub use error::{ErrorBody, ErrorDetail, HttpError};
+pub use kept_answers::KeptAnswers;
 
 use super::AppState;
 

@@ -16,6 +16,7 @@ use pulse_model::{
 };
 
 use super::auth::ApiKey;
+use super::kept_answers::Answer;
 use super::params::{AgentPath, ApiPath, FormatParam, PeriodParams};
 use super::{ErrorBody, HttpError};
 use crate::routes::AppState;
@@ -93,14 +94,18 @@ pub async fn trend(
     State(state): State<AppState>,
     key: ApiKey,
     ApiPath(AgentPath { agent_id }): ApiPath<AgentPath>,
+    headers: HeaderMap,
     Query(params): Params,
-) -> Result<Json<Trend>, HttpError> {
+) -> Result<Response, HttpError> {
     let agent = readable_agent(&state.context.store, &key, &agent_id).await?;
-    Ok(Json(
-        selection(&state.context.store, &agent, &params, &[])?
-            .trend()
-            .await?,
-    ))
+    let selection = selection(&state.context.store, &agent, &params, &[])?;
+    let answer = Answer {
+        figures: selection.figures_id(),
+        read: "trend",
+        overview: None,
+    };
+    let trend = async { Ok::<Trend, HttpError>(selection.trend().await?) };
+    state.kept_answers.respond(&headers, answer, trend).await
 }
 
 /// The weekday by hour grid of the period, row 0 = Monday.
@@ -121,14 +126,18 @@ pub async fn heatmap(
     State(state): State<AppState>,
     key: ApiKey,
     ApiPath(AgentPath { agent_id }): ApiPath<AgentPath>,
+    headers: HeaderMap,
     Query(params): Params,
-) -> Result<Json<Heatmap>, HttpError> {
+) -> Result<Response, HttpError> {
     let agent = readable_agent(&state.context.store, &key, &agent_id).await?;
-    Ok(Json(
-        selection(&state.context.store, &agent, &params, &[])?
-            .heatmap()
-            .await?,
-    ))
+    let selection = selection(&state.context.store, &agent, &params, &[])?;
+    let answer = Answer {
+        figures: selection.figures_id(),
+        read: "heatmap",
+        overview: None,
+    };
+    let heatmap = async { Ok::<Heatmap, HttpError>(selection.heatmap().await?) };
+    state.kept_answers.respond(&headers, answer, heatmap).await
 }
 
 /// The whole Users tab in one answer: the overview, trend, heatmap and user
@@ -151,14 +160,30 @@ pub async fn dashboard(
     State(state): State<AppState>,
     key: ApiKey,
     ApiPath(AgentPath { agent_id }): ApiPath<AgentPath>,
+    headers: HeaderMap,
     Query(params): Params,
-) -> Result<Json<Dashboard>, HttpError> {
+) -> Result<Response, HttpError> {
     let agent = readable_agent(&state.context.store, &key, &agent_id).await?;
-    Ok(Json(
-        selection(&state.context.store, &agent, &params, &[])?
-            .dashboard(state.context.settings)
-            .await?,
-    ))
+    let selection = selection(&state.context.store, &agent, &params, &[])?;
+    // The overview follows the clock; the rest only the figures.
+    let overview = selection.overview(state.context.settings).await?;
+    let answer = Answer {
+        figures: selection.figures_id(),
+        read: "dashboard",
+        overview: Some(&overview),
+    };
+    let dashboard = async {
+        Ok::<Dashboard, HttpError>(Dashboard {
+            overview: overview.clone(),
+            trend: selection.trend().await?,
+            heatmap: selection.heatmap().await?,
+            users: selection.users().await?,
+        })
+    };
+    state
+        .kept_answers
+        .respond(&headers, answer, dashboard)
+        .await
 }
 
 /// One row per registered user (and user with events), as JSON or CSV.
@@ -186,9 +211,7 @@ pub async fn users(
     Query(params): Params,
 ) -> Result<Response, HttpError> {
     let agent = readable_agent(&state.context.store, &key, &agent_id).await?;
-    let table = selection(&state.context.store, &agent, &params, &["format"])?
-        .users()
-        .await?;
+    let selection = selection(&state.context.store, &agent, &params, &["format"])?;
     let wants_csv = match params.get("format").map(String::as_str) {
         Some("csv") => true,
         Some("json") => false,
@@ -203,8 +226,15 @@ pub async fn users(
             .is_some_and(|accept| accept.contains("text/csv")),
     };
     if !wants_csv {
-        return Ok(Json(table).into_response());
+        let answer = Answer {
+            figures: selection.figures_id(),
+            read: "users",
+            overview: None,
+        };
+        let table = async { Ok::<UsersTable, HttpError>(selection.users().await?) };
+        return state.kept_answers.respond(&headers, answer, table).await;
     }
+    let table = selection.users().await?;
     let mut response = users_csv(&table.users).into_response();
     response.headers_mut().insert(
         CONTENT_TYPE,

@@ -1,0 +1,219 @@
+//! Read answers kept as the bytes sent. Once the store keeps a period's
+//! figures, what a read costs is mostly turning them into JSON and
+//! compressing it: 28 of 35 ms for a 4,000-learner user table, far more for
+//! 50,000 (docs/BENCHMARKS.md). An answer is kept under the figures it was
+//! made from (`Selection::figures_id`, which carries the agent's data
+//! versions, so a write makes new keys and an old answer is never served
+//! after it), the read and the encoding; the dashboard's also under its
+//! overview, which follows the clock (online now), so it is reused only
+//! while that is unchanged. Bodies are compressed here as the compression
+//! layer would (same codecs, level and threshold), which then leaves them
+//! alone since they carry a Content-Encoding.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::http::header::{ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE, VARY};
+use axum::http::{HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use pulse_db::analytics::FiguresId;
+use quick_cache::Weighter;
+use quick_cache::sync::Cache;
+use serde::Serialize;
+
+use super::HttpError;
+use crate::routes::{COMPRESS_ABOVE_BYTES, COMPRESSION_LEVEL};
+
+/// Bytes the kept answers may take, about (compressed answers are a tenth of
+/// their JSON: a 50,000-learner user table is some 1 MB).
+const KEPT_BYTES: u64 = 32 << 20;
+
+/// How a client accepts answers, in the order they are preferred.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Encoding {
+    Brotli,
+    Gzip,
+    Identity,
+}
+
+impl Encoding {
+    /// The best encoding `headers` accept (a `q=0` refuses one).
+    fn accepted(headers: &HeaderMap) -> Encoding {
+        let offered: Vec<(String, bool)> = headers
+            .get_all(ACCEPT_ENCODING)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .map(|item| {
+                let mut parts = item.split(';').map(str::trim);
+                let name = parts.next().unwrap_or_default().to_ascii_lowercase();
+                let refused = parts.any(|param| {
+                    param
+                        .strip_prefix("q=")
+                        .and_then(|q| q.parse::<f32>().ok())
+                        .is_some_and(|q| q <= 0.0)
+                });
+                (name, !refused)
+            })
+            .collect();
+        let accepts = |name: &str| {
+            offered
+                .iter()
+                .find(|(offered, _)| offered == name)
+                .or_else(|| offered.iter().find(|(offered, _)| offered == "*"))
+                .is_some_and(|(_, yes)| *yes)
+        };
+        if accepts("br") {
+            Encoding::Brotli
+        } else if accepts("gzip") {
+            Encoding::Gzip
+        } else {
+            Encoding::Identity
+        }
+    }
+
+    fn header(self) -> Option<HeaderValue> {
+        match self {
+            Encoding::Brotli => Some(HeaderValue::from_static("br")),
+            Encoding::Gzip => Some(HeaderValue::from_static("gzip")),
+            Encoding::Identity => None,
+        }
+    }
+
+    /// `json` as sent in this encoding (small answers go as they are).
+    fn encode(self, json: Vec<u8>) -> std::io::Result<(Encoding, Vec<u8>)> {
+        if json.len() <= usize::from(COMPRESS_ABOVE_BYTES) {
+            return Ok((Encoding::Identity, json));
+        }
+        let encoded = match self {
+            Encoding::Identity => return Ok((Encoding::Identity, json)),
+            Encoding::Brotli => {
+                let mut out = Vec::with_capacity(json.len() / 8);
+                let params = brotli::enc::BrotliEncoderParams {
+                    quality: COMPRESSION_LEVEL,
+                    ..Default::default()
+                };
+                brotli::BrotliCompress(&mut json.as_slice(), &mut out, &params)?;
+                out
+            }
+            Encoding::Gzip => {
+                let level = flate2::Compression::new(COMPRESSION_LEVEL.unsigned_abs());
+                let mut encoder = flate2::write::GzEncoder::new(Vec::new(), level);
+                encoder.write_all(&json)?;
+                encoder.finish()?
+            }
+        };
+        Ok((self, encoded))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct AnswerKey {
+    figures: FiguresId,
+    read: &'static str,
+    encoding: Encoding,
+    /// The clock-dependent part of the answer, as JSON, when it has one.
+    overview: Option<Bytes>,
+}
+
+#[derive(Clone)]
+struct AnswerWeight;
+
+impl Weighter<AnswerKey, (Encoding, Bytes)> for AnswerWeight {
+    fn weight(&self, key: &AnswerKey, (_, body): &(Encoding, Bytes)) -> u64 {
+        let overview = key.overview.as_ref().map_or(0, Bytes::len);
+        (body.len() + overview + 256) as u64
+    }
+}
+
+/// The answers kept by this process.
+#[derive(Clone)]
+pub struct KeptAnswers(Arc<Cache<AnswerKey, (Encoding, Bytes), AnswerWeight>>);
+
+impl Default for KeptAnswers {
+    fn default() -> Self {
+        KeptAnswers(Arc::new(Cache::with_weighter(
+            4096,
+            KEPT_BYTES,
+            AnswerWeight,
+        )))
+    }
+}
+
+/// What one read answers, to be kept: its figures, its name, and the
+/// clock-dependent part (the dashboard's overview) if any.
+pub struct Answer<'a> {
+    pub figures: FiguresId,
+    pub read: &'static str,
+    pub overview: Option<&'a pulse_model::Overview>,
+}
+
+impl KeptAnswers {
+    /// The answer for `answer` in the encoding `headers` accept: kept bytes
+    /// when there are, else `compute`'s value, encoded and kept.
+    pub async fn respond<T: Serialize>(
+        &self,
+        headers: &HeaderMap,
+        answer: Answer<'_>,
+        compute: impl Future<Output = Result<T, HttpError>>,
+    ) -> Result<Response, HttpError> {
+        let overview = match answer.overview {
+            Some(overview) => Some(Bytes::from(
+                serde_json::to_vec(overview).map_err(HttpError::internal)?,
+            )),
+            None => None,
+        };
+        let key = AnswerKey {
+            figures: answer.figures,
+            read: answer.read,
+            encoding: Encoding::accepted(headers),
+            overview,
+        };
+        let (encoding, body) = self
+            .0
+            .get_or_insert_async(&key, async {
+                let json = serde_json::to_vec(&compute.await?).map_err(HttpError::internal)?;
+                let encoding = key.encoding;
+                // Compressing a large answer takes milliseconds of CPU: off
+                // the threads that serve requests.
+                let (encoding, body) = tokio::task::spawn_blocking(move || encoding.encode(json))
+                    .await
+                    .map_err(HttpError::internal)?
+                    .map_err(HttpError::internal)?;
+                Ok::<_, HttpError>((encoding, Bytes::from(body)))
+            })
+            .await?;
+        let mut response = body.into_response();
+        let headers = response.headers_mut();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(VARY, HeaderValue::from_static("accept-encoding"));
+        if let Some(value) = encoding.header() {
+            headers.insert(CONTENT_ENCODING, value);
+        }
+        Ok(response)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accepting(value: &str) -> Encoding {
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT_ENCODING, HeaderValue::from_str(value).unwrap());
+        Encoding::accepted(&headers)
+    }
+
+    #[test]
+    fn the_preferred_accepted_encoding_is_chosen() {
+        assert_eq!(accepting("gzip, deflate, br, zstd"), Encoding::Brotli);
+        assert_eq!(accepting("gzip"), Encoding::Gzip);
+        assert_eq!(accepting("br;q=0, gzip;q=0.5"), Encoding::Gzip);
+        assert_eq!(accepting("BR"), Encoding::Brotli);
+        assert_eq!(accepting("*"), Encoding::Brotli);
+        assert_eq!(accepting("*;q=0"), Encoding::Identity);
+        assert_eq!(accepting("identity"), Encoding::Identity);
+        assert_eq!(Encoding::accepted(&HeaderMap::new()), Encoding::Identity);
+    }
+}
