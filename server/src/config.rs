@@ -25,8 +25,8 @@ pub struct ServeConfig {
     /// Seconds since a session's latest event during which its user counts as online.
     #[arg(long, env = "PULSE_ONLINE_WINDOW", default_value_t = 300)]
     pub online_window: u32,
-    /// Megabytes of memory for figures kept between requests (until a write
-    /// changes them); 0 computes every read afresh.
+    /// Megabytes of memory for figures and REST answers kept between
+    /// requests (until a write changes them); 0 computes every read afresh.
     #[arg(long, env = "PULSE_FIGURE_CACHE_MB", default_value_t = pulse_db::analytics::DEFAULT_VIEW_BYTES >> 20)]
     pub figure_cache_mb: u64,
     /// Serve the web app from this folder (Trunk's output) instead of the

@@ -37,9 +37,11 @@ pub struct Application {
 impl Application {
     /// Opens and migrates the database and binds the address.
     pub async fn build(config: ServeConfig) -> anyhow::Result<Application> {
+        // A quarter of the memory for answers as sent, the rest for figures.
+        let keep_bytes = config.figure_cache_mb << 20;
         let store = open_store(&config.database)
             .await?
-            .keeping_figures(config.figure_cache_mb << 20);
+            .keeping_figures(keep_bytes - keep_bytes / 4);
         pulse_app::server::register_server_fns();
         crate::routes::install_metrics();
         let settings = Settings {
@@ -55,7 +57,7 @@ impl Application {
             public_origin: config.public_url.clone(),
             trusted_proxies: config.trusted_proxies.clone().into(),
             metrics_allow: config.metrics_allow.clone().into(),
-            kept_answers: crate::routes::KeptAnswers::default(),
+            kept_answers: crate::routes::KeptAnswers::with_bytes(keep_bytes / 4),
         };
         let listener = TcpListener::bind(config.addr)
             .await

@@ -25,10 +25,6 @@ use serde::Serialize;
 use super::HttpError;
 use crate::routes::{COMPRESS_ABOVE_BYTES, COMPRESSION_LEVEL};
 
-/// Bytes the kept answers may take, about (compressed answers are a tenth of
-/// their JSON: a 50,000-learner user table is some 1 MB).
-const KEPT_BYTES: u64 = 32 << 20;
-
 /// How a client accepts answers, in the order they are preferred.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Encoding {
@@ -127,17 +123,15 @@ impl Weighter<AnswerKey, (Encoding, Bytes)> for AnswerWeight {
     }
 }
 
-/// The answers kept by this process.
+/// The answers kept by this process; none when it keeps no figures.
 #[derive(Clone)]
-pub struct KeptAnswers(Arc<Cache<AnswerKey, (Encoding, Bytes), AnswerWeight>>);
+pub struct KeptAnswers(Option<Arc<Cache<AnswerKey, (Encoding, Bytes), AnswerWeight>>>);
 
-impl Default for KeptAnswers {
-    fn default() -> Self {
-        KeptAnswers(Arc::new(Cache::with_weighter(
-            4096,
-            KEPT_BYTES,
-            AnswerWeight,
-        )))
+impl KeptAnswers {
+    /// Answers kept in about `bytes` (compressed answers are a tenth of their
+    /// JSON: a 50,000-learner user table is some 1 MB); none for 0.
+    pub fn with_bytes(bytes: u64) -> KeptAnswers {
+        KeptAnswers((bytes > 0).then(|| Arc::new(Cache::with_weighter(4096, bytes, AnswerWeight))))
     }
 }
 
@@ -170,20 +164,23 @@ impl KeptAnswers {
             encoding: Encoding::accepted(headers),
             overview,
         };
-        let (encoding, body) = self
-            .0
-            .get_or_insert_async(&key, async {
-                let json = serde_json::to_vec(&compute.await?).map_err(HttpError::internal)?;
-                let encoding = key.encoding;
-                // Compressing a large answer takes milliseconds of CPU: off
-                // the threads that serve requests.
-                let (encoding, body) = tokio::task::spawn_blocking(move || encoding.encode(json))
-                    .await
-                    .map_err(HttpError::internal)?
-                    .map_err(HttpError::internal)?;
-                Ok::<_, HttpError>((encoding, Bytes::from(body)))
-            })
-            .await?;
+        // Boxed: with the figures' future inside it is large, and a debug
+        // build's test thread runs the server on its own stack.
+        let encode = Box::pin(async {
+            let json = serde_json::to_vec(&compute.await?).map_err(HttpError::internal)?;
+            let encoding = key.encoding;
+            // Compressing a large answer takes milliseconds of CPU: off the
+            // threads that serve requests.
+            let (encoding, body) = tokio::task::spawn_blocking(move || encoding.encode(json))
+                .await
+                .map_err(HttpError::internal)?
+                .map_err(HttpError::internal)?;
+            Ok::<_, HttpError>((encoding, Bytes::from(body)))
+        });
+        let (encoding, body) = match &self.0 {
+            Some(kept) => kept.get_or_insert_async(&key, encode).await?,
+            None => encode.await?,
+        };
         let mut response = body.into_response();
         let headers = response.headers_mut();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
