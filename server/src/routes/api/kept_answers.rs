@@ -125,7 +125,11 @@ impl Weighter<AnswerKey, (Encoding, Bytes)> for AnswerWeight {
 
 /// The answers kept by this process; none when it keeps no figures.
 #[derive(Clone)]
-pub struct KeptAnswers(Option<Arc<Cache<AnswerKey, (Encoding, Bytes), AnswerWeight>>>);
+pub struct KeptAnswers(Option<Arc<AnswerCache>>);
+
+/// Each answer's encoding (the one asked for, or none when too small) and
+/// its bytes, by key.
+type AnswerCache = Cache<AnswerKey, (Encoding, Bytes), AnswerWeight>;
 
 impl KeptAnswers {
     /// Answers kept in about `bytes` (compressed answers are a tenth of their
