@@ -84,6 +84,10 @@ pub struct Selection<'a> {
     /// The server's clock for this request (`now` of METRICS.md), cut to the
     /// millisecond.
     pub now: DateTime<Utc>,
+    /// The period's view once this selection has it: a request that asks
+    /// for several figures computes them once even when the store keeps
+    /// nothing.
+    view: tokio::sync::OnceCell<Arc<PeriodView>>,
 }
 
 impl<'a> Selection<'a> {
@@ -102,6 +106,7 @@ impl<'a> Selection<'a> {
             period,
             tz_name: query.tz.clone(),
             now,
+            view: tokio::sync::OnceCell::new(),
         })
     }
 
@@ -148,8 +153,14 @@ impl<'a> Selection<'a> {
     /// The period's view: kept from an earlier request when the agent's data
     /// has not changed since, else computed from one load of its facts.
     async fn view(&self) -> Result<Arc<PeriodView>> {
-        let key = self.view_key();
-        self.store.figures().view(&key, self.compute_view()).await
+        let view = self
+            .view
+            .get_or_try_init(|| async {
+                let key = self.view_key();
+                self.store.figures().view(&key, self.compute_view()).await
+            })
+            .await?;
+        Ok(Arc::clone(view))
     }
 
     /// The independent queries run at once, on several connections.
