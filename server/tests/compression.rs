@@ -29,21 +29,21 @@ fn decode(encoding: Option<&str>, bytes: &[u8]) -> Vec<u8> {
     out
 }
 
-#[tokio::test]
-async fn json_and_csv_answers_are_compressed_when_asked() {
-    let app = TestApp::spawn(TestBackend::Sqlite).await;
+/// A message from each of 200 learners, `minutes_ago`.
+async fn post_messages(app: &TestApp, minutes_ago: i64) {
     let events: Vec<Value> = (0..200)
         .map(|n| {
-            event(
-                &format!("e{n}"),
-                "tutor",
-                &format!("learner-{n}"),
-                "message",
-                5,
-            )
+            let (id, user) = (format!("e{n}"), format!("learner-{n}"));
+            event(&id, "tutor", &user, "message", minutes_ago)
         })
         .collect();
     assert_eq!(app.post_events(&json!(events)).await.status(), 200);
+}
+
+#[tokio::test]
+async fn json_and_csv_answers_are_compressed_when_asked() {
+    let app = TestApp::spawn(TestBackend::Sqlite).await;
+    post_messages(&app, 5).await;
     for path in [
         "/api/v1/agents/tutor/users?period=7d",
         "/api/v1/agents/tutor/users?period=7d&format=csv",
@@ -99,18 +99,7 @@ async fn json_and_csv_answers_are_compressed_when_asked() {
 async fn kept_answers_are_the_plain_answer_and_follow_writes() {
     let app = TestApp::spawn(TestBackend::Sqlite).await;
     let three_days = 3 * 24 * 60;
-    let events: Vec<Value> = (0..200)
-        .map(|n| {
-            event(
-                &format!("e{n}"),
-                "tutor",
-                &format!("learner-{n}"),
-                "message",
-                three_days,
-            )
-        })
-        .collect();
-    assert_eq!(app.post_events(&json!(events)).await.status(), 200);
+    post_messages(&app, three_days).await;
     let day = (chrono::Utc::now() - chrono::Duration::minutes(three_days)).date_naive();
     let query = format!("period=custom&from={day}&to={day}&tz=UTC");
     let get = async |path: &str, asked: &str| {

@@ -17,7 +17,7 @@ use axum::body::Bytes;
 use axum::http::header::{ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE, VARY};
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use pulse_db::analytics::FiguresId;
+use pulse_db::analytics::{FiguresId, Selection};
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
 use serde::Serialize;
@@ -145,6 +145,17 @@ pub struct Answer<'a> {
     pub figures: FiguresId,
     pub read: &'static str,
     pub overview: Option<&'a pulse_model::Overview>,
+}
+
+impl Answer<'_> {
+    /// The answer `read` gives from `selection`'s figures alone.
+    pub fn of(selection: &Selection<'_>, read: &'static str) -> Answer<'static> {
+        Answer {
+            figures: selection.figures_id(),
+            read,
+            overview: None,
+        }
+    }
 }
 
 impl KeptAnswers {

@@ -99,11 +99,7 @@ pub async fn trend(
 ) -> Result<Response, HttpError> {
     let agent = readable_agent(&state.context.store, &key, &agent_id).await?;
     let selection = selection(&state.context.store, &agent, &params, &[])?;
-    let answer = Answer {
-        figures: selection.figures_id(),
-        read: "trend",
-        overview: None,
-    };
+    let answer = Answer::of(&selection, "trend");
     let trend = async { Ok::<Trend, HttpError>(selection.trend().await?) };
     state.kept_answers.respond(&headers, answer, trend).await
 }
@@ -131,11 +127,7 @@ pub async fn heatmap(
 ) -> Result<Response, HttpError> {
     let agent = readable_agent(&state.context.store, &key, &agent_id).await?;
     let selection = selection(&state.context.store, &agent, &params, &[])?;
-    let answer = Answer {
-        figures: selection.figures_id(),
-        read: "heatmap",
-        overview: None,
-    };
+    let answer = Answer::of(&selection, "heatmap");
     let heatmap = async { Ok::<Heatmap, HttpError>(selection.heatmap().await?) };
     state.kept_answers.respond(&headers, answer, heatmap).await
 }
@@ -226,11 +218,7 @@ pub async fn users(
             .is_some_and(|accept| accept.contains("text/csv")),
     };
     if !wants_csv {
-        let answer = Answer {
-            figures: selection.figures_id(),
-            read: "users",
-            overview: None,
-        };
+        let answer = Answer::of(&selection, "users");
         let table = async { Ok::<UsersTable, HttpError>(selection.users().await?) };
         return state.kept_answers.respond(&headers, answer, table).await;
     }
