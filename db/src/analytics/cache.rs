@@ -23,9 +23,10 @@ use quick_cache::sync::Cache;
 use crate::ids::AgentKey;
 use crate::store::AgentRef;
 
-/// Bytes the kept views may take by default, about: a 50,000-learner user
+/// Bytes a store keeps figures in by default, about: a 50,000-learner user
 /// table is some 8 MB, so this holds the views of several large agents at
-/// once (`pulse serve --figure-cache-mb`).
+/// once. `pulse serve --figure-cache-mb` defaults to this total and gives a
+/// quarter of it to REST answers as sent, the rest to the store.
 pub const DEFAULT_VIEW_BYTES: u64 = 96 << 20;
 
 /// Bytes a view takes at least, to size the cache's index.
@@ -113,15 +114,6 @@ pub struct FigureCache {
 impl Default for FigureCache {
     fn default() -> Self {
         FigureCache::with_bytes(DEFAULT_VIEW_BYTES)
-    }
-}
-
-impl std::fmt::Debug for FigureCache {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FigureCache")
-            .field("views", &self.views.as_ref().map(Cache::len))
-            .field("summaries", &self.summaries.as_ref().map(Cache::len))
-            .finish()
     }
 }
 
