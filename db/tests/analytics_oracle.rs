@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
-use pulse_db::analytics::{Selection, Settings};
+use pulse_db::analytics::{LearnerError, Selection, Settings};
 use pulse_db::testing::{BACKENDS, TestDb};
 use pulse_model::PeriodQuery;
 use support::oracle::{Oracle, period};
@@ -48,6 +48,7 @@ struct Scenario {
     now: DateTime<Utc>,
     batches: Vec<Vec<TestEvent>>,
     period: (&'static str, Option<NaiveDate>, Option<NaiveDate>),
+    inactive_days: u32,
 }
 
 prop_compose! {
@@ -75,9 +76,20 @@ fn scenario() -> impl Strategy<Value = Scenario> {
         0..4usize,
         0..40i64,
         1..25i64,
+        1..20u32,
     )
         .prop_map(
-            |(zone, now, specs, batch_count, shuffle_seed, kind, from_back, length)| {
+            |(
+                zone,
+                now,
+                specs,
+                batch_count,
+                shuffle_seed,
+                kind,
+                from_back,
+                length,
+                inactive_days,
+            )| {
                 let now = utc(NOWS[now]);
                 let tz = ZONES[zone];
                 let mut events: Vec<TestEvent> = Vec::new();
@@ -125,6 +137,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                     now,
                     batches,
                     period,
+                    inactive_days,
                 }
             },
         )
@@ -149,28 +162,33 @@ async fn check(scenario: Scenario) {
             ingest(&db.store, batch).await;
             oracle.ingest(batch);
             let context = format!("{backend:?} after batch {index} of {scenario:?}");
-            compare(
-                &db,
-                &oracle,
-                &query,
-                &expected_period,
-                scenario.now,
-                &context,
-            )
-            .await;
+            let expected = Expected {
+                oracle: &oracle,
+                period: &expected_period,
+                now: scenario.now,
+                inactive_days: scenario.inactive_days,
+            };
+            compare(&db, &expected, &query, &context).await;
         }
         db.cleanup().await;
     }
 }
 
-async fn compare(
-    db: &TestDb,
-    oracle: &Oracle,
-    query: &PeriodQuery,
-    expected_period: &support::oracle::Period,
+/// What the oracle is asked, besides the query.
+struct Expected<'a> {
+    oracle: &'a Oracle,
+    period: &'a support::oracle::Period,
     now: DateTime<Utc>,
-    context: &str,
-) {
+    inactive_days: u32,
+}
+
+async fn compare(db: &TestDb, expected: &Expected<'_>, query: &PeriodQuery, context: &str) {
+    let Expected {
+        oracle,
+        period: expected_period,
+        now,
+        inactive_days,
+    } = *expected;
     let tz: Tz = query.tz.parse().unwrap();
     let settings = Settings::default();
     for agent_id in ["agent-0", "agent-1"] {
@@ -178,7 +196,10 @@ async fn compare(
             assert!(oracle.events.iter().all(|e| e.agent != agent_id));
             continue;
         };
-        let selection = Selection::new(&db.store, &agent, query, now).unwrap();
+        let selection = Selection::new(&db.store, &agent, query, now)
+            .unwrap()
+            .with_inactive_days(inactive_days)
+            .unwrap();
         let dashboard = selection.dashboard(settings).await.unwrap();
         let context = format!("{agent_id} {context}");
         assert_eq!(
@@ -207,11 +228,28 @@ async fn compare(
         users.sort_by(|a, b| a.user_id.cmp(&b.user_id));
         assert_eq!(
             users,
-            oracle.users(agent_id, expected_period, tz),
+            oracle.users(agent_id, expected_period, tz, now, inactive_days),
             "users: {context}"
         );
         // The single-figure calls agree with the dashboard's.
         assert_eq!(selection.trend().await.unwrap(), dashboard.trend);
+        for user in (0..6).map(|n| format!("user-{n}")) {
+            let learner = match selection.learner(&user, settings).await {
+                Ok(view) => Some(view),
+                Err(LearnerError::UnknownLearner(_)) => None,
+                Err(error) => panic!("learner {user}: {error}"),
+            };
+            let want = oracle.learner(
+                agent_id,
+                &user,
+                expected_period,
+                tz,
+                now,
+                inactive_days,
+                settings.online_window,
+            );
+            assert_eq!(learner, want, "learner {user}: {context}");
+        }
     }
 }
 

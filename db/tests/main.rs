@@ -14,4 +14,5 @@ mod analytics_oracle;
 mod freshness;
 mod hostile_input;
 mod ingest;
+mod learner_cases;
 mod upgrade;

@@ -145,6 +145,15 @@ mod tests {
             KeyScope::parse,
         );
         agree(&PeriodKind::ALL, PeriodKind::as_str, PeriodKind::parse);
+        agree(
+            <crate::FollowUpStatus as strum::VariantArray>::VARIANTS,
+            crate::FollowUpStatus::as_str,
+            crate::FollowUpStatus::parse,
+        );
+        assert_eq!(
+            crate::FollowUpStatus::NeverStarted.as_str(),
+            "never_started"
+        );
         assert_eq!(PeriodKind::Past7Days.as_str(), "7d");
         assert_eq!(Role::Superadmin.to_string(), "superadmin");
     }

@@ -6,7 +6,7 @@ use chrono::SecondsFormat;
 use crate::UserRow;
 
 /// The CSV's header: the user table's columns, in the order of METRICS.md.
-pub const USER_CSV_COLUMNS: [&str; 7] = [
+pub const USER_CSV_COLUMNS: [&str; 11] = [
     "user_id",
     "username",
     "name",
@@ -14,6 +14,10 @@ pub const USER_CSV_COLUMNS: [&str; 7] = [
     "messages",
     "active_days",
     "last_active",
+    "first_active",
+    "previous_messages",
+    "previous_active_days",
+    "status",
 ];
 
 /// A header line, then one line per row, in the order given.
@@ -38,6 +42,10 @@ pub fn users_csv<'a>(rows: impl IntoIterator<Item = &'a UserRow>) -> String {
                 row.messages.to_string(),
                 row.active_days.to_string(),
                 row.last_active.map(instant).unwrap_or_default(),
+                row.first_active.map(instant).unwrap_or_default(),
+                row.previous_messages.to_string(),
+                row.previous_active_days.to_string(),
+                row.status.as_str().to_owned(),
             ],
         );
     }
@@ -94,12 +102,17 @@ mod tests {
             messages: 3,
             active_days: 1,
             last_active: None,
+            first_active: None,
+            previous_messages: 0,
+            previous_active_days: 0,
+            status: crate::FollowUpStatus::NeverStarted,
         };
         let text = users_csv([&row]);
         assert_eq!(
             text,
-            "user_id,username,name,registered_at,messages,active_days,last_active\r\n\
-             u1,,\"Zoë, the =best\",2026-01-02T03:04:05Z,3,1,\r\n"
+            "user_id,username,name,registered_at,messages,active_days,last_active,\
+             first_active,previous_messages,previous_active_days,status\r\n\
+             u1,,\"Zoë, the =best\",2026-01-02T03:04:05Z,3,1,,,0,0,never_started\r\n"
         );
     }
 }

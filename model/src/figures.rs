@@ -1,6 +1,6 @@
 //! The figures of the Users tab, exactly as METRICS.md names them.
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 /// An agent as the agent picker lists it.
@@ -137,7 +137,118 @@ pub struct UserRow {
     /// when there is none.
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub last_active: Option<DateTime<Utc>>,
+    /// Instant of the user's earliest event on this agent, over all time;
+    /// `None` when there is none.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub first_active: Option<DateTime<Utc>>,
+    /// Message events of the user in the previous period.
+    pub previous_messages: u64,
+    /// Distinct local days of the previous period with an event of the user.
+    pub previous_active_days: u64,
+    /// Whom to follow up with, and why (METRICS.md, "Follow-up status").
+    pub status: FollowUpStatus,
 }
+
+/// The follow-up status of a learner: the first of these that applies.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum FollowUpStatus {
+    /// No event on this agent, ever.
+    NeverStarted,
+    /// No event in the last `inactive_days` days, but earlier ones.
+    Stopped,
+    /// The first event ever lies in the selected period.
+    New,
+    /// Active on fewer than half as many days as in the previous period
+    /// (which had at least 2).
+    Slowing,
+    /// None of the above.
+    Active,
+}
+
+/// How many days without an event make a learner `stopped`, unless the
+/// reader says otherwise (`inactive_days`).
+pub const DEFAULT_INACTIVE_DAYS: u32 = 14;
+
+/// The range `inactive_days` may take.
+pub const INACTIVE_DAYS_RANGE: std::ops::RangeInclusive<u32> = 1..=3650;
+
+/// One local day of a learner's period (METRICS.md, "One learner").
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LearnerDay {
+    /// The local date.
+    pub date: NaiveDate,
+    /// The learner's message events in the period on that day.
+    pub messages: u64,
+    /// Distinct local clock hours (0-23) of that day with an event of the
+    /// learner in the period; a repeated DST hour counts once.
+    pub active_hours: u64,
+}
+
+/// One of a learner's sessions (the events of one `session_id`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LearnerSession {
+    /// The session's id as the host platform sent it.
+    pub session_id: String,
+    /// Its earliest event, over all time.
+    pub start: DateTime<Utc>,
+    /// Its latest event, over all time.
+    pub end: DateTime<Utc>,
+    /// Its message events.
+    pub messages: u64,
+    /// Whether it has a `session_end` event.
+    pub ended: bool,
+}
+
+/// The median over an agent's registered users of their period figures.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct AgentMedian {
+    /// Median `messages` (the mean of the two middle values for an even count).
+    pub messages: f64,
+    /// Median `active_days`.
+    pub active_days: f64,
+}
+
+/// Everything the learner view shows of one learner for one selection.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LearnerView {
+    /// The learner's row of the user table.
+    pub user: UserRow,
+    /// Whether the learner is online now: an open session with an event
+    /// within the online window (as `online` of the overview).
+    pub online: bool,
+    /// One entry per local day the period touches, in order.
+    pub days: Vec<LearnerDay>,
+    /// The access-times heatmap of this learner alone.
+    pub heatmap: Heatmap,
+    /// Sessions with an event in the period, newest first, at most 50.
+    pub sessions: Vec<LearnerSession>,
+    /// The agent's median learner, to compare with.
+    pub agent_median: AgentMedian,
+}
+
+/// The most sessions a learner view lists.
+pub const LEARNER_SESSIONS_SHOWN: usize = 50;
 
 /// The user details table (METRICS.md): one row per registered user, active or
 /// not.

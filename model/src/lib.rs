@@ -29,7 +29,12 @@ macro_rules! named {
         }
     )*};
 }
-named!(admin::Role, admin::KeyScope, period::PeriodKind);
+named!(
+    admin::Role,
+    admin::KeyScope,
+    period::PeriodKind,
+    figures::FollowUpStatus
+);
 
 pub use admin::{
     AccountUpdate, AccountView, KeyAgents, KeyRequest, KeyScope, KeyView, NewAccount, Role,
@@ -37,7 +42,8 @@ pub use admin::{
 pub use csv::{USER_CSV_COLUMNS, escape_cell, users_csv};
 pub use error::ApiError;
 pub use figures::{
-    Agent, Dashboard, Granularity, Heatmap, HeatmapGrid, Overview, PeriodBounds, Trend,
-    TrendBucket, UserRow, UsersTable,
+    Agent, AgentMedian, DEFAULT_INACTIVE_DAYS, Dashboard, FollowUpStatus, Granularity, Heatmap,
+    HeatmapGrid, INACTIVE_DAYS_RANGE, LEARNER_SESSIONS_SHOWN, LearnerDay, LearnerSession,
+    LearnerView, Overview, PeriodBounds, Trend, TrendBucket, UserRow, UsersTable,
 };
 pub use period::{PeriodKind, PeriodQuery};

@@ -62,6 +62,10 @@ pub(super) struct ViewKey {
     /// The period's instants `[start, end)`, in milliseconds.
     pub start: i64,
     pub end: i64,
+    /// The previous period's instants: not always a function of the
+    /// above (a custom range that ends in the future ends `now` too).
+    pub previous_start: i64,
+    pub previous_end: i64,
     pub granularity: Granularity,
 }
 
@@ -82,7 +86,10 @@ pub(super) struct PeriodView {
     pub messages: u64,
     pub trend: Trend,
     pub heatmap: Heatmap,
+    /// The user table, statuses not set (they follow the clock).
     pub users: UsersTable,
+    /// Each row's user key, in the table's order.
+    pub user_keys: Vec<crate::ids::UserKey>,
 }
 
 /// Distinct users and messages of a span.

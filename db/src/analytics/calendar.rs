@@ -54,6 +54,10 @@ pub struct Calendar {
     pub bucket_starts: Vec<DateTime<FixedOffset>>,
     /// (weekday from Monday, hour) of each local hour.
     pub hour_cells: Vec<(usize, usize)>,
+    /// The local day (index) of each local hour.
+    pub hour_days: Vec<u32>,
+    /// The date of each local day.
+    pub day_dates: Vec<NaiveDate>,
     /// How many local days the period touches; local days are numbered from 0
     /// in `SlotPlace::day`.
     pub day_count: u32,
@@ -92,17 +96,20 @@ impl Layout {
         }
         if new_day {
             calendar.day_count += 1;
+            calendar.day_dates.push(date);
         }
         let hour_key = (date, local.hour());
         let hour = match self.last_hour {
             Some((key, index)) if key == hour_key => index,
             _ => {
-                let hour_cells = &mut calendar.hour_cells;
+                let (hour_cells, hour_days) = (&mut calendar.hour_cells, &mut calendar.hour_days);
+                let day = calendar.day_count - 1;
                 *self.hour_index.entry(hour_key).or_insert_with(|| {
                     hour_cells.push((
                         date.weekday().num_days_from_monday() as usize,
                         local.hour() as usize,
                     ));
+                    hour_days.push(day);
                     hour_cells.len() as u32 - 1
                 })
             }
@@ -151,6 +158,8 @@ impl Calendar {
             splits: HashMap::new(),
             bucket_starts: Vec::new(),
             hour_cells: Vec::new(),
+            hour_days: Vec::new(),
+            day_dates: Vec::new(),
             day_count: 0,
         };
         let mut layout = Layout {

@@ -137,11 +137,7 @@ impl Facts {
         from_ms: i64,
         to_ms: i64,
     ) -> Result<Facts> {
-        let mut facts = Facts {
-            bucket_messages: vec![0; calendar.bucket_starts.len()],
-            hour_messages: vec![0; calendar.hour_cells.len()],
-            ..Facts::default()
-        };
+        let mut facts = Facts::empty(calendar);
         let span = Span::new(from_ms, to_ms);
         if !span.has_whole_slots() {
             let events = raw_ranges(store, agent, &[(from_ms, to_ms)]).await?;
@@ -241,6 +237,31 @@ impl Facts {
             .map(|(_, user)| *user)
             .collect::<HashSet<_>>()
             .len() as u64
+    }
+
+    /// Each user's distinct local days with an event (`active_days`).
+    pub fn active_days_by_user(&self) -> HashMap<UserKey, u64> {
+        let mut days: HashMap<UserKey, u64> = HashMap::new();
+        for (_, user) in &self.user_days {
+            *days.entry(*user).or_default() += 1;
+        }
+        days
+    }
+
+    /// No facts yet, laid out by `calendar`.
+    fn empty(calendar: &Calendar) -> Facts {
+        Facts {
+            bucket_messages: vec![0; calendar.bucket_starts.len()],
+            hour_messages: vec![0; calendar.hour_cells.len()],
+            ..Facts::default()
+        }
+    }
+
+    /// The facts of raw events alone (one learner's, for the learner view).
+    pub fn of_events(calendar: &Calendar, events: &[RawActivity]) -> Facts {
+        let mut facts = Facts::empty(calendar);
+        facts.add_raw(calendar, events, true);
+        facts.finish()
     }
 
     /// Message events in the period: the sum over its trend buckets.

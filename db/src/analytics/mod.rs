@@ -5,6 +5,8 @@
 mod cache;
 mod calendar;
 mod facts;
+mod follow_up;
+mod learner;
 mod period;
 
 use std::collections::{HashMap, HashSet};
@@ -12,8 +14,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use pulse_model::{
-    Dashboard, Granularity, Heatmap, Overview, PeriodBounds, PeriodQuery, Trend, TrendBucket,
-    UserRow, UsersTable,
+    DEFAULT_INACTIVE_DAYS, Dashboard, FollowUpStatus, Granularity, Heatmap, INACTIVE_DAYS_RANGE,
+    Overview, PeriodBounds, PeriodQuery, Trend, TrendBucket, UserRow, UsersTable,
 };
 
 pub use cache::{DEFAULT_VIEW_BYTES, FigureCache};
@@ -26,6 +28,7 @@ use crate::ids::UserKey;
 use crate::store::{AgentRef, Member, Store};
 use crate::time::{Millis, from_millis, to_millis};
 use cache::{DataKey, PeriodView, SpanKey, SpanSummary, ViewKey};
+pub use learner::LearnerError;
 
 /// Why a figure could not be computed.
 #[derive(Debug, thiserror::Error)]
@@ -84,6 +87,8 @@ pub struct Selection<'a> {
     /// The server's clock for this request (`now` of METRICS.md), cut to the
     /// millisecond.
     pub now: DateTime<Utc>,
+    /// How many days without an event make a learner `stopped`.
+    inactive_days: u32,
     /// The period's view once this selection has it: a request that asks
     /// for several figures computes them once even when the store keeps
     /// nothing.
@@ -106,8 +111,18 @@ impl<'a> Selection<'a> {
             period,
             tz_name: query.tz.clone(),
             now,
+            inactive_days: DEFAULT_INACTIVE_DAYS,
             view: tokio::sync::OnceCell::new(),
         })
+    }
+
+    /// The same selection with another `inactive_days` (1 to 3650).
+    pub fn with_inactive_days(mut self, days: u32) -> Result<Self> {
+        if !INACTIVE_DAYS_RANGE.contains(&days) {
+            return Err(PeriodError::InactiveDays(days.to_string()).into());
+        }
+        self.inactive_days = days;
+        Ok(self)
     }
 
     fn granularity(&self) -> Granularity {
@@ -122,10 +137,16 @@ impl<'a> Selection<'a> {
         (to_millis(self.period.start), to_millis(self.period.end))
     }
 
-    /// The period's calendar and facts.
-    #[tracing::instrument(level = "debug", skip_all, fields(agent = self.agent.key.0))]
-    async fn facts(&self) -> Result<(Calendar, Facts)> {
-        let (start, end) = self.bounds();
+    fn previous_bounds(&self) -> (i64, i64) {
+        (
+            to_millis(self.period.previous_start),
+            to_millis(self.period.previous_end),
+        )
+    }
+
+    /// The calendar and facts of `[start, end)`.
+    #[tracing::instrument(level = "debug", skip(self), fields(agent = self.agent.key.0))]
+    async fn facts(&self, (start, end): (i64, i64)) -> Result<(Calendar, Facts)> {
         let calendar = Calendar::new(self.period.tz, start, end, self.granularity());
         let facts = Facts::load(self.store, self.agent, &calendar, start, end).await?;
         Ok((calendar, facts))
@@ -133,11 +154,14 @@ impl<'a> Selection<'a> {
 
     fn view_key(&self) -> ViewKey {
         let (start, end) = self.bounds();
+        let (previous_start, previous_end) = self.previous_bounds();
         ViewKey {
             data: DataKey::of(self.agent),
             tz: self.period.tz.name().to_owned(),
             start,
             end,
+            previous_start,
+            previous_end,
             granularity: self.granularity(),
         }
     }
@@ -157,7 +181,10 @@ impl<'a> Selection<'a> {
             .view
             .get_or_try_init(|| async {
                 let key = self.view_key();
-                self.store.figures().view(&key, self.compute_view()).await
+                // Boxed: three loads at once make a large future, and a
+                // debug build's test thread has a small stack.
+                let compute = Box::pin(self.compute_view());
+                self.store.figures().view(&key, compute).await
             })
             .await?;
         Ok(Arc::clone(view))
@@ -167,13 +194,19 @@ impl<'a> Selection<'a> {
     #[tracing::instrument(level = "debug", skip_all, fields(agent = self.agent.key.0, period = ?self.period.start))]
     async fn compute_view(&self) -> Result<PeriodView> {
         let members = async { Ok::<_, AnalyticsError>(self.store.members(self.agent).await?) };
-        let ((calendar, facts), members) = tokio::try_join!(self.facts(), members)?;
+        let ((calendar, facts), (_, previous), members) = tokio::try_join!(
+            self.facts(self.bounds()),
+            self.facts(self.previous_bounds()),
+            members
+        )?;
+        let (user_keys, users) = users_of(&facts, &previous, members);
         Ok(PeriodView {
             active_users: facts.active_users(),
             messages: facts.messages(),
             trend: trend(&facts, &calendar),
             heatmap: heatmap(&facts, &calendar),
-            users: users_of(&facts, members),
+            users,
+            user_keys,
         })
     }
 
@@ -184,7 +217,7 @@ impl<'a> Selection<'a> {
             overview: self.overview_of(&view, topline),
             trend: view.trend.clone(),
             heatmap: view.heatmap.clone(),
-            users: view.users.clone(),
+            users: self.with_statuses(&view).await?,
         })
     }
 
@@ -207,7 +240,46 @@ impl<'a> Selection<'a> {
     /// The user details table: every registered user with their figures for the
     /// period.
     pub async fn users(&self) -> Result<UsersTable> {
-        Ok(self.view().await?.users.clone())
+        let view = self.view().await?;
+        self.with_statuses(&view).await
+    }
+
+    fn status_clock(&self) -> follow_up::StatusClock {
+        follow_up::StatusClock {
+            inactive_since: self.now - Duration::days(i64::from(self.inactive_days)),
+            now: self.now,
+            start: self.period.start,
+            end: self.period.end,
+        }
+    }
+
+    /// The view's user table with each row's follow-up status as of now:
+    /// statuses follow the clock, so they are not kept with the view.
+    async fn with_statuses(&self, view: &PeriodView) -> Result<UsersTable> {
+        let clock = self.status_clock();
+        let unsure: Vec<UserKey> = view
+            .users
+            .users
+            .iter()
+            .zip(&view.user_keys)
+            .filter(|(row, _)| follow_up::needs_recent_check(row, &clock))
+            .map(|(_, key)| *key)
+            .collect();
+        let recent: HashSet<UserKey> = if unsure.is_empty() {
+            HashSet::new()
+        } else {
+            let (from, to) = (to_millis(clock.inactive_since), to_millis(clock.now));
+            self.store
+                .users_active_between(self.agent, &unsure, Millis(from), Millis(to))
+                .await?
+                .into_iter()
+                .collect()
+        };
+        let mut table = view.users.clone();
+        for (row, key) in table.users.iter_mut().zip(&view.user_keys) {
+            row.status = follow_up::status(row, &clock, recent.contains(key));
+        }
+        Ok(table)
     }
 
     /// Distinct users and messages of `[from, to)`, kept like views.
@@ -285,28 +357,31 @@ struct Topline {
     previous_messages: u64,
 }
 
-fn users_of(facts: &Facts, members: Vec<Member>) -> UsersTable {
-    let mut active_days: HashMap<UserKey, u64> = HashMap::with_capacity(members.len());
-    for (_, user) in &facts.user_days {
-        *active_days.entry(*user).or_default() += 1;
-    }
+/// The user table without statuses (each `active` until
+/// `Selection::with_statuses` sets it), and each row's user key.
+fn users_of(facts: &Facts, previous: &Facts, members: Vec<Member>) -> (Vec<UserKey>, UsersTable) {
+    let active_days = facts.active_days_by_user();
+    let previous_active_days = previous.active_days_by_user();
+    let count =
+        |map: &HashMap<UserKey, u64>, key: &UserKey| map.get(key).copied().unwrap_or_default();
+    let keys = members.iter().map(|member| member.key).collect();
     let users = members
         .into_iter()
         .map(|member| UserRow {
-            messages: facts
-                .user_messages
-                .get(&member.key)
-                .copied()
-                .unwrap_or_default(),
-            active_days: active_days.get(&member.key).copied().unwrap_or_default(),
+            messages: count(&facts.user_messages, &member.key),
+            active_days: count(&active_days, &member.key),
+            previous_messages: count(&previous.user_messages, &member.key),
+            previous_active_days: count(&previous_active_days, &member.key),
             user_id: member.user_id,
             username: member.username,
             name: member.name,
             registered_at: from_millis(member.registered_at.0),
             last_active: member.last_active.map(|at| from_millis(at.0)),
+            first_active: member.first_active.map(|at| from_millis(at.0)),
+            status: FollowUpStatus::Active,
         })
         .collect();
-    UsersTable { users }
+    (keys, UsersTable { users })
 }
 
 fn trend(facts: &Facts, calendar: &Calendar) -> Trend {

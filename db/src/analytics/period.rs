@@ -110,6 +110,9 @@ pub enum PeriodError {
     /// days.
     #[error("a custom range may cover at most {MAX_CUSTOM_DAYS} days, not {0}")]
     TooLong(i64),
+    /// An `inactive_days` outside 1 to 3650; holds the value sent.
+    #[error("inactive_days must be a whole number from 1 to 3650, not {0:?}")]
+    InactiveDays(String),
     /// A custom range that starts after the viewer's local today.
     #[error("from ({from}) must not be after today ({today})")]
     InTheFuture {

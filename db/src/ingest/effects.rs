@@ -51,10 +51,9 @@ pub struct Effects {
     pub days: BTreeMap<(AgentKey, Day, UserKey), DayActivity>,
     /// (agent, slot) -> messages to add.
     pub message_slots: BTreeMap<(AgentKey, Slot), i64>,
-    /// Latest instant per (agent, user), to merge with max.
-    pub last_active: BTreeMap<AgentUser, Millis>,
-    /// Earliest instant per (agent, user): the automatic registration.
-    pub first_seen: BTreeMap<AgentUser, Millis>,
+    /// (earliest, latest) instant per (agent, user), to merge with min and
+    /// max; the earliest is also the automatic registration's instant.
+    pub active_span: BTreeMap<AgentUser, (Millis, Millis)>,
     /// (agent, user, session key) -> (instant, ended) of the session's latest event.
     pub sessions: BTreeMap<(AgentKey, UserKey, String), (Millis, bool)>,
     /// user -> (username, name), the last value of each field in batch order.
@@ -90,10 +89,8 @@ impl Effects {
             *self.message_slots.entry((agent, at.slot())).or_default() += 1;
         }
 
-        let last = self.last_active.entry((agent, user)).or_insert(at);
-        *last = (*last).max(at);
-        let first = self.first_seen.entry((agent, user)).or_insert(at);
-        *first = (*first).min(at);
+        let span = self.active_span.entry((agent, user)).or_insert((at, at));
+        *span = (span.0.min(at), span.1.max(at));
 
         let session_key = event.session_id.clone().unwrap_or_default();
         let candidate = (at, event.kind == EventKind::SessionEnd);
@@ -176,8 +173,8 @@ mod tests {
             effects.sessions[&(A, U, String::new())],
             (Millis(90), false)
         );
-        assert_eq!(effects.first_seen[&(A, U)], Millis(40));
-        assert_eq!(effects.last_active[&(A, U)], Millis(90));
+        assert_eq!(effects.active_span[&(A, U)].0, Millis(40));
+        assert_eq!(effects.active_span[&(A, U)].1, Millis(90));
     }
 
     #[test]

@@ -34,7 +34,7 @@ mod sqlite;
 
 use access::{Reader, Writer};
 use postgres::queries as pg;
-pub use records::{AgentRef, DayRow, Member, MemberSeed, RawActivity};
+pub use records::{AgentRef, DayRow, Member, MemberSeed, RawActivity, SessionRow};
 use sqlite::queries as lite;
 
 /// What a connection pool holds now (for `/metrics`).
@@ -502,6 +502,64 @@ impl Store {
     /// Every registered user of the agent with their latest activity.
     pub async fn members(&self, agent: &AgentRef) -> Result<Vec<Member>> {
         on_reader!(self, analytics::members(agent.key))
+    }
+
+    /// One registered user of the agent, by public id; `None` when not
+    /// registered for it.
+    pub async fn member(&self, agent: &AgentRef, user_id: &str) -> Result<Option<Member>> {
+        on_reader!(self, analytics::member(agent.key, user_id))
+    }
+
+    /// Those of `users` with an event on the agent in `[from, to]`.
+    pub async fn users_active_between(
+        &self,
+        agent: &AgentRef,
+        users: &[UserKey],
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<UserKey>> {
+        on_reader!(
+            self,
+            analytics::users_active_between(agent.key, users, from, to)
+        )
+    }
+
+    /// Whether the user is online: an open session with an event at or
+    /// after `since`.
+    pub async fn learner_online(
+        &self,
+        agent: &AgentRef,
+        user: UserKey,
+        since: Millis,
+    ) -> Result<bool> {
+        on_reader!(self, analytics::learner_online(agent.key, user, since))
+    }
+
+    /// One user's raw events on the agent in `[from, to)`.
+    pub async fn learner_activity(
+        &self,
+        agent: &AgentRef,
+        user: UserKey,
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<RawActivity>> {
+        on_reader!(self, analytics::learner_activity(agent.key, user, from, to))
+    }
+
+    /// The user's sessions with an event in `[from, to)`, newest first, at
+    /// most `limit`.
+    pub async fn learner_sessions(
+        &self,
+        agent: &AgentRef,
+        user: UserKey,
+        from: Millis,
+        to: Millis,
+        limit: usize,
+    ) -> Result<Vec<SessionRow>> {
+        on_reader!(
+            self,
+            analytics::learner_sessions(agent.key, user, (from, to), limit as i64)
+        )
     }
 }
 

@@ -51,6 +51,17 @@ pub struct Member {
     pub name: Option<String>,
     pub registered_at: Millis,
     pub last_active: Option<Millis>,
+    pub first_active: Option<Millis>,
+}
+
+/// One session of a learner, over all time (METRICS.md, "One learner").
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SessionRow {
+    pub session_id: String,
+    pub start: Millis,
+    pub end_at: Millis,
+    pub messages: i64,
+    pub ended: i64,
 }
 
 /// A registration to create in bulk, with the user's names.

@@ -8,7 +8,10 @@ use chrono::{
     DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc,
 };
 use chrono_tz::Tz;
-use pulse_model::{Granularity, Heatmap, Overview, PeriodBounds, Trend, TrendBucket, UserRow};
+use pulse_model::{
+    AgentMedian, FollowUpStatus, Granularity, Heatmap, LearnerDay, LearnerSession, LearnerView,
+    Overview, PeriodBounds, Trend, TrendBucket, UserRow,
+};
 
 use super::TestEvent;
 
@@ -278,32 +281,177 @@ impl Oracle {
         heatmap
     }
 
-    /// The user table, sorted by user id (the test sorts the store's too).
-    pub fn users(&self, agent: &str, period: &Period, tz: Tz) -> Vec<UserRow> {
+    /// The user table, sorted by user id (the test sorts the store's too),
+    /// statuses as of `now` with `inactive_days`.
+    pub fn users(
+        &self,
+        agent: &str,
+        period: &Period,
+        tz: Tz,
+        now: DateTime<Utc>,
+        inactive_days: u32,
+    ) -> Vec<UserRow> {
         self.members
             .iter()
             .filter(|((a, _), _)| a == agent)
             .map(|((_, user), registered_at)| {
-                let mine: Vec<&TestEvent> =
-                    self.of_agent(agent).filter(|e| &e.user == user).collect();
-                let in_period: Vec<&&TestEvent> = mine
-                    .iter()
-                    .filter(|e| e.at >= period.start && e.at < period.end)
-                    .collect();
-                UserRow {
-                    user_id: user.clone(),
-                    username: None,
-                    name: None,
-                    registered_at: *registered_at,
-                    messages: in_period.iter().filter(|e| e.kind == "message").count() as u64,
-                    active_days: in_period
-                        .iter()
-                        .map(|e| e.at.with_timezone(&tz).date_naive())
-                        .collect::<BTreeSet<_>>()
-                        .len() as u64,
-                    last_active: mine.iter().map(|e| e.at).max(),
-                }
+                self.user_row(agent, user, *registered_at, period, tz, now, inactive_days)
             })
             .collect()
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn user_row(
+        &self,
+        agent: &str,
+        user: &str,
+        registered_at: DateTime<Utc>,
+        period: &Period,
+        tz: Tz,
+        now: DateTime<Utc>,
+        inactive_days: u32,
+    ) -> UserRow {
+        let mine: Vec<&TestEvent> = self.of_agent(agent).filter(|e| e.user == user).collect();
+        let messages_between = |from, to| {
+            mine.iter()
+                .filter(|e| e.at >= from && e.at < to && e.kind == "message")
+                .count() as u64
+        };
+        let days_between = |from, to| {
+            mine.iter()
+                .filter(|e| e.at >= from && e.at < to)
+                .map(|e| e.at.with_timezone(&tz).date_naive())
+                .collect::<BTreeSet<_>>()
+                .len() as u64
+        };
+        let mut row = UserRow {
+            user_id: user.to_owned(),
+            username: None,
+            name: None,
+            registered_at,
+            messages: messages_between(period.start, period.end),
+            active_days: days_between(period.start, period.end),
+            last_active: mine.iter().map(|e| e.at).max(),
+            first_active: mine.iter().map(|e| e.at).min(),
+            previous_messages: messages_between(period.previous_start, period.previous_end),
+            previous_active_days: days_between(period.previous_start, period.previous_end),
+            status: FollowUpStatus::Active,
+        };
+        // METRICS.md, "Follow-up status": the first that applies.
+        let window_start = now - Duration::hours(24 * i64::from(inactive_days));
+        let in_window = mine.iter().any(|e| e.at >= window_start && e.at <= now);
+        let earlier = mine.iter().any(|e| e.at < window_start);
+        row.status = if mine.is_empty() {
+            FollowUpStatus::NeverStarted
+        } else if !in_window && earlier {
+            FollowUpStatus::Stopped
+        } else if row
+            .first_active
+            .is_some_and(|first| first >= period.start && first < period.end)
+        {
+            FollowUpStatus::New
+        } else if row.previous_active_days >= 2 && row.active_days * 2 < row.previous_active_days {
+            FollowUpStatus::Slowing
+        } else {
+            FollowUpStatus::Active
+        };
+        row
+    }
+
+    /// The learner view of a registered user (METRICS.md, "One learner");
+    /// `None` for anybody else.
+    #[allow(clippy::too_many_arguments)]
+    pub fn learner(
+        &self,
+        agent: &str,
+        user: &str,
+        period: &Period,
+        tz: Tz,
+        now: DateTime<Utc>,
+        inactive_days: u32,
+        window: Duration,
+    ) -> Option<LearnerView> {
+        let registered_at = *self.members.get(&(agent.to_owned(), user.to_owned()))?;
+        let row = self.user_row(agent, user, registered_at, period, tz, now, inactive_days);
+        let mine: Vec<&TestEvent> = self.of_agent(agent).filter(|e| e.user == user).collect();
+        let in_period: Vec<&&TestEvent> = mine
+            .iter()
+            .filter(|e| e.at >= period.start && e.at < period.end)
+            .collect();
+        // Every local date the period touches, minute by minute.
+        let mut dates: Vec<NaiveDate> = Vec::new();
+        let mut at = period.start;
+        while at < period.end {
+            let date = at.with_timezone(&tz).date_naive();
+            if dates.last() != Some(&date) {
+                dates.push(date);
+            }
+            at += Duration::minutes(1);
+        }
+        let days = dates
+            .iter()
+            .map(|date| {
+                let that_day: Vec<&&&TestEvent> = in_period
+                    .iter()
+                    .filter(|e| e.at.with_timezone(&tz).date_naive() == *date)
+                    .collect();
+                LearnerDay {
+                    date: *date,
+                    messages: that_day.iter().filter(|e| e.kind == "message").count() as u64,
+                    active_hours: that_day
+                        .iter()
+                        .map(|e| e.at.with_timezone(&tz).hour())
+                        .collect::<BTreeSet<_>>()
+                        .len() as u64,
+                }
+            })
+            .collect();
+        let alone = Oracle {
+            events: mine.iter().map(|e| (*e).clone()).collect(),
+            members: BTreeMap::new(),
+        };
+        let mut sessions: BTreeMap<&str, Vec<&TestEvent>> = BTreeMap::new();
+        for event in &mine {
+            if let Some(session) = &event.session {
+                sessions.entry(session).or_default().push(event);
+            }
+        }
+        let mut sessions: Vec<LearnerSession> = sessions
+            .into_iter()
+            .filter(|(_, events)| {
+                events
+                    .iter()
+                    .any(|e| e.at >= period.start && e.at < period.end)
+            })
+            .map(|(id, events)| LearnerSession {
+                session_id: id.to_owned(),
+                start: events.iter().map(|e| e.at).min().unwrap(),
+                end: events.iter().map(|e| e.at).max().unwrap(),
+                messages: events.iter().filter(|e| e.kind == "message").count() as u64,
+                ended: events.iter().any(|e| e.kind == "session_end"),
+            })
+            .collect();
+        sessions.sort_by(|a, b| b.start.cmp(&a.start).then(a.session_id.cmp(&b.session_id)));
+        sessions.truncate(50);
+        let table = self.users(agent, period, tz, now, inactive_days);
+        let median = |mut values: Vec<u64>| {
+            values.sort_unstable();
+            match values.len() {
+                0 => 0.0,
+                n if n % 2 == 1 => values[n / 2] as f64,
+                n => (values[n / 2 - 1] + values[n / 2]) as f64 / 2.0,
+            }
+        };
+        Some(LearnerView {
+            online: alone.online(agent, now, window) > 0,
+            days,
+            heatmap: alone.heatmap(agent, period, tz),
+            sessions,
+            agent_median: AgentMedian {
+                messages: median(table.iter().map(|r| r.messages).collect()),
+                active_days: median(table.iter().map(|r| r.active_days).collect()),
+            },
+            user: row,
+        })
     }
 }

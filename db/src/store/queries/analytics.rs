@@ -7,7 +7,7 @@ use crate::ids::{AgentKey, UserKey};
 use crate::ingest::{DayActivity, EventKind};
 use crate::store::Backend;
 use crate::store::access::Reader;
-use crate::store::records::{DayRow, Member, RawActivity};
+use crate::store::records::{DayRow, Member, RawActivity, SessionRow};
 use crate::time::{Day, Millis, Slot};
 
 /// The text aggregate of this backend.
@@ -218,19 +218,25 @@ pub async fn registered_count(db: &Reader<Db>, agent: AgentKey) -> Result<u64> {
     Ok(count as u64)
 }
 
+const MEMBERS_FROM: &str = "FROM memberships m
+     JOIN users u ON u.id = m.user_id
+     LEFT JOIN last_activity l ON l.agent_id = m.agent_id AND l.user_id = m.user_id
+     WHERE m.agent_id = $1";
+
+/// `Member`'s columns, in its field order.
+const MEMBER_COLUMNS: &str =
+    "u.id AS key, u.user_key AS user_id, u.username, u.name, m.registered_at,
+     l.at AS last_active, l.first_at AS first_active";
+
 /// Every registered user of the agent, packed by the database into one JSON
 /// array for the same reason as `day_activity`.
 pub async fn members(db: &Reader<Db>, agent: AgentKey) -> Result<Vec<Member>> {
-    const FROM: &str = "FROM memberships m
-         JOIN users u ON u.id = m.user_id
-         LEFT JOIN last_activity l ON l.agent_id = m.agent_id AND l.user_id = m.user_id
-         WHERE m.agent_id = $1";
     let mut members: Vec<Member> = match BACKEND {
         // sqlx hands SQLite's rows over one at a time: thousands of members
         // travel faster as one JSON value (arrays in `Member`'s field order).
         Backend::Sqlite => {
             let sql = format!(
-                "SELECT json_group_array(json_array(u.id, u.user_key, u.username, u.name, m.registered_at, l.at)) {FROM}"
+                "SELECT json_group_array(json_array(u.id, u.user_key, u.username, u.name, m.registered_at, l.at, l.first_at)) {MEMBERS_FROM}"
             );
             let packed: String = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
                 .bind(agent)
@@ -242,10 +248,7 @@ pub async fn members(db: &Reader<Db>, agent: AgentKey) -> Result<Vec<Member>> {
         }
         // PostgreSQL sends rows in bulk; building JSON there costs more.
         Backend::Postgres => {
-            let sql = format!(
-                "SELECT u.id AS key, u.user_key AS user_id, u.username, u.name, m.registered_at,
-                        l.at AS last_active {FROM}"
-            );
+            let sql = format!("SELECT {MEMBER_COLUMNS} {MEMBERS_FROM}");
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(agent)
                 .fetch_all(db.pool())
@@ -254,4 +257,125 @@ pub async fn members(db: &Reader<Db>, agent: AgentKey) -> Result<Vec<Member>> {
     };
     members.sort_unstable_by(|a, b| a.user_id.cmp(&b.user_id));
     Ok(members)
+}
+
+/// One registered user of the agent, by public id.
+pub async fn member(db: &Reader<Db>, agent: AgentKey, user_id: &str) -> Result<Option<Member>> {
+    let sql = format!("SELECT {MEMBER_COLUMNS} {MEMBERS_FROM} AND u.user_key = $2");
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(agent)
+        .bind(user_id)
+        .fetch_optional(db.pool())
+        .await?)
+}
+
+/// One user's events on the agent in `[from, to)`, in no order.
+pub async fn learner_activity(
+    db: &Reader<Db>,
+    agent: AgentKey,
+    user: UserKey,
+    from: Millis,
+    to: Millis,
+) -> Result<Vec<RawActivity>> {
+    let rows: Vec<(Millis, i64)> = sqlx::query_as(
+        "SELECT at, kind FROM events
+         WHERE agent_id = $1 AND user_id = $2 AND at >= $3 AND at < $4",
+    )
+    .bind(agent)
+    .bind(user)
+    .bind(from)
+    .bind(to)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(at, kind)| RawActivity {
+            at,
+            user,
+            is_message: kind == EventKind::Message.code(),
+        })
+        .collect())
+}
+
+/// The user's sessions with an event in `[from, to)`, each over all
+/// time, newest (latest start) first, at most `limit`.
+pub async fn learner_sessions(
+    db: &Reader<Db>,
+    agent: AgentKey,
+    user: UserKey,
+    (from, to): (Millis, Millis),
+    limit: i64,
+) -> Result<Vec<SessionRow>> {
+    Ok(sqlx::query_as(
+        "SELECT session_key AS session_id, MIN(at) AS start, MAX(at) AS end_at,
+                CAST(SUM(CASE WHEN kind = $5 THEN 1 ELSE 0 END) AS BIGINT) AS messages,
+                CAST(MAX(CASE WHEN kind = $6 THEN 1 ELSE 0 END) AS BIGINT) AS ended
+         FROM events
+         WHERE agent_id = $1 AND user_id = $2 AND session_key IN (
+             SELECT session_key FROM events
+             WHERE agent_id = $1 AND user_id = $2 AND at >= $3 AND at < $4
+                   AND session_key IS NOT NULL)
+         GROUP BY session_key
+         ORDER BY start DESC, session_key
+         LIMIT $7",
+    )
+    .bind(agent)
+    .bind(user)
+    .bind(from)
+    .bind(to)
+    .bind(EventKind::Message.code())
+    .bind(EventKind::SessionEnd.code())
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// Those of `users` with an event on the agent in `[from, to]`.
+pub async fn users_active_between(
+    db: &Reader<Db>,
+    agent: AgentKey,
+    users: &[UserKey],
+    from: Millis,
+    to: Millis,
+) -> Result<Vec<UserKey>> {
+    let mut found = Vec::new();
+    for chunk in users.chunks(500) {
+        let mut query =
+            sqlx::QueryBuilder::<Db>::new("SELECT DISTINCT user_id FROM events WHERE agent_id = ");
+        query
+            .push_bind(agent)
+            .push(" AND at >= ")
+            .push_bind(from)
+            .push(" AND at <= ")
+            .push_bind(to)
+            .push(" AND user_id IN (");
+        let mut list = query.separated(", ");
+        for user in chunk {
+            list.push_bind(*user);
+        }
+        query.push(")");
+        let rows: Vec<(UserKey,)> = query.build_query_as().fetch_all(db.pool()).await?;
+        found.extend(rows.into_iter().map(|(user,)| user));
+    }
+    Ok(found)
+}
+
+/// Whether the user has an open session whose latest event is at or after
+/// `since` (online, METRICS.md).
+pub async fn learner_online(
+    db: &Reader<Db>,
+    agent: AgentKey,
+    user: UserKey,
+    since: Millis,
+) -> Result<bool> {
+    let count: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sessions
+         WHERE agent_id = $1 AND user_id = $2 AND ended = 0 AND last_at >= $3",
+    )
+    .bind(agent)
+    .bind(user)
+    .bind(since)
+    .fetch_one(db.pool())
+    .await?;
+    Ok(count > 0)
 }

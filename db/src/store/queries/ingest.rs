@@ -81,7 +81,7 @@ async fn try_ingest(
         let others = users_of_other_agents(&mut tx, effects.names.keys(), allowed).await?;
         effects.names.retain(|user, _| !others.contains(user));
     }
-    apply_effects(&mut tx, &effects).await?;
+    apply_effects(&mut tx, &effects, Registrations::Automatic).await?;
     raise_data_versions(&mut tx, &changed).await?;
     tx.commit().await?;
     Ok(Some(inserted))
@@ -302,7 +302,19 @@ async fn users_of_other_agents(
     Ok(rows.into_iter().map(|(user,)| user).collect())
 }
 
-async fn apply_effects(tx: &mut Transaction<'_, Db>, effects: &Effects) -> Result<()> {
+/// Whether merging effects registers users for the agents they were seen on:
+/// new events do; rebuilding rollups changes no registration.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Registrations {
+    Automatic,
+    Unchanged,
+}
+
+async fn apply_effects(
+    tx: &mut Transaction<'_, Db>,
+    effects: &Effects,
+    registrations: Registrations,
+) -> Result<()> {
     let mut script = Script::new();
     for (user, (username, name)) in &effects.names {
         script
@@ -315,16 +327,19 @@ async fn apply_effects(tx: &mut Transaction<'_, Db>, effects: &Effects) -> Resul
             .push(", name) WHERE id = ")
             .push_bind(*user);
     }
-    let first_seen: Vec<_> = effects.first_seen.iter().collect();
+    let first_seen: Vec<_> = match registrations {
+        Registrations::Automatic => effects.active_span.iter().collect(),
+        Registrations::Unchanged => Vec::new(),
+    };
     for chunk in first_seen.chunks(rows_per_statement(4)) {
         script
             .statement(tx, chunk.len() * 4)
             .await?
             .push("INSERT INTO memberships (agent_id, user_id, registered_at, automatic) ")
-            .push_values(chunk, |mut row, ((agent, user), at)| {
+            .push_values(chunk, |mut row, ((agent, user), (first, _))| {
                 row.push_bind(*agent)
                     .push_bind(*user)
-                    .push_bind(**at)
+                    .push_bind(*first)
                     .push_bind(1_i64);
             })
             .push(" ON CONFLICT (agent_id, user_id) DO NOTHING");
@@ -367,18 +382,26 @@ async fn apply_effects(tx: &mut Transaction<'_, Db>, effects: &Effects) -> Resul
                      messages = message_quarters.messages + excluded.messages",
             );
     }
-    let last_active: Vec<_> = effects.last_active.iter().collect();
-    for chunk in last_active.chunks(rows_per_statement(3)) {
+    let active_spans: Vec<_> = effects.active_span.iter().collect();
+    for chunk in active_spans.chunks(rows_per_statement(4)) {
         script
-            .statement(tx, chunk.len() * 3)
+            .statement(tx, chunk.len() * 4)
             .await?
-            .push("INSERT INTO last_activity (agent_id, user_id, at) ")
-            .push_values(chunk, |mut row, ((agent, user), at)| {
-                row.push_bind(*agent).push_bind(*user).push_bind(**at);
+            .push("INSERT INTO last_activity (agent_id, user_id, first_at, at) ")
+            .push_values(chunk, |mut row, ((agent, user), (first, last))| {
+                row.push_bind(*agent)
+                    .push_bind(*user)
+                    .push_bind(*first)
+                    .push_bind(*last);
             })
+            // Late events are the norm: either end may move.
             .push(
-                " ON CONFLICT (agent_id, user_id) DO UPDATE SET at = excluded.at
-                  WHERE excluded.at > last_activity.at",
+                " ON CONFLICT (agent_id, user_id) DO UPDATE SET
+                     at = CASE WHEN excluded.at > last_activity.at
+                               THEN excluded.at ELSE last_activity.at END,
+                     first_at = CASE WHEN excluded.first_at < last_activity.first_at
+                                     THEN excluded.first_at ELSE last_activity.first_at END
+                  WHERE excluded.at > last_activity.at OR excluded.first_at < last_activity.first_at",
             );
     }
     let sessions: Vec<_> = effects.sessions.iter().collect();
@@ -453,8 +476,7 @@ pub async fn rebuild_rollups(db: &Writer<Db>) -> Result<u64> {
             };
             effects.add(row.agent_id, row.user_id, &event);
         }
-        effects.first_seen.clear();
-        apply_effects(&mut tx, &effects).await?;
+        apply_effects(&mut tx, &effects, Registrations::Unchanged).await?;
         total += rows.len() as u64;
     }
     sqlx::query("UPDATE agents SET data_version = data_version + 1")

@@ -1,0 +1,119 @@
+//! One learner's figures for one selection (METRICS.md, "One learner").
+//! A learner's events of a period are few (thousands at most), so they are
+//! read raw and placed one by one in the period's calendar: the same
+//! placement as every other figure, without the rollups.
+
+use std::collections::{BTreeSet, HashMap};
+
+use pulse_model::{LEARNER_SESSIONS_SHOWN, LearnerDay, LearnerSession, LearnerView};
+
+use super::{AnalyticsError, Calendar, Facts, Selection, Settings, follow_up, heatmap};
+use crate::time::{Millis, from_millis, to_millis};
+
+/// Why a learner view could not be shown.
+#[derive(Debug, thiserror::Error)]
+pub enum LearnerError {
+    /// The user is not registered for the agent (the answer does not say
+    /// whether they exist elsewhere).
+    #[error("no learner {0:?} on this agent")]
+    UnknownLearner(String),
+    /// The figures could not be computed.
+    #[error(transparent)]
+    Analytics(#[from] AnalyticsError),
+}
+
+impl From<crate::error::StoreError> for LearnerError {
+    fn from(error: crate::error::StoreError) -> Self {
+        LearnerError::Analytics(error.into())
+    }
+}
+
+impl From<LearnerError> for pulse_model::ApiError {
+    fn from(error: LearnerError) -> pulse_model::ApiError {
+        match error {
+            LearnerError::UnknownLearner(_) => pulse_model::ApiError::NotFound(error.to_string()),
+            LearnerError::Analytics(error) => error.into(),
+        }
+    }
+}
+
+impl Selection<'_> {
+    /// The learner view of `user_id`, registered for the selection's agent.
+    pub async fn learner(
+        &self,
+        user_id: &str,
+        settings: Settings,
+    ) -> std::result::Result<LearnerView, LearnerError> {
+        let store = self.store;
+        let member = store
+            .member(self.agent, user_id)
+            .await?
+            .ok_or_else(|| LearnerError::UnknownLearner(user_id.to_owned()))?;
+        let (start, end) = self.bounds();
+        let online_since = to_millis(self.now) - settings.online_window.num_milliseconds();
+        let raw = async {
+            let (events, sessions, online) = tokio::try_join!(
+                store.learner_activity(self.agent, member.key, Millis(start), Millis(end)),
+                store.learner_sessions(
+                    self.agent,
+                    member.key,
+                    Millis(start),
+                    Millis(end),
+                    LEARNER_SESSIONS_SHOWN
+                ),
+                store.learner_online(self.agent, member.key, Millis(online_since)),
+            )?;
+            Ok::<_, LearnerError>((events, sessions, online))
+        };
+        let table = async { Ok::<_, LearnerError>(self.users().await?) };
+        let ((events, sessions, online), table) = tokio::try_join!(raw, table)?;
+        let user = table
+            .users
+            .iter()
+            .find(|row| row.user_id == user_id)
+            .cloned()
+            // Registered between the two reads: the table is older.
+            .ok_or_else(|| LearnerError::UnknownLearner(user_id.to_owned()))?;
+        let calendar = Calendar::new(self.period.tz, start, end, self.granularity());
+        let facts = Facts::of_events(&calendar, &events);
+        Ok(LearnerView {
+            agent_median: follow_up::agent_median(&table.users),
+            days: Self::days(&calendar, &facts),
+            heatmap: heatmap(&facts, &calendar),
+            sessions: sessions
+                .into_iter()
+                .map(|session| LearnerSession {
+                    session_id: session.session_id,
+                    start: from_millis(session.start.0),
+                    end: from_millis(session.end_at.0),
+                    messages: session.messages as u64,
+                    ended: session.ended != 0,
+                })
+                .collect(),
+            online,
+            user,
+        })
+    }
+
+    /// One entry per local day of the period: messages and distinct local
+    /// clock hours (the calendar's local hours are (date, hour) pairs, so a
+    /// repeated DST hour is one).
+    fn days(calendar: &Calendar, facts: &Facts) -> Vec<LearnerDay> {
+        let mut messages: HashMap<u32, u64> = HashMap::new();
+        let mut hours: BTreeSet<(u32, u32)> = BTreeSet::new();
+        for (hour, _) in &facts.user_hours {
+            hours.insert((calendar.hour_days[*hour as usize], *hour));
+        }
+        for (hour, count) in facts.hour_messages.iter().enumerate() {
+            *messages.entry(calendar.hour_days[hour]).or_default() += count;
+        }
+        (0..)
+            .zip(&calendar.day_dates)
+            .map(|(day, date)| LearnerDay {
+                date: *date,
+                messages: messages.get(&day).copied().unwrap_or_default(),
+                active_hours: hours.range((day, 0)..(day + 1, 0)).count() as u64,
+            })
+            .collect()
+    }
+}
