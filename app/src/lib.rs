@@ -7,6 +7,8 @@ pub mod api;
 mod browser;
 mod charts;
 mod components;
+#[cfg(feature = "ssr")]
+pub mod outreach;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;

@@ -3,9 +3,9 @@
 
 use leptos::prelude::use_context;
 use pulse_db::accounts::Account;
-use pulse_db::analytics::Settings;
+use pulse_db::analytics::{Selection, Settings};
 use pulse_db::{AgentRef, Store};
-use pulse_model::ApiError;
+use pulse_model::{ApiError, PeriodQuery};
 
 /// The server's state, as server functions see it.
 #[derive(Clone)]
@@ -16,7 +16,11 @@ pub struct ServerContext {
     pub secure_cookies: bool,
     /// Where password hashes run: a few at once, the rest refused (429).
     pub hash_gate: std::sync::Arc<pulse_db::accounts::HashGate>,
+    /// Where reminders go (`PULSE_OUTREACH_WEBHOOK`); none when unset.
+    pub outreach: Option<std::sync::Arc<crate::outreach::Outreach>>,
 }
+
+pub use crate::outreach::Reminder;
 
 /// The caller's network address, as the server saw the connection.
 #[derive(Debug, Clone)]
@@ -94,6 +98,21 @@ pub async fn viewable_agent(context: &ServerContext, agent_id: &str) -> Result<A
         .ok_or_else(not_found)
 }
 
+/// The selection a server function was asked for: the period resolved now,
+/// statuses with `inactive_days` (the default when absent).
+pub fn selection<'a>(
+    context: &'a ServerContext,
+    agent: &'a AgentRef,
+    query: &PeriodQuery,
+    inactive_days: Option<u32>,
+) -> Result<Selection<'a>, ApiError> {
+    let selection = Selection::new(&context.store, agent, query, chrono::Utc::now())?;
+    Ok(match inactive_days {
+        Some(days) => selection.with_inactive_days(days)?,
+        None => selection,
+    })
+}
+
 /// Registers every server function with the HTTP handler. The `pulse`
 /// binary calls this at start-up: without an explicit reference the linker
 /// may drop the registrations and every call would answer "Could not find a
@@ -115,4 +134,8 @@ pub fn register_server_fns() {
     register_explicit::<CreateKey>();
     register_explicit::<RevokeKey>();
     register_explicit::<SaveAgent>();
+    register_explicit::<LearnerDetails>();
+    register_explicit::<ListContactMarks>();
+    register_explicit::<MarkContacted>();
+    register_explicit::<SendReminder>();
 }

@@ -9,6 +9,7 @@ pub mod analytics;
 #[cfg(feature = "testing")]
 pub mod bench_data;
 mod error;
+pub mod follow_up;
 pub mod ids;
 pub mod ingest;
 pub mod keys;

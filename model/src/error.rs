@@ -30,6 +30,13 @@ pub enum ApiError {
     /// The database's disk is full (507).
     #[error("{0}")]
     StorageFull(String),
+    /// A service the server relies on (the host platform's outreach
+    /// webhook) failed or refused (502); the message says what happened.
+    #[error("{0}")]
+    Upstream(String),
+    /// That service did not answer in time (504).
+    #[error("{0}")]
+    UpstreamTimeout(String),
     /// The server could not answer; the message is safe to show.
     #[error("server error: {0}")]
     Internal(String),
@@ -73,6 +80,8 @@ impl ApiError {
             ApiError::TooManyRequests { .. } => 429,
             ApiError::Unavailable(_) => 503,
             ApiError::StorageFull(_) => 507,
+            ApiError::Upstream(_) => 502,
+            ApiError::UpstreamTimeout(_) => 504,
             ApiError::Internal(_) | ApiError::Transport(_) => 500,
         }
     }

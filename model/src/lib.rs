@@ -8,6 +8,7 @@ mod admin;
 mod csv;
 mod error;
 mod figures;
+mod follow_up;
 mod period;
 
 /// The names of the model's enums as text, both ways, by their strum
@@ -45,5 +46,9 @@ pub use figures::{
     Agent, AgentMedian, DEFAULT_INACTIVE_DAYS, Dashboard, FollowUpStatus, Granularity, Heatmap,
     HeatmapGrid, INACTIVE_DAYS_RANGE, LEARNER_SESSIONS_SHOWN, LearnerDay, LearnerSession,
     LearnerView, Overview, PeriodBounds, Trend, TrendBucket, UserRow, UsersTable,
+};
+pub use follow_up::{
+    ContactMark, ContactMarks, ContactRequest, LearnerPage, MAX_CONTACTS_AT_ONCE, MAX_NOTE_CHARS,
+    contact_note,
 };
 pub use period::{PeriodKind, PeriodQuery};

@@ -58,6 +58,15 @@ pub struct ServeConfig {
     /// loopback by default, for a Prometheus on the same host.
     #[arg(long, env = "PULSE_METRICS_ALLOW", value_delimiter = ',', value_parser = parse_network, default_value = "127.0.0.0/8,::1")]
     pub metrics_allow: Vec<ipnet::IpNet>,
+    /// Where "Send reminder" POSTs `{agent_id, user_ids, message, sent_by}`
+    /// as JSON: the host platform, which owns the learners' inbox. Unset,
+    /// reminders are off (learners can still be marked as contacted). The
+    /// URL may carry a token: it is never shown, only its host.
+    #[arg(long, env = "PULSE_OUTREACH_WEBHOOK", hide_env_values = true)]
+    pub outreach_webhook: Option<String>,
+    /// Seconds the host platform has to answer a reminder.
+    #[arg(long, env = "PULSE_OUTREACH_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub outreach_timeout: u64,
     /// Keep the demo data set's live sessions fresh (see `pulse demo`).
     #[arg(long)]
     pub demo: bool,

@@ -15,6 +15,7 @@ use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
+use pulse_app::outreach::Outreach;
 use pulse_app::server::ServerContext;
 use pulse_db::accounts::HashGate;
 use pulse_db::analytics::Settings;
@@ -47,12 +48,20 @@ impl Application {
         let settings = Settings {
             online_window: chrono::Duration::seconds(i64::from(config.online_window)),
         };
+        let outreach = match &config.outreach_webhook {
+            Some(url) => Some(std::sync::Arc::new(
+                Outreach::new(url, Duration::from_secs(config.outreach_timeout))
+                    .map_err(anyhow::Error::msg)?,
+            )),
+            None => None,
+        };
         let state = AppState {
             context: ServerContext {
                 store,
                 settings,
                 secure_cookies: config.secure_cookies,
                 hash_gate: std::sync::Arc::new(HashGate::for_this_machine()),
+                outreach,
             },
             public_origin: config.public_url.clone(),
             trusted_proxies: config.trusted_proxies.clone().into(),

@@ -1,13 +1,17 @@
 use leptos::prelude::*;
 use pulse_model::{ApiError, Dashboard, PeriodQuery};
 
-/// Every figure of the Users tab for one agent and selection.
+/// Every figure of the Users tab for one agent and selection; statuses
+/// with `inactive_days` (14 when absent).
 #[server]
-pub async fn users_dashboard(agent_id: String, query: PeriodQuery) -> Result<Dashboard, ApiError> {
-    use crate::server::{server_context, viewable_agent};
-    use pulse_db::analytics::Selection;
+pub async fn users_dashboard(
+    agent_id: String,
+    query: PeriodQuery,
+    inactive_days: Option<u32>,
+) -> Result<Dashboard, ApiError> {
+    use crate::server::{selection, server_context, viewable_agent};
     let context = server_context()?;
     let agent = viewable_agent(&context, &agent_id).await?;
-    let selection = Selection::new(&context.store, &agent, &query, chrono::Utc::now())?;
+    let selection = selection(&context, &agent, &query, inactive_days)?;
     Ok(selection.dashboard(context.settings).await?)
 }

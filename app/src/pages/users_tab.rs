@@ -40,7 +40,14 @@ pub fn UsersTabPage() -> impl IntoView {
         Memo::new(move |_| state.with(|view| view.period_query(&browser_tz)))
     };
     // Only the period and zone refetch; sorting and filtering stay in the browser.
-    let dashboard = LocalResource::new(move || users_dashboard(agent_id.get(), period_query.get()));
+    let inactive_days = Memo::new(move |_| state.with(|view| view.inactive_days));
+    let dashboard = LocalResource::new(move || {
+        users_dashboard(
+            agent_id.get(),
+            period_query.get(),
+            Some(inactive_days.get()),
+        )
+    });
     let online = LocalResource::new(move || online_now(agent_id.get()));
     live_refresh(online);
 

@@ -8,6 +8,7 @@
 //! [`Writer`](access::Writer) of the current backend. The schema of each
 //! backend lives in `migrations/<backend>/`.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
@@ -34,7 +35,7 @@ mod sqlite;
 
 use access::{Reader, Writer};
 use postgres::queries as pg;
-pub use records::{AgentRef, DayRow, Member, MemberSeed, RawActivity, SessionRow};
+pub use records::{AgentRef, ContactRow, DayRow, Member, MemberSeed, RawActivity, SessionRow};
 use sqlite::queries as lite;
 
 /// What a connection pool holds now (for `/metrics`).
@@ -502,6 +503,49 @@ impl Store {
     /// Every registered user of the agent with their latest activity.
     pub async fn members(&self, agent: &AgentRef) -> Result<Vec<Member>> {
         on_reader!(self, analytics::members(agent.key))
+    }
+
+    /// The keys of those of `user_ids` registered for the agent.
+    pub async fn registered_keys(
+        &self,
+        agent: &AgentRef,
+        user_ids: &[String],
+    ) -> Result<HashMap<String, UserKey>> {
+        on_reader!(self, follow_up::registered_keys(agent.key, user_ids))
+    }
+
+    /// Stores one contact mark per user, in one transaction.
+    pub async fn mark_contacted(
+        &self,
+        agent: &AgentRef,
+        users: &[UserKey],
+        at: Millis,
+        by: &str,
+        note: Option<&str>,
+        reminder: bool,
+    ) -> Result<()> {
+        on_writer!(
+            self,
+            follow_up::mark_contacted(agent.key, users, (at, by, note, reminder))
+        )
+    }
+
+    /// Each learner's latest contact mark on the agent, by user id.
+    pub async fn latest_marks(&self, agent: &AgentRef) -> Result<Vec<ContactRow>> {
+        on_reader!(self, follow_up::latest_marks(agent.key))
+    }
+
+    /// One learner's contact marks, newest first, at most `limit`.
+    pub async fn learner_marks(
+        &self,
+        agent: &AgentRef,
+        user_id: &str,
+        limit: usize,
+    ) -> Result<Vec<ContactRow>> {
+        on_reader!(
+            self,
+            follow_up::learner_marks(agent.key, user_id, limit as i64)
+        )
     }
 
     /// One registered user of the agent, by public id; `None` when not

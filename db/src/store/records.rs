@@ -76,3 +76,25 @@ pub struct MemberSeed {
     /// Start of the registration, replacing any earlier one for the agent.
     pub registered_at: Millis,
 }
+
+/// A contact mark as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ContactRow {
+    pub user_id: String,
+    pub marked_at: Millis,
+    pub marked_by: String,
+    pub note: Option<String>,
+    pub reminder: i64,
+}
+
+impl From<ContactRow> for pulse_model::ContactMark {
+    fn from(row: ContactRow) -> Self {
+        pulse_model::ContactMark {
+            user_id: row.user_id,
+            marked_at: crate::time::from_millis(row.marked_at.0),
+            marked_by: row.marked_by,
+            note: row.note,
+            reminder: row.reminder != 0,
+        }
+    }
+}

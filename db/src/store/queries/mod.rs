@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod analytics;
 pub mod api_keys;
+pub mod follow_up;
 pub mod ingest;
 pub mod registry;
 

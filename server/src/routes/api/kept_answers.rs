@@ -4,9 +4,9 @@
 //! 50,000 (docs/BENCHMARKS.md). An answer is kept under the figures it was
 //! made from (`Selection::figures_id`, which carries the agent's data
 //! versions, so a write makes new keys and an old answer is never served
-//! after it), the read and the encoding; the dashboard's also under its
-//! overview, which follows the clock (online now), so it is reused only
-//! while that is unchanged. Bodies are compressed here as the compression
+//! after it), the read and the encoding; answers with parts that follow the
+//! clock (the dashboard's overview, the user table's statuses) also under
+//! those parts, so they are reused only while those are unchanged. Bodies are compressed here as the compression
 //! layer would (same codecs, level and threshold), which then leaves them
 //! alone since they carry a Content-Encoding.
 
@@ -109,8 +109,8 @@ struct AnswerKey {
     figures: FiguresId,
     read: &'static str,
     encoding: Encoding,
-    /// The clock-dependent part of the answer, as JSON, when it has one.
-    overview: Option<Bytes>,
+    /// The clock-dependent part of the answer, when it has one.
+    clock: Option<Bytes>,
 }
 
 #[derive(Clone)]
@@ -118,8 +118,8 @@ struct AnswerWeight;
 
 impl Weighter<AnswerKey, (Encoding, Bytes)> for AnswerWeight {
     fn weight(&self, key: &AnswerKey, (_, body): &(Encoding, Bytes)) -> u64 {
-        let overview = key.overview.as_ref().map_or(0, Bytes::len);
-        (body.len() + overview + 256) as u64
+        let clock = key.clock.as_ref().map_or(0, Bytes::len);
+        (body.len() + clock + 256) as u64
     }
 }
 
@@ -140,21 +140,41 @@ impl KeptAnswers {
 }
 
 /// What one read answers, to be kept: its figures, its name, and the
-/// clock-dependent part (the dashboard's overview) if any.
-pub struct Answer<'a> {
-    pub figures: FiguresId,
-    pub read: &'static str,
-    pub overview: Option<&'a pulse_model::Overview>,
+/// clock-dependent part if any.
+pub struct Answer {
+    figures: FiguresId,
+    read: &'static str,
+    clock: Option<Bytes>,
 }
 
-impl Answer<'_> {
+impl Answer {
     /// The answer `read` gives from `selection`'s figures alone.
-    pub fn of(selection: &Selection<'_>, read: &'static str) -> Answer<'static> {
+    pub fn of(selection: &Selection<'_>, read: &'static str) -> Answer {
         Answer {
             figures: selection.figures_id(),
             read,
-            overview: None,
+            clock: None,
         }
+    }
+
+    /// The same answer, reused only while the parts of it that follow the
+    /// clock are unchanged: an overview (online now, the last 30 days) and
+    /// the user table's statuses (a learner becomes `stopped` as time
+    /// passes, without any write).
+    pub fn following(
+        mut self,
+        overview: Option<&pulse_model::Overview>,
+        users: Option<&pulse_model::UsersTable>,
+    ) -> Result<Answer, HttpError> {
+        let mut clock = match overview {
+            Some(overview) => serde_json::to_vec(overview).map_err(HttpError::internal)?,
+            None => Vec::new(),
+        };
+        if let Some(users) = users {
+            clock.extend(users.users.iter().map(|row| row.status as u8));
+        }
+        self.clock = Some(Bytes::from(clock));
+        Ok(self)
     }
 }
 
@@ -164,20 +184,14 @@ impl KeptAnswers {
     pub async fn respond<T: Serialize>(
         &self,
         headers: &HeaderMap,
-        answer: Answer<'_>,
+        answer: Answer,
         compute: impl Future<Output = Result<T, HttpError>>,
     ) -> Result<Response, HttpError> {
-        let overview = match answer.overview {
-            Some(overview) => Some(Bytes::from(
-                serde_json::to_vec(overview).map_err(HttpError::internal)?,
-            )),
-            None => None,
-        };
         let key = AnswerKey {
             figures: answer.figures,
             read: answer.read,
             encoding: Encoding::accepted(headers),
-            overview,
+            clock: answer.clock,
         };
         // Boxed: with the figures' future inside it is large, and a debug
         // build's test thread runs the server on its own stack.

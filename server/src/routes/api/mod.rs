@@ -32,6 +32,9 @@ pub fn router() -> Router<AppState> {
         .route("/agents/{agent_id}/users/heatmap", get(reads::heatmap))
         .route("/agents/{agent_id}/users/dashboard", get(reads::dashboard))
         .route("/agents/{agent_id}/users", get(reads::users))
+        // After the fixed names above, which take precedence: a learner
+        // whose id is "overview" is not reachable here.
+        .route("/agents/{agent_id}/users/{user_id}", get(reads::learner))
         .route("/openapi.json", get(openapi::serve))
         .fallback(|| async { HttpError::not_found("no such endpoint; see /api/v1/openapi.json") })
 }

@@ -8,8 +8,9 @@ use std::sync::LazyLock;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
 use pulse_model::{
-    Agent, Dashboard, Granularity, Heatmap, Overview, PeriodBounds, PeriodKind, Trend, TrendBucket,
-    UserRow, UsersTable,
+    Agent, AgentMedian, Dashboard, FollowUpStatus, Granularity, Heatmap, LearnerDay,
+    LearnerSession, LearnerView, Overview, PeriodBounds, PeriodKind, Trend, TrendBucket, UserRow,
+    UsersTable,
 };
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -46,6 +47,7 @@ use super::{events, reads, registry};
         reads::heatmap,
         reads::dashboard,
         reads::users,
+        reads::learner,
         serve,
         crate::routes::health::healthz,
         crate::routes::metrics::metrics,
@@ -71,6 +73,11 @@ use super::{events, reads, registry};
         Dashboard,
         UserRow,
         UsersTable,
+        FollowUpStatus,
+        LearnerView,
+        LearnerDay,
+        LearnerSession,
+        AgentMedian,
         UsersFormat,
         TimeZone,
     )),

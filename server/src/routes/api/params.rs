@@ -154,6 +154,16 @@ pub struct PeriodParams {
 }
 
 /// `GET /agents/{agent_id}/users` also takes `format`.
+/// `inactive_days` of the user table's statuses (METRICS.md).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct InactiveDaysParam {
+    /// Days without an event after which a learner who had some is `stopped`.
+    #[param(required = false, default = 14, minimum = 1, maximum = 3650)]
+    inactive_days: u32,
+}
+
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]

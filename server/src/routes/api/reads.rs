@@ -12,12 +12,13 @@ use pulse_db::analytics::Selection;
 use pulse_db::keys::KeyScope;
 use pulse_db::{AgentRef, Store};
 use pulse_model::{
-    Agent, Dashboard, Heatmap, Overview, PeriodKind, PeriodQuery, Trend, UsersTable, users_csv,
+    Agent, Dashboard, Heatmap, LearnerView, Overview, PeriodKind, PeriodQuery, Trend, UsersTable,
+    users_csv,
 };
 
 use super::auth::ApiKey;
 use super::kept_answers::Answer;
-use super::params::{AgentPath, ApiPath, FormatParam, PeriodParams};
+use super::params::{AgentPath, ApiPath, FormatParam, InactiveDaysParam, MemberPath, PeriodParams};
 use super::{ErrorBody, HttpError};
 use crate::routes::AppState;
 
@@ -25,6 +26,9 @@ type Params = Query<HashMap<String, String>>;
 
 /// The query parameters of every read (`params::PeriodParams`).
 pub const PERIOD_PARAMS: [&str; 4] = ["period", "from", "to", "tz"];
+
+/// The parameter of the reads that give statuses (`params::InactiveDaysParam`).
+const INACTIVE_DAYS: &str = "inactive_days";
 
 /// The agents this key may read.
 #[utoipa::path(
@@ -140,7 +144,7 @@ pub async fn heatmap(
     path = "/api/v1/agents/{agent_id}/users/dashboard",
     tag = "reads",
     security(("bearer" = [])),
-    params(AgentPath, PeriodParams),
+    params(AgentPath, PeriodParams, InactiveDaysParam),
     responses(
         (status = 200, description = "Overview, trend, heatmap and user table", body = Dashboard),
         (status = 400, description = "An invalid period, date, zone or other parameter, or an unknown parameter, with the reason", body = ErrorBody),
@@ -156,20 +160,17 @@ pub async fn dashboard(
     Query(params): Params,
 ) -> Result<Response, HttpError> {
     let agent = readable_agent(&state.context.store, &key, &agent_id).await?;
-    let selection = selection(&state.context.store, &agent, &params, &[])?;
-    // The overview follows the clock; the rest only the figures.
+    let selection = selection(&state.context.store, &agent, &params, &[INACTIVE_DAYS])?;
+    // The overview and the statuses follow the clock; the rest only the figures.
     let overview = selection.overview(state.context.settings).await?;
-    let answer = Answer {
-        figures: selection.figures_id(),
-        read: "dashboard",
-        overview: Some(&overview),
-    };
+    let users = selection.users().await?;
+    let answer = Answer::of(&selection, "dashboard").following(Some(&overview), Some(&users))?;
     let dashboard = async {
         Ok::<Dashboard, HttpError>(Dashboard {
-            overview: overview.clone(),
+            overview,
             trend: selection.trend().await?,
             heatmap: selection.heatmap().await?,
-            users: selection.users().await?,
+            users,
         })
     };
     state
@@ -184,11 +185,11 @@ pub async fn dashboard(
     path = "/api/v1/agents/{agent_id}/users",
     tag = "reads",
     security(("bearer" = [])),
-    params(AgentPath, PeriodParams, FormatParam),
+    params(AgentPath, PeriodParams, InactiveDaysParam, FormatParam),
     responses(
         (status = 200, description = "The user table", content(
             (UsersTable = "application/json"),
-            (String = "text/csv", example = "user_id,username,name,registered_at,messages,active_days,last_active\r\nu42,ada,Ada Lovelace,2026-03-01T09:30:00Z,12,3,2026-03-04T10:00:00Z\r\n"),
+            (String = "text/csv", example = "user_id,username,name,registered_at,messages,active_days,last_active,first_active,previous_messages,previous_active_days,status\r\nu42,ada,Ada Lovelace,2026-03-01T09:30:00Z,12,3,2026-03-04T10:00:00Z,2026-03-01T10:00:00Z,4,2,active\r\n"),
         )),
         (status = 400, description = "An invalid period, date, zone or other parameter, or an unknown parameter, with the reason", body = ErrorBody),
         (status = 403, description = "Not a read key, or a key limited to other agents", body = ErrorBody),
@@ -203,7 +204,12 @@ pub async fn users(
     Query(params): Params,
 ) -> Result<Response, HttpError> {
     let agent = readable_agent(&state.context.store, &key, &agent_id).await?;
-    let selection = selection(&state.context.store, &agent, &params, &["format"])?;
+    let selection = selection(
+        &state.context.store,
+        &agent,
+        &params,
+        &["format", INACTIVE_DAYS],
+    )?;
     let wants_csv = match params.get("format").map(String::as_str) {
         Some("csv") => true,
         Some("json") => false,
@@ -217,18 +223,45 @@ pub async fn users(
             .and_then(|value| value.to_str().ok())
             .is_some_and(|accept| accept.contains("text/csv")),
     };
+    let table = selection.users().await?;
     if !wants_csv {
-        let answer = Answer::of(&selection, "users");
-        let table = async { Ok::<UsersTable, HttpError>(selection.users().await?) };
+        let answer = Answer::of(&selection, "users").following(None, Some(&table))?;
+        let table = async { Ok::<UsersTable, HttpError>(table) };
         return state.kept_answers.respond(&headers, answer, table).await;
     }
-    let table = selection.users().await?;
     let mut response = users_csv(&table.users).into_response();
     response.headers_mut().insert(
         CONTENT_TYPE,
         HeaderValue::from_static("text/csv; charset=utf-8"),
     );
     Ok(response)
+}
+
+/// One learner of the agent: their row of the user table, their days, their
+/// own heatmap, their recent sessions and the agent's median to compare.
+#[utoipa::path(
+    get,
+    path = "/api/v1/agents/{agent_id}/users/{user_id}",
+    tag = "reads",
+    security(("bearer" = [])),
+    params(MemberPath, PeriodParams, InactiveDaysParam),
+    responses(
+        (status = 200, description = "The learner view", body = LearnerView),
+        (status = 400, description = "An invalid period, date, zone or other parameter, or an unknown parameter, with the reason", body = ErrorBody),
+        (status = 403, description = "Not a read key, or a key limited to other agents", body = ErrorBody),
+        (status = 404, description = "Unknown agent, or a user not registered for it", body = ErrorBody),
+    ),
+)]
+pub async fn learner(
+    State(state): State<AppState>,
+    key: ApiKey,
+    ApiPath(MemberPath { agent_id, user_id }): ApiPath<MemberPath>,
+    Query(params): Params,
+) -> Result<Json<LearnerView>, HttpError> {
+    let agent = readable_agent(&state.context.store, &key, &agent_id).await?;
+    let selection = selection(&state.context.store, &agent, &params, &[INACTIVE_DAYS])?;
+    let view = selection.learner(&user_id, state.context.settings).await;
+    Ok(Json(view.map_err(pulse_model::ApiError::from)?))
 }
 
 async fn readable_agent(
@@ -251,8 +284,10 @@ fn selection<'a>(
         .keys()
         .find(|name| !PERIOD_PARAMS.contains(&name.as_str()) && !extra.contains(&name.as_str()))
     {
+        let expected: Vec<&str> = PERIOD_PARAMS.iter().chain(extra).copied().collect();
         return Err(HttpError::bad_request(format!(
-            "unknown query parameter {unknown:?}; expected period, from, to, tz"
+            "unknown query parameter {unknown:?}; expected {}",
+            expected.join(", ")
         )));
     }
     let defaults = PeriodQuery::default();
@@ -281,7 +316,19 @@ fn selection<'a>(
         period,
         tz: params.get("tz").cloned().unwrap_or(defaults.tz),
     };
-    Ok(Selection::new(store, agent, &query, Utc::now())?)
+    let selection = Selection::new(store, agent, &query, Utc::now())?;
+    Ok(match params.get(INACTIVE_DAYS) {
+        None => selection,
+        Some(text) => {
+            // Out of range or not a number: the same message either way.
+            let days = text.parse().unwrap_or(0);
+            selection.with_inactive_days(days).map_err(|_| {
+                HttpError::bad_request(format!(
+                    "inactive_days must be a whole number from 1 to 3650, not {text:?}"
+                ))
+            })?
+        }
+    })
 }
 
 /// A date written YYYY-MM-DD (RFC 3339's full-date: four-digit year).

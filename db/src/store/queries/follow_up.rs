@@ -1,0 +1,95 @@
+//! Contact marks: who contacted which learner of an agent, when.
+
+use std::collections::HashMap;
+
+use super::Db;
+use crate::error::Result;
+use crate::ids::{AgentKey, UserKey};
+use crate::store::access::{Reader, Writer};
+use crate::store::records::ContactRow;
+use crate::time::Millis;
+
+/// The keys of those of `user_ids` registered for the agent.
+pub async fn registered_keys(
+    db: &Reader<Db>,
+    agent: AgentKey,
+    user_ids: &[String],
+) -> Result<HashMap<String, UserKey>> {
+    let mut found = HashMap::new();
+    for chunk in user_ids.chunks(500) {
+        let mut query = sqlx::QueryBuilder::<Db>::new(
+            "SELECT u.user_key, u.id FROM memberships m JOIN users u ON u.id = m.user_id
+             WHERE m.agent_id = ",
+        );
+        query.push_bind(agent).push(" AND u.user_key IN (");
+        let mut list = query.separated(", ");
+        for user in chunk {
+            list.push_bind(user.as_str());
+        }
+        query.push(")");
+        let rows: Vec<(String, UserKey)> = query.build_query_as().fetch_all(db.pool()).await?;
+        found.extend(rows);
+    }
+    Ok(found)
+}
+
+/// Marks every one of `users` as contacted, in one transaction.
+pub async fn mark_contacted(
+    db: &Writer<Db>,
+    agent: AgentKey,
+    users: &[UserKey],
+    (at, by, note, reminder): (Millis, &str, Option<&str>, bool),
+) -> Result<()> {
+    let mut tx = db.pool().begin().await?;
+    for chunk in users.chunks(super::rows_per_statement(6)) {
+        let mut query = sqlx::QueryBuilder::<Db>::new(
+            "INSERT INTO contact_marks (agent_id, user_id, marked_at, marked_by, note, reminder) ",
+        );
+        query.push_values(chunk, |mut row, user| {
+            row.push_bind(agent)
+                .push_bind(*user)
+                .push_bind(at)
+                .push_bind(by)
+                .push_bind(note)
+                .push_bind(i64::from(reminder));
+        });
+        query.build().execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Each learner's latest mark on the agent.
+pub async fn latest_marks(db: &Reader<Db>, agent: AgentKey) -> Result<Vec<ContactRow>> {
+    Ok(sqlx::query_as(
+        "SELECT u.user_key AS user_id, c.marked_at, c.marked_by, c.note, c.reminder
+         FROM contact_marks c JOIN users u ON u.id = c.user_id
+         WHERE c.agent_id = $1 AND c.id = (
+             SELECT MAX(l.id) FROM contact_marks l
+             WHERE l.agent_id = c.agent_id AND l.user_id = c.user_id)
+         ORDER BY u.user_key",
+    )
+    .bind(agent)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// One learner's marks on the agent, newest first, at most `limit`.
+pub async fn learner_marks(
+    db: &Reader<Db>,
+    agent: AgentKey,
+    user_id: &str,
+    limit: i64,
+) -> Result<Vec<ContactRow>> {
+    Ok(sqlx::query_as(
+        "SELECT u.user_key AS user_id, c.marked_at, c.marked_by, c.note, c.reminder
+         FROM contact_marks c JOIN users u ON u.id = c.user_id
+         WHERE c.agent_id = $1 AND u.user_key = $2
+         ORDER BY c.id DESC LIMIT $3",
+    )
+    .bind(agent)
+    .bind(user_id)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?)
+}
