@@ -13,7 +13,7 @@ use pulse_db::keys::KeyScope;
 use pulse_db::testing::TestBackend;
 use reqwest::Method;
 use serde_json::{Value, json};
-use support::{TestApp, event, server_fn_path};
+use support::{TestApp, event, server_fn_path, sign_in};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Caller {
@@ -88,19 +88,6 @@ impl Credentials {
             .find(|(c, _)| *c == caller)
             .map(|(_, v)| v.as_str())
     }
-}
-
-async fn sign_in(app: &TestApp, username: &str, password: &str) -> String {
-    let path = server_fn_path("login");
-    let response = app
-        .client
-        .post(format!("{}{path}", app.url))
-        .form(&[("username", username), ("password", password)])
-        .send()
-        .await
-        .unwrap();
-    let cookie = response.headers()["set-cookie"].to_str().unwrap();
-    cookie.split(';').next().unwrap().to_owned()
 }
 
 /// REST rows: method, documented path, concrete path, JSON body, and what
@@ -213,6 +200,13 @@ fn rest_rows() -> Vec<RestRow> {
         ),
         (
             Method::GET,
+            "/api/v1/agents/{agent_id}/users/{user_id}",
+            "/api/v1/agents/agent-b/users/u1",
+            None,
+            read_b,
+        ),
+        (
+            Method::GET,
             "/api/v1/openapi.json",
             "/api/v1/openapi.json",
             None,
@@ -261,6 +255,41 @@ fn server_fn_rows() -> Vec<FnRow> {
                 ("query[tz]", "UTC"),
             ]),
             sees_a,
+        ),
+        (
+            "learner_details",
+            FnArgs::Form(vec![
+                ("agent_id", "agent-a"),
+                ("user_id", "u1"),
+                ("query[period]", "7d"),
+                ("query[tz]", "UTC"),
+            ]),
+            sees_a,
+        ),
+        ("list_contact_marks", FnArgs::Form(agent_a.clone()), sees_a),
+        (
+            "mark_contacted",
+            FnArgs::Json(json!({"request": {
+                "agent_id": "agent-a",
+                "user_ids": ["u1"],
+                "note": "called",
+            }})),
+            sees_a,
+        ),
+        // No webhook on this server: the agent is checked first (404 for
+        // one the caller may not see), then reminders are refused.
+        (
+            "send_reminder",
+            FnArgs::Json(json!({"request": {
+                "agent_id": "agent-a",
+                "user_ids": ["u1"],
+                "note": "come back",
+            }})),
+            |c| match c {
+                AdminA | Superadmin => Expect::Status(400),
+                AdminB => Expect::Status(404),
+                _ => Expect::Status(401),
+            },
         ),
         ("list_accounts", FnArgs::none(), only_superadmin),
         ("list_keys", FnArgs::none(), only_superadmin),

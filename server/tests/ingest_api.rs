@@ -336,7 +336,8 @@ async fn registry_endpoints_create_rename_register_and_unregister(#[case] backen
     assert_eq!(
         table["users"],
         json!([{"user_id": "ann", "username": "ann", "name": "Ann", "registered_at": "2026-01-02T03:04:05Z",
-                "messages": 0, "active_days": 0, "last_active": null}])
+                "messages": 0, "active_days": 0, "last_active": null, "first_active": null,
+                "previous_messages": 0, "previous_active_days": 0, "status": "never_started"}])
     );
     let delete = || {
         app.request(

@@ -18,6 +18,7 @@ mod crash_safety;
 mod dashboard_auth;
 mod database_faults;
 mod deploy_files;
+mod follow_up;
 mod freshness;
 mod hostile_clients;
 mod ingest_api;

@@ -138,7 +138,8 @@ async fn figures_answer_in_the_shapes_of_the_api(#[case] backend: TestBackend) {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],
-        "user_id,username,name,registered_at,messages,active_days,last_active"
+        "user_id,username,name,registered_at,messages,active_days,last_active,\
+         first_active,previous_messages,previous_active_days,status"
     );
     assert_eq!(lines.len(), 3);
     assert!(

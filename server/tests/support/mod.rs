@@ -40,6 +40,8 @@ impl TestApp {
             request_timeout: 30,
             dist_dir: Some(dist.path().to_owned()),
             demo: false,
+            outreach_webhook: None,
+            outreach_timeout: 10,
             secure_cookies: false,
             public_url: None,
             trusted_proxies: Vec::new(),
@@ -146,6 +148,20 @@ impl TestApp {
     pub async fn cleanup(self) {
         self.db.cleanup().await;
     }
+}
+
+/// Signs in through the app's server function; the session cookie
+/// (`name=value`) it sets.
+pub async fn sign_in(app: &TestApp, username: &str, password: &str) -> String {
+    let response = app
+        .client
+        .post(format!("{}{}", app.url, server_fn_path("login")))
+        .form(&[("username", username), ("password", password)])
+        .send()
+        .await
+        .unwrap();
+    let cookie = response.headers()["set-cookie"].to_str().unwrap();
+    cookie.split(';').next().unwrap().to_owned()
 }
 
 /// A stand-in for Trunk's output: an index page, a hashed asset, a public file.
