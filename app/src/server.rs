@@ -138,4 +138,5 @@ pub fn register_server_fns() {
     register_explicit::<ListContactMarks>();
     register_explicit::<MarkContacted>();
     register_explicit::<SendReminder>();
+    register_explicit::<LearnerActivity>();
 }

@@ -231,6 +231,11 @@ async fn compare(db: &TestDb, expected: &Expected<'_>, query: &PeriodQuery, cont
             oracle.users(agent_id, expected_period, tz, now, inactive_days),
             "users: {context}"
         );
+        assert_eq!(
+            selection.activity_strips().await.unwrap(),
+            oracle.strips(agent_id, expected_period, tz),
+            "strips: {context}"
+        );
         // The single-figure calls agree with the dashboard's.
         assert_eq!(selection.trend().await.unwrap(), dashboard.trend);
         for user in (0..6).map(|n| format!("user-{n}")) {

@@ -313,3 +313,21 @@ mod openapi {
         counts(24).build()
     }
 }
+
+/// Each learner's activity across the period, coarse enough to draw as a
+/// sparkline on every row of a 50,000-row table: the period's trend buckets
+/// (hours or days) grouped `per_bin` at a time, and per learner the number
+/// of buckets of each group in which they were active.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ActivityStrips {
+    /// Trend buckets per group (the last group may have fewer).
+    pub per_bin: u32,
+    /// How many groups there are.
+    pub bins: u32,
+    /// (user id, one base-36 digit per group) of every learner active in
+    /// the period; those not listed were active in none.
+    pub strips: Vec<(String, String)>,
+}
+
+/// The most groups an activity strip has.
+pub const MAX_STRIP_BINS: usize = 40;

@@ -43,9 +43,10 @@ pub use admin::{
 pub use csv::{USER_CSV_COLUMNS, escape_cell, users_csv};
 pub use error::ApiError;
 pub use figures::{
-    Agent, AgentMedian, DEFAULT_INACTIVE_DAYS, Dashboard, FollowUpStatus, Granularity, Heatmap,
-    HeatmapGrid, INACTIVE_DAYS_RANGE, LEARNER_SESSIONS_SHOWN, LearnerDay, LearnerSession,
-    LearnerView, Overview, PeriodBounds, Trend, TrendBucket, UserRow, UsersTable,
+    ActivityStrips, Agent, AgentMedian, DEFAULT_INACTIVE_DAYS, Dashboard, FollowUpStatus,
+    Granularity, Heatmap, HeatmapGrid, INACTIVE_DAYS_RANGE, LEARNER_SESSIONS_SHOWN, LearnerDay,
+    LearnerSession, LearnerView, MAX_STRIP_BINS, Overview, PeriodBounds, Trend, TrendBucket,
+    UserRow, UsersTable,
 };
 pub use follow_up::{
     ContactMark, ContactMarks, ContactRequest, LearnerPage, MAX_CONTACTS_AT_ONCE, MAX_NOTE_CHARS,

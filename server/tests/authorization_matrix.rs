@@ -268,6 +268,15 @@ fn server_fn_rows() -> Vec<FnRow> {
         ),
         ("list_contact_marks", FnArgs::Form(agent_a.clone()), sees_a),
         (
+            "learner_activity",
+            FnArgs::Form(vec![
+                ("agent_id", "agent-a"),
+                ("query[period]", "7d"),
+                ("query[tz]", "UTC"),
+            ]),
+            sees_a,
+        ),
+        (
             "mark_contacted",
             FnArgs::Json(json!({"request": {
                 "agent_id": "agent-a",

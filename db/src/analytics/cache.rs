@@ -90,6 +90,8 @@ pub(super) struct PeriodView {
     pub users: UsersTable,
     /// Each row's user key, in the table's order.
     pub user_keys: Vec<crate::ids::UserKey>,
+    /// The learners' activity strips (sparklines).
+    pub strips: pulse_model::ActivityStrips,
 }
 
 /// Distinct users and messages of a span.
@@ -105,7 +107,7 @@ struct ViewWeight;
 impl Weighter<ViewKey, Arc<PeriodView>> for ViewWeight {
     fn weight(&self, _: &ViewKey, view: &Arc<PeriodView>) -> u64 {
         // Rough bytes: a user row with its strings, a trend bucket, the rest.
-        let users = view.users.users.len() as u64 * 160;
+        let users = view.users.users.len() as u64 * 160 + view.strips.strips.len() as u64 * 96;
         let buckets = view.trend.buckets.len() as u64 * 32;
         users + buckets + 4096
     }

@@ -14,8 +14,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use pulse_model::{
-    DEFAULT_INACTIVE_DAYS, Dashboard, FollowUpStatus, Granularity, Heatmap, INACTIVE_DAYS_RANGE,
-    Overview, PeriodBounds, PeriodQuery, Trend, TrendBucket, UserRow, UsersTable,
+    ActivityStrips, DEFAULT_INACTIVE_DAYS, Dashboard, FollowUpStatus, Granularity, Heatmap,
+    INACTIVE_DAYS_RANGE, MAX_STRIP_BINS, Overview, PeriodBounds, PeriodQuery, Trend, TrendBucket,
+    UserRow, UsersTable,
 };
 
 pub use cache::{DEFAULT_VIEW_BYTES, FigureCache};
@@ -200,7 +201,9 @@ impl<'a> Selection<'a> {
             members
         )?;
         let (user_keys, users) = users_of(&facts, &previous, members);
+        let strips = activity_strips(&facts, &calendar, &user_keys, &users);
         Ok(PeriodView {
+            strips,
             active_users: facts.active_users(),
             messages: facts.messages(),
             trend: trend(&facts, &calendar),
@@ -280,6 +283,11 @@ impl<'a> Selection<'a> {
             row.status = follow_up::status(row, &clock, recent.contains(key));
         }
         Ok(table)
+    }
+
+    /// Each learner's activity across the period, for sparklines.
+    pub async fn activity_strips(&self) -> Result<ActivityStrips> {
+        Ok(self.view().await?.strips.clone())
     }
 
     /// Distinct users and messages of `[from, to)`, kept like views.
@@ -382,6 +390,40 @@ fn users_of(facts: &Facts, previous: &Facts, members: Vec<Member>) -> (Vec<UserK
         })
         .collect();
     (keys, UsersTable { users })
+}
+
+/// The trend buckets each learner was active in, grouped into at most
+/// `MAX_STRIP_BINS` groups.
+fn activity_strips(
+    facts: &Facts,
+    calendar: &Calendar,
+    keys: &[UserKey],
+    users: &UsersTable,
+) -> ActivityStrips {
+    let buckets = calendar.bucket_starts.len().max(1);
+    let per_bin = buckets.div_ceil(MAX_STRIP_BINS);
+    let bins = buckets.div_ceil(per_bin);
+    let mut counts: HashMap<UserKey, Vec<u32>> = HashMap::new();
+    for (bucket, user) in &facts.user_buckets {
+        counts.entry(*user).or_insert_with(|| vec![0; bins])[*bucket as usize / per_bin] += 1;
+    }
+    let strips = keys
+        .iter()
+        .zip(&users.users)
+        .filter_map(|(key, row)| {
+            let counts = counts.get(key)?;
+            let digits = counts
+                .iter()
+                .map(|count| char::from_digit(*count, 36).unwrap_or('z'))
+                .collect();
+            Some((row.user_id.clone(), digits))
+        })
+        .collect();
+    ActivityStrips {
+        per_bin: per_bin as u32,
+        bins: bins as u32,
+        strips,
+    }
 }
 
 fn trend(facts: &Facts, calendar: &Calendar) -> Trend {

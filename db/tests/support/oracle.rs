@@ -9,8 +9,8 @@ use chrono::{
 };
 use chrono_tz::Tz;
 use pulse_model::{
-    AgentMedian, FollowUpStatus, Granularity, Heatmap, LearnerDay, LearnerSession, LearnerView,
-    Overview, PeriodBounds, Trend, TrendBucket, UserRow,
+    ActivityStrips, AgentMedian, FollowUpStatus, Granularity, Heatmap, LearnerDay, LearnerSession,
+    LearnerView, MAX_STRIP_BINS, Overview, PeriodBounds, Trend, TrendBucket, UserRow,
 };
 
 use super::TestEvent;
@@ -356,6 +356,50 @@ impl Oracle {
             FollowUpStatus::Active
         };
         row
+    }
+
+    /// Each active user's strip: the period's trend buckets in groups of
+    /// `ceil(buckets / 40)`, and per group the buckets the user was active in.
+    pub fn strips(&self, agent: &str, period: &Period, tz: Tz) -> ActivityStrips {
+        let buckets = self.trend(agent, period, tz).buckets.len().max(1);
+        let per_bin = buckets.div_ceil(MAX_STRIP_BINS);
+        let bins = buckets.div_ceil(per_bin);
+        let users: BTreeSet<&String> = self
+            .members
+            .keys()
+            .filter(|(a, _)| a == agent)
+            .map(|(_, user)| user)
+            .collect();
+        let strips = users
+            .into_iter()
+            .filter_map(|user| {
+                let alone = Oracle {
+                    events: self
+                        .of_agent(agent)
+                        .filter(|e| &e.user == user)
+                        .cloned()
+                        .collect(),
+                    members: BTreeMap::new(),
+                };
+                let trend = alone.trend(agent, period, tz);
+                let mut counts = vec![0u32; bins];
+                for (index, bucket) in trend.buckets.iter().enumerate() {
+                    counts[index / per_bin] += bucket.active_users as u32;
+                }
+                (counts.iter().sum::<u32>() > 0).then(|| {
+                    let digits = counts
+                        .iter()
+                        .map(|c| char::from_digit(*c, 36).unwrap())
+                        .collect();
+                    (user.clone(), digits)
+                })
+            })
+            .collect();
+        ActivityStrips {
+            per_bin: per_bin as u32,
+            bins: bins as u32,
+            strips,
+        }
     }
 
     /// The learner view of a registered user (METRICS.md, "One learner");
