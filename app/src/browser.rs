@@ -71,3 +71,27 @@ pub fn download_url(file_name: &str, url: &str) {
 pub fn now_ms() -> i64 {
     js_sys::Date::now() as i64
 }
+
+/// Puts `text` on the clipboard (the page must have the user's attention,
+/// as after a click).
+pub fn copy_text(text: &str) {
+    if let Some(window) = web_sys::window() {
+        // The promise settles later; a refusal leaves the clipboard as it was.
+        let _ = window.navigator().clipboard().write_text(text);
+    }
+}
+
+/// Remembers `value` for this tab under `key` (sessionStorage).
+pub fn remember(key: &str, value: &str) {
+    if let Some(storage) = web_sys::window().and_then(|w| w.session_storage().ok().flatten()) {
+        let _ = storage.set_item(key, value);
+    }
+}
+
+/// What [`remember`] kept under `key`, once: it is forgotten as it is read.
+pub fn recall(key: &str) -> Option<String> {
+    let storage = web_sys::window().and_then(|w| w.session_storage().ok().flatten())?;
+    let value = storage.get_item(key).ok().flatten();
+    let _ = storage.remove_item(key);
+    value
+}

@@ -2,7 +2,7 @@
 //! copied link opens the same view and Back and Forward work.
 
 use leptos_router::params::ParamsMap;
-use pulse_model::{PeriodKind, PeriodQuery};
+use pulse_model::{FollowUpStatus, PeriodKind, PeriodQuery};
 
 /// A column of the user table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -12,15 +12,19 @@ pub enum Column {
     Messages,
     ActiveDays,
     LastActive,
+    Status,
+    Contacted,
 }
 
 impl Column {
-    pub const ALL: [Column; 5] = [
+    pub const ALL: [Column; 7] = [
         Column::Name,
         Column::Username,
         Column::Messages,
         Column::ActiveDays,
         Column::LastActive,
+        Column::Status,
+        Column::Contacted,
     ];
 
     pub fn key(self) -> &'static str {
@@ -30,6 +34,8 @@ impl Column {
             Column::Messages => "messages",
             Column::ActiveDays => "days",
             Column::LastActive => "last",
+            Column::Status => "status",
+            Column::Contacted => "contacted",
         }
     }
 
@@ -40,6 +46,8 @@ impl Column {
             Column::Messages => "Messages",
             Column::ActiveDays => "Active days",
             Column::LastActive => "Last active",
+            Column::Status => "Status",
+            Column::Contacted => "Contacted",
         }
     }
 
@@ -106,6 +114,10 @@ pub struct ViewState {
     pub descending: bool,
     pub search: String,
     pub filter: QuickFilter,
+    /// Only learners of this follow-up status.
+    pub status: Option<FollowUpStatus>,
+    /// Only learners not marked as contacted in the last N days.
+    pub uncontacted_days: Option<u32>,
     pub inactive_days: u32,
     /// Heatmap: messages instead of users.
     pub heat_messages: bool,
@@ -125,6 +137,8 @@ impl Default for ViewState {
             descending: true,
             search: String::new(),
             filter: QuickFilter::All,
+            status: None,
+            uncontacted_days: None,
             inactive_days: 14,
             heat_messages: false,
             heat_average: false,
@@ -158,9 +172,15 @@ impl ViewState {
                 .get("filter")
                 .and_then(|f| QuickFilter::parse(&f))
                 .unwrap_or(defaults.filter),
+            status: query.get("status").and_then(|s| FollowUpStatus::parse(&s)),
+            uncontacted_days: query
+                .get("uncontacted")
+                .and_then(|d| d.parse().ok())
+                .filter(|d| *d > 0),
             inactive_days: query
                 .get("days")
                 .and_then(|d| d.parse().ok())
+                .filter(|d| pulse_model::INACTIVE_DAYS_RANGE.contains(d))
                 .unwrap_or(defaults.inactive_days),
             heat_messages: flag("heat_messages"),
             heat_average: flag("heat_avg"),
@@ -191,6 +211,12 @@ impl ViewState {
         }
         if self.filter != defaults.filter {
             pairs.push(("filter", self.filter.key().to_owned()));
+        }
+        if let Some(status) = self.status {
+            pairs.push(("status", status.as_str().to_owned()));
+        }
+        if let Some(days) = self.uncontacted_days {
+            pairs.push(("uncontacted", days.to_string()));
         }
         if self.inactive_days != defaults.inactive_days {
             pairs.push(("days", self.inactive_days.to_string()));
@@ -227,6 +253,11 @@ impl ViewState {
     }
 }
 
+/// Percent-encodes a path segment: a query value's encoding, `/` too.
+pub fn encode_segment(value: &str) -> String {
+    encode(value).replace('/', "%2F")
+}
+
 /// Percent-encodes a query value (everything but unreserved characters).
 fn encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
@@ -259,6 +290,8 @@ mod tests {
             descending: false,
             search: "zoë & co".into(),
             filter: QuickFilter::Inactive,
+            status: Some(FollowUpStatus::Stopped),
+            uncontacted_days: Some(7),
             inactive_days: 30,
             heat_messages: true,
             heat_average: true,

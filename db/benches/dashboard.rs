@@ -57,7 +57,7 @@ fn main() {
 
 /// Where the time of the 365-day dashboard goes, phase by phase.
 async fn breakdown(store: &Store, agent: &AgentRef) {
-    use pulse_db::analytics::{Calendar, Facts, ResolvedPeriod};
+    use pulse_db::analytics::{Calendar, Detail, Facts, ResolvedPeriod};
     use pulse_model::Granularity;
     let query = &queries()[1].1;
     let period = ResolvedPeriod::resolve(query, bench_data::data_now()).unwrap();
@@ -78,7 +78,7 @@ async fn breakdown(store: &Store, agent: &AgentRef) {
         (
             "facts",
             time(|| async {
-                Facts::load(store, agent, &calendar, start, end)
+                Facts::load(store, agent, &calendar, (start, end), Detail::Full)
                     .await
                     .unwrap();
             })

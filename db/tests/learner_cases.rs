@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use pulse_db::Store;
 use pulse_db::analytics::{AnalyticsError, LearnerError, Selection, Settings};
 use pulse_db::testing::{BACKENDS, TestDb};
-use pulse_model::{FollowUpStatus, LearnerView, PeriodQuery, UserRow};
+use pulse_model::{FollowUpStatus, LearnerSession, LearnerView, PeriodQuery, UserRow};
 use support::{TestEvent, event, ingest, utc};
 
 fn custom(from: &str, to: &str, tz: &str) -> PeriodQuery {
@@ -213,25 +213,28 @@ async fn a_fall_back_day_counts_its_repeated_hour_once() {
         );
         // Sessions with an event in the period, newest start first, each
         // over all time; s0 has none in it.
-        let sessions: Vec<(&str, DateTime<Utc>, DateTime<Utc>, u64, bool)> = view
-            .sessions
-            .iter()
-            .map(|s| (s.session_id.as_str(), s.start, s.end, s.messages, s.ended))
-            .collect();
+        let session =
+            |id: &str, start: &str, end: &str, messages: u64, ended: bool| LearnerSession {
+                session_id: id.into(),
+                start: utc(start),
+                end: utc(end),
+                messages,
+                ended,
+            };
         assert_eq!(
-            sessions,
+            view.sessions,
             [
-                (
+                session(
                     "s1",
-                    utc("2026-11-01T05:30:00Z"),
-                    utc("2026-11-03T15:00:00Z"),
+                    "2026-11-01T05:30:00Z",
+                    "2026-11-03T15:00:00Z",
                     2,
                     true
                 ),
-                (
+                session(
                     "s2",
-                    utc("2026-10-31T23:00:00Z"),
-                    utc("2026-11-02T14:00:00Z"),
+                    "2026-10-31T23:00:00Z",
+                    "2026-11-02T14:00:00Z",
                     1,
                     false
                 ),

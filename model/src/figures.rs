@@ -182,6 +182,11 @@ pub enum FollowUpStatus {
     Active,
 }
 
+impl FollowUpStatus {
+    /// Every status, in the order they are tried (METRICS.md).
+    pub const ALL: &'static [FollowUpStatus] = <FollowUpStatus as strum::VariantArray>::VARIANTS;
+}
+
 /// How many days without an event make a learner `stopped`, unless the
 /// reader says otherwise (`inactive_days`).
 pub const DEFAULT_INACTIVE_DAYS: u32 = 14;

@@ -4,6 +4,7 @@
 
 pub mod fonts;
 pub mod heatmap;
+pub mod learner_days;
 pub mod palette;
 pub mod trend;
 

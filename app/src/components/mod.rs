@@ -3,6 +3,7 @@
 mod account_menu;
 mod agent_header;
 mod error_panel;
+pub mod learner;
 mod signed_in;
 pub mod users;
 

@@ -2,6 +2,7 @@
 
 mod agent;
 mod agents;
+mod learner;
 mod login;
 mod not_found;
 mod settings;
@@ -32,6 +33,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/agents/:agent_id") view=|| view! { <SignedIn><agent::AgentPage /></SignedIn> } />
                     <Route path=path!("/agents/:agent_id/analytics/users")
                         view=|| view! { <SignedIn><users_tab::UsersTabPage /></SignedIn> } />
+                    <Route path=path!("/agents/:agent_id/analytics/users/:user_id")
+                        view=|| view! { <SignedIn><learner::LearnerPage /></SignedIn> } />
                 </Routes>
             </main>
         </Router>

@@ -5,9 +5,11 @@ use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_location, use_navigate, use_params_map, use_query_map};
 use pulse_model::{ApiError, Dashboard};
 
-use crate::api::{online_now, users_dashboard};
+use crate::api::{learner_activity, list_contact_marks, online_now, users_dashboard};
 use crate::browser;
-use crate::components::users::{HeatmapPanel, TimeFilter, Topline, TrendPanel, UserTable};
+use crate::components::users::{
+    FollowUpData, HeatmapPanel, TimeFilter, Topline, TrendPanel, UserTable,
+};
 use crate::components::{AgentHeader, ErrorPanel};
 use crate::view_state::ViewState;
 
@@ -49,6 +51,32 @@ pub fn UsersTabPage() -> impl IntoView {
         )
     });
     let online = LocalResource::new(move || online_now(agent_id.get()));
+    // Loaded beside the figures: the sparklines and the contact marks.
+    let strips = LocalResource::new(move || learner_activity(agent_id.get(), period_query.get()));
+    let marks = LocalResource::new(move || list_contact_marks(agent_id.get()));
+    let follow_up = FollowUpData {
+        marks: Signal::derive(move || {
+            marks
+                .get()
+                .and_then(Result::ok)
+                .map(|marks| {
+                    marks
+                        .marks
+                        .into_iter()
+                        .map(|mark| (mark.user_id.clone(), mark))
+                        .collect()
+                })
+                .unwrap_or_default()
+        }),
+        strips: Signal::derive(move || strips.get().and_then(Result::ok)),
+        reminders: Signal::derive(move || {
+            marks
+                .get()
+                .and_then(Result::ok)
+                .is_some_and(|marks| marks.reminders)
+        }),
+        on_marked: Callback::new(move |()| marks.refetch()),
+    };
     live_refresh(online);
 
     let loaded = Memo::new(move |_| dashboard.get().and_then(Result::ok));
@@ -86,7 +114,7 @@ pub fn UsersTabPage() -> impl IntoView {
                 <TrendPanel trend />
                 <HeatmapPanel heatmap state set_state />
             </div>
-            <UserTable users state set_state />
+            <UserTable agent_id users state set_state follow_up />
         </section>
     }
 }

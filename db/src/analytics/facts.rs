@@ -39,6 +39,19 @@ pub struct Facts {
     /// Messages per local hour, an index into `Calendar::hour_cells` (the
     /// heatmap's `messages`).
     pub hour_messages: Vec<u64>,
+    /// Whether only the per-user facts are kept.
+    detail: Detail,
+}
+
+/// Which facts a load keeps.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Detail {
+    /// Everything every figure needs.
+    #[default]
+    Full,
+    /// Only each user's days and messages (`user_days`, `user_messages`):
+    /// the previous period's columns of the user table.
+    PerUser,
 }
 
 /// How `[from_ms, to_ms)` splits into whole quarter hours and the rest.
@@ -134,10 +147,13 @@ impl Facts {
         store: &Store,
         agent: &AgentRef,
         calendar: &Calendar,
-        from_ms: i64,
-        to_ms: i64,
+        (from_ms, to_ms): (i64, i64),
+        detail: Detail,
     ) -> Result<Facts> {
-        let mut facts = Facts::empty(calendar);
+        let mut facts = Facts {
+            detail,
+            ..Facts::empty(calendar)
+        };
         let span = Span::new(from_ms, to_ms);
         if !span.has_whole_slots() {
             let events = raw_ranges(store, agent, &[(from_ms, to_ms)]).await?;
@@ -208,12 +224,17 @@ impl Facts {
     }
 
     fn present(&mut self, place: SlotPlace, user: UserKey) {
-        self.user_buckets.push((place.bucket, user));
-        self.user_hours.push((place.hour, user));
         self.user_days.push((place.day, user));
+        if self.detail == Detail::Full {
+            self.user_buckets.push((place.bucket, user));
+            self.user_hours.push((place.hour, user));
+        }
     }
 
     fn messages_at(&mut self, place: SlotPlace, messages: u64) {
+        if self.detail == Detail::PerUser {
+            return;
+        }
         self.bucket_messages[place.bucket as usize] += messages;
         self.hour_messages[place.hour as usize] += messages;
     }

@@ -21,7 +21,7 @@ use pulse_model::{
 
 pub use cache::{DEFAULT_VIEW_BYTES, FigureCache};
 pub use calendar::Calendar;
-pub use facts::Facts;
+pub use facts::{Detail, Facts};
 pub use period::{MAX_CUSTOM_DAYS, PeriodError, ResolvedPeriod};
 
 use crate::error::StoreError;
@@ -147,9 +147,9 @@ impl<'a> Selection<'a> {
 
     /// The calendar and facts of `[start, end)`.
     #[tracing::instrument(level = "debug", skip(self), fields(agent = self.agent.key.0))]
-    async fn facts(&self, (start, end): (i64, i64)) -> Result<(Calendar, Facts)> {
+    async fn facts(&self, (start, end): (i64, i64), detail: Detail) -> Result<(Calendar, Facts)> {
         let calendar = Calendar::new(self.period.tz, start, end, self.granularity());
-        let facts = Facts::load(self.store, self.agent, &calendar, start, end).await?;
+        let facts = Facts::load(self.store, self.agent, &calendar, (start, end), detail).await?;
         Ok((calendar, facts))
     }
 
@@ -196,8 +196,8 @@ impl<'a> Selection<'a> {
     async fn compute_view(&self) -> Result<PeriodView> {
         let members = async { Ok::<_, AnalyticsError>(self.store.members(self.agent).await?) };
         let ((calendar, facts), (_, previous), members) = tokio::try_join!(
-            self.facts(self.bounds()),
-            self.facts(self.previous_bounds()),
+            self.facts(self.bounds(), Detail::Full),
+            self.facts(self.previous_bounds(), Detail::PerUser),
             members
         )?;
         let (user_keys, users) = users_of(&facts, &previous, members);

@@ -1,14 +1,19 @@
 //! The panels of the Users tab, one module per thing they show.
 
 mod chart_canvas;
+mod follow_up_bar;
 mod heatmap_panel;
+mod sparkline;
+mod status_bar;
 mod time_filter;
 mod topline;
 mod trend_panel;
 mod user_table;
 
+pub use chart_canvas::{ExportButtons, canvas_point, draw_whenever};
 pub use heatmap_panel::HeatmapPanel;
+pub use status_bar::StatusLabel;
 pub use time_filter::TimeFilter;
 pub use topline::Topline;
 pub use trend_panel::TrendPanel;
-pub use user_table::UserTable;
+pub use user_table::{FollowUpData, UserTable};

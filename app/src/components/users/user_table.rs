@@ -1,35 +1,125 @@
 use std::cmp::Ordering;
+use std::collections::{BTreeSet, HashMap};
 
+use leptos::html;
 use leptos::prelude::*;
-use pulse_model::{UserRow, users_csv};
+use leptos_router::hooks::use_navigate;
+use pulse_model::{ActivityStrips, ContactMark, UserRow, users_csv};
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
+use super::follow_up_bar::FollowUpBar;
+use super::sparkline::Sparkline;
+use super::status_bar::{StatusBar, StatusLabel};
 use crate::browser;
-use crate::view_state::{Column, QuickFilter, ViewState};
+use crate::view_state::{Column, QuickFilter, ViewState, encode_segment};
 
 const ROW_HEIGHT: f64 = 40.0;
 const VISIBLE_ROWS: usize = 14;
 /// Rows drawn beyond the visible ones, so fast scrolling shows no gaps.
 const OVERSCAN: usize = 8;
 const DAY_MS: i64 = 86_400_000;
+/// Where the table's scroll position waits while a learner's page is open.
+const SCROLL_KEY: &str = "pulse-user-table-scroll";
+
+/// What the table shows besides the rows: the latest contact marks, the
+/// activity strips, whether reminders can be sent.
+#[derive(Clone, Copy)]
+pub struct FollowUpData {
+    /// Each learner's latest mark, by user id.
+    pub marks: Signal<HashMap<String, ContactMark>>,
+    /// The sparklines, once loaded.
+    pub strips: Signal<Option<ActivityStrips>>,
+    /// Whether the server has an outreach webhook.
+    pub reminders: Signal<bool>,
+    /// Runs after learners were marked, to load the marks again.
+    pub on_marked: Callback<()>,
+}
+
+/// The path of a learner's page, carrying the table's whole state.
+pub fn learner_href(agent_id: &str, user_id: &str, view: &ViewState) -> String {
+    format!(
+        "/agents/{}/analytics/users/{}?{}",
+        encode_segment(agent_id),
+        encode_segment(user_id),
+        view.to_query()
+    )
+}
 
 /// Every registered user: sortable, searchable, filterable, exportable, and
 /// smooth with tens of thousands of rows (only the visible rows are drawn).
 #[component]
 pub fn UserTable(
+    agent_id: Memo<String>,
     users: Signal<Vec<UserRow>>,
     state: Memo<ViewState>,
     set_state: Callback<ViewState>,
+    follow_up: FollowUpData,
 ) -> impl IntoView {
+    let FollowUpData {
+        marks,
+        strips,
+        reminders,
+        on_marked,
+    } = follow_up;
     // Folded once per load, not on every keystroke or comparison.
     let keys =
         Memo::new(move |_| users.with(|rows| rows.iter().map(TextKeys::of).collect::<Vec<_>>()));
     let shown = Memo::new(move |_| {
         let view = state.get();
-        users.with(|rows| keys.with(|keys| shown_rows(rows, keys, &view, browser::now_ms())))
+        users.with(|rows| {
+            keys.with(|keys| {
+                marks.with(|marks| shown_rows(rows, keys, marks, &view, browser::now_ms()))
+            })
+        })
     });
+    let strip_of = Memo::new(move |_| {
+        strips.with(|strips| {
+            strips.as_ref().map(|strips| {
+                let by_user: HashMap<String, String> = strips.strips.iter().cloned().collect();
+                (by_user, strips.bins, strips.per_bin)
+            })
+        })
+    });
+    let selected = RwSignal::new(BTreeSet::<String>::new());
+    let body = NodeRef::<html::Div>::new();
     let scroll_top = RwSignal::new(0.0);
+    restore_scroll(body, shown, scroll_top);
+    let navigate = use_navigate();
+    let open = Callback::new(move |user_id: String| {
+        let view = state.get_untracked();
+        browser::remember(
+            SCROLL_KEY,
+            &format!("{}|{}", view.to_query(), scroll_top.get_untracked()),
+        );
+        navigate(
+            &learner_href(&agent_id.get_untracked(), &user_id, &view),
+            Default::default(),
+        );
+    });
+    let all_shown_selected = move || {
+        let count = shown.with(Vec::len);
+        count > 0
+            && selected.with(|ids| {
+                users.with(|rows| {
+                    shown.with(|order| order.iter().all(|&i| ids.contains(&rows[i].user_id)))
+                })
+            })
+    };
+    let select_all_shown = move |on: bool| {
+        let ids: Vec<String> = users.with(|rows| {
+            shown.with(|order| order.iter().map(|&i| rows[i].user_id.clone()).collect())
+        });
+        selected.update(|chosen| {
+            for id in ids {
+                if on {
+                    chosen.insert(id);
+                } else {
+                    chosen.remove(&id);
+                }
+            }
+        });
+    };
     let window = move || {
         let first = ((scroll_top.get() / ROW_HEIGHT) as usize).saturating_sub(OVERSCAN / 2);
         let count = shown.with(Vec::len);
@@ -51,7 +141,7 @@ pub fn UserTable(
                 view.sort = column;
                 view.descending = matches!(
                     column,
-                    Column::Messages | Column::ActiveDays | Column::LastActive
+                    Column::Messages | Column::ActiveDays | Column::LastActive | Column::Contacted
                 );
             }
         }));
@@ -62,6 +152,7 @@ pub fn UserTable(
         browser::download("users.csv", "text/csv", &csv);
     };
     let now = browser::now_ms();
+    let inactive_days = move || state.get().inactive_days;
     view! {
         <section class="panel" aria-labelledby="table-title">
             <header class="panel-header">
@@ -71,6 +162,7 @@ pub fn UserTable(
                 </span>
                 <button type="button" class="button" data-testid="export-csv" on:click=export>"Export CSV"</button>
             </header>
+            <StatusBar users state set_state />
             <div class="table-tools">
                 <input type="search" placeholder="Search name, username or id" aria-label="Search users"
                     data-testid="user-search" prop:value=move || state.get().search
@@ -92,10 +184,33 @@ pub fn UserTable(
                             } />
                         "days"
                     </label>
+                    <label class="days">
+                        <input type="checkbox" data-testid="uncontacted-filter"
+                            prop:checked=move || state.get().uncontacted_days.is_some()
+                            on:change=move |event| {
+                                let on = event_target_checked(&event);
+                                update(Box::new(move |v| v.uncontacted_days = on.then_some(v.uncontacted_days.unwrap_or(14))));
+                            } />
+                        "not contacted in the last"
+                        <input type="number" min="1" max="3650" data-testid="uncontacted-days" aria-label="Days since last contact"
+                            prop:value=move || state.get().uncontacted_days.unwrap_or(14).to_string()
+                            on:change=move |event| {
+                                if let Ok(days) = event_target_value(&event).parse::<u32>() {
+                                    update(Box::new(move |v| v.uncontacted_days = Some(days.max(1))));
+                                }
+                            } />
+                        "days"
+                    </label>
                 </div>
             </div>
+            <FollowUpBar agent_id selected users reminders on_done=on_marked />
             <div class="table" role="table" aria-label="Users" aria-rowcount=move || (shown.with(Vec::len) + 1).to_string()>
                 <div class="row head" role="row">
+                    <div role="columnheader" class="select-cell">
+                        <input type="checkbox" data-testid="select-all-shown" aria-label="Select all shown"
+                            prop:checked=all_shown_selected
+                            on:change=move |event| select_all_shown(event_target_checked(&event)) />
+                    </div>
                     {Column::ALL.into_iter().map(|column| view! {
                         <div role="columnheader" class="cell" aria-sort=move || {
                             let view = state.get();
@@ -107,8 +222,9 @@ pub fn UserTable(
                             </button>
                         </div>
                     }).collect_view()}
+                    <div role="columnheader" class="cell">"Activity"</div>
                 </div>
-                <div class="table-body" data-testid="table-body" tabindex="0"
+                <div class="table-body" data-testid="table-body" tabindex="0" node_ref=body
                     // As tall as its rows, up to VISIBLE_ROWS of them; then it scrolls.
                     style:max-height=format!("{}px", ROW_HEIGHT * VISIBLE_ROWS as f64)
                     on:scroll=move |event| scroll_top.set(f64::from(event_target::<web_sys::Element>(&event).scroll_top()))>
@@ -119,9 +235,15 @@ pub fn UserTable(
                             let visible: Vec<(usize, UserRow)> = users.with(|rows| shown.with(|order| {
                                 order[first..last].iter().enumerate().map(|(offset, &index)| (first + offset, rows[index].clone())).collect()
                             }));
+                            let days = inactive_days();
                             visible.into_iter().map(|(position, row)| {
                                 let top = position as f64 * ROW_HEIGHT;
-                                view! { <UserLine row top now position={position + 2} /> }
+                                let mark = marks.with(|marks| marks.get(&row.user_id).cloned());
+                                let strip = strip_of.with(|strips| strips.as_ref().map(|(by_user, bins, per_bin)| {
+                                    (by_user.get(&row.user_id).cloned(), *bins, *per_bin)
+                                }));
+                                let line = Line { row, top, now, position: position + 2, inactive_days: days, mark, strip };
+                                view! { <UserLine line selected open /> }
                             }).collect_view()
                         }}
                     </div>
@@ -134,14 +256,76 @@ pub fn UserTable(
     }
 }
 
+/// One row as drawn: the learner and what is shown beside their figures.
+struct Line {
+    row: UserRow,
+    top: f64,
+    now: i64,
+    position: usize,
+    inactive_days: u32,
+    mark: Option<ContactMark>,
+    /// (strip, bins, per_bin) once the strips are loaded.
+    strip: Option<(Option<String>, u32, u32)>,
+}
+
 #[component]
-fn UserLine(row: UserRow, top: f64, now: i64, position: usize) -> impl IntoView {
+fn UserLine(
+    line: Line,
+    selected: RwSignal<BTreeSet<String>>,
+    open: Callback<String>,
+) -> impl IntoView {
+    let Line {
+        row,
+        top,
+        now,
+        position,
+        inactive_days,
+        mark,
+        strip,
+    } = line;
     let last = row
         .last_active
         .map(|at| (relative(now - at.timestamp_millis()), at.to_rfc3339()));
+    let contacted = mark.map(|mark| {
+        let exact = mark.marked_at.to_rfc3339();
+        let title = match &mark.note {
+            Some(note) => format!("{exact} by {}: {note}", mark.marked_by),
+            None => format!("{exact} by {}", mark.marked_by),
+        };
+        (relative(now - mark.marked_at.timestamp_millis()), title)
+    });
+    let (user_id, open_id, key_id) = (
+        row.user_id.clone(),
+        row.user_id.clone(),
+        row.user_id.clone(),
+    );
+    let checked = {
+        let id = row.user_id.clone();
+        move || selected.with(|ids| ids.contains(&id))
+    };
+    let toggle = {
+        let id = row.user_id.clone();
+        move |event: leptos::ev::Event| {
+            let on = event_target_checked(&event);
+            selected.update(|ids| {
+                if on {
+                    ids.insert(id.clone());
+                } else {
+                    ids.remove(&id);
+                }
+            });
+        }
+    };
     view! {
-        <div class="row placed" role="row" aria-rowindex=position.to_string() data-testid="user-row"
-            style:top=format!("{top}px") style:height=format!("{ROW_HEIGHT}px")>
+        <div class="row placed clickable" role="row" aria-rowindex=position.to_string() data-testid="user-row"
+            data-user-id=user_id.clone() tabindex="0" title="Open this learner's page"
+            style:top=format!("{top}px") style:height=format!("{ROW_HEIGHT}px")
+            on:click=move |_| open.run(open_id.clone())
+            on:keydown=move |event| if event.key() == "Enter" { open.run(key_id.clone()) }>
+            <div class="select-cell" role="cell" on:click=|event| event.stop_propagation()>
+                <input type="checkbox" data-testid="select-row" aria-label=format!("Select {user_id}")
+                    prop:checked=checked on:change=toggle on:keydown=|event| event.stop_propagation() />
+            </div>
             <div class="cell" role="cell">{match (row.name, &row.username) {
                 (Some(name), _) => name.into_any(),
                 // Neither name nor username: the id, so the row is no hole.
@@ -157,12 +341,58 @@ fn UserLine(row: UserRow, top: f64, now: i64, position: usize) -> impl IntoView 
                     None => view! { <span class="muted">"never"</span> }.into_any(),
                 }}
             </div>
+            <div class="cell" role="cell" data-testid="status-cell"><StatusLabel status=row.status inactive_days /></div>
+            <div class="cell" role="cell" data-testid="contacted-cell">
+                {match contacted {
+                    Some((text, title)) => view! { <span title=title>{text}</span> }.into_any(),
+                    None => view! { <span class="muted">"–"</span> }.into_any(),
+                }}
+            </div>
+            <div class="cell" role="cell">
+                {strip.map(|(strip, bins, per_bin)| view! { <Sparkline strip bins per_bin /> })}
+            </div>
         </div>
     }
 }
 
+/// Puts the table back where it was scrolled when a learner's page was
+/// opened from it (once its rows are there again).
+fn restore_scroll(body: NodeRef<html::Div>, shown: Memo<Vec<usize>>, scroll_top: RwSignal<f64>) {
+    let Some(saved) = browser::recall(SCROLL_KEY) else {
+        return;
+    };
+    let restored = RwSignal::new(false);
+    Effect::new(move |_| {
+        if restored.get_untracked() || shown.with(Vec::is_empty) {
+            return;
+        }
+        let Some(element) = body.get() else {
+            return;
+        };
+        restored.set(true);
+        let current = web_sys::window()
+            .and_then(|w| w.location().search().ok())
+            .unwrap_or_default();
+        let Some((query, top)) = saved.rsplit_once('|') else {
+            return;
+        };
+        // Only for the same table state the position was taken in.
+        if current.trim_start_matches('?') == query {
+            let top: f64 = top.parse().unwrap_or(0.0);
+            element.set_scroll_top(top as i32);
+            scroll_top.set(top);
+        }
+    });
+}
+
 /// Indexes of the rows to show, filtered and in order (a stable sort).
-fn shown_rows(rows: &[UserRow], keys: &[TextKeys], view: &ViewState, now_ms: i64) -> Vec<usize> {
+fn shown_rows(
+    rows: &[UserRow],
+    keys: &[TextKeys],
+    marks: &HashMap<String, ContactMark>,
+    view: &ViewState,
+    now_ms: i64,
+) -> Vec<usize> {
     let needle = fold(view.search.trim());
     let top_threshold = top_senders_threshold(rows);
     let cutoff = now_ms - i64::from(view.inactive_days) * DAY_MS;
@@ -185,9 +415,25 @@ fn shown_rows(rows: &[UserRow], keys: &[TextKeys], view: &ViewState, now_ms: i64
                 QuickFilter::TopSenders => row.messages > 0 && row.messages >= top_threshold,
             }
         })
+        .filter(|&index| {
+            view.status
+                .is_none_or(|status| rows[index].status == status)
+        })
+        .filter(|&index| {
+            view.uncontacted_days.is_none_or(|days| {
+                let since = now_ms - i64::from(days) * DAY_MS;
+                marks
+                    .get(&rows[index].user_id)
+                    .is_none_or(|mark| mark.marked_at.timestamp_millis() < since)
+            })
+        })
         .collect();
     order.sort_by(|&a, &b| {
-        let ordering = compare((&rows[a], &keys[a]), (&rows[b], &keys[b]), view.sort);
+        let contacted = |index: usize| marks.get(&rows[index].user_id).map(|mark| mark.marked_at);
+        let ordering = match view.sort {
+            Column::Contacted => contacted(a).cmp(&contacted(b)),
+            column => compare((&rows[a], &keys[a]), (&rows[b], &keys[b]), column),
+        };
         if view.descending {
             ordering.reverse()
         } else {
@@ -232,6 +478,9 @@ fn compare(
         Column::Messages => a.messages.cmp(&b.messages),
         Column::ActiveDays => a.active_days.cmp(&b.active_days),
         Column::LastActive => a.last_active.cmp(&b.last_active),
+        Column::Status => a.status.cmp(&b.status),
+        // Sorted by the caller, who has the marks.
+        Column::Contacted => Ordering::Equal,
     }
 }
 

@@ -1,0 +1,115 @@
+//! One learner's days: messages as bars, active hours as a line on its own
+//! axis (0 to 24).
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use pulse_model::LearnerDay;
+
+use super::fonts::{TextSize, font};
+use super::palette::Theme;
+use super::{Chart, DrawError, PlotArea};
+
+/// The day-by-day chart of the learner view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LearnerDays(pub Vec<LearnerDay>);
+
+/// The label of day `index` on the axis and in tooltips.
+pub fn day_label(days: &LearnerDays, index: usize) -> String {
+    days.0
+        .get(index)
+        .map(|day| day.date.format("%a %d %b").to_string())
+        .unwrap_or_default()
+}
+
+impl Chart for LearnerDays {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        theme: Theme,
+    ) -> Result<PlotArea, DrawError<DB>>
+    where
+        DB::ErrorType: 'static,
+    {
+        root.fill(&theme.background)?;
+        let count = self.0.len().max(1);
+        let top = self.0.iter().map(|d| d.messages).max().unwrap_or(0).max(1) as f64 * 1.15;
+        let text = font(TextSize::Large).color(&theme.text);
+        let mut chart = ChartBuilder::on(root)
+            .margin(12)
+            .x_label_area_size(34)
+            .y_label_area_size(44)
+            .right_y_label_area_size(44)
+            .build_cartesian_2d(0f64..count as f64, 0f64..top)?
+            .set_secondary_coord(0f64..count as f64, 0f64..24.0);
+        chart
+            .configure_mesh()
+            .light_line_style(theme.grid.mix(0.5))
+            .bold_line_style(theme.grid)
+            .axis_style(theme.grid)
+            .label_style(text.clone())
+            .x_labels(8.min(count))
+            .x_label_formatter(&|x| day_label(self, *x as usize))
+            .y_labels((top.floor() as usize + 1).clamp(2, 10))
+            .y_label_formatter(&|y| {
+                if y.fract() == 0.0 {
+                    format!("{y:.0}")
+                } else {
+                    String::new()
+                }
+            })
+            .y_desc("Messages")
+            .axis_desc_style(text.clone())
+            .draw()?;
+        chart
+            .configure_secondary_axes()
+            .axis_style(theme.grid)
+            .label_style(text.clone())
+            .y_labels(5)
+            .y_label_formatter(&|y| format!("{y:.0}"))
+            .y_desc("Active hours")
+            .axis_desc_style(text)
+            .draw()?;
+        chart
+            .draw_series(self.0.iter().enumerate().map(|(i, day)| {
+                let x = i as f64;
+                Rectangle::new(
+                    [(x + 0.15, 0.0), (x + 0.85, day.messages as f64)],
+                    theme.accent.mix(0.55).filled(),
+                )
+            }))?
+            .label("Messages")
+            .legend(move |(x, y)| {
+                Rectangle::new(
+                    [(x, y - 4), (x + 14, y + 4)],
+                    theme.accent.mix(0.55).filled(),
+                )
+            });
+        let hours: Vec<(f64, f64)> = self
+            .0
+            .iter()
+            .enumerate()
+            .map(|(i, day)| (i as f64 + 0.5, day.active_hours as f64))
+            .collect();
+        chart
+            .draw_secondary_series(LineSeries::new(hours, theme.text.stroke_width(2)))?
+            .label("Active hours")
+            .legend(move |(x, y)| {
+                PathElement::new([(x, y), (x + 14, y)], theme.text.stroke_width(2))
+            });
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(theme.background.mix(0.85))
+            .border_style(theme.grid)
+            .label_font(font(TextSize::Large).color(&theme.text))
+            .draw()?;
+        root.present()?;
+        let (x, y) = chart.plotting_area().get_pixel_range();
+        Ok(PlotArea {
+            left: x.start,
+            right: x.end,
+            top: y.start,
+            bottom: y.end,
+        })
+    }
+}

@@ -1,0 +1,31 @@
+use leptos::prelude::*;
+use pulse_model::LearnerSession;
+
+/// The learner's recent sessions in the period, newest first.
+#[component]
+pub fn Sessions(sessions: Vec<LearnerSession>) -> impl IntoView {
+    let empty = sessions.is_empty();
+    view! {
+        <section class="panel" aria-labelledby="sessions-title">
+            <h2 id="sessions-title">"Recent sessions"</h2>
+            <Show when=move || empty>
+                <p class="muted">"No session with activity in this period."</p>
+            </Show>
+            <table class="plain" data-testid="sessions-table" class:hidden=empty>
+                <thead><tr><th>"Started"</th><th>"Last event"</th><th>"Length"</th><th>"Messages"</th><th>"Ended"</th></tr></thead>
+                <tbody>{sessions.into_iter().map(|session| {
+                    let minutes = (session.end - session.start).num_minutes();
+                    view! {
+                        <tr data-testid="session-row">
+                            <td><time datetime=session.start.to_rfc3339()>{session.start.format("%a %-d %b %H:%M UTC").to_string()}</time></td>
+                            <td><time datetime=session.end.to_rfc3339()>{session.end.format("%a %-d %b %H:%M UTC").to_string()}</time></td>
+                            <td>{format!("{} h {:02} min", minutes / 60, minutes % 60)}</td>
+                            <td class="number">{session.messages}</td>
+                            <td>{if session.ended { "yes" } else { "no" }}</td>
+                        </tr>
+                    }
+                }).collect_view()}</tbody>
+            </table>
+        </section>
+    }
+}

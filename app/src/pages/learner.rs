@@ -1,0 +1,95 @@
+use leptos::prelude::*;
+use leptos_router::NavigateOptions;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_location, use_navigate, use_params_map, use_query_map};
+use pulse_model::{ApiError, LearnerPage};
+
+use crate::api::learner_details;
+use crate::browser;
+use crate::charts::learner_days::LearnerDays;
+use crate::components::learner::{ContactPanel, DayChart, Sessions, Summary};
+use crate::components::users::{HeatmapPanel, TimeFilter};
+use crate::components::{AgentHeader, ErrorPanel};
+use crate::view_state::{ViewState, encode_segment};
+
+/// One learner of an agent: who they are, their period against the
+/// agent's median, their days, hours and sessions, and their follow-up.
+/// The period, zone and the table's state travel in the URL, so Back
+/// returns to the table as it was.
+#[component]
+pub fn LearnerPage() -> impl IntoView {
+    let params = use_params_map();
+    let agent_id = Memo::new(move |_| params.read().get("agent_id").unwrap_or_default());
+    let user_id = Memo::new(move |_| params.read().get("user_id").unwrap_or_default());
+    let query = use_query_map();
+    let state = Memo::new(move |_| ViewState::from_query(&query.read()));
+    let navigate = use_navigate();
+    let location = use_location();
+    let set_state = Callback::new(move |next: ViewState| {
+        let path = location.pathname.get_untracked();
+        navigate(
+            &format!("{path}?{}", next.to_query()),
+            NavigateOptions {
+                scroll: false,
+                ..Default::default()
+            },
+        );
+    });
+    let browser_tz = browser::time_zone();
+    let zones = browser::known_time_zones();
+    let period_query = {
+        let browser_tz = browser_tz.clone();
+        Memo::new(move |_| state.with(|view| view.period_query(&browser_tz)))
+    };
+    let inactive_days = Memo::new(move |_| state.with(|view| view.inactive_days));
+    let page = LocalResource::new(move || {
+        learner_details(
+            agent_id.get(),
+            user_id.get(),
+            period_query.get(),
+            Some(inactive_days.get()),
+        )
+    });
+    let back = move || {
+        format!(
+            "/agents/{}/analytics/users?{}",
+            encode_segment(&agent_id.get()),
+            state.get().to_query()
+        )
+    };
+    let heatmap = Signal::derive(move || page.get().and_then(Result::ok).map(|p| p.view.heatmap));
+    let on_marked = Callback::new(move |()| page.refetch());
+    view! {
+        <AgentHeader agent_id />
+        <nav class="tabs" aria-label="Analytics">
+            <A href=back attr:class="tab" attr:data-testid="back-to-table">"← Users"</A>
+        </nav>
+        <section class="learner" data-testid="learner-page" aria-busy=move || page.get().is_none().to_string()>
+            <TimeFilter state set_state browser_tz=browser_tz.clone() zones />
+            {move || match page.get() {
+                None => view! { <p class="muted">"Loading…"</p> }.into_any(),
+                Some(Err(ApiError::NotFound(_))) => view! {
+                    <div class="empty-state" data-testid="learner-not-found" role="alert">
+                        <h1>"No such learner"</h1>
+                        <p>"This agent has no learner with that id, or you may not see them."</p>
+                        <A href=back>"Back to the users"</A>
+                    </div>
+                }.into_any(),
+                Some(Err(error)) => view! { <ErrorPanel error retry=move || page.refetch() /> }.into_any(),
+                Some(Ok(LearnerPage { view, marks })) => {
+                    let days = LearnerDays(view.days.clone());
+                    let sessions = view.sessions.clone();
+                    view! {
+                        <Summary view inactive_days=inactive_days.get_untracked() />
+                        <DayChart days />
+                        <div class="panels">
+                            <HeatmapPanel heatmap state set_state />
+                            <Sessions sessions />
+                        </div>
+                        <ContactPanel agent_id=agent_id.get_untracked() user_id=user_id.get_untracked() marks on_marked />
+                    }.into_any()
+                }
+            }}
+        </section>
+    }
+}
