@@ -130,7 +130,7 @@ test('CSV export holds exactly the rows shown, in order', async ({ page }) => {
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
   const text = fs.readFileSync(await download.path(), 'utf8');
   const lines = text.trim().split(/\r?\n/);
-  expect(lines[0]).toBe('user_id,username,name,registered_at,messages,active_days,last_active');
+  expect(lines[0]).toBe('user_id,username,name,registered_at,messages,active_days,last_active,first_active,previous_messages,previous_active_days,status');
   expect(lines.slice(1).map((line) => line.split(',')[0])).toEqual(['jose', 'zoe']);
 });
 
