@@ -5,7 +5,7 @@ use leptos::prelude::use_context;
 use pulse_db::accounts::Account;
 use pulse_db::analytics::{Selection, Settings};
 use pulse_db::{AgentRef, Store};
-use pulse_model::{ApiError, PeriodQuery};
+use pulse_model::{ApiError, ContactRequest, PeriodQuery};
 
 /// The server's state, as server functions see it.
 #[derive(Clone)]
@@ -111,6 +111,54 @@ pub fn selection<'a>(
         Some(days) => selection.with_inactive_days(days)?,
         None => selection,
     })
+}
+
+/// Records a contact with learners by the signed-in account: checks it,
+/// hands the reminder to the host platform when `remind`, and only then
+/// marks the learners as contacted (all of them, or none).
+pub async fn follow_up(request: &ContactRequest, remind: bool) -> Result<(), ApiError> {
+    use pulse_db::follow_up::{Contact, check, mark};
+    let context = server_context()?;
+    let account = signed_in(&context).await?;
+    let agent = viewable_agent(&context, &request.agent_id).await?;
+    let outreach = match (remind, context.outreach.as_ref()) {
+        (false, _) => None,
+        (true, Some(outreach)) => Some(outreach),
+        (true, None) => {
+            return Err(ApiError::BadRequest(
+                "reminders are off: the server has no PULSE_OUTREACH_WEBHOOK".into(),
+            ));
+        }
+    };
+    let contact = Contact {
+        user_ids: &request.user_ids,
+        by: &account.username,
+        note: &request.note,
+        reminder: remind,
+    };
+    let checked = check(&context.store, &agent, &contact).await?;
+    if let Some(outreach) = outreach {
+        let message = checked
+            .note()
+            .ok_or_else(|| ApiError::BadRequest("write the reminder's message".into()))?;
+        outreach
+            .send(&Reminder {
+                agent_id: &request.agent_id,
+                user_ids: &request.user_ids,
+                message,
+                sent_by: &account.username,
+            })
+            .await?;
+    }
+    mark(
+        &context.store,
+        &agent,
+        &contact,
+        &checked,
+        chrono::Utc::now().into(),
+    )
+    .await?;
+    Ok(())
 }
 
 /// Registers every server function with the HTTP handler. The `pulse`

@@ -5,19 +5,9 @@ use crate::support;
 
 use chrono::{DateTime, Utc};
 use pulse_db::analytics::{Selection, Settings};
-use pulse_db::testing::{BACKENDS, TestDb};
 use pulse_db::{AgentRef, Store};
 use pulse_model::{Dashboard, PeriodQuery};
-use support::{TestEvent, event, ingest, utc};
-
-fn custom(from: &str, to: &str, tz: &str) -> PeriodQuery {
-    PeriodQuery {
-        period: "custom".into(),
-        from: Some(from.into()),
-        to: Some(to.into()),
-        tz: tz.into(),
-    }
-}
+use support::{custom, event, on_each_backend, utc};
 
 async fn dashboard(store: &Store, query: &PeriodQuery, now: DateTime<Utc>) -> Dashboard {
     let agent: AgentRef = store
@@ -27,19 +17,6 @@ async fn dashboard(store: &Store, query: &PeriodQuery, now: DateTime<Utc>) -> Da
         .expect("the agent exists");
     let selection = Selection::new(store, &agent, query, now).unwrap();
     selection.dashboard(Settings::default()).await.unwrap()
-}
-
-/// Runs `case` on a fresh database of each backend holding `events`.
-async fn on_each_backend<F>(events: &[TestEvent], case: F)
-where
-    F: AsyncFn(&Store),
-{
-    for backend in BACKENDS {
-        let db = TestDb::new(backend).await;
-        ingest(&db.store, events).await;
-        case(&db.store).await;
-        db.cleanup().await;
-    }
 }
 
 #[tokio::test]

@@ -7,31 +7,8 @@ use crate::support;
 use chrono::{DateTime, Utc};
 use pulse_db::Store;
 use pulse_db::analytics::{AnalyticsError, LearnerError, Selection, Settings};
-use pulse_db::testing::{BACKENDS, TestDb};
 use pulse_model::{FollowUpStatus, LearnerSession, LearnerView, PeriodQuery, UserRow};
-use support::{TestEvent, event, ingest, utc};
-
-fn custom(from: &str, to: &str, tz: &str) -> PeriodQuery {
-    PeriodQuery {
-        period: "custom".into(),
-        from: Some(from.into()),
-        to: Some(to.into()),
-        tz: tz.into(),
-    }
-}
-
-async fn on_each_backend<F>(events: &[TestEvent], case: F)
-where
-    F: AsyncFn(&Store),
-{
-    for backend in BACKENDS {
-        let db = TestDb::new(backend).await;
-        ingest(&db.store, events).await;
-        case(&db.store).await;
-        db.cleanup().await;
-    }
-}
-
+use support::{TestEvent, custom, event, on_each_backend, utc};
 async fn rows(store: &Store, query: &PeriodQuery, now: DateTime<Utc>, days: u32) -> Vec<UserRow> {
     let agent = store.find_agent("tutor").await.unwrap().unwrap();
     let selection = Selection::new(store, &agent, query, now)

@@ -7,7 +7,7 @@ use pulse_model::LearnerDay;
 
 use super::fonts::{TextSize, font};
 use super::palette::Theme;
-use super::{Chart, DrawError, PlotArea};
+use super::{Chart, DrawError, PlotArea, count_ticks, whole_number};
 
 /// The day-by-day chart of the learner view.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,14 +49,8 @@ impl Chart for LearnerDays {
             .label_style(text.clone())
             .x_labels(8.min(count))
             .x_label_formatter(&|x| day_label(self, *x as usize))
-            .y_labels((top.floor() as usize + 1).clamp(2, 10))
-            .y_label_formatter(&|y| {
-                if y.fract() == 0.0 {
-                    format!("{y:.0}")
-                } else {
-                    String::new()
-                }
-            })
+            .y_labels(count_ticks(top))
+            .y_label_formatter(&whole_number)
             .y_desc("Messages")
             .axis_desc_style(text.clone())
             .draw()?;
@@ -104,12 +98,6 @@ impl Chart for LearnerDays {
             .label_font(font(TextSize::Large).color(&theme.text))
             .draw()?;
         root.present()?;
-        let (x, y) = chart.plotting_area().get_pixel_range();
-        Ok(PlotArea {
-            left: x.start,
-            right: x.end,
-            top: y.start,
-            bottom: y.end,
-        })
+        Ok(chart.plotting_area().get_pixel_range().into())
     }
 }

@@ -43,6 +43,33 @@ impl PlotArea {
     }
 }
 
+impl From<(std::ops::Range<i32>, std::ops::Range<i32>)> for PlotArea {
+    /// From plotters' pixel ranges of a plotting area (x, y).
+    fn from((x, y): (std::ops::Range<i32>, std::ops::Range<i32>)) -> PlotArea {
+        PlotArea {
+            left: x.start,
+            right: x.end,
+            top: y.start,
+            bottom: y.end,
+        }
+    }
+}
+
+/// Ticks on an axis of counts up to `top`: counts are whole, so no more
+/// ticks than whole numbers below the top (2 to 10).
+pub fn count_ticks(top: f64) -> usize {
+    (top.floor() as usize + 1).clamp(2, 10)
+}
+
+/// A count axis' label: a tick between two whole numbers is left unlabelled.
+pub fn whole_number(y: &f64) -> String {
+    if y.fract() == 0.0 {
+        format!("{y:.0}")
+    } else {
+        String::new()
+    }
+}
+
 impl PlotArea {
     /// The x coordinate of the middle of column `index` of `count`.
     pub fn column_center(&self, index: usize, count: usize) -> f64 {

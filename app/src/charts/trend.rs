@@ -6,7 +6,7 @@ use pulse_model::{Granularity, Trend};
 
 use super::fonts::{TextSize, font};
 use super::palette::Theme;
-use super::{Chart, DrawError, PlotArea};
+use super::{Chart, DrawError, PlotArea, count_ticks, whole_number};
 
 /// The label of bucket `index` on the axis and in tooltips.
 pub fn bucket_label(trend: &Trend, index: usize) -> String {
@@ -54,16 +54,8 @@ impl Chart for Trend {
             .label_style(text.clone())
             .x_labels(8.min(count))
             .x_label_formatter(&|x| bucket_label(trend, *x as usize))
-            // Counts are whole: no more ticks than whole numbers below the top,
-            // and a tick between two whole numbers is left unlabelled.
-            .y_labels((top.floor() as usize + 1).clamp(2, 10))
-            .y_label_formatter(&|y| {
-                if y.fract() == 0.0 {
-                    format!("{y:.0}")
-                } else {
-                    String::new()
-                }
-            })
+            .y_labels(count_ticks(top))
+            .y_label_formatter(&whole_number)
             .y_desc("Active users")
             .axis_desc_style(text)
             .draw()?;
@@ -95,12 +87,6 @@ impl Chart for Trend {
             .label_font(font(TextSize::Large).color(&theme.text))
             .draw()?;
         root.present()?;
-        let (x, y) = chart.plotting_area().get_pixel_range();
-        Ok(PlotArea {
-            left: x.start,
-            right: x.end,
-            top: y.start,
-            bottom: y.end,
-        })
+        Ok(chart.plotting_area().get_pixel_range().into())
     }
 }

@@ -1,16 +1,15 @@
 use leptos::prelude::*;
-use leptos_router::NavigateOptions;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_location, use_navigate, use_params_map, use_query_map};
+use leptos_router::hooks::use_params_map;
 use pulse_model::{ApiError, LearnerPage};
 
+use super::routed_view::{RoutedView, use_routed_view};
 use crate::api::learner_details;
-use crate::browser;
 use crate::charts::learner_days::LearnerDays;
 use crate::components::learner::{ContactPanel, DayChart, Sessions, Summary};
 use crate::components::users::{HeatmapPanel, TimeFilter};
 use crate::components::{AgentHeader, ErrorPanel};
-use crate::view_state::{ViewState, encode_segment};
+use crate::view_state::encode_segment;
 
 /// One learner of an agent: who they are, their period against the
 /// agent's median, their days, hours and sessions, and their follow-up.
@@ -18,30 +17,17 @@ use crate::view_state::{ViewState, encode_segment};
 /// returns to the table as it was.
 #[component]
 pub fn LearnerPage() -> impl IntoView {
+    let RoutedView {
+        agent_id,
+        state,
+        set_state,
+        browser_tz,
+        zones,
+        period_query,
+        inactive_days,
+    } = use_routed_view();
     let params = use_params_map();
-    let agent_id = Memo::new(move |_| params.read().get("agent_id").unwrap_or_default());
     let user_id = Memo::new(move |_| params.read().get("user_id").unwrap_or_default());
-    let query = use_query_map();
-    let state = Memo::new(move |_| ViewState::from_query(&query.read()));
-    let navigate = use_navigate();
-    let location = use_location();
-    let set_state = Callback::new(move |next: ViewState| {
-        let path = location.pathname.get_untracked();
-        navigate(
-            &format!("{path}?{}", next.to_query()),
-            NavigateOptions {
-                scroll: false,
-                ..Default::default()
-            },
-        );
-    });
-    let browser_tz = browser::time_zone();
-    let zones = browser::known_time_zones();
-    let period_query = {
-        let browser_tz = browser_tz.clone();
-        Memo::new(move |_| state.with(|view| view.period_query(&browser_tz)))
-    };
-    let inactive_days = Memo::new(move |_| state.with(|view| view.inactive_days));
     let page = LocalResource::new(move || {
         learner_details(
             agent_id.get(),

@@ -5,6 +5,7 @@ mod agents;
 mod learner;
 mod login;
 mod not_found;
+mod routed_view;
 mod settings;
 mod users_tab;
 

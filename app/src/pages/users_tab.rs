@@ -1,17 +1,14 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
-use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_location, use_navigate, use_params_map, use_query_map};
 use pulse_model::{ApiError, Dashboard};
 
+use super::routed_view::{RoutedView, use_routed_view};
 use crate::api::{learner_activity, list_contact_marks, online_now, users_dashboard};
-use crate::browser;
 use crate::components::users::{
     FollowUpData, HeatmapPanel, TimeFilter, Topline, TrendPanel, UserTable,
 };
 use crate::components::{AgentHeader, ErrorPanel};
-use crate::view_state::ViewState;
 
 /// How often the live count refreshes.
 const LIVE_REFRESH: Duration = Duration::from_secs(15);
@@ -19,30 +16,16 @@ const LIVE_REFRESH: Duration = Duration::from_secs(15);
 /// Analytics → Users for one agent.
 #[component]
 pub fn UsersTabPage() -> impl IntoView {
-    let params = use_params_map();
-    let agent_id = Memo::new(move |_| params.read().get("agent_id").unwrap_or_default());
-    let query = use_query_map();
-    let state = Memo::new(move |_| ViewState::from_query(&query.read()));
-    let navigate = use_navigate();
-    let location = use_location();
-    let set_state = Callback::new(move |next: ViewState| {
-        let path = location.pathname.get_untracked();
-        navigate(
-            &format!("{path}?{}", next.to_query()),
-            NavigateOptions {
-                scroll: false,
-                ..Default::default()
-            },
-        );
-    });
-    let browser_tz = browser::time_zone();
-    let zones = browser::known_time_zones();
-    let period_query = {
-        let browser_tz = browser_tz.clone();
-        Memo::new(move |_| state.with(|view| view.period_query(&browser_tz)))
-    };
+    let RoutedView {
+        agent_id,
+        state,
+        set_state,
+        browser_tz,
+        zones,
+        period_query,
+        inactive_days,
+    } = use_routed_view();
     // Only the period and zone refetch; sorting and filtering stay in the browser.
-    let inactive_days = Memo::new(move |_| state.with(|view| view.inactive_days));
     let dashboard = LocalResource::new(move || {
         users_dashboard(
             agent_id.get(),

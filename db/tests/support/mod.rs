@@ -59,3 +59,26 @@ pub fn utc(text: &str) -> DateTime<Utc> {
         .expect("an RFC 3339 instant")
         .with_timezone(&Utc)
 }
+
+/// A custom period from `from` to `to` (inclusive) in `tz`.
+pub fn custom(from: &str, to: &str, tz: &str) -> pulse_model::PeriodQuery {
+    pulse_model::PeriodQuery {
+        period: "custom".into(),
+        from: Some(from.into()),
+        to: Some(to.into()),
+        tz: tz.into(),
+    }
+}
+
+/// Runs `case` on a fresh database of each backend holding `events`.
+pub async fn on_each_backend<F>(events: &[TestEvent], case: F)
+where
+    F: AsyncFn(&Store),
+{
+    for backend in pulse_db::testing::BACKENDS {
+        let db = pulse_db::testing::TestDb::new(backend).await;
+        ingest(&db.store, events).await;
+        case(&db.store).await;
+        db.cleanup().await;
+    }
+}
