@@ -124,3 +124,27 @@ test('sparklines show who was active when; an unknown learner has a page that sa
   await expect(page).toHaveURL(new RegExp(`${TAB}\\?`));
   await expect(page.getByTestId('user-row')).toHaveCount(5);
 });
+
+test('Back from a learner returns the table to where it was scrolled', async ({ page }) => {
+  const { url, ingestKey } = serverState();
+  const many = 'e2e-many';
+  await api(url, ingestKey, 'PUT', `/api/v1/agents/${many}`, { name: 'E2E Many Learners' });
+  const events = Array.from({ length: 80 }, (_, n) => ({
+    id: `many-${n}`, type: 'message', agent_id: many, user_id: `learner-${String(n).padStart(3, '0')}`,
+    at: daysAgo(1, n), name: `Learner ${String(n).padStart(3, '0')}`,
+  }));
+  await api(url, ingestKey, 'POST', '/api/v1/events', events);
+
+  await page.goto(`/agents/${many}/analytics/users?${QUERY}`);
+  await expect(page.getByTestId('user-count')).toHaveText('80 of 80 users');
+  const body = page.getByTestId('table-body');
+  await body.evaluate((element) => { element.scrollTop = 1600; });
+  const row = page.locator('[data-testid="user-row"][data-user-id="learner-042"]');
+  await expect(row).toBeVisible();
+  await row.locator('.cell').first().click();
+  await expect(page.getByTestId('learner-name')).toHaveText('Learner 042');
+  await page.getByTestId('back-to-table').click();
+  await expect(page.getByTestId('user-count')).toHaveText('80 of 80 users');
+  await expect.poll(() => body.evaluate((element) => element.scrollTop)).toBe(1600);
+  await expect(row).toBeVisible();
+});
