@@ -297,3 +297,30 @@ async fn a_change_of_offset_one_minute_past_the_quarter_splits_the_hour() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn average_daily_users_is_the_mean_over_every_local_day_touched() {
+    // 1-3 June in Kolkata (+05:30): ann on the 1st and the 2nd (20:00 UTC
+    // on 1 June is 01:30 on the 2nd), bob on the 2nd, nobody on the 3rd:
+    // (1 + 2 + 0) / 3 = 1. Stickiness would be 1 / 2.
+    let events = [
+        event("e1", "message", "ann", "2026-06-01T04:00:00Z"),
+        event("e2", "message", "ann", "2026-06-01T20:00:00Z"),
+        event("e3", "heartbeat", "bob", "2026-06-02T09:00:00Z"),
+    ];
+    on_each_backend(&events, async |store| {
+        let now = utc("2026-07-01T00:00:00Z");
+        let days = dashboard(
+            store,
+            &custom("2026-06-01", "2026-06-03", "Asia/Kolkata"),
+            now,
+        )
+        .await;
+        assert_eq!(days.overview.average_daily_users, 1.0);
+        assert_eq!(days.overview.active_users, 2);
+        // In UTC the same events fall on the 1st (ann) and the 2nd (bob).
+        let utc_days = dashboard(store, &custom("2026-06-01", "2026-06-03", "UTC"), now).await;
+        assert_eq!(utc_days.overview.average_daily_users, 2.0 / 3.0);
+    })
+    .await;
+}

@@ -30,6 +30,8 @@ test('every period shows the figures of the API', async ({ page }) => {
     await expect(page.getByTestId('card-messages').locator('.card-value')).toHaveText(String(overview.messages));
     expect(await cardValue(page, 'card-registered')).toBe(String(overview.registered));
     expect(await cardValue(page, 'card-active30')).toBe(String(overview.active_30d));
+    const daily = Number(await cardValue(page, 'card-daily'));
+    expect(Math.abs(daily - overview.average_daily_users)).toBeLessThanOrEqual(0.05);
     await expect(page.getByTestId('user-count')).toHaveText(`${table.users.length} of ${table.users.length} users`);
   }
 });

@@ -27,7 +27,7 @@ pub struct PeriodBounds {
 /// The counts at the top of the Users tab (METRICS.md, "Topline counts" and
 /// "Figures of the selected period").
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Overview {
     /// `online`: distinct users with an open session whose latest event is
     /// within the online window (5 minutes by default).
@@ -40,6 +40,10 @@ pub struct Overview {
     pub active_users: u64,
     /// `messages`: message events in the period.
     pub messages: u64,
+    /// `average_daily_users`: the mean, over the local days the period
+    /// touches, of the distinct users active on each day within the period.
+    /// Stickiness is this over `active_users` (0 when none).
+    pub average_daily_users: f64,
     /// `previous_active_users`: distinct users with an event in the previous
     /// period.
     pub previous_active_users: u64,
@@ -267,7 +271,7 @@ pub struct UsersTable {
 /// Everything the Users tab shows for one selection, computed from one
 /// pass over the data so the panels always agree with each other.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Dashboard {
     /// The topline counts and the period's totals.
     pub overview: Overview,

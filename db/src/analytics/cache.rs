@@ -84,6 +84,8 @@ pub(super) struct PeriodView {
     pub active_users: u64,
     /// Message events in the period.
     pub messages: u64,
+    /// The mean of the distinct users of each local day of the period.
+    pub average_daily_users: f64,
     pub trend: Trend,
     pub heatmap: Heatmap,
     /// The user table, statuses not set (they follow the clock).

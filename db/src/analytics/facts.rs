@@ -285,6 +285,15 @@ impl Facts {
         facts.finish()
     }
 
+    /// The mean over the period's `days` local days of each day's distinct
+    /// users (`user_days` holds each (day, user) once): 0 for no day.
+    pub fn average_daily_users(&self, days: u32) -> f64 {
+        if days == 0 {
+            return 0.0;
+        }
+        self.user_days.len() as f64 / f64::from(days)
+    }
+
     /// Message events in the period: the sum over its trend buckets.
     pub fn messages(&self) -> u64 {
         self.bucket_messages.iter().sum()

@@ -206,6 +206,7 @@ impl<'a> Selection<'a> {
             strips,
             active_users: facts.active_users(),
             messages: facts.messages(),
+            average_daily_users: facts.average_daily_users(calendar.day_count),
             trend: trend(&facts, &calendar),
             heatmap: heatmap(&facts, &calendar),
             users,
@@ -345,6 +346,7 @@ impl<'a> Selection<'a> {
             registered: topline.registered,
             active_users: view.active_users,
             messages: view.messages,
+            average_daily_users: view.average_daily_users,
             previous_active_users: topline.previous_active_users,
             previous_messages: topline.previous_messages,
             period: PeriodBounds {

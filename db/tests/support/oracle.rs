@@ -164,6 +164,7 @@ impl Oracle {
             registered: self.members.keys().filter(|(a, _)| a == agent).count() as u64,
             active_users: self.users_in(agent, period.start, period.end).len() as u64,
             messages: self.messages_in(agent, period.start, period.end),
+            average_daily_users: self.average_daily_users(agent, period, tz),
             previous_active_users: self
                 .users_in(agent, period.previous_start, period.previous_end)
                 .len() as u64,
@@ -174,6 +175,30 @@ impl Oracle {
             },
             tz: tz_name.to_owned(),
         }
+    }
+
+    /// METRICS.md: the mean, over the local days the period touches, of
+    /// the distinct users active on each day within the period.
+    fn average_daily_users(&self, agent: &str, period: &Period, tz: Tz) -> f64 {
+        let mut dates: BTreeSet<NaiveDate> = BTreeSet::new();
+        let mut at = period.start;
+        while at < period.end {
+            dates.insert(at.with_timezone(&tz).date_naive());
+            at += Duration::minutes(1);
+        }
+        if dates.is_empty() {
+            return 0.0;
+        }
+        let pairs: BTreeSet<(NaiveDate, String)> = self
+            .of_agent(agent)
+            .filter(|e| e.at >= period.start && e.at < period.end)
+            .map(|e| (e.at.with_timezone(&tz).date_naive(), e.user.clone()))
+            .collect();
+        let per_day: u64 = dates
+            .iter()
+            .map(|date| pairs.iter().filter(|(d, _)| d == date).count() as u64)
+            .sum();
+        per_day as f64 / dates.len() as f64
     }
 
     pub fn trend(&self, agent: &str, period: &Period, tz: Tz) -> Trend {

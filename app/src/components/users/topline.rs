@@ -30,6 +30,9 @@ pub fn Topline(overview: Signal<Option<Overview>>, online: Signal<Option<u64>>) 
                 note=Signal::derive(change(|o| (o.active_users, o.previous_active_users))) />
             <Card label="Messages in period" testid="card-messages" value=Signal::derive(figure(|o| o.messages))
                 note=Signal::derive(change(|o| (o.messages, o.previous_messages))) />
+            <Card label="Average daily users" testid="card-daily"
+                value=Signal::derive(move || overview.get().map_or_else(|| "–".into(), |o| format!("{:.1}", o.average_daily_users)))
+                note=Signal::derive(move || overview.get().map(|o| stickiness_text(&o)).unwrap_or_default()) />
         </section>
     }
 }
@@ -49,6 +52,16 @@ fn Card(
             {note.map(|note| view! { <span class="card-note">{note}</span> })}
         </div>
     }
+}
+
+/// Stickiness (METRICS.md): the average day's users as a share of the
+/// period's active users.
+fn stickiness_text(overview: &Overview) -> String {
+    if overview.active_users == 0 {
+        return "stickiness 0%".into();
+    }
+    let share = overview.average_daily_users / overview.active_users as f64 * 100.0;
+    format!("stickiness {share:.0}% of the period's active users")
 }
 
 /// "+12% vs previous period", or what there is to say when it cannot be a ratio.
