@@ -45,39 +45,33 @@ impl Selection<'_> {
         settings: Settings,
     ) -> std::result::Result<LearnerView, LearnerError> {
         let store = self.store;
-        let member = store
-            .member(self.agent, user_id)
-            .await?
-            .ok_or_else(|| LearnerError::UnknownLearner(user_id.to_owned()))?;
+        // The kept view has the learner's row, key and the agent's median:
+        // a learner of the agent is a row of its user table.
+        let view = self.view().await?;
+        let index = view
+            .users
+            .users
+            .binary_search_by(|row| row.user_id.as_str().cmp(user_id))
+            .map_err(|_| LearnerError::UnknownLearner(user_id.to_owned()))?;
+        let (mut user, key) = (view.users.users[index].clone(), view.user_keys[index]);
         let (start, end) = self.bounds();
         let online_since = to_millis(self.now) - settings.online_window.num_milliseconds();
-        let raw = async {
-            let (events, sessions, online) = tokio::try_join!(
-                store.learner_activity(self.agent, member.key, Millis(start), Millis(end)),
-                store.learner_sessions(
-                    self.agent,
-                    member.key,
-                    Millis(start),
-                    Millis(end),
-                    LEARNER_SESSIONS_SHOWN
-                ),
-                store.learner_online(self.agent, member.key, Millis(online_since)),
-            )?;
-            Ok::<_, LearnerError>((events, sessions, online))
-        };
-        let table = async { Ok::<_, LearnerError>(self.users().await?) };
-        let ((events, sessions, online), table) = tokio::try_join!(raw, table)?;
-        let user = table
-            .users
-            .iter()
-            .find(|row| row.user_id == user_id)
-            .cloned()
-            // Registered between the two reads: the table is older.
-            .ok_or_else(|| LearnerError::UnknownLearner(user_id.to_owned()))?;
+        let (events, sessions, online) = tokio::try_join!(
+            store.learner_activity(self.agent, key, Millis(start), Millis(end)),
+            store.learner_sessions(
+                self.agent,
+                key,
+                Millis(start),
+                Millis(end),
+                LEARNER_SESSIONS_SHOWN
+            ),
+            store.learner_online(self.agent, key, Millis(online_since)),
+        )?;
+        user.status = self.statuses_of(std::iter::once((&user, &key))).await?[0];
         let calendar = Calendar::new(self.period.tz, start, end, self.granularity());
         let facts = Facts::of_events(&calendar, &events);
         Ok(LearnerView {
-            agent_median: follow_up::agent_median(&table.users),
+            agent_median: follow_up::agent_median(&view.users.users),
             days: Self::days(&calendar, &facts),
             heatmap: heatmap(&facts, &calendar),
             sessions: sessions

@@ -221,7 +221,7 @@ impl<'a> Selection<'a> {
             overview: self.overview_of(&view, topline),
             trend: view.trend.clone(),
             heatmap: view.heatmap.clone(),
-            users: self.with_statuses(&view).await?,
+            users: self.users().await?,
         })
     }
 
@@ -244,8 +244,7 @@ impl<'a> Selection<'a> {
     /// The user details table: every registered user with their figures for the
     /// period.
     pub async fn users(&self) -> Result<UsersTable> {
-        let view = self.view().await?;
-        self.with_statuses(&view).await
+        self.users_with(&self.user_statuses().await?).await
     }
 
     fn status_clock(&self) -> follow_up::StatusClock {
@@ -257,15 +256,23 @@ impl<'a> Selection<'a> {
         }
     }
 
-    /// The view's user table with each row's follow-up status as of now:
-    /// statuses follow the clock, so they are not kept with the view.
-    async fn with_statuses(&self, view: &PeriodView) -> Result<UsersTable> {
+    /// Each row's follow-up status as of now, in the user table's order:
+    /// statuses follow the clock, so they are not kept with the view. A
+    /// kept answer can be matched on them before any table is built.
+    pub async fn user_statuses(&self) -> Result<Vec<FollowUpStatus>> {
+        let view = self.view().await?;
+        self.statuses_of(view.users.users.iter().zip(&view.user_keys))
+            .await
+    }
+
+    /// The statuses of `rows`, with their user keys.
+    async fn statuses_of<'r>(
+        &self,
+        rows: impl Iterator<Item = (&'r UserRow, &'r UserKey)> + Clone,
+    ) -> Result<Vec<FollowUpStatus>> {
         let clock = self.status_clock();
-        let unsure: Vec<UserKey> = view
-            .users
-            .users
-            .iter()
-            .zip(&view.user_keys)
+        let unsure: Vec<UserKey> = rows
+            .clone()
             .filter(|(row, _)| follow_up::needs_recent_check(row, &clock))
             .map(|(_, key)| *key)
             .collect();
@@ -279,9 +286,16 @@ impl<'a> Selection<'a> {
                 .into_iter()
                 .collect()
         };
-        let mut table = view.users.clone();
-        for (row, key) in table.users.iter_mut().zip(&view.user_keys) {
-            row.status = follow_up::status(row, &clock, recent.contains(key));
+        Ok(rows
+            .map(|(row, key)| follow_up::status(row, &clock, recent.contains(key)))
+            .collect())
+    }
+
+    /// The view's user table with `statuses` (from [`Self::user_statuses`]).
+    pub async fn users_with(&self, statuses: &[FollowUpStatus]) -> Result<UsersTable> {
+        let mut table = self.view().await?.users.clone();
+        for (row, status) in table.users.iter_mut().zip(statuses) {
+            row.status = *status;
         }
         Ok(table)
     }
@@ -368,7 +382,7 @@ struct Topline {
 }
 
 /// The user table without statuses (each `active` until
-/// `Selection::with_statuses` sets it), and each row's user key.
+/// `Selection::users_with` sets them), and each row's user key.
 fn users_of(facts: &Facts, previous: &Facts, members: Vec<Member>) -> (Vec<UserKey>, UsersTable) {
     let active_days = facts.active_days_by_user();
     let previous_active_days = previous.active_days_by_user();

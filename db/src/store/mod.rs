@@ -548,12 +548,6 @@ impl Store {
         )
     }
 
-    /// One registered user of the agent, by public id; `None` when not
-    /// registered for it.
-    pub async fn member(&self, agent: &AgentRef, user_id: &str) -> Result<Option<Member>> {
-        on_reader!(self, analytics::member(agent.key, user_id))
-    }
-
     /// Those of `users` with an event on the agent in `[from, to]`.
     pub async fn users_active_between(
         &self,

@@ -259,16 +259,6 @@ pub async fn members(db: &Reader<Db>, agent: AgentKey) -> Result<Vec<Member>> {
     Ok(members)
 }
 
-/// One registered user of the agent, by public id.
-pub async fn member(db: &Reader<Db>, agent: AgentKey, user_id: &str) -> Result<Option<Member>> {
-    let sql = format!("SELECT {MEMBER_COLUMNS} {MEMBERS_FROM} AND u.user_key = $2");
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(agent)
-        .bind(user_id)
-        .fetch_optional(db.pool())
-        .await?)
-}
-
 /// One user's events on the agent in `[from, to)`, in no order.
 pub async fn learner_activity(
     db: &Reader<Db>,

@@ -164,15 +164,13 @@ impl Answer {
     pub fn following(
         mut self,
         overview: Option<&pulse_model::Overview>,
-        users: Option<&pulse_model::UsersTable>,
+        statuses: &[pulse_model::FollowUpStatus],
     ) -> Result<Answer, HttpError> {
         let mut clock = match overview {
             Some(overview) => serde_json::to_vec(overview).map_err(HttpError::internal)?,
             None => Vec::new(),
         };
-        if let Some(users) = users {
-            clock.extend(users.users.iter().map(|row| row.status as u8));
-        }
+        clock.extend(statuses.iter().map(|status| *status as u8));
         self.clock = Some(Bytes::from(clock));
         Ok(self)
     }

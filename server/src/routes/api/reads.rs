@@ -163,14 +163,15 @@ pub async fn dashboard(
     let selection = selection(&state.context.store, &agent, &params, &[INACTIVE_DAYS])?;
     // The overview and the statuses follow the clock; the rest only the figures.
     let overview = selection.overview(state.context.settings).await?;
-    let users = selection.users().await?;
-    let answer = Answer::of(&selection, "dashboard").following(Some(&overview), Some(&users))?;
+    let statuses = selection.user_statuses().await?;
+    let answer = Answer::of(&selection, "dashboard").following(Some(&overview), &statuses)?;
+    // Built only when no answer is kept for these figures and statuses.
     let dashboard = async {
         Ok::<Dashboard, HttpError>(Dashboard {
             overview,
             trend: selection.trend().await?,
             heatmap: selection.heatmap().await?,
-            users,
+            users: selection.users_with(&statuses).await?,
         })
     };
     state
@@ -223,12 +224,13 @@ pub async fn users(
             .and_then(|value| value.to_str().ok())
             .is_some_and(|accept| accept.contains("text/csv")),
     };
-    let table = selection.users().await?;
+    let statuses = selection.user_statuses().await?;
     if !wants_csv {
-        let answer = Answer::of(&selection, "users").following(None, Some(&table))?;
-        let table = async { Ok::<UsersTable, HttpError>(table) };
+        let answer = Answer::of(&selection, "users").following(None, &statuses)?;
+        let table = async { Ok::<UsersTable, HttpError>(selection.users_with(&statuses).await?) };
         return state.kept_answers.respond(&headers, answer, table).await;
     }
+    let table = selection.users_with(&statuses).await?;
     let mut response = users_csv(&table.users).into_response();
     response.headers_mut().insert(
         CONTENT_TYPE,
