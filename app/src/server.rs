@@ -83,34 +83,71 @@ pub fn checked_agents(agents: Vec<String>) -> Result<Vec<String>, ApiError> {
     }
 }
 
+/// An agent the signed-in account may see, and the sections of it the
+/// account is limited to (`None`: the whole agent).
+pub struct Viewing {
+    pub agent: AgentRef,
+    pub sections: Option<Vec<String>>,
+}
+
 /// An agent the signed-in account may see. An agent it may not see is
 /// "not found" too: nobody learns which agents exist beyond their own.
-pub async fn viewable_agent(context: &ServerContext, agent_id: &str) -> Result<AgentRef, ApiError> {
+pub async fn viewing(context: &ServerContext, agent_id: &str) -> Result<Viewing, ApiError> {
     let account = signed_in(context).await?;
     let not_found = || ApiError::NotFound(format!("agent {agent_id:?}"));
     if !account.may_view(agent_id) {
         return Err(not_found());
     }
-    context
+    let agent = context
         .store
         .find_agent(agent_id)
         .await?
-        .ok_or_else(not_found)
+        .ok_or_else(not_found)?;
+    Ok(Viewing {
+        agent,
+        sections: account.section_limit(agent_id),
+    })
+}
+
+/// [`viewing`] for what does not depend on sections (the agent's name).
+pub async fn viewable_agent(context: &ServerContext, agent_id: &str) -> Result<AgentRef, ApiError> {
+    Ok(viewing(context, agent_id).await?.agent)
 }
 
 /// The selection a server function was asked for: the period resolved now,
-/// statuses with `inactive_days` (the default when absent).
+/// the viewer's sections, statuses with `inactive_days` (the default when
+/// absent).
 pub fn selection<'a>(
     context: &'a ServerContext,
-    agent: &'a AgentRef,
+    viewing: &'a Viewing,
     query: &PeriodQuery,
     inactive_days: Option<u32>,
 ) -> Result<Selection<'a>, ApiError> {
-    let selection = Selection::new(&context.store, agent, query, chrono::Utc::now())?;
+    let selection = Selection::new(&context.store, &viewing.agent, query, chrono::Utc::now())?
+        .limited_to(viewing.sections.clone())?;
     Ok(match inactive_days {
         Some(days) => selection.with_inactive_days(days)?,
         None => selection,
     })
+}
+
+/// Those of `user_ids` the viewer may not see: none unless the viewer is
+/// limited to sections, else those outside them.
+pub async fn hidden_learners(
+    context: &ServerContext,
+    viewing: &Viewing,
+    user_ids: &[String],
+) -> Result<Vec<String>, ApiError> {
+    if viewing.sections.is_none() {
+        return Ok(Vec::new());
+    }
+    let selection = selection(context, viewing, &PeriodQuery::default(), None)?;
+    let visible = selection.learner_ids().await?;
+    Ok(user_ids
+        .iter()
+        .filter(|user| !visible.contains(*user))
+        .cloned()
+        .collect())
 }
 
 /// Records a contact with learners by the signed-in account: checks it,
@@ -120,7 +157,15 @@ pub async fn follow_up(request: &ContactRequest, remind: bool) -> Result<(), Api
     use pulse_db::follow_up::{Contact, check, mark};
     let context = server_context()?;
     let account = signed_in(&context).await?;
-    let agent = viewable_agent(&context, &request.agent_id).await?;
+    let viewing = viewing(&context, &request.agent_id).await?;
+    let hidden = hidden_learners(&context, &viewing, &request.user_ids).await?;
+    if !hidden.is_empty() {
+        let shown: Vec<&str> = hidden.iter().take(5).map(String::as_str).collect();
+        return Err(ApiError::NotFound(format!(
+            "no learners {shown:?} on this agent"
+        )));
+    }
+    let agent = viewing.agent;
     let outreach = match (remind, context.outreach.as_ref()) {
         (false, _) => None,
         (true, Some(outreach)) => Some(outreach),
@@ -187,4 +232,5 @@ pub fn register_server_fns() {
     register_explicit::<MarkContacted>();
     register_explicit::<SendReminder>();
     register_explicit::<LearnerActivity>();
+    register_explicit::<ListSections>();
 }

@@ -119,6 +119,8 @@ pub struct ViewState {
     /// Only learners not marked as contacted in the last N days.
     pub uncontacted_days: Option<u32>,
     pub inactive_days: u32,
+    /// Only the learners of this section; empty: all the viewer may see.
+    pub section: String,
     /// Heatmap: messages instead of users.
     pub heat_messages: bool,
     /// Heatmap: average per week instead of total.
@@ -140,6 +142,7 @@ impl Default for ViewState {
             status: None,
             uncontacted_days: None,
             inactive_days: 14,
+            section: String::new(),
             heat_messages: false,
             heat_average: false,
             week_starts_sunday: false,
@@ -182,6 +185,7 @@ impl ViewState {
                 .and_then(|d| d.parse().ok())
                 .filter(|d| pulse_model::INACTIVE_DAYS_RANGE.contains(d))
                 .unwrap_or(defaults.inactive_days),
+            section: text("section"),
             heat_messages: flag("heat_messages"),
             heat_average: flag("heat_avg"),
             week_starts_sunday: flag("sunday"),
@@ -198,6 +202,9 @@ impl ViewState {
         }
         if !self.tz.is_empty() {
             pairs.push(("tz", self.tz.clone()));
+        }
+        if !self.section.is_empty() {
+            pairs.push(("section", self.section.clone()));
         }
         if self.sort != defaults.sort || self.descending != defaults.descending {
             pairs.push(("sort", self.sort.key().to_owned()));
@@ -249,6 +256,7 @@ impl ViewState {
             } else {
                 self.tz.clone()
             },
+            section: (!self.section.is_empty()).then(|| self.section.clone()),
         }
     }
 }
@@ -293,6 +301,7 @@ mod tests {
             status: Some(FollowUpStatus::Stopped),
             uncontacted_days: Some(7),
             inactive_days: 30,
+            section: "period-3".into(),
             heat_messages: true,
             heat_average: true,
             week_starts_sunday: true,

@@ -123,6 +123,7 @@ fn queries() -> [(&'static str, PeriodQuery); 2] {
                 from: None,
                 to: None,
                 tz: TZ.into(),
+                section: None,
             },
         ),
         (
@@ -132,6 +133,7 @@ fn queries() -> [(&'static str, PeriodQuery); 2] {
                 from: Some("2025-11-02".into()),
                 to: Some("2026-11-01".into()),
                 tz: TZ.into(),
+                section: None,
             },
         ),
     ]

@@ -90,6 +90,7 @@ fn period(from: &str) -> PeriodQuery {
         from: Some(from.into()),
         to: Some("2026-11-01".into()),
         tz: "America/New_York".into(),
+        section: None,
     }
 }
 

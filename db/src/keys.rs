@@ -19,6 +19,8 @@ pub struct NewKey {
     pub scope: KeyScope,
     /// `None`: any agent.
     pub agents: Option<Vec<String>>,
+    /// Agents it may use only for some of their sections.
+    pub sections: crate::sections::SectionLimits,
     /// A note for people (what the key is for); `None` for none.
     pub label: Option<String>,
     /// When the key was made, in milliseconds since the epoch.
@@ -35,6 +37,8 @@ pub struct KeyRecord {
     /// The public ids of the agents it serves; `None`: every agent, present and
     /// future.
     pub agents: Option<Vec<String>>,
+    /// Agents it may use only for some of their sections.
+    pub sections: crate::sections::SectionLimits,
     /// A note for people (what the key is for); `None` for none.
     pub label: Option<String>,
     /// When the key was made, in milliseconds since the epoch.
@@ -57,6 +61,12 @@ impl KeyRecord {
             None => true,
             Some(agents) => agents.iter().any(|allowed| allowed == agent_id),
         }
+    }
+
+    /// The sections of `agent_id` the key is limited to; `None` when it
+    /// may use the whole agent.
+    pub fn section_limit(&self, agent_id: &str) -> Option<Vec<String>> {
+        self.sections.for_agent(agent_id)
     }
 
     /// Whether the key may create agents that do not exist yet.
@@ -95,6 +105,7 @@ pub fn generate(
         prefix,
         scope,
         agents,
+        sections: crate::sections::SectionLimits::default(),
         label,
         created_at: now_ms,
     };

@@ -13,6 +13,7 @@ pub mod follow_up;
 pub mod ids;
 pub mod ingest;
 pub mod keys;
+pub mod sections;
 mod store;
 pub mod synthetic;
 #[cfg(feature = "testing")]

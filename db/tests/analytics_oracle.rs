@@ -152,6 +152,7 @@ async fn check(scenario: Scenario) {
         from: from.map(|d| d.to_string()),
         to: to.map(|d| d.to_string()),
         tz: scenario.tz.into(),
+        section: None,
     };
     for backend in BACKENDS {
         let db = TestDb::new(backend).await;

@@ -23,6 +23,7 @@ fn june() -> PeriodQuery {
         from: Some("2026-06-01".into()),
         to: Some("2026-06-30".into()),
         tz: "America/New_York".into(),
+        section: None,
     }
 }
 

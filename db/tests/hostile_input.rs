@@ -115,7 +115,7 @@ proptest! {
             Just("America/St_Johns".to_owned()), Just("Etc/GMT+12".to_owned()), ".{0,20}"
         ],
     ) {
-        let query = PeriodQuery { period, from, to, tz };
+        let query = PeriodQuery { period, from, to, tz, section: None };
         match ResolvedPeriod::resolve(&query, now()) {
             Ok(resolved) => {
                 prop_assert!(resolved.days >= 1);

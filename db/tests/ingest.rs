@@ -46,6 +46,7 @@ async fn duplicates_within_and_across_batches_are_stored_once(#[case] backend: T
         from: Some("2026-06-01".into()),
         to: Some("2026-06-01".into()),
         tz: "UTC".into(),
+        section: None,
     };
     let day = Selection::new(&db.store, &agent, &query, utc("2026-06-02T00:00:00Z")).unwrap();
     let trend = day.trend().await.unwrap();
@@ -108,6 +109,7 @@ async fn concurrent_batches_with_overlapping_ids_store_each_event_once(
         from: Some("2026-06-01".into()),
         to: Some("2026-06-01".into()),
         tz: "Asia/Kolkata".into(),
+        section: None,
     };
     let figures = async || {
         let selection =

@@ -79,6 +79,7 @@ async fn figures(store: &Store) -> Vec<Dashboard> {
                 from: from.map(Into::into),
                 to: to.map(Into::into),
                 tz: tz.into(),
+                section: None,
             };
             let selection = Selection::new(store, &agent, &query, now).unwrap();
             all.push(selection.dashboard(Settings::default()).await.unwrap());

@@ -10,6 +10,7 @@ mod error;
 mod figures;
 mod follow_up;
 mod period;
+mod sections;
 
 /// The names of the model's enums as text, both ways, by their strum
 /// derives (a test in `admin.rs` checks serde spells them alike).
@@ -53,3 +54,4 @@ pub use follow_up::{
     contact_note,
 };
 pub use period::{PeriodKind, PeriodQuery};
+pub use sections::{MAX_SECTION_NAME_CHARS, Section, is_valid_section_id, section_name};

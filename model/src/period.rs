@@ -61,6 +61,10 @@ pub struct PeriodQuery {
     /// The viewer's IANA zone name; `UTC` by default.
     #[serde(default = "default_tz")]
     pub tz: String,
+    /// Only the learners of this section of the agent (METRICS.md,
+    /// "Sections"); the whole agent when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub section: Option<String>,
 }
 
 fn default_period() -> String {
@@ -78,6 +82,7 @@ impl Default for PeriodQuery {
             from: None,
             to: None,
             tz: default_tz(),
+            section: None,
         }
     }
 }

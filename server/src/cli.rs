@@ -43,6 +43,9 @@ pub enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Key(commands::keys::KeyCommand),
+    /// Manage sections (classes) of an agent.
+    #[command(subcommand)]
+    Roster(commands::roster::RosterCommand),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -54,5 +57,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(args) => commands::import::run(args).await,
         Command::Key(command) => commands::keys::run(command).await,
         Command::Account(command) => commands::accounts::run(command).await,
+        Command::Roster(command) => commands::roster::run(command).await,
     }
 }

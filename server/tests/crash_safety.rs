@@ -88,6 +88,7 @@ async fn figures(
         from: Some(start.date_naive().to_string()),
         to: Some((start + chrono::Duration::days(3)).date_naive().to_string()),
         tz: "America/St_Johns".into(),
+        section: None,
     };
     let mut all = Vec::new();
     for agent_id in AGENTS {

@@ -8,9 +8,9 @@ pub async fn learner_activity(
     agent_id: String,
     query: PeriodQuery,
 ) -> Result<ActivityStrips, ApiError> {
-    use crate::server::{selection, server_context, viewable_agent};
+    use crate::server::{selection, server_context, viewing};
     let context = server_context()?;
-    let agent = viewable_agent(&context, &agent_id).await?;
-    let selection = selection(&context, &agent, &query, None)?;
+    let viewing = viewing(&context, &agent_id).await?;
+    let selection = selection(&context, &viewing, &query, None)?;
     Ok(selection.activity_strips().await?)
 }

@@ -11,12 +11,13 @@ pub async fn learner_details(
     query: PeriodQuery,
     inactive_days: Option<u32>,
 ) -> Result<LearnerPage, ApiError> {
-    use crate::server::{selection, server_context, viewable_agent};
+    use crate::server::{selection, server_context, viewing};
     use pulse_db::follow_up::{MARKS_SHOWN, learner_marks};
     let context = server_context()?;
-    let agent = viewable_agent(&context, &agent_id).await?;
-    let selection = selection(&context, &agent, &query, inactive_days)?;
+    let viewing = viewing(&context, &agent_id).await?;
+    let selection = selection(&context, &viewing, &query, inactive_days)?;
+    // Not a learner of the selection's sections: "not found" before any mark is read.
     let view = selection.learner(&user_id, context.settings).await?;
-    let marks = learner_marks(&context.store, &agent, &user_id, MARKS_SHOWN).await?;
+    let marks = learner_marks(&context.store, &viewing.agent, &user_id, MARKS_SHOWN).await?;
     Ok(LearnerPage { view, marks })
 }

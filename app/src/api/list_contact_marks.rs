@@ -5,11 +5,15 @@ use pulse_model::{ApiError, ContactMarks};
 /// can be sent through the host platform.
 #[server]
 pub async fn list_contact_marks(agent_id: String) -> Result<ContactMarks, ApiError> {
-    use crate::server::{server_context, viewable_agent};
+    use crate::server::{hidden_learners, server_context, viewing};
     let context = server_context()?;
-    let agent = viewable_agent(&context, &agent_id).await?;
+    let viewing = viewing(&context, &agent_id).await?;
+    let mut marks = pulse_db::follow_up::latest_marks(&context.store, &viewing.agent).await?;
+    let ids: Vec<String> = marks.iter().map(|mark| mark.user_id.clone()).collect();
+    let hidden = hidden_learners(&context, &viewing, &ids).await?;
+    marks.retain(|mark| !hidden.contains(&mark.user_id));
     Ok(ContactMarks {
-        marks: pulse_db::follow_up::latest_marks(&context.store, &agent).await?,
+        marks,
         reminders: context.outreach.is_some(),
     })
 }

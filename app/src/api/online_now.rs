@@ -1,12 +1,20 @@
 use leptos::prelude::*;
-use pulse_model::ApiError;
+use pulse_model::{ApiError, PeriodQuery};
 
 /// Users of the agent online right now (the live topline card).
 #[server]
-pub async fn online_now(agent_id: String) -> Result<u64, ApiError> {
-    use crate::server::{server_context, viewable_agent};
+pub async fn online_now(agent_id: String, section: Option<String>) -> Result<u64, ApiError> {
+    use crate::server::{selection, server_context, viewing};
     let context = server_context()?;
-    let agent = viewable_agent(&context, &agent_id).await?;
-    let since = chrono::Utc::now() - context.settings.online_window;
-    Ok(context.store.online_users(&agent, since.into()).await?)
+    let viewing = viewing(&context, &agent_id).await?;
+    let selection = selection(
+        &context,
+        &viewing,
+        &PeriodQuery {
+            section,
+            ..PeriodQuery::default()
+        },
+        None,
+    )?;
+    Ok(selection.online(context.settings).await?)
 }

@@ -9,9 +9,9 @@ pub async fn users_dashboard(
     query: PeriodQuery,
     inactive_days: Option<u32>,
 ) -> Result<Dashboard, ApiError> {
-    use crate::server::{selection, server_context, viewable_agent};
+    use crate::server::{selection, server_context, viewing};
     let context = server_context()?;
-    let agent = viewable_agent(&context, &agent_id).await?;
-    let selection = selection(&context, &agent, &query, inactive_days)?;
+    let viewing = viewing(&context, &agent_id).await?;
+    let selection = selection(&context, &viewing, &query, inactive_days)?;
     Ok(selection.dashboard(context.settings).await?)
 }

@@ -4,9 +4,11 @@ use leptos::prelude::*;
 use pulse_model::{ApiError, Dashboard};
 
 use super::routed_view::{RoutedView, use_routed_view};
-use crate::api::{learner_activity, list_contact_marks, online_now, users_dashboard};
+use crate::api::{
+    learner_activity, list_contact_marks, list_sections, online_now, users_dashboard,
+};
 use crate::components::users::{
-    FollowUpData, HeatmapPanel, TimeFilter, Topline, TrendPanel, UserTable,
+    FollowUpData, HeatmapPanel, SectionFilter, TimeFilter, Topline, TrendPanel, UserTable,
 };
 use crate::components::{AgentHeader, ErrorPanel};
 
@@ -33,7 +35,10 @@ pub fn UsersTabPage() -> impl IntoView {
             Some(inactive_days.get()),
         )
     });
-    let online = LocalResource::new(move || online_now(agent_id.get()));
+    let section = Memo::new(move |_| period_query.get().section);
+    let online = LocalResource::new(move || online_now(agent_id.get(), section.get()));
+    let sections = LocalResource::new(move || list_sections(agent_id.get()));
+    let sections = Signal::derive(move || sections.get().and_then(Result::ok).unwrap_or_default());
     // Loaded beside the figures: the sparklines and the contact marks.
     let strips = LocalResource::new(move || learner_activity(agent_id.get(), period_query.get()));
     let marks = LocalResource::new(move || list_contact_marks(agent_id.get()));
@@ -86,7 +91,10 @@ pub fn UsersTabPage() -> impl IntoView {
             <span class="tab active" aria-current="page">"Users"</span>
         </nav>
         <section class="users-tab" data-testid="users-tab" aria-busy=move || loading().to_string()>
-            <TimeFilter state set_state browser_tz=browser_tz.clone() zones />
+            <div class="filters">
+                <TimeFilter state set_state browser_tz=browser_tz.clone() zones />
+                <SectionFilter state set_state sections />
+            </div>
             <p class="period-span muted" data-testid="period-span">{span}</p>
             {move || error.get().map(|error: ApiError| view! { <ErrorPanel error retry=move || dashboard.refetch() /> })}
             <Topline overview online=online_count />

@@ -133,6 +133,8 @@ pub struct Account {
     pub disabled: bool,
     /// Agents granted (meaningful for admins).
     pub agents: Vec<String>,
+    /// Granted agents it may see only some sections of.
+    pub sections: crate::sections::SectionLimits,
 }
 
 /// What an update changes in an account; `None` leaves a part as it is.
@@ -153,6 +155,15 @@ impl Account {
     pub fn may_view(&self, agent_id: &str) -> bool {
         !self.disabled
             && (self.role == Role::Superadmin || self.agents.iter().any(|agent| agent == agent_id))
+    }
+
+    /// The sections of `agent_id` this account is limited to; `None` when
+    /// it may see the whole agent (a superadministrator always may).
+    pub fn section_limit(&self, agent_id: &str) -> Option<Vec<String>> {
+        match self.role {
+            Role::Superadmin => None,
+            Role::Admin => self.sections.for_agent(agent_id),
+        }
     }
 }
 
@@ -364,14 +375,17 @@ mod tests {
             role: Role::Admin,
             disabled: false,
             agents: vec!["x".into()],
+            sections: crate::sections::SectionLimits(vec![("x".into(), "s1".into())]),
         };
         assert!(admin.may_view("x") && !admin.may_view("y"));
+        assert_eq!(admin.section_limit("x"), Some(vec!["s1".to_owned()]));
         let boss = Account {
             role: Role::Superadmin,
             agents: vec![],
             ..admin.clone()
         };
         assert!(boss.may_view("y"));
+        assert_eq!(boss.section_limit("x"), None);
         assert!(
             !Account {
                 disabled: true,

@@ -35,20 +35,25 @@ const VIEW_MIN_BYTES: u64 = 64 << 10;
 /// How many period summaries (two numbers each) are kept.
 const SUMMARY_COUNT: usize = 4096;
 
-/// Which data a figure was computed from: the agent and its versions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Which data a figure was computed from: the agent and its versions, and
+/// the sections its learners were limited to (membership changes raise the
+/// agent's data version).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(super) struct DataKey {
     agent: AgentKey,
     data_version: i64,
     names_version: i64,
+    /// The sorted section ids, none for the whole agent.
+    sections: Arc<[String]>,
 }
 
 impl DataKey {
-    pub(super) fn of(agent: &AgentRef) -> DataKey {
+    pub(super) fn of(agent: &AgentRef, sections: &Arc<[String]>) -> DataKey {
         DataKey {
             agent: agent.key,
             data_version: agent.data_version,
             names_version: agent.names_version,
+            sections: Arc::clone(sections),
         }
     }
 }
@@ -70,7 +75,7 @@ pub(super) struct ViewKey {
 }
 
 /// The instants `[from, to)` of one agent, laid out in no zone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(super) struct SpanKey {
     pub data: DataKey,
     pub from: i64,

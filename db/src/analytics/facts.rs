@@ -280,7 +280,15 @@ impl Facts {
 
     /// The facts of raw events alone (one learner's, for the learner view).
     pub fn of_events(calendar: &Calendar, events: &[RawActivity]) -> Facts {
-        let mut facts = Facts::empty(calendar);
+        Facts::of_events_with(calendar, events, Detail::Full)
+    }
+
+    /// The `detail` facts of raw events alone (a section's learners).
+    pub fn of_events_with(calendar: &Calendar, events: &[RawActivity], detail: Detail) -> Facts {
+        let mut facts = Facts {
+            detail,
+            ..Facts::empty(calendar)
+        };
         facts.add_raw(calendar, events, true);
         facts.finish()
     }
@@ -389,7 +397,7 @@ pub async fn summary(
 }
 
 /// Distinct users and messages of raw events.
-fn raw_summary(events: &[RawActivity]) -> (HashSet<UserKey>, u64) {
+pub fn raw_summary(events: &[RawActivity]) -> (HashSet<UserKey>, u64) {
     let users = events.iter().map(|event| event.user).collect();
     let messages = events.iter().filter(|event| event.is_message).count() as u64;
     (users, messages)

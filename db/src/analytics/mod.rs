@@ -40,6 +40,12 @@ pub enum AnalyticsError {
     /// The database failed; [`StoreError::outage`] tells an outage from a bug.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The section asked for is not one of the agent's.
+    #[error("no section {0:?} on this agent")]
+    UnknownSection(String),
+    /// The caller may see only some sections of the agent, not this one.
+    #[error("you may not see section {0:?} of this agent")]
+    SectionNotGranted(String),
 }
 
 /// What every figure of the query layer returns.
@@ -52,6 +58,10 @@ impl From<AnalyticsError> for pulse_model::ApiError {
                 pulse_model::ApiError::BadRequest(error.to_string())
             }
             AnalyticsError::Store(error) => error.into(),
+            AnalyticsError::UnknownSection(_) => pulse_model::ApiError::NotFound(error.to_string()),
+            AnalyticsError::SectionNotGranted(_) => {
+                pulse_model::ApiError::Forbidden(error.to_string())
+            }
         }
     }
 }
@@ -90,6 +100,13 @@ pub struct Selection<'a> {
     pub now: DateTime<Utc>,
     /// How many days without an event make a learner `stopped`.
     inactive_days: u32,
+    /// The sections whose learners alone count, sorted; none: the whole
+    /// agent (METRICS.md, "Sections").
+    sections: Arc<[String]>,
+    /// The section named in the request, which must exist.
+    section_asked: Option<String>,
+    /// The learners of `sections` once read; `None` for the whole agent.
+    population: tokio::sync::OnceCell<Option<Arc<HashSet<UserKey>>>>,
     /// The period's view once this selection has it: a request that asks
     /// for several figures computes them once even when the store keeps
     /// nothing.
@@ -113,8 +130,53 @@ impl<'a> Selection<'a> {
             tz_name: query.tz.clone(),
             now,
             inactive_days: DEFAULT_INACTIVE_DAYS,
+            sections: query.section.iter().cloned().collect(),
+            section_asked: query.section.clone(),
+            population: tokio::sync::OnceCell::new(),
             view: tokio::sync::OnceCell::new(),
         })
+    }
+
+    /// The same selection for a caller granted only `allowed` sections of
+    /// the agent (`None`: the whole agent): a section outside them is
+    /// refused, and no section means all of them together.
+    pub fn limited_to(mut self, allowed: Option<Vec<String>>) -> Result<Self> {
+        let Some(mut allowed) = allowed else {
+            return Ok(self);
+        };
+        match &self.section_asked {
+            Some(asked) if !allowed.contains(asked) => {
+                return Err(AnalyticsError::SectionNotGranted(asked.clone()));
+            }
+            Some(_) => {}
+            None => {
+                allowed.sort_unstable();
+                allowed.dedup();
+                self.sections = allowed.into();
+            }
+        }
+        Ok(self)
+    }
+
+    /// The learners whose figures these are; `None` for the whole agent.
+    async fn population(&self) -> Result<Option<Arc<HashSet<UserKey>>>> {
+        let population = self
+            .population
+            .get_or_try_init(|| async {
+                if self.sections.is_empty() {
+                    return Ok::<_, AnalyticsError>(None);
+                }
+                let ids: Vec<&str> = self.sections.iter().map(String::as_str).collect();
+                let members = self.store.section_members(self.agent, &ids).await?;
+                if let Some(asked) = &self.section_asked
+                    && !members.contains_key(asked)
+                {
+                    return Err(AnalyticsError::UnknownSection(asked.clone()));
+                }
+                Ok(Some(Arc::new(members.into_values().flatten().collect())))
+            })
+            .await?;
+        Ok(population.clone())
     }
 
     /// The same selection with another `inactive_days` (1 to 3650).
@@ -149,7 +211,17 @@ impl<'a> Selection<'a> {
     #[tracing::instrument(level = "debug", skip(self), fields(agent = self.agent.key.0))]
     async fn facts(&self, (start, end): (i64, i64), detail: Detail) -> Result<(Calendar, Facts)> {
         let calendar = Calendar::new(self.period.tz, start, end, self.granularity());
-        let facts = Facts::load(self.store, self.agent, &calendar, (start, end), detail).await?;
+        let facts = match self.population().await? {
+            None => Facts::load(self.store, self.agent, &calendar, (start, end), detail).await?,
+            Some(users) => {
+                let users: Vec<UserKey> = users.iter().copied().collect();
+                let events = self
+                    .store
+                    .users_activity(self.agent, &users, Millis(start), Millis(end))
+                    .await?;
+                Facts::of_events_with(&calendar, &events, detail)
+            }
+        };
         Ok((calendar, facts))
     }
 
@@ -157,7 +229,7 @@ impl<'a> Selection<'a> {
         let (start, end) = self.bounds();
         let (previous_start, previous_end) = self.previous_bounds();
         ViewKey {
-            data: DataKey::of(self.agent),
+            data: DataKey::of(self.agent, &self.sections),
             tz: self.period.tz.name().to_owned(),
             start,
             end,
@@ -194,7 +266,13 @@ impl<'a> Selection<'a> {
     /// The independent queries run at once, on several connections.
     #[tracing::instrument(level = "debug", skip_all, fields(agent = self.agent.key.0, period = ?self.period.start))]
     async fn compute_view(&self) -> Result<PeriodView> {
-        let members = async { Ok::<_, AnalyticsError>(self.store.members(self.agent).await?) };
+        let members = async {
+            let mut members = self.store.members(self.agent).await?;
+            if let Some(population) = self.population().await? {
+                members.retain(|member| population.contains(&member.key));
+            }
+            Ok::<_, AnalyticsError>(members)
+        };
         let ((calendar, facts), (_, previous), members) = tokio::try_join!(
             self.facts(self.bounds(), Detail::Full),
             self.facts(self.previous_bounds(), Detail::PerUser),
@@ -308,12 +386,22 @@ impl<'a> Selection<'a> {
     /// Distinct users and messages of `[from, to)`, kept like views.
     async fn summary(&self, from: i64, to: i64) -> Result<SpanSummary> {
         let key = SpanKey {
-            data: DataKey::of(self.agent),
+            data: DataKey::of(self.agent, &self.sections),
             from,
             to,
         };
         let compute = async {
-            let (users, messages) = facts::summary(self.store, self.agent, from, to).await?;
+            let (users, messages) = match self.population().await? {
+                None => facts::summary(self.store, self.agent, from, to).await?,
+                Some(users) => {
+                    let users: Vec<UserKey> = users.iter().copied().collect();
+                    let events = self
+                        .store
+                        .users_activity(self.agent, &users, Millis(from), Millis(to))
+                        .await?;
+                    facts::raw_summary(&events)
+                }
+            };
             Ok(SpanSummary {
                 users: users.len() as u64,
                 messages,
@@ -322,19 +410,42 @@ impl<'a> Selection<'a> {
         self.store.figures().summary(&key, compute).await
     }
 
+    /// Users online now (an open session with a recent event).
+    pub async fn online(&self, settings: Settings) -> Result<u64> {
+        let since = Millis(to_millis(self.now) - settings.online_window.num_milliseconds());
+        let (store, agent) = (self.store, self.agent);
+        Ok(match self.population().await? {
+            None => store.online_users(agent, since).await?,
+            Some(users) => store
+                .online_user_keys(agent, since)
+                .await?
+                .iter()
+                .filter(|user| users.contains(user))
+                .count() as u64,
+        })
+    }
+
+    /// The user ids of the selection's learners (its user table's rows).
+    pub async fn learner_ids(&self) -> Result<HashSet<String>> {
+        let view = self.view().await?;
+        Ok(view
+            .users
+            .users
+            .iter()
+            .map(|row| row.user_id.clone())
+            .collect())
+    }
+
     /// The counts that do not depend on the period's own facts.
     #[tracing::instrument(level = "debug", skip_all)]
     async fn topline(&self, settings: Settings) -> Result<Topline> {
         let (store, agent, now) = (self.store, self.agent, to_millis(self.now));
-        let online_since = now - settings.online_window.num_milliseconds();
         let month_ago = now - Duration::days(30).num_milliseconds();
         let (previous_start, previous_end) = (
             to_millis(self.period.previous_start),
             to_millis(self.period.previous_end),
         );
-        let online = async {
-            Ok::<_, AnalyticsError>(store.online_users(agent, Millis(online_since)).await?)
-        };
+        let online = self.online(settings);
         let registered = async { Ok::<_, AnalyticsError>(store.registered_count(agent).await?) };
         let (online, last_30d, previous, registered) = tokio::try_join!(
             online,
@@ -357,7 +468,12 @@ impl<'a> Selection<'a> {
         Overview {
             online: topline.online,
             active_30d: topline.active_30d,
-            registered: topline.registered,
+            // A section's registered learners are its user table's rows.
+            registered: if self.sections.is_empty() {
+                topline.registered
+            } else {
+                view.users.users.len() as u64
+            },
             active_users: view.active_users,
             messages: view.messages,
             average_daily_users: view.average_daily_users,

@@ -162,6 +162,7 @@ mod tests {
             from: from.map(Into::into),
             to: to.map(Into::into),
             tz: tz.into(),
+            section: None,
         }
     }
 

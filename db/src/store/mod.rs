@@ -26,6 +26,7 @@ use crate::error::{Result, StoreError};
 use crate::ids::UserKey;
 use crate::ingest::{IngestCounts, ValidBatch};
 use crate::keys::{KeyRecord, KeyScope, NewKey, Revocation};
+use crate::sections::SectionLimits;
 use crate::time::{Day, Millis, Slot};
 
 mod access;
@@ -262,6 +263,78 @@ impl Store {
         on_writer!(self, registry::unregister(agent.key, user_id))
     }
 
+    // ---- sections -------------------------------------------------------
+
+    /// The agent's sections with their member counts, by name.
+    pub async fn list_sections(&self, agent: &AgentRef) -> Result<Vec<pulse_model::Section>> {
+        on_reader!(self, sections::list_sections(agent.key))
+    }
+
+    /// Creates the section or renames it; true when it was created.
+    pub async fn put_section(
+        &self,
+        agent: &AgentRef,
+        section_id: &str,
+        name: &str,
+    ) -> Result<bool> {
+        on_writer!(self, sections::put_section(agent.key, section_id, name))
+    }
+
+    /// Deletes the section and its memberships; false when there was none.
+    pub async fn delete_section(&self, agent: &AgentRef, section_id: &str) -> Result<bool> {
+        on_writer!(self, sections::delete_section(agent.key, section_id))
+    }
+
+    /// Adds the user to the section, registering them for the agent from
+    /// `now` when needed: `None` for an unknown section, else whether they
+    /// were new to it.
+    pub async fn add_section_member(
+        &self,
+        agent: &AgentRef,
+        section_id: &str,
+        user_id: &str,
+        now: Millis,
+    ) -> Result<Option<bool>> {
+        on_writer!(
+            self,
+            sections::add_member(agent.key, section_id, user_id, now)
+        )
+    }
+
+    /// Removes the user from the section: `None` for an unknown section,
+    /// else whether they were in it.
+    pub async fn remove_section_member(
+        &self,
+        agent: &AgentRef,
+        section_id: &str,
+        user_id: &str,
+    ) -> Result<Option<bool>> {
+        on_writer!(
+            self,
+            sections::remove_member(agent.key, section_id, user_id)
+        )
+    }
+
+    /// The members of those of `section_ids` that exist, by section id.
+    pub async fn section_members(
+        &self,
+        agent: &AgentRef,
+        section_ids: &[&str],
+    ) -> Result<HashMap<String, Vec<UserKey>>> {
+        on_reader!(self, sections::section_members(agent.key, section_ids))
+    }
+
+    /// Loads a checked roster in one transaction; returns how many
+    /// memberships were new.
+    pub async fn import_roster(
+        &self,
+        agent: &AgentRef,
+        lines: &[crate::sections::RosterLine],
+        now: Millis,
+    ) -> Result<u64> {
+        on_writer!(self, sections::import_roster(agent.key, lines, now))
+    }
+
     // ---- ingestion ------------------------------------------------------
 
     /// Stores a validated batch in one transaction: all of it or nothing.
@@ -302,8 +375,23 @@ impl Store {
         label: Option<String>,
         now: i64,
     ) -> Result<(String, NewKey)> {
+        self.create_limited_key(scope, agents, SectionLimits::default(), label, now)
+            .await
+    }
+
+    /// [`Store::create_key`] for a key limited to some sections of its agents.
+    pub async fn create_limited_key(
+        &self,
+        scope: KeyScope,
+        agents: Option<Vec<String>>,
+        sections: SectionLimits,
+        label: Option<String>,
+        now: i64,
+    ) -> Result<(String, NewKey)> {
         loop {
-            let (secret, key) = crate::keys::generate(scope, agents.clone(), label.clone(), now);
+            let (secret, mut key) =
+                crate::keys::generate(scope, agents.clone(), label.clone(), now);
+            key.sections = sections.clone();
             if self.insert_key(&key).await? {
                 return Ok((secret, key));
             }
@@ -344,9 +432,16 @@ impl Store {
         )
     }
 
-    /// Lets an admin see an agent; false when there is no such account.
-    pub async fn grant_agent(&self, username: &str, agent_id: &str) -> Result<bool> {
-        on_writer!(self, accounts::grant_agent(username, agent_id))
+    /// Lets an admin see an agent, whole (no `sections`) or only those of
+    /// its sections, replacing what it had of it; false when there is no
+    /// such account.
+    pub async fn grant_agent(
+        &self,
+        username: &str,
+        agent_id: &str,
+        sections: &[String],
+    ) -> Result<bool> {
+        on_writer!(self, accounts::grant_agent(username, agent_id, sections))
     }
 
     /// Records a sign-in attempt against each subject unless one has had
@@ -492,6 +587,24 @@ impl Store {
     /// Distinct users with an open session whose latest event is at or after `since`.
     pub async fn online_users(&self, agent: &AgentRef, since: Millis) -> Result<u64> {
         on_reader!(self, analytics::online_users(agent.key, since))
+    }
+
+    /// The users with an open session whose latest event is at or after
+    /// `since` (online), for counting them within a section.
+    pub async fn online_user_keys(&self, agent: &AgentRef, since: Millis) -> Result<Vec<UserKey>> {
+        on_reader!(self, analytics::online_user_keys(agent.key, since))
+    }
+
+    /// The raw events of `users` on the agent in `[from, to)`: a section's
+    /// facts (the rollups hold messages per agent, not per user and quarter).
+    pub async fn users_activity(
+        &self,
+        agent: &AgentRef,
+        users: &[UserKey],
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<RawActivity>> {
+        on_reader!(self, analytics::users_activity(agent.key, users, from, to))
     }
 
     /// How many users are registered for the agent (`registered` of

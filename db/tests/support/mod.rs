@@ -67,6 +67,7 @@ pub fn custom(from: &str, to: &str, tz: &str) -> pulse_model::PeriodQuery {
         from: Some(from.into()),
         to: Some(to.into()),
         tz: tz.into(),
+        section: None,
     }
 }
 

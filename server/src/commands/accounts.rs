@@ -28,12 +28,16 @@ pub enum AccountCommand {
         #[command(flatten)]
         database: DatabaseConfig,
     },
-    /// Let an admin see an agent.
+    /// Let an admin see an agent: all of it, or with --section only those
+    /// sections of it (replacing what the account had of that agent).
     Grant {
         #[arg(long)]
         username: String,
         #[arg(long)]
         agent: String,
+        /// A section of the agent the account is limited to; repeat for several.
+        #[arg(long = "section")]
+        sections: Vec<String>,
         #[command(flatten)]
         database: DatabaseConfig,
     },
@@ -90,13 +94,29 @@ pub async fn run(command: AccountCommand) -> anyhow::Result<()> {
         AccountCommand::Grant {
             username,
             agent,
+            sections,
             database,
         } => {
+            if let Some(bad) = sections
+                .iter()
+                .find(|s| !pulse_model::is_valid_section_id(s))
+            {
+                bail!(
+                    "--section {bad:?} is not a section id (1 to 64 of A-Z, a-z, 0-9, '.', '_', '-')"
+                );
+            }
             let store = open_store(&database).await?;
-            if !store.grant_agent(&username, &agent).await? {
+            if !store.grant_agent(&username, &agent, &sections).await? {
                 bail!("no account is named {username:?}");
             }
-            println!("{username} may now see agent {agent}.");
+            if sections.is_empty() {
+                println!("{username} may now see agent {agent}.");
+            } else {
+                println!(
+                    "{username} may now see sections {} of agent {agent}.",
+                    sections.join(", ")
+                );
+            }
         }
     }
     Ok(())

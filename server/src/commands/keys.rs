@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use clap::{Subcommand, ValueEnum};
 use pulse_db::keys::{KeyScope, Revocation};
+use pulse_db::sections::SectionLimits;
 
 use super::open_store;
 use crate::config::DatabaseConfig;
@@ -24,6 +25,9 @@ pub enum KeyCommand {
         /// Limit the key to this agent (repeat for several); default: every agent.
         #[arg(long = "agent")]
         agents: Vec<String>,
+        /// Limit the key to this section of its one --agent (repeat for several).
+        #[arg(long = "section")]
+        sections: Vec<String>,
         /// A note to recognise the key by.
         #[arg(long)]
         label: Option<String>,
@@ -47,14 +51,40 @@ pub enum KeyCommand {
     },
 }
 
+/// `--section`s apply to the one `--agent` given.
+fn section_limits(agents: &[String], sections: Vec<String>) -> anyhow::Result<SectionLimits> {
+    if sections.is_empty() {
+        return Ok(SectionLimits::default());
+    }
+    let [agent] = agents else {
+        anyhow::bail!("--section needs exactly one --agent, the one the sections belong to");
+    };
+    if let Some(bad) = sections
+        .iter()
+        .find(|s| !pulse_model::is_valid_section_id(s))
+    {
+        anyhow::bail!(
+            "--section {bad:?} is not a section id (1 to 64 of A-Z, a-z, 0-9, '.', '_', '-')"
+        );
+    }
+    Ok(SectionLimits(
+        sections
+            .into_iter()
+            .map(|section| (agent.clone(), section))
+            .collect(),
+    ))
+}
+
 pub async fn run(command: KeyCommand) -> anyhow::Result<()> {
     match command {
         KeyCommand::Create {
             scope,
             agents,
+            sections,
             label,
             database,
         } => {
+            let sections = section_limits(&agents, sections)?;
             let store = open_store(&database).await?;
             let scope = match scope {
                 ScopeArg::Ingest => KeyScope::Ingest,
@@ -62,7 +92,13 @@ pub async fn run(command: KeyCommand) -> anyhow::Result<()> {
             };
             let agents = (!agents.is_empty()).then_some(agents);
             let (secret, key) = store
-                .create_key(scope, agents, label, Utc::now().timestamp_millis())
+                .create_limited_key(
+                    scope,
+                    agents,
+                    sections,
+                    label,
+                    Utc::now().timestamp_millis(),
+                )
                 .await?;
             println!("{secret}");
             eprintln!(
@@ -100,6 +136,17 @@ pub async fn run(command: KeyCommand) -> anyhow::Result<()> {
                 let state = match key.revoked_at.and_then(DateTime::from_timestamp_millis) {
                     Some(at) => format!("revoked {}", at.to_rfc3339()),
                     None => "active".to_owned(),
+                };
+                let agents = if key.sections.0.is_empty() {
+                    agents
+                } else {
+                    let sections: Vec<String> = key
+                        .sections
+                        .0
+                        .iter()
+                        .map(|(agent, section)| format!("{agent}/{section}"))
+                        .collect();
+                    format!("{agents} (sections {})", sections.join(","))
                 };
                 let label = key.label.unwrap_or_default();
                 println!(

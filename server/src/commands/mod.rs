@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod demo;
 pub mod import;
 pub mod keys;
+pub mod roster;
 mod serve;
 
 pub use serve::{migrate, open_store, rebuild, serve};

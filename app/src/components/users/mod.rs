@@ -3,6 +3,7 @@
 mod chart_canvas;
 mod follow_up_bar;
 mod heatmap_panel;
+mod section_filter;
 mod sparkline;
 mod status_bar;
 mod time_filter;
@@ -12,6 +13,7 @@ mod user_table;
 
 pub use chart_canvas::{ExportButtons, canvas_point, draw_whenever};
 pub use heatmap_panel::HeatmapPanel;
+pub use section_filter::SectionFilter;
 pub use status_bar::StatusLabel;
 pub use time_filter::TimeFilter;
 pub use topline::Topline;

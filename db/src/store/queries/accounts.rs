@@ -48,25 +48,41 @@ async fn grant_agents(
     Ok(())
 }
 
-pub async fn grant_agent(db: &Writer<Db>, username: &str, agent_id: &str) -> Result<bool> {
-    let done = sqlx::query(
-        "INSERT INTO account_agents (account_id, agent_key)
-         SELECT id, $2 FROM accounts WHERE username = $1
-         ON CONFLICT DO NOTHING",
-    )
-    .bind(username)
-    .bind(agent_id)
-    .execute(db.pool())
-    .await?;
-    Ok(done.rows_affected() > 0 || account_exists(db, username).await?)
-}
-
-async fn account_exists(db: &Reader<Db>, username: &str) -> Result<bool> {
-    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE username = $1")
+/// Grants the agent, whole (no `sections`) or only those sections,
+/// replacing what the account had of it; false when there is no account.
+pub async fn grant_agent(
+    db: &Writer<Db>,
+    username: &str,
+    agent_id: &str,
+    sections: &[String],
+) -> Result<bool> {
+    let mut tx = begin_write(db).await?;
+    let Some(id): Option<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE username = $1")
         .bind(username)
-        .fetch_optional(db.pool())
+        .fetch_optional(&mut *tx)
+        .await?
+    else {
+        return Ok(false);
+    };
+    grant_agents(&mut tx, id, &[agent_id.to_owned()]).await?;
+    sqlx::query("DELETE FROM account_agent_sections WHERE account_id = $1 AND agent_key = $2")
+        .bind(id)
+        .bind(agent_id)
+        .execute(&mut *tx)
         .await?;
-    Ok(found.is_some())
+    for section in sections {
+        sqlx::query(
+            "INSERT INTO account_agent_sections (account_id, agent_key, section_key)
+             VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(agent_id)
+        .bind(section.as_str())
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// The account and its password hash.
@@ -108,6 +124,13 @@ async fn account_by_id(db: &Reader<Db>, id: i64) -> Result<Option<Account>> {
     .bind(id)
     .fetch_all(db.pool())
     .await?;
+    let sections = sqlx::query_as(
+        "SELECT agent_key, section_key FROM account_agent_sections WHERE account_id = $1
+         ORDER BY agent_key, section_key",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?;
     let role = Role::parse(&row.role).ok_or_else(|| {
         StoreError::Corrupt(format!(
             "account {} has the unknown role {:?}",
@@ -120,6 +143,7 @@ async fn account_by_id(db: &Reader<Db>, id: i64) -> Result<Option<Account>> {
         role,
         disabled: row.disabled != 0,
         agents,
+        sections: crate::sections::SectionLimits(sections),
     }))
 }
 
@@ -293,6 +317,14 @@ pub async fn update_account(
             .execute(&mut *tx)
             .await?;
         grant_agents(&mut tx, id, agents).await?;
+        // Limits of agents no longer granted go with them.
+        let mut query =
+            sqlx::QueryBuilder::<Db>::new("DELETE FROM account_agent_sections WHERE account_id = ");
+        query.push_bind(id).push(" AND agent_key NOT IN (");
+        let kept: Vec<&str> = agents.iter().map(String::as_str).collect();
+        super::push_list(&mut query, &kept);
+        query.push(")");
+        query.build().execute(&mut *tx).await?;
     }
     if let Some(hash) = &change.password_hash {
         sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")

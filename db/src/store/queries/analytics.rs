@@ -202,6 +202,21 @@ pub async fn online_users(db: &Reader<Db>, agent: AgentKey, since: Millis) -> Re
     Ok(count as u64)
 }
 
+/// The users counted by `online_users`.
+pub async fn online_user_keys(
+    db: &Reader<Db>,
+    agent: AgentKey,
+    since: Millis,
+) -> Result<Vec<UserKey>> {
+    Ok(sqlx::query_scalar(
+        "SELECT DISTINCT user_id FROM sessions WHERE agent_id = $1 AND ended = 0 AND last_at >= $2",
+    )
+    .bind(agent)
+    .bind(since)
+    .fetch_all(db.pool())
+    .await?)
+}
+
 pub async fn event_count(db: &Reader<Db>, agent: AgentKey) -> Result<u64> {
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE agent_id = $1")
         .bind(agent)
@@ -285,6 +300,41 @@ pub async fn learner_activity(
             is_message: kind == EventKind::Message.code(),
         })
         .collect())
+}
+
+/// The raw events of `users` in `[from, to)`, by the per-user index: a
+/// section is a class, a few hundred learners at most.
+pub async fn users_activity(
+    db: &Reader<Db>,
+    agent: AgentKey,
+    users: &[UserKey],
+    from: Millis,
+    to: Millis,
+) -> Result<Vec<RawActivity>> {
+    let mut events = Vec::new();
+    for chunk in users.chunks(500) {
+        let mut query =
+            sqlx::QueryBuilder::<Db>::new("SELECT at, user_id, kind FROM events WHERE agent_id = ");
+        query
+            .push_bind(agent)
+            .push(" AND at >= ")
+            .push_bind(from)
+            .push(" AND at < ")
+            .push_bind(to)
+            .push(" AND user_id IN (");
+        let mut list = query.separated(", ");
+        for user in chunk {
+            list.push_bind(*user);
+        }
+        query.push(")");
+        let rows: Vec<(Millis, UserKey, i64)> = query.build_query_as().fetch_all(db.pool()).await?;
+        events.extend(rows.into_iter().map(|(at, user, kind)| RawActivity {
+            at,
+            user,
+            is_message: kind == EventKind::Message.code(),
+        }));
+    }
+    Ok(events)
 }
 
 /// The user's sessions with an event in `[from, to)`, each over all

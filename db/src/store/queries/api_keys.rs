@@ -34,6 +34,17 @@ pub async fn insert_key(db: &Writer<Db>, key: &NewKey) -> Result<bool> {
     .bind(key.created_at)
     .fetch_one(&mut *tx)
     .await?;
+    for (agent, section) in &key.sections.0 {
+        sqlx::query(
+            "INSERT INTO api_key_sections (key_id, agent_key, section_key) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(agent.as_str())
+        .bind(section.as_str())
+        .execute(&mut *tx)
+        .await?;
+    }
     for agent in key.agents.iter().flatten() {
         sqlx::query(
             "INSERT INTO api_key_agents (key_id, agent_key) VALUES ($1, $2) ON CONFLICT DO NOTHING",
@@ -104,10 +115,18 @@ async fn key_record(db: &Reader<Db>, row: KeyRow) -> Result<KeyRecord> {
             row.id, row.scope
         ))
     })?;
+    let sections = sqlx::query_as(
+        "SELECT agent_key, section_key FROM api_key_sections WHERE key_id = $1
+         ORDER BY agent_key, section_key",
+    )
+    .bind(row.id)
+    .fetch_all(db.pool())
+    .await?;
     Ok(KeyRecord {
         prefix: row.prefix,
         scope,
         agents,
+        sections: crate::sections::SectionLimits(sections),
         label: row.label,
         created_at: row.created_at,
         revoked_at: row.revoked_at,

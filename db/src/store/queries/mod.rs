@@ -11,6 +11,7 @@ pub mod api_keys;
 pub mod follow_up;
 pub mod ingest;
 pub mod registry;
+pub mod sections;
 
 use sqlx::{QueryBuilder, Transaction};
 

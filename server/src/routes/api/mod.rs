@@ -8,6 +8,7 @@ mod openapi;
 mod params;
 mod reads;
 mod registry;
+mod sections;
 
 use axum::Router;
 use axum::routing::{get, post, put};
@@ -26,6 +27,15 @@ pub fn router() -> Router<AppState> {
         .route(
             "/agents/{agent_id}/members/{user_id}",
             put(registry::put_member).delete(registry::delete_member),
+        )
+        .route("/agents/{agent_id}/sections", get(sections::list_sections))
+        .route(
+            "/agents/{agent_id}/sections/{section_id}",
+            put(sections::put_section).delete(sections::delete_section),
+        )
+        .route(
+            "/agents/{agent_id}/sections/{section_id}/members/{user_id}",
+            put(sections::put_section_member).delete(sections::delete_section_member),
         )
         .route("/agents/{agent_id}/users/overview", get(reads::overview))
         .route("/agents/{agent_id}/users/trend", get(reads::trend))

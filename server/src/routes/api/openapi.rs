@@ -9,8 +9,8 @@ use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
 use pulse_model::{
     Agent, AgentMedian, Dashboard, FollowUpStatus, Granularity, Heatmap, LearnerDay,
-    LearnerSession, LearnerView, Overview, PeriodBounds, PeriodKind, Trend, TrendBucket, UserRow,
-    UsersTable,
+    LearnerSession, LearnerView, Overview, PeriodBounds, PeriodKind, Section, Trend, TrendBucket,
+    UserRow, UsersTable,
 };
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -21,7 +21,8 @@ use super::error::{ErrorBody, ErrorDetail};
 use super::events::{Event, EventBatch, EventType, IngestResult};
 use super::params::{TimeZone, UsersFormat};
 use super::registry::{AgentBody, MemberBody, UserBody};
-use super::{events, reads, registry};
+use super::sections::SectionBody;
+use super::{events, reads, registry, sections};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -42,6 +43,11 @@ use super::{events, reads, registry};
         registry::put_user,
         registry::put_member,
         registry::delete_member,
+        sections::list_sections,
+        sections::put_section,
+        sections::delete_section,
+        sections::put_section_member,
+        sections::delete_section_member,
         reads::overview,
         reads::trend,
         reads::heatmap,
@@ -62,6 +68,8 @@ use super::{events, reads, registry};
         AgentBody,
         UserBody,
         MemberBody,
+        SectionBody,
+        Section,
         Agent,
         Overview,
         PeriodBounds,
@@ -85,6 +93,7 @@ use super::{events, reads, registry};
     tags(
         (name = "events", description = "Writing events (ingest key)"),
         (name = "registry", description = "Agents, learners and registrations (ingest key)"),
+        (name = "sections", description = "Sections of an agent and their learners (ingest key to change, read key to list)"),
         (name = "reads", description = "The Users tab's figures (read key)"),
         (name = "operations", description = "For tools and monitoring; no key"),
     ),

@@ -151,6 +151,15 @@ pub struct PeriodParams {
     /// The viewer's IANA time zone: local days and hours are this zone's.
     #[param(required = false, default = "UTC")]
     tz: TimeZone,
+    /// Only the learners of this section of the agent (METRICS.md,
+    /// "Sections"): 404 for an unknown one. A key limited to sections may
+    /// name only those, and without it gets all of them together.
+    #[param(
+        required = false,
+        pattern = r"^[A-Za-z0-9._-]{1,64}$",
+        example = "period-3"
+    )]
+    section: String,
 }
 
 /// `GET /agents/{agent_id}/users` also takes `format`.
@@ -208,4 +217,56 @@ impl ToSchema for TimeZone {
 /// Every zone name `tz` takes, in the order of chrono-tz's database.
 pub fn time_zone_names() -> impl Iterator<Item = &'static str> {
     chrono_tz::TZ_VARIANTS.iter().map(|zone| zone.name())
+}
+
+/// `/agents/{agent_id}/sections/{section_id}`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct SectionPath {
+    /// The agent: 1 to 64 of A-Z, a-z, 0-9, `.`, `_` and `-`.
+    #[param(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[A-Za-z0-9._-]{1,64}$",
+        example = "algebra-tutor"
+    )]
+    pub agent_id: String,
+    /// The section: 1 to 64 of A-Z, a-z, 0-9, `.`, `_` and `-`.
+    #[param(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[A-Za-z0-9._-]{1,64}$",
+        example = "period-3"
+    )]
+    pub section_id: String,
+}
+
+/// `/agents/{agent_id}/sections/{section_id}/members/{user_id}`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct SectionMemberPath {
+    /// The agent: 1 to 64 of A-Z, a-z, 0-9, `.`, `_` and `-`.
+    #[param(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[A-Za-z0-9._-]{1,64}$",
+        example = "algebra-tutor"
+    )]
+    pub agent_id: String,
+    /// The section: 1 to 64 of A-Z, a-z, 0-9, `.`, `_` and `-`.
+    #[param(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[A-Za-z0-9._-]{1,64}$",
+        example = "period-3"
+    )]
+    pub section_id: String,
+    /// The learner: 1 to 128 characters, no control characters.
+    #[param(
+        min_length = 1,
+        max_length = 128,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$",
+        example = "u42"
+    )]
+    pub user_id: String,
 }

@@ -25,7 +25,7 @@ use crate::routes::AppState;
 type Params = Query<HashMap<String, String>>;
 
 /// The query parameters of every read (`params::PeriodParams`).
-pub const PERIOD_PARAMS: [&str; 4] = ["period", "from", "to", "tz"];
+pub const PERIOD_PARAMS: [&str; 5] = ["period", "from", "to", "tz", "section"];
 
 /// The parameter of the reads that give statuses (`params::InactiveDaysParam`).
 const INACTIVE_DAYS: &str = "inactive_days";
@@ -66,7 +66,7 @@ pub async fn list_agents(
         (status = 200, description = "The overview", body = Overview),
         (status = 400, description = "An invalid period, date, zone or other parameter, or an unknown parameter, with the reason", body = ErrorBody),
         (status = 403, description = "Not a read key, or a key limited to other agents", body = ErrorBody),
-        (status = 404, description = "Unknown agent", body = ErrorBody),
+        (status = 404, description = "Unknown agent or section", body = ErrorBody),
     ),
 )]
 pub async fn overview(
@@ -76,7 +76,7 @@ pub async fn overview(
     Query(params): Params,
 ) -> Result<Json<Overview>, HttpError> {
     let agent = readable_agent(&state.context.store, &key, &agent_id).await?;
-    let selection = selection(&state.context.store, &agent, &params, &[])?;
+    let selection = selection(&state.context.store, &key, &agent, &params, &[])?;
     Ok(Json(selection.overview(state.context.settings).await?))
 }
 
@@ -91,7 +91,7 @@ pub async fn overview(
         (status = 200, description = "The trend", body = Trend),
         (status = 400, description = "An invalid period, date, zone or other parameter, or an unknown parameter, with the reason", body = ErrorBody),
         (status = 403, description = "Not a read key, or a key limited to other agents", body = ErrorBody),
-        (status = 404, description = "Unknown agent", body = ErrorBody),
+        (status = 404, description = "Unknown agent or section", body = ErrorBody),
     ),
 )]
 pub async fn trend(
@@ -102,7 +102,7 @@ pub async fn trend(
     Query(params): Params,
 ) -> Result<Response, HttpError> {
     let agent = readable_agent(&state.context.store, &key, &agent_id).await?;
-    let selection = selection(&state.context.store, &agent, &params, &[])?;
+    let selection = selection(&state.context.store, &key, &agent, &params, &[])?;
     let answer = Answer::of(&selection, "trend");
     let trend = async { Ok::<Trend, HttpError>(selection.trend().await?) };
     state.kept_answers.respond(&headers, answer, trend).await
@@ -119,7 +119,7 @@ pub async fn trend(
         (status = 200, description = "The heatmap", body = Heatmap),
         (status = 400, description = "An invalid period, date, zone or other parameter, or an unknown parameter, with the reason", body = ErrorBody),
         (status = 403, description = "Not a read key, or a key limited to other agents", body = ErrorBody),
-        (status = 404, description = "Unknown agent", body = ErrorBody),
+        (status = 404, description = "Unknown agent or section", body = ErrorBody),
     ),
 )]
 pub async fn heatmap(
@@ -130,7 +130,7 @@ pub async fn heatmap(
     Query(params): Params,
 ) -> Result<Response, HttpError> {
     let agent = readable_agent(&state.context.store, &key, &agent_id).await?;
-    let selection = selection(&state.context.store, &agent, &params, &[])?;
+    let selection = selection(&state.context.store, &key, &agent, &params, &[])?;
     let answer = Answer::of(&selection, "heatmap");
     let heatmap = async { Ok::<Heatmap, HttpError>(selection.heatmap().await?) };
     state.kept_answers.respond(&headers, answer, heatmap).await
@@ -149,7 +149,7 @@ pub async fn heatmap(
         (status = 200, description = "Overview, trend, heatmap and user table", body = Dashboard),
         (status = 400, description = "An invalid period, date, zone or other parameter, or an unknown parameter, with the reason", body = ErrorBody),
         (status = 403, description = "Not a read key, or a key limited to other agents", body = ErrorBody),
-        (status = 404, description = "Unknown agent", body = ErrorBody),
+        (status = 404, description = "Unknown agent or section", body = ErrorBody),
     ),
 )]
 pub async fn dashboard(
@@ -160,7 +160,13 @@ pub async fn dashboard(
     Query(params): Params,
 ) -> Result<Response, HttpError> {
     let agent = readable_agent(&state.context.store, &key, &agent_id).await?;
-    let selection = selection(&state.context.store, &agent, &params, &[INACTIVE_DAYS])?;
+    let selection = selection(
+        &state.context.store,
+        &key,
+        &agent,
+        &params,
+        &[INACTIVE_DAYS],
+    )?;
     // The overview and the statuses follow the clock; the rest only the figures.
     let overview = selection.overview(state.context.settings).await?;
     let statuses = selection.user_statuses().await?;
@@ -194,7 +200,7 @@ pub async fn dashboard(
         )),
         (status = 400, description = "An invalid period, date, zone or other parameter, or an unknown parameter, with the reason", body = ErrorBody),
         (status = 403, description = "Not a read key, or a key limited to other agents", body = ErrorBody),
-        (status = 404, description = "Unknown agent", body = ErrorBody),
+        (status = 404, description = "Unknown agent or section", body = ErrorBody),
     ),
 )]
 pub async fn users(
@@ -207,6 +213,7 @@ pub async fn users(
     let agent = readable_agent(&state.context.store, &key, &agent_id).await?;
     let selection = selection(
         &state.context.store,
+        &key,
         &agent,
         &params,
         &["format", INACTIVE_DAYS],
@@ -251,7 +258,7 @@ pub async fn users(
         (status = 200, description = "The learner view", body = LearnerView),
         (status = 400, description = "An invalid period, date, zone or other parameter, or an unknown parameter, with the reason", body = ErrorBody),
         (status = 403, description = "Not a read key, or a key limited to other agents", body = ErrorBody),
-        (status = 404, description = "Unknown agent, or a user not registered for it", body = ErrorBody),
+        (status = 404, description = "Unknown agent or section, or a user not registered for it (or not in the section)", body = ErrorBody),
     ),
 )]
 pub async fn learner(
@@ -261,7 +268,13 @@ pub async fn learner(
     Query(params): Params,
 ) -> Result<Json<LearnerView>, HttpError> {
     let agent = readable_agent(&state.context.store, &key, &agent_id).await?;
-    let selection = selection(&state.context.store, &agent, &params, &[INACTIVE_DAYS])?;
+    let selection = selection(
+        &state.context.store,
+        &key,
+        &agent,
+        &params,
+        &[INACTIVE_DAYS],
+    )?;
     let view = selection.learner(&user_id, state.context.settings).await;
     Ok(Json(view.map_err(pulse_model::ApiError::from)?))
 }
@@ -274,10 +287,12 @@ async fn readable_agent(
     key.agent(store, KeyScope::Read, agent_id).await
 }
 
-/// The selection a request's query parameters describe; unknown parameters
-/// are refused so that a misspelt one does not silently change the figures.
+/// The selection a request's query parameters describe, within the
+/// sections the key is limited to; unknown parameters are refused so that a
+/// misspelt one does not silently change the figures.
 fn selection<'a>(
     store: &'a Store,
+    key: &ApiKey,
     agent: &'a AgentRef,
     params: &HashMap<String, String>,
     extra: &[&str],
@@ -317,8 +332,10 @@ fn selection<'a>(
         to: day("to")?,
         period,
         tz: params.get("tz").cloned().unwrap_or(defaults.tz),
+        section: params.get("section").cloned(),
     };
-    let selection = Selection::new(store, agent, &query, Utc::now())?;
+    let selection = Selection::new(store, agent, &query, Utc::now())?
+        .limited_to(key.0.section_limit(&agent.agent_id))?;
     Ok(match params.get(INACTIVE_DAYS) {
         None => selection,
         Some(text) => {

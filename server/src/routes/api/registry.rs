@@ -216,7 +216,7 @@ pub async fn delete_member(
 
 /// A JSON object: 415 for another content type, 400 when it is not one of
 /// `T`'s fields (unknown fields included).
-fn parse_body<T: DeserializeOwned>(body: &SmallBody) -> Result<T, HttpError> {
+pub(super) fn parse_body<T: DeserializeOwned>(body: &SmallBody) -> Result<T, HttpError> {
     let content_type = body.content_type.as_deref().unwrap_or("");
     let media_type = content_type.split(';').next().unwrap_or("").trim();
     if !media_type.eq_ignore_ascii_case("application/json") {
@@ -247,7 +247,7 @@ fn check_agent_id(agent_id: &str) -> Result<(), HttpError> {
     }
 }
 
-fn check_user_id(user_id: &str) -> Result<(), HttpError> {
+pub(super) fn check_user_id(user_id: &str) -> Result<(), HttpError> {
     if is_valid_user_id(user_id) {
         Ok(())
     } else {
