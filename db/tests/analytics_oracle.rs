@@ -49,6 +49,9 @@ struct Scenario {
     batches: Vec<Vec<TestEvent>>,
     period: (&'static str, Option<NaiveDate>, Option<NaiveDate>),
     inactive_days: u32,
+    /// Which of the users are put in a section of agent-0 at the end (bit n:
+    /// user-n); only registered ones are.
+    section_mask: u8,
 }
 
 prop_compose! {
@@ -77,6 +80,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
         0..40i64,
         1..25i64,
         1..20u32,
+        any::<u8>(),
     )
         .prop_map(
             |(
@@ -89,6 +93,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                 from_back,
                 length,
                 inactive_days,
+                section_mask,
             )| {
                 let now = utc(NOWS[now]);
                 let tz = ZONES[zone];
@@ -138,6 +143,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                     batches,
                     period,
                     inactive_days,
+                    section_mask,
                 }
             },
         )
@@ -169,10 +175,87 @@ async fn check(scenario: Scenario) {
                 now: scenario.now,
                 inactive_days: scenario.inactive_days,
             };
-            compare(&db, &expected, &query, &context).await;
+            compare(&db, &expected, &query, &Scope::WHOLE, &context).await;
         }
+        check_section(&db, &oracle, &scenario, &query, &expected_period).await;
         db.cleanup().await;
     }
+}
+
+/// A section of agent-0 holding the registered users of the scenario's
+/// mask: its figures equal the oracle's on a data set holding only them,
+/// asked for by name and as the one section a caller is limited to.
+async fn check_section(
+    db: &TestDb,
+    oracle: &Oracle,
+    scenario: &Scenario,
+    query: &PeriodQuery,
+    period: &support::oracle::Period,
+) {
+    let Some(agent) = db.store.find_agent("agent-0").await.unwrap() else {
+        return;
+    };
+    db.store
+        .put_section(&agent, "sec", "Section")
+        .await
+        .unwrap();
+    let members: std::collections::BTreeSet<String> = (0..6)
+        .filter(|n| scenario.section_mask & (1 << n) != 0)
+        .map(|n| format!("user-{n}"))
+        .filter(|user| {
+            oracle
+                .members
+                .contains_key(&("agent-0".to_owned(), user.clone()))
+        })
+        .collect();
+    for user in &members {
+        let added = db
+            .store
+            .add_section_member(&agent, "sec", user, pulse_db::time::Millis::now());
+        assert_eq!(added.await.unwrap(), Some(true));
+    }
+    let only = oracle.only("agent-0", &members);
+    let expected = Expected {
+        oracle: &only,
+        period,
+        now: scenario.now,
+        inactive_days: scenario.inactive_days,
+    };
+    let named = PeriodQuery {
+        section: Some("sec".into()),
+        ..query.clone()
+    };
+    let context = format!("section {members:?} of {scenario:?}");
+    let agent_0 = Scope {
+        agents: &["agent-0"],
+        allowed: None,
+    };
+    compare(db, &expected, &named, &agent_0, &context).await;
+    let limited = Scope {
+        agents: &["agent-0"],
+        allowed: Some(vec!["sec".into()]),
+    };
+    compare(
+        db,
+        &expected,
+        query,
+        &limited,
+        &format!("limited to {context}"),
+    )
+    .await;
+}
+
+/// Which agents are compared, and the sections the caller is limited to.
+struct Scope<'a> {
+    agents: &'a [&'a str],
+    allowed: Option<Vec<String>>,
+}
+
+impl Scope<'_> {
+    const WHOLE: Scope<'static> = Scope {
+        agents: &["agent-0", "agent-1"],
+        allowed: None,
+    };
 }
 
 /// What the oracle is asked, besides the query.
@@ -183,7 +266,13 @@ struct Expected<'a> {
     inactive_days: u32,
 }
 
-async fn compare(db: &TestDb, expected: &Expected<'_>, query: &PeriodQuery, context: &str) {
+async fn compare(
+    db: &TestDb,
+    expected: &Expected<'_>,
+    query: &PeriodQuery,
+    scope: &Scope<'_>,
+    context: &str,
+) {
     let Expected {
         oracle,
         period: expected_period,
@@ -192,12 +281,14 @@ async fn compare(db: &TestDb, expected: &Expected<'_>, query: &PeriodQuery, cont
     } = *expected;
     let tz: Tz = query.tz.parse().unwrap();
     let settings = Settings::default();
-    for agent_id in ["agent-0", "agent-1"] {
+    for &agent_id in scope.agents {
         let Some(agent) = db.store.find_agent(agent_id).await.unwrap() else {
             assert!(oracle.events.iter().all(|e| e.agent != agent_id));
             continue;
         };
         let selection = Selection::new(&db.store, &agent, query, now)
+            .unwrap()
+            .limited_to(scope.allowed.clone())
             .unwrap()
             .with_inactive_days(inactive_days)
             .unwrap();

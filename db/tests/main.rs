@@ -15,4 +15,5 @@ mod freshness;
 mod hostile_input;
 mod ingest;
 mod learner_cases;
+mod section_cases;
 mod upgrade;

@@ -104,6 +104,26 @@ impl Oracle {
         }
     }
 
+    /// The data set in which `agent` has only the events and registrations
+    /// of `users` (METRICS.md: a section's figures are those of such a set).
+    pub fn only(&self, agent: &str, users: &BTreeSet<String>) -> Oracle {
+        let kept = |a: &str, user: &String| a != agent || users.contains(user);
+        Oracle {
+            events: self
+                .events
+                .iter()
+                .filter(|event| kept(&event.agent, &event.user))
+                .cloned()
+                .collect(),
+            members: self
+                .members
+                .iter()
+                .filter(|((a, user), _)| kept(a, user))
+                .map(|(key, at)| (key.clone(), *at))
+                .collect(),
+        }
+    }
+
     fn of_agent<'a>(&'a self, agent: &'a str) -> impl Iterator<Item = &'a TestEvent> + 'a {
         self.events.iter().filter(move |event| event.agent == agent)
     }
