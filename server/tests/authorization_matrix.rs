@@ -163,6 +163,42 @@ fn rest_rows() -> Vec<RestRow> {
                 _ => Expect::Status(401),
             },
         ),
+        // Sections: created by the ingest key's call, then used, then gone.
+        (
+            Method::PUT,
+            "/api/v1/agents/{agent_id}/sections/{section_id}",
+            "/api/v1/agents/agent-b/sections/s9",
+            Some(json!({"name": "Section 9"})),
+            write_b,
+        ),
+        (
+            Method::PUT,
+            "/api/v1/agents/{agent_id}/sections/{section_id}/members/{user_id}",
+            "/api/v1/agents/agent-b/sections/s9/members/u2",
+            None,
+            write_b,
+        ),
+        (
+            Method::GET,
+            "/api/v1/agents/{agent_id}/sections",
+            "/api/v1/agents/agent-b/sections",
+            None,
+            read_b,
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/agents/{agent_id}/sections/{section_id}/members/{user_id}",
+            "/api/v1/agents/agent-b/sections/s9/members/u2",
+            None,
+            write_b,
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/agents/{agent_id}/sections/{section_id}",
+            "/api/v1/agents/agent-b/sections/s9",
+            None,
+            write_b,
+        ),
         (
             Method::GET,
             "/api/v1/agents/{agent_id}/users/overview",
@@ -222,6 +258,15 @@ fn rest_rows() -> Vec<RestRow> {
     ]
 }
 
+/// Writing agent B's registry: only an ingest key for every agent.
+fn write_b(caller: Caller) -> Expect {
+    match caller {
+        IngestKey => Expect::Status(204),
+        ReadKey | IngestKeyA | ReadKeyA => Expect::Status(403),
+        _ => Expect::Status(401),
+    }
+}
+
 /// Reading agent B: only a read key for every agent.
 fn read_b(caller: Caller) -> Expect {
     match caller {
@@ -267,6 +312,7 @@ fn server_fn_rows() -> Vec<FnRow> {
             sees_a,
         ),
         ("list_contact_marks", FnArgs::Form(agent_a.clone()), sees_a),
+        ("list_sections", FnArgs::Form(agent_a.clone()), sees_a),
         (
             "learner_activity",
             FnArgs::Form(vec![

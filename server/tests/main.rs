@@ -27,4 +27,5 @@ mod network_limits;
 mod openapi;
 mod read_api;
 mod request_guards;
+mod sections;
 mod sqlite_outside_clients;
