@@ -109,6 +109,32 @@ pub async fn viewing(context: &ServerContext, agent_id: &str) -> Result<Viewing,
     })
 }
 
+/// An agent whose sections the signed-in account may change: one it sees
+/// whole (an administrator limited to sections may not regroup learners).
+pub async fn section_manager(
+    context: &ServerContext,
+    agent_id: &str,
+) -> Result<AgentRef, ApiError> {
+    let viewing = viewing(context, agent_id).await?;
+    if viewing.sections.is_some() {
+        return Err(ApiError::Forbidden(
+            "only an administrator of the whole agent may change its sections".into(),
+        ));
+    }
+    Ok(viewing.agent)
+}
+
+/// A section id as typed, checked.
+pub fn checked_section_id(section_id: &str) -> Result<(), ApiError> {
+    if pulse_model::is_valid_section_id(section_id) {
+        Ok(())
+    } else {
+        Err(ApiError::BadRequest(
+            "A section id is 1 to 64 of A-Z, a-z, 0-9, '.', '_' and '-'.".into(),
+        ))
+    }
+}
+
 /// [`viewing`] for what does not depend on sections (the agent's name).
 pub async fn viewable_agent(context: &ServerContext, agent_id: &str) -> Result<AgentRef, ApiError> {
     Ok(viewing(context, agent_id).await?.agent)
@@ -233,4 +259,8 @@ pub fn register_server_fns() {
     register_explicit::<SendReminder>();
     register_explicit::<LearnerActivity>();
     register_explicit::<ListSections>();
+    register_explicit::<SaveSection>();
+    register_explicit::<DeleteSection>();
+    register_explicit::<SectionMemberIds>();
+    register_explicit::<SetSectionMembers>();
 }

@@ -314,6 +314,35 @@ fn server_fn_rows() -> Vec<FnRow> {
         ("list_contact_marks", FnArgs::Form(agent_a.clone()), sees_a),
         ("list_sections", FnArgs::Form(agent_a.clone()), sees_a),
         (
+            "save_section",
+            FnArgs::Form(vec![
+                ("agent_id", "agent-a"),
+                ("section_id", "s1"),
+                ("name", "Section 1"),
+            ]),
+            sees_a,
+        ),
+        (
+            "set_section_members",
+            FnArgs::Json(json!({"agent_id": "agent-a", "section_id": "s1", "user_ids": ["u1"]})),
+            sees_a,
+        ),
+        (
+            "section_member_ids",
+            FnArgs::Form(vec![("agent_id", "agent-a"), ("section_id", "s1")]),
+            sees_a,
+        ),
+        // The first administrator to ask deletes it; it is gone after.
+        (
+            "delete_section",
+            FnArgs::Form(vec![("agent_id", "agent-a"), ("section_id", "s1")]),
+            |c| match c {
+                AdminA => Expect::Status(200),
+                AdminB | Superadmin => Expect::Status(404),
+                _ => Expect::Status(401),
+            },
+        ),
+        (
             "learner_activity",
             FnArgs::Form(vec![
                 ("agent_id", "agent-a"),

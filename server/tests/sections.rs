@@ -221,6 +221,10 @@ async fn an_administrator_of_one_section_sees_nobody_else(#[case] backend: TestB
     learner["user_id"] = json!("u2");
     let (status, _) = call(&app, &cookie, "learner_details", learner).await;
     assert_eq!(status, 404);
+    // Regrouping learners is for administrators of the whole agent.
+    let form = json!({"agent_id": "tutor", "section_id": "s1", "name": "Mine"});
+    let (status, _) = call(&app, &cookie, "save_section", form).await;
+    assert_eq!(status, 403);
     let (status, online) = call(&app, &cookie, "online_now", json!({"agent_id": "tutor"})).await;
     assert_eq!((status, online), (200, json!(0)));
     // Marking a learner of another section refuses the whole mark.

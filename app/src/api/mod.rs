@@ -5,6 +5,7 @@
 mod create_account;
 mod create_key;
 mod current_user;
+mod delete_section;
 mod get_agent;
 mod learner_activity;
 mod learner_details;
@@ -18,13 +19,17 @@ mod mark_contacted;
 mod online_now;
 mod revoke_key;
 mod save_agent;
+mod save_section;
+mod section_member_ids;
 mod send_reminder;
+mod set_section_members;
 mod update_account;
 mod users_dashboard;
 
 pub use create_account::{CreateAccount, create_account};
 pub use create_key::{CreateKey, create_key};
 pub use current_user::{CurrentUser, current_user};
+pub use delete_section::{DeleteSection, delete_section};
 pub use get_agent::{GetAgent, get_agent};
 pub use learner_activity::{LearnerActivity, learner_activity};
 pub use learner_details::{LearnerDetails, learner_details};
@@ -38,7 +43,10 @@ pub use mark_contacted::{MarkContacted, mark_contacted};
 pub use online_now::{OnlineNow, online_now};
 pub use revoke_key::{RevokeKey, revoke_key};
 pub use save_agent::{SaveAgent, save_agent};
+pub use save_section::{SaveSection, save_section};
+pub use section_member_ids::{SectionMemberIds, section_member_ids};
 pub use send_reminder::{SendReminder, send_reminder};
+pub use set_section_members::{SetSectionMembers, set_section_members};
 pub use update_account::{UpdateAccount, update_account};
 pub use users_dashboard::{UsersDashboard, users_dashboard};
 

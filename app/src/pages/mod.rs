@@ -6,6 +6,7 @@ mod learner;
 mod login;
 mod not_found;
 mod routed_view;
+mod sections_settings;
 mod settings;
 mod users_tab;
 

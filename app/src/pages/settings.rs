@@ -17,6 +17,7 @@ pub fn SettingsPage() -> impl IntoView {
     view! {
         <h1>"Settings"</h1>
         <AgentsSection />
+        <super::sections_settings::SectionsSettings />
         <AccountsSection accounts />
         <KeysSection keys />
     }
@@ -55,7 +56,7 @@ where
 }
 
 /// The outcome of the last action, said plainly.
-fn outcome(result: Option<Result<(), ApiError>>, done: &'static str) -> Option<AnyView> {
+pub(super) fn outcome(result: Option<Result<(), ApiError>>, done: &'static str) -> Option<AnyView> {
     match result? {
         Ok(()) => Some(view! { <p class="notice" role="status">{done}</p> }.into_any()),
         Err(error) => {

@@ -315,6 +315,32 @@ impl Store {
         )
     }
 
+    /// Makes `user_ids` the section's members in one transaction,
+    /// registering each for the agent from `now` when needed; `None` for
+    /// an unknown section.
+    pub async fn replace_section_members(
+        &self,
+        agent: &AgentRef,
+        section_id: &str,
+        user_ids: &[&str],
+        now: Millis,
+    ) -> Result<Option<()>> {
+        on_writer!(
+            self,
+            sections::replace_members(agent.key, section_id, user_ids, now)
+        )
+    }
+
+    /// The user ids of the section's members, sorted; `None` for an
+    /// unknown section.
+    pub async fn section_member_ids(
+        &self,
+        agent: &AgentRef,
+        section_id: &str,
+    ) -> Result<Option<Vec<String>>> {
+        on_reader!(self, sections::member_ids(agent.key, section_id))
+    }
+
     /// The members of those of `section_ids` that exist, by section id.
     pub async fn section_members(
         &self,

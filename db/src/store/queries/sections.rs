@@ -202,6 +202,60 @@ pub async fn remove_member(
     Ok(Some(removed))
 }
 
+/// Makes `user_ids` the section's members, in one transaction (each
+/// registered for the agent from `now` when not yet); `None` when there is
+/// no such section.
+pub async fn replace_members(
+    db: &Writer<Db>,
+    agent: AgentKey,
+    section_id: &str,
+    user_ids: &[&str],
+    now: Millis,
+) -> Result<Option<()>> {
+    let mut tx = begin_write(db).await?;
+    let Some(section) = section_key(&mut tx, agent, section_id).await? else {
+        return Ok(None);
+    };
+    let (_, users) = ensure_keys(&mut tx, &[], user_ids).await?;
+    sqlx::query("DELETE FROM section_members WHERE section_id = $1")
+        .bind(section)
+        .execute(&mut *tx)
+        .await?;
+    let pairs: Vec<(i64, UserKey)> = user_ids
+        .iter()
+        .map(|user| (section, users[*user]))
+        .collect();
+    insert_members(&mut tx, agent, &pairs, now).await?;
+    raise_data_versions(&mut tx, &[agent]).await?;
+    tx.commit().await?;
+    Ok(Some(()))
+}
+
+/// The user ids of the section's members, sorted; `None` when there is no
+/// such section.
+pub async fn member_ids(
+    db: &Reader<Db>,
+    agent: AgentKey,
+    section_id: &str,
+) -> Result<Option<Vec<String>>> {
+    let rows: Vec<(Option<String>,)> = sqlx::query_as(
+        "SELECT u.user_key
+         FROM sections s
+         LEFT JOIN section_members m ON m.section_id = s.id
+         LEFT JOIN users u ON u.id = m.user_id
+         WHERE s.agent_id = $1 AND s.section_key = $2
+         ORDER BY u.user_key",
+    )
+    .bind(agent)
+    .bind(section_id)
+    .fetch_all(db.pool())
+    .await?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(rows.into_iter().filter_map(|(user,)| user).collect()))
+}
+
 /// The members of each of `section_ids` that exists, by section id.
 pub async fn section_members(
     db: &Reader<Db>,

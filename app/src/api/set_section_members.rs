@@ -1,0 +1,42 @@
+use leptos::prelude::*;
+use pulse_model::ApiError;
+
+/// The most learners one section may be given at once.
+pub const MAX_SECTION_MEMBERS: usize = 10_000;
+
+/// Makes these learners a section's members, all at once (each registered
+/// for the agent when not yet); one invalid id changes nothing.
+#[server(input = server_fn::codec::Json)]
+pub async fn set_section_members(
+    agent_id: String,
+    section_id: String,
+    user_ids: Vec<String>,
+) -> Result<(), ApiError> {
+    use crate::server::{section_manager, server_context};
+    let context = server_context()?;
+    let agent = section_manager(&context, &agent_id).await?;
+    if user_ids.len() > MAX_SECTION_MEMBERS {
+        return Err(ApiError::BadRequest(format!(
+            "at most {MAX_SECTION_MEMBERS} learners at once"
+        )));
+    }
+    let mut ids: Vec<&str> = user_ids
+        .iter()
+        .map(|id| id.trim())
+        .filter(|id| !id.is_empty())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if let Some(bad) = ids
+        .iter()
+        .find(|id| !pulse_db::ingest::is_valid_user_id(id))
+    {
+        return Err(ApiError::BadRequest(format!("{bad:?} is not a user id")));
+    }
+    let now = chrono::Utc::now().into();
+    context
+        .store
+        .replace_section_members(&agent, &section_id, &ids, now)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("section {section_id:?}")))
+}
