@@ -1,9 +1,6 @@
 use leptos::prelude::*;
 use pulse_model::ApiError;
 
-/// The most learners one section may be given at once.
-pub const MAX_SECTION_MEMBERS: usize = 10_000;
-
 /// Makes these learners a section's members, all at once (each registered
 /// for the agent when not yet); one invalid id changes nothing.
 #[server(input = server_fn::codec::Json)]
@@ -13,6 +10,8 @@ pub async fn set_section_members(
     user_ids: Vec<String>,
 ) -> Result<(), ApiError> {
     use crate::server::{section_manager, server_context};
+    /// The most learners one section may be given at once.
+    const MAX_SECTION_MEMBERS: usize = 10_000;
     let context = server_context()?;
     let agent = section_manager(&context, &agent_id).await?;
     if user_ids.len() > MAX_SECTION_MEMBERS {

@@ -98,7 +98,7 @@ pub fn parse_roster(bytes: &[u8]) -> Result<Vec<RosterLine>, Vec<String>> {
             errors.push(format!("line 1: the header has no {name} column"));
         }
     }
-    for name in headers.iter() {
+    for name in &headers {
         if !REQUIRED.contains(&name) && !OPTIONAL.contains(&name) {
             errors.push(format!(
                 "line 1: unknown column {name:?}; expected section_id, user_id, and optionally section_name, username, name"
