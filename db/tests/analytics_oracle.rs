@@ -10,7 +10,7 @@ use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 use pulse_db::analytics::{LearnerError, Selection, Settings};
 use pulse_db::testing::{BACKENDS, TestDb};
-use pulse_model::PeriodQuery;
+use pulse_model::{PeriodQuery, WeekStart};
 use support::oracle::{Oracle, period};
 use support::{TestEvent, ingest, utc};
 
@@ -52,6 +52,9 @@ struct Scenario {
     /// Which of the users are put in a section of agent-0 at the end (bit n:
     /// user-n); only registered ones are.
     section_mask: u8,
+    /// Retention: how many weeks, and whether they start on Sunday.
+    weeks: u32,
+    sunday: bool,
 }
 
 prop_compose! {
@@ -81,6 +84,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
         1..25i64,
         1..20u32,
         any::<u8>(),
+        (1..10u32, any::<bool>()),
     )
         .prop_map(
             |(
@@ -94,6 +98,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                 length,
                 inactive_days,
                 section_mask,
+                (weeks, sunday),
             )| {
                 let now = utc(NOWS[now]);
                 let tz = ZONES[zone];
@@ -144,6 +149,8 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                     period,
                     inactive_days,
                     section_mask,
+                    weeks,
+                    sunday,
                 }
             },
         )
@@ -174,6 +181,7 @@ async fn check(scenario: Scenario) {
                 period: &expected_period,
                 now: scenario.now,
                 inactive_days: scenario.inactive_days,
+                weeks: (scenario.weeks, week_start(scenario.sunday)),
             };
             compare(&db, &expected, &query, &Scope::WHOLE, &context).await;
         }
@@ -220,6 +228,7 @@ async fn check_section(
         period,
         now: scenario.now,
         inactive_days: scenario.inactive_days,
+        weeks: (scenario.weeks, week_start(scenario.sunday)),
     };
     let named = PeriodQuery {
         section: Some("sec".into()),
@@ -258,12 +267,22 @@ impl Scope<'_> {
     };
 }
 
+fn week_start(sunday: bool) -> WeekStart {
+    if sunday {
+        WeekStart::Sunday
+    } else {
+        WeekStart::Monday
+    }
+}
+
 /// What the oracle is asked, besides the query.
 struct Expected<'a> {
     oracle: &'a Oracle,
     period: &'a support::oracle::Period,
     now: DateTime<Utc>,
     inactive_days: u32,
+    /// Retention's weeks and their first day.
+    weeks: (u32, WeekStart),
 }
 
 async fn compare(
@@ -278,6 +297,7 @@ async fn compare(
         period: expected_period,
         now,
         inactive_days,
+        weeks: (weeks, week_start),
     } = *expected;
     let tz: Tz = query.tz.parse().unwrap();
     let settings = Settings::default();
@@ -327,6 +347,11 @@ async fn compare(
             selection.activity_strips().await.unwrap(),
             oracle.strips(agent_id, expected_period, tz),
             "strips: {context}"
+        );
+        assert_eq!(
+            selection.retention(weeks, week_start).await.unwrap(),
+            oracle.retention(agent_id, tz, now, i64::from(weeks), week_start),
+            "retention over {weeks} weeks from {week_start}: {context}"
         );
         // The single-figure calls agree with the dashboard's.
         assert_eq!(selection.trend().await.unwrap(), dashboard.trend);

@@ -15,5 +15,6 @@ mod freshness;
 mod hostile_input;
 mod ingest;
 mod learner_cases;
+mod retention_cases;
 mod section_cases;
 mod upgrade;

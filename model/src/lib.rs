@@ -10,6 +10,7 @@ mod error;
 mod figures;
 mod follow_up;
 mod period;
+mod retention;
 mod sections;
 
 /// The names of the model's enums as text, both ways, by their strum
@@ -35,7 +36,8 @@ named!(
     admin::Role,
     admin::KeyScope,
     period::PeriodKind,
-    figures::FollowUpStatus
+    figures::FollowUpStatus,
+    retention::WeekStart
 );
 
 pub use admin::{
@@ -54,4 +56,8 @@ pub use follow_up::{
     contact_note,
 };
 pub use period::{PeriodKind, PeriodQuery};
+pub use retention::{
+    Cohort, DEFAULT_RETENTION_WEEKS, LifecycleWeek, RETENTION_WEEKS_RANGE, Retention,
+    RetentionWeek, WeekStart,
+};
 pub use sections::{MAX_SECTION_NAME_CHARS, Section, is_valid_section_id, section_name};

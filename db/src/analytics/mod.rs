@@ -8,6 +8,7 @@ mod facts;
 mod follow_up;
 mod learner;
 mod period;
+mod retention;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -211,18 +212,29 @@ impl<'a> Selection<'a> {
     #[tracing::instrument(level = "debug", skip(self), fields(agent = self.agent.key.0))]
     async fn facts(&self, (start, end): (i64, i64), detail: Detail) -> Result<(Calendar, Facts)> {
         let calendar = Calendar::new(self.period.tz, start, end, self.granularity());
-        let facts = match self.population().await? {
-            None => Facts::load(self.store, self.agent, &calendar, (start, end), detail).await?,
+        let facts = self.facts_in(&calendar, (start, end), detail).await?;
+        Ok((calendar, facts))
+    }
+
+    /// The facts of `[start, end)` laid out by `calendar`, of the
+    /// selection's learners only.
+    async fn facts_in(
+        &self,
+        calendar: &Calendar,
+        (start, end): (i64, i64),
+        detail: Detail,
+    ) -> Result<Facts> {
+        Ok(match self.population().await? {
+            None => Facts::load(self.store, self.agent, calendar, (start, end), detail).await?,
             Some(users) => {
                 let users: Vec<UserKey> = users.iter().copied().collect();
                 let events = self
                     .store
                     .users_activity(self.agent, &users, Millis(start), Millis(end))
                     .await?;
-                Facts::of_events_with(&calendar, &events, detail)
+                Facts::of_events_with(calendar, &events, detail)
             }
-        };
-        Ok((calendar, facts))
+        })
     }
 
     fn view_key(&self) -> ViewKey {

@@ -110,6 +110,9 @@ pub enum PeriodError {
     /// days.
     #[error("a custom range may cover at most {MAX_CUSTOM_DAYS} days, not {0}")]
     TooLong(i64),
+    /// A number of retention weeks outside 1 to 26; holds the value sent.
+    #[error("weeks must be a whole number from 1 to 26, not {0:?}")]
+    Weeks(String),
     /// An `inactive_days` outside 1 to 3650; holds the value sent.
     #[error("inactive_days must be a whole number from 1 to 3650, not {0:?}")]
     InactiveDays(String),

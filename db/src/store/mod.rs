@@ -615,6 +615,11 @@ impl Store {
         on_reader!(self, analytics::online_users(agent.key, since))
     }
 
+    /// Each user's first event on the agent, over all time.
+    pub async fn first_events(&self, agent: &AgentRef) -> Result<Vec<(UserKey, Millis)>> {
+        on_reader!(self, analytics::first_events(agent.key))
+    }
+
     /// The users with an open session whose latest event is at or after
     /// `since` (online), for counting them within a section.
     pub async fn online_user_keys(&self, agent: &AgentRef, since: Millis) -> Result<Vec<UserKey>> {

@@ -12,6 +12,7 @@ use pulse_model::{
     ActivityStrips, AgentMedian, FollowUpStatus, Granularity, Heatmap, LearnerDay, LearnerSession,
     LearnerView, MAX_STRIP_BINS, Overview, PeriodBounds, Trend, TrendBucket, UserRow,
 };
+use pulse_model::{Cohort, LifecycleWeek, Retention, RetentionWeek, WeekStart};
 
 use super::TestEvent;
 
@@ -121,6 +122,114 @@ impl Oracle {
                 .filter(|((a, user), _)| kept(a, user))
                 .map(|(key, at)| (key.clone(), *at))
                 .collect(),
+        }
+    }
+
+    /// Weekly cohorts and lifecycle, word for word: local weeks from
+    /// `week_start`, the last holding `now`; events after `now` not seen.
+    pub fn retention(
+        &self,
+        agent: &str,
+        tz: Tz,
+        now: DateTime<Utc>,
+        weeks: i64,
+        week_start: WeekStart,
+    ) -> Retention {
+        let today = now.with_timezone(&tz).date_naive();
+        // Walk back to the week's first day.
+        let mut current = today;
+        let first_weekday = match week_start {
+            WeekStart::Monday => chrono::Weekday::Mon,
+            WeekStart::Sunday => chrono::Weekday::Sun,
+        };
+        while current.weekday() != first_weekday {
+            current = current.pred_opt().unwrap();
+        }
+        let starts: Vec<NaiveDate> = (0..weeks)
+            .map(|n| current - Duration::days(7 * (weeks - 1 - n)))
+            .collect();
+        // The week (index into `starts`, -1 the one before, lower: earlier)
+        // holding a local date.
+        let week_of = |date: NaiveDate| {
+            let mut week = weeks - 1;
+            let mut start = current;
+            while date < start {
+                start -= Duration::days(7);
+                week -= 1;
+            }
+            week
+        };
+        let seen: Vec<&TestEvent> = self.of_agent(agent).filter(|e| e.at <= now).collect();
+        let mut first: BTreeMap<&str, DateTime<Utc>> = BTreeMap::new();
+        let mut active: BTreeSet<(&str, i64)> = BTreeSet::new();
+        for event in &seen {
+            let at = first.entry(event.user.as_str()).or_insert(event.at);
+            *at = (*at).min(event.at);
+            active.insert((
+                event.user.as_str(),
+                week_of(event.at.with_timezone(&tz).date_naive()),
+            ));
+        }
+        let first_week: BTreeMap<&str, i64> = first
+            .iter()
+            .map(|(user, at)| (*user, week_of(at.with_timezone(&tz).date_naive())))
+            .collect();
+        let cohorts = (0..weeks)
+            .map(|c| {
+                let members: Vec<&str> = first_week
+                    .iter()
+                    .filter(|(_, w)| **w == c)
+                    .map(|(u, _)| *u)
+                    .collect();
+                Cohort {
+                    size: members.len() as u64,
+                    active: (0..weeks - c)
+                        .map(|k| {
+                            members
+                                .iter()
+                                .filter(|u| active.contains(&(**u, c + k)))
+                                .count() as u64
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        let lifecycle = (0..weeks)
+            .map(|w| {
+                let mut week = LifecycleWeek::default();
+                for (user, first) in &first_week {
+                    let (this, before) = (
+                        active.contains(&(*user, w)),
+                        active.contains(&(*user, w - 1)),
+                    );
+                    let earlier = active.iter().any(|(u, aw)| u == user && *aw < w - 1);
+                    if *first == w {
+                        week.new += 1;
+                    }
+                    if this && before {
+                        week.returning += 1;
+                    }
+                    if this && !before && earlier {
+                        week.resurrected += 1;
+                    }
+                    if before && !this {
+                        week.dormant += 1;
+                    }
+                }
+                week
+            })
+            .collect();
+        Retention {
+            weeks: starts
+                .iter()
+                .enumerate()
+                .map(|(n, start)| RetentionWeek {
+                    start: *start,
+                    complete: (n as i64) < weeks - 1,
+                })
+                .collect(),
+            cohorts,
+            lifecycle,
         }
     }
 

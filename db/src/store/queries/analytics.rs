@@ -202,6 +202,16 @@ pub async fn online_users(db: &Reader<Db>, agent: AgentKey, since: Millis) -> Re
     Ok(count as u64)
 }
 
+/// Each user's first event on the agent (`last_activity.first_at`).
+pub async fn first_events(db: &Reader<Db>, agent: AgentKey) -> Result<Vec<(UserKey, Millis)>> {
+    Ok(sqlx::query_as(
+        "SELECT user_id, first_at FROM last_activity WHERE agent_id = $1 AND first_at IS NOT NULL",
+    )
+    .bind(agent)
+    .fetch_all(db.pool())
+    .await?)
+}
+
 /// The users counted by `online_users`.
 pub async fn online_user_keys(
     db: &Reader<Db>,
