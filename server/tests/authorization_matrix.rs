@@ -229,6 +229,13 @@ fn rest_rows() -> Vec<RestRow> {
         ),
         (
             Method::GET,
+            "/api/v1/agents/{agent_id}/users/retention",
+            "/api/v1/agents/agent-b/users/retention",
+            None,
+            read_b,
+        ),
+        (
+            Method::GET,
             "/api/v1/agents/{agent_id}/users",
             "/api/v1/agents/agent-b/users",
             None,

@@ -298,3 +298,61 @@ async fn roster_import_is_all_or_nothing(#[case] backend: TestBackend) {
     assert_eq!(counts, [("p1", "Period 1", 1), ("p2", "p2", 2)]);
     db.cleanup().await;
 }
+
+#[rstest]
+#[case::sqlite(TestBackend::Sqlite)]
+#[case::postgres(TestBackend::Postgres)]
+#[tokio::test]
+async fn retention_over_http_takes_weeks_week_start_and_section(#[case] backend: TestBackend) {
+    let app = app_with_sections(backend).await;
+    let key = app.read_key.clone();
+    let path = "/api/v1/agents/tutor/users/retention";
+    let (status, retention) = get(&app, &format!("{path}?weeks=3&week_start=sunday"), &key).await;
+    assert_eq!(status, 200, "{retention}");
+    let weeks = retention["weeks"].as_array().unwrap();
+    assert_eq!(weeks.len(), 3);
+    assert_eq!(weeks[2]["complete"], false);
+    assert_eq!(weeks[0]["complete"], true);
+    let start = chrono::NaiveDate::parse_from_str(weeks[2]["start"].as_str().unwrap(), "%Y-%m-%d");
+    assert_eq!(start.unwrap().format("%a").to_string(), "Sun");
+    let lengths: Vec<usize> = retention["cohorts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|cohort| cohort["active"].as_array().unwrap().len())
+        .collect();
+    assert_eq!(lengths, [3, 2, 1]);
+    // All three learners began within the last half hour: in this week's
+    // cohort, or last week's just after the week turned.
+    let sum = |list: &str, field: &str| -> u64 {
+        retention[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|entry| entry[field].as_u64().unwrap())
+            .sum()
+    };
+    assert_eq!((sum("cohorts", "size"), sum("lifecycle", "new")), (3, 3));
+    let (_, p2) = get(&app, &format!("{path}?section=s2"), &key).await;
+    assert_eq!(p2["weeks"].as_array().unwrap().len(), 8);
+    let sizes: u64 = p2["cohorts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["size"].as_u64().unwrap())
+        .sum();
+    assert_eq!(sizes, 1);
+    for (query, named) in [
+        ("weeks=0", "weeks"),
+        ("weeks=27", "weeks"),
+        ("week_start=friday", "week_start"),
+    ] {
+        let (status, error) = get(&app, &format!("{path}?{query}"), &key).await;
+        assert_eq!(status, 400, "{query}");
+        assert!(
+            error["error"].as_str().unwrap().contains(named),
+            "{query}: {error}"
+        );
+    }
+    app.cleanup().await;
+}

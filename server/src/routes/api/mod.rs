@@ -41,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .route("/agents/{agent_id}/users/trend", get(reads::trend))
         .route("/agents/{agent_id}/users/heatmap", get(reads::heatmap))
         .route("/agents/{agent_id}/users/dashboard", get(reads::dashboard))
+        .route("/agents/{agent_id}/users/retention", get(reads::retention))
         .route("/agents/{agent_id}/users", get(reads::users))
         // After the fixed names above, which take precedence: a learner
         // whose id is "overview" is not reachable here.

@@ -8,9 +8,9 @@ use std::sync::LazyLock;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
 use pulse_model::{
-    Agent, AgentMedian, Dashboard, FollowUpStatus, Granularity, Heatmap, LearnerDay,
-    LearnerSession, LearnerView, Overview, PeriodBounds, PeriodKind, Section, Trend, TrendBucket,
-    UserRow, UsersTable,
+    Agent, AgentMedian, Cohort, Dashboard, FollowUpStatus, Granularity, Heatmap, LearnerDay,
+    LearnerSession, LearnerView, LifecycleWeek, Overview, PeriodBounds, PeriodKind, Retention,
+    RetentionWeek, Section, Trend, TrendBucket, UserRow, UsersTable, WeekStart,
 };
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -52,6 +52,7 @@ use super::{events, reads, registry, sections};
         reads::trend,
         reads::heatmap,
         reads::dashboard,
+        reads::retention,
         reads::users,
         reads::learner,
         serve,
@@ -86,6 +87,11 @@ use super::{events, reads, registry, sections};
         LearnerDay,
         LearnerSession,
         AgentMedian,
+        Retention,
+        RetentionWeek,
+        Cohort,
+        LifecycleWeek,
+        WeekStart,
         UsersFormat,
         TimeZone,
     )),

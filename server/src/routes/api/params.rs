@@ -162,6 +162,19 @@ pub struct PeriodParams {
     section: String,
 }
 
+/// The weeks of `GET /agents/{agent_id}/users/retention`.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct RetentionParams {
+    /// How many local weeks, the last holding now.
+    #[param(required = false, default = 8, minimum = 1, maximum = 26)]
+    weeks: u32,
+    /// The first day of a week (as the heatmap's setting).
+    #[param(required = false, inline)]
+    week_start: pulse_model::WeekStart,
+}
+
 /// `GET /agents/{agent_id}/users` also takes `format`.
 /// `inactive_days` of the user table's statuses (METRICS.md).
 #[derive(IntoParams)]

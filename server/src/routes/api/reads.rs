@@ -15,10 +15,13 @@ use pulse_model::{
     Agent, Dashboard, Heatmap, LearnerView, Overview, PeriodKind, PeriodQuery, Trend, UsersTable,
     users_csv,
 };
+use pulse_model::{DEFAULT_RETENTION_WEEKS, RETENTION_WEEKS_RANGE, Retention, WeekStart};
 
 use super::auth::ApiKey;
 use super::kept_answers::Answer;
-use super::params::{AgentPath, ApiPath, FormatParam, InactiveDaysParam, MemberPath, PeriodParams};
+use super::params::{
+    AgentPath, ApiPath, FormatParam, InactiveDaysParam, MemberPath, PeriodParams, RetentionParams,
+};
 use super::{ErrorBody, HttpError};
 use crate::routes::AppState;
 
@@ -244,6 +247,56 @@ pub async fn users(
         HeaderValue::from_static("text/csv; charset=utf-8"),
     );
     Ok(response)
+}
+
+/// Weekly cohorts and new, returning, resurrected and dormant learners over
+/// the last `weeks` local weeks of `tz` (the period is not used).
+#[utoipa::path(
+    get,
+    path = "/api/v1/agents/{agent_id}/users/retention",
+    tag = "reads",
+    security(("bearer" = [])),
+    params(AgentPath, PeriodParams, RetentionParams),
+    responses(
+        (status = 200, description = "Cohorts and lifecycle, oldest week first", body = Retention),
+        (status = 400, description = "An invalid period, date, zone, weeks or week_start, or an unknown parameter, with the reason", body = ErrorBody),
+        (status = 403, description = "Not a read key, or a key limited to other agents or sections", body = ErrorBody),
+        (status = 404, description = "Unknown agent or section", body = ErrorBody),
+    ),
+)]
+pub async fn retention(
+    State(state): State<AppState>,
+    key: ApiKey,
+    ApiPath(AgentPath { agent_id }): ApiPath<AgentPath>,
+    Query(params): Params,
+) -> Result<Json<Retention>, HttpError> {
+    let agent = readable_agent(&state.context.store, &key, &agent_id).await?;
+    let selection = selection(
+        &state.context.store,
+        &key,
+        &agent,
+        &params,
+        &["weeks", "week_start"],
+    )?;
+    let weeks = match params.get("weeks") {
+        None => DEFAULT_RETENTION_WEEKS,
+        Some(text) => text
+            .parse()
+            .ok()
+            .filter(|weeks| RETENTION_WEEKS_RANGE.contains(weeks))
+            .ok_or_else(|| {
+                HttpError::bad_request(format!(
+                    "weeks must be a whole number from 1 to 26, not {text:?}"
+                ))
+            })?,
+    };
+    let week_start = match params.get("week_start") {
+        None => WeekStart::default(),
+        Some(text) => WeekStart::parse(text).ok_or_else(|| {
+            HttpError::bad_request(format!("week_start must be monday or sunday, not {text:?}"))
+        })?,
+    };
+    Ok(Json(selection.retention(weeks, week_start).await?))
 }
 
 /// One learner of the agent: their row of the user table, their days, their
