@@ -259,6 +259,7 @@ pub fn register_server_fns() {
     register_explicit::<SendReminder>();
     register_explicit::<LearnerActivity>();
     register_explicit::<ListSections>();
+    register_explicit::<UsersRetention>();
     register_explicit::<SaveSection>();
     register_explicit::<DeleteSection>();
     register_explicit::<SectionMemberIds>();

@@ -121,6 +121,8 @@ pub struct ViewState {
     pub inactive_days: u32,
     /// Only the learners of this section; empty: all the viewer may see.
     pub section: String,
+    /// How many weeks the retention panel shows.
+    pub retention_weeks: u32,
     /// Heatmap: messages instead of users.
     pub heat_messages: bool,
     /// Heatmap: average per week instead of total.
@@ -143,6 +145,7 @@ impl Default for ViewState {
             uncontacted_days: None,
             inactive_days: 14,
             section: String::new(),
+            retention_weeks: pulse_model::DEFAULT_RETENTION_WEEKS,
             heat_messages: false,
             heat_average: false,
             week_starts_sunday: false,
@@ -186,6 +189,11 @@ impl ViewState {
                 .filter(|d| pulse_model::INACTIVE_DAYS_RANGE.contains(d))
                 .unwrap_or(defaults.inactive_days),
             section: text("section"),
+            retention_weeks: query
+                .get("weeks")
+                .and_then(|w| w.parse().ok())
+                .filter(|w| pulse_model::RETENTION_WEEKS_RANGE.contains(w))
+                .unwrap_or(defaults.retention_weeks),
             heat_messages: flag("heat_messages"),
             heat_average: flag("heat_avg"),
             week_starts_sunday: flag("sunday"),
@@ -221,6 +229,9 @@ impl ViewState {
         }
         if let Some(status) = self.status {
             pairs.push(("status", status.as_str().to_owned()));
+        }
+        if self.retention_weeks != defaults.retention_weeks {
+            pairs.push(("weeks", self.retention_weeks.to_string()));
         }
         if let Some(days) = self.uncontacted_days {
             pairs.push(("uncontacted", days.to_string()));
@@ -302,6 +313,7 @@ mod tests {
             uncontacted_days: Some(7),
             inactive_days: 30,
             section: "period-3".into(),
+            retention_weeks: 12,
             heat_messages: true,
             heat_average: true,
             week_starts_sunday: true,

@@ -321,6 +321,17 @@ fn server_fn_rows() -> Vec<FnRow> {
         ("list_contact_marks", FnArgs::Form(agent_a.clone()), sees_a),
         ("list_sections", FnArgs::Form(agent_a.clone()), sees_a),
         (
+            "users_retention",
+            FnArgs::Form(vec![
+                ("agent_id", "agent-a"),
+                ("query[period]", "7d"),
+                ("query[tz]", "UTC"),
+                ("weeks", "8"),
+                ("week_start", "monday"),
+            ]),
+            sees_a,
+        ),
+        (
             "save_section",
             FnArgs::Form(vec![
                 ("agent_id", "agent-a"),

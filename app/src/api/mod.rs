@@ -25,6 +25,7 @@ mod send_reminder;
 mod set_section_members;
 mod update_account;
 mod users_dashboard;
+mod users_retention;
 
 pub use create_account::{CreateAccount, create_account};
 pub use create_key::{CreateKey, create_key};
@@ -49,6 +50,7 @@ pub use send_reminder::{SendReminder, send_reminder};
 pub use set_section_members::{SetSectionMembers, set_section_members};
 pub use update_account::{UpdateAccount, update_account};
 pub use users_dashboard::{UsersDashboard, users_dashboard};
+pub use users_retention::{UsersRetention, users_retention};
 
 /// `register_server_fns` (in `server.rs`) must name every server function:
 /// the `pulse` binary serves only those it names, while the wasm app calls

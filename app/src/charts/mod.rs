@@ -5,6 +5,7 @@
 pub mod fonts;
 pub mod heatmap;
 pub mod learner_days;
+pub mod lifecycle;
 pub mod palette;
 pub mod trend;
 

@@ -8,7 +8,8 @@ use crate::api::{
     learner_activity, list_contact_marks, list_sections, online_now, users_dashboard,
 };
 use crate::components::users::{
-    FollowUpData, HeatmapPanel, SectionFilter, TimeFilter, Topline, TrendPanel, UserTable,
+    FollowUpData, HeatmapPanel, RetentionPanel, SectionFilter, TimeFilter, Topline, TrendPanel,
+    UserTable,
 };
 use crate::components::{AgentHeader, ErrorPanel};
 
@@ -106,6 +107,7 @@ pub fn UsersTabPage() -> impl IntoView {
                 <HeatmapPanel heatmap state set_state />
             </div>
             <UserTable agent_id users state set_state follow_up />
+            <RetentionPanel agent_id state set_state browser_tz=browser_tz.clone() />
         </section>
     }
 }

@@ -3,6 +3,7 @@
 mod chart_canvas;
 mod follow_up_bar;
 mod heatmap_panel;
+mod retention_panel;
 mod section_filter;
 mod sparkline;
 mod status_bar;
@@ -13,6 +14,7 @@ mod user_table;
 
 pub use chart_canvas::{ExportButtons, canvas_point, draw_whenever};
 pub use heatmap_panel::HeatmapPanel;
+pub use retention_panel::RetentionPanel;
 pub use section_filter::SectionFilter;
 pub use status_bar::StatusLabel;
 pub use time_filter::TimeFilter;
