@@ -97,6 +97,36 @@ test('a section chosen on the Users tab: every panel is its learners only', asyn
   await expect(page.getByTestId('learner-name')).toHaveText('Learner amy');
 });
 
+test('the retention panel: cohorts and lifecycle of a section as the API says, weeks from Sunday', async ({ page }) => {
+  const query = 'period=7d&tz=UTC&section=p1';
+  await page.goto(`${TAB}?${query}&sunday=1&weeks=4`);
+  const retention = await apiGet(`/api/v1/agents/${AGENT.id}/users/retention?${query}&weeks=4&week_start=sunday`);
+  expect(retention.weeks).toHaveLength(4);
+  const rows = page.getByTestId('cohort-row');
+  await expect(rows).toHaveCount(4);
+  await expect(page.getByTestId('cohort-size')).toHaveText(retention.cohorts.map((c) => String(c.size)));
+  // Every cell of a non-empty cohort: its count, and whether its week is over.
+  for (const [c, cohort] of retention.cohorts.entries()) {
+    if (cohort.size === 0) continue;
+    const cells = rows.nth(c).getByTestId('cohort-cell');
+    await expect(cells).toHaveCount(cohort.active.length);
+    for (const [k, count] of cohort.active.entries()) {
+      await expect(cells.nth(k)).toHaveAttribute('data-count', String(count));
+      const over = retention.weeks[c + k].complete;
+      await expect(cells.nth(k)).toHaveClass(over ? /cohort-cell(?! incomplete)/ : /incomplete/);
+    }
+  }
+  expect(retention.cohorts.reduce((sum, c) => sum + c.size, 0)).toBe(2);
+  const tooltip = page.getByTestId('lifecycle-tooltip');
+  await page.getByTestId('lifecycle-canvas').focus();
+  await page.keyboard.press('End');
+  const last = retention.lifecycle[3];
+  for (const [name, value] of [['new', last.new], ['returning', last.returning], ['resurrected', last.resurrected], ['dormant', last.dormant]]) {
+    await expect(tooltip).toContainText(`${value} ${name}`);
+  }
+  await expect(tooltip).toContainText('This week is not over');
+});
+
 test('a section made in Settings, its learners set there', async ({ page }) => {
   await page.goto('/settings');
   await page.getByTestId('sections-agent').selectOption(AGENT.id);
