@@ -22,7 +22,7 @@ impl Selection<'_> {
             return Err(PeriodError::Weeks(weeks.to_string()).into());
         }
         let tz = self.period.tz;
-        let weeks = weeks as i64;
+        let weeks = i64::from(weeks);
         let today = local_date(tz, self.now);
         let into_week = match week_start {
             WeekStart::Monday => today.weekday().num_days_from_monday(),
