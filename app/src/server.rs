@@ -260,6 +260,10 @@ pub fn register_server_fns() {
     register_explicit::<LearnerActivity>();
     register_explicit::<ListSections>();
     register_explicit::<UsersRetention>();
+    register_explicit::<ListAnnotations>();
+    register_explicit::<SaveAnnotation>();
+    register_explicit::<DeleteAnnotation>();
+    register_explicit::<CompareAgents>();
     register_explicit::<SaveSection>();
     register_explicit::<DeleteSection>();
     register_explicit::<SectionMemberIds>();

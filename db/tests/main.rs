@@ -11,6 +11,7 @@ mod support;
 mod accounts;
 mod analytics_cases;
 mod analytics_oracle;
+mod annotation_cases;
 mod freshness;
 mod hostile_input;
 mod ingest;

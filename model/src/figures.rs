@@ -340,3 +340,36 @@ pub struct ActivityStrips {
 
 /// The most groups an activity strip has.
 pub const MAX_STRIP_BINS: usize = 40;
+
+/// One agent's headline figures for the agents table: those of its Users
+/// tab over the Past Month (`30d`) in the viewer's zone.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentFigures {
+    /// Currently logged in.
+    pub online: u64,
+    /// Active in the last 30 days.
+    pub active_30d: u64,
+    /// Registered users.
+    pub registered: u64,
+    /// Messages in the Past Month period.
+    pub messages: u64,
+    /// Messages in the 30 local days before it, to the same time of day.
+    pub previous_messages: u64,
+    /// Unique active users of each local day of the period, oldest first.
+    pub daily_users: Vec<u64>,
+}
+
+/// An agent as `GET /api/v1/agents` lists it; with `figures=30d`, with
+/// its figures.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentListing {
+    /// Public id, 1 to 64 of `A-Za-z0-9._-`.
+    pub agent_id: String,
+    /// Display name (its id until one is set).
+    pub name: String,
+    /// Its figures, when asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub figures: Option<AgentFigures>,
+}

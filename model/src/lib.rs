@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 mod admin;
+mod annotations;
 mod csv;
 mod error;
 mod figures;
@@ -43,13 +44,14 @@ named!(
 pub use admin::{
     AccountUpdate, AccountView, KeyAgents, KeyRequest, KeyScope, KeyView, NewAccount, Role,
 };
+pub use annotations::{Annotation, MAX_ANNOTATION_DAYS, MAX_ANNOTATION_LABEL_CHARS};
 pub use csv::{USER_CSV_COLUMNS, escape_cell, users_csv};
 pub use error::ApiError;
 pub use figures::{
-    ActivityStrips, Agent, AgentMedian, DEFAULT_INACTIVE_DAYS, Dashboard, FollowUpStatus,
-    Granularity, Heatmap, HeatmapGrid, INACTIVE_DAYS_RANGE, LEARNER_SESSIONS_SHOWN, LearnerDay,
-    LearnerSession, LearnerView, MAX_STRIP_BINS, Overview, PeriodBounds, Trend, TrendBucket,
-    UserRow, UsersTable,
+    ActivityStrips, Agent, AgentFigures, AgentListing, AgentMedian, DEFAULT_INACTIVE_DAYS,
+    Dashboard, FollowUpStatus, Granularity, Heatmap, HeatmapGrid, INACTIVE_DAYS_RANGE,
+    LEARNER_SESSIONS_SHOWN, LearnerDay, LearnerSession, LearnerView, MAX_STRIP_BINS, Overview,
+    PeriodBounds, Trend, TrendBucket, UserRow, UsersTable,
 };
 pub use follow_up::{
     ContactMark, ContactMarks, ContactRequest, LearnerPage, MAX_CONTACTS_AT_ONCE, MAX_NOTE_CHARS,

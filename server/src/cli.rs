@@ -43,6 +43,9 @@ pub enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Key(commands::keys::KeyCommand),
+    /// Load annotations (dated notes on the trend) from a term calendar.
+    #[command(subcommand)]
+    Annotations(commands::annotations::AnnotationsCommand),
     /// Manage sections (classes) of an agent.
     #[command(subcommand)]
     Roster(commands::roster::RosterCommand),
@@ -58,5 +61,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Key(command) => commands::keys::run(command).await,
         Command::Account(command) => commands::accounts::run(command).await,
         Command::Roster(command) => commands::roster::run(command).await,
+        Command::Annotations(command) => commands::annotations::run(command).await,
     }
 }

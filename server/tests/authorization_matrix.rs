@@ -163,6 +163,27 @@ fn rest_rows() -> Vec<RestRow> {
                 _ => Expect::Status(401),
             },
         ),
+        (
+            Method::PUT,
+            "/api/v1/agents/{agent_id}/annotations/{annotation_id}",
+            "/api/v1/agents/agent-b/annotations/n1",
+            Some(json!({"date": "2026-03-02", "label": "Midterms"})),
+            write_b,
+        ),
+        (
+            Method::GET,
+            "/api/v1/agents/{agent_id}/annotations",
+            "/api/v1/agents/agent-b/annotations",
+            None,
+            read_b,
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/agents/{agent_id}/annotations/{annotation_id}",
+            "/api/v1/agents/agent-b/annotations/n1",
+            None,
+            write_b,
+        ),
         // Sections: created by the ingest key's call, then used, then gone.
         (
             Method::PUT,
@@ -320,6 +341,32 @@ fn server_fn_rows() -> Vec<FnRow> {
         ),
         ("list_contact_marks", FnArgs::Form(agent_a.clone()), sees_a),
         ("list_sections", FnArgs::Form(agent_a.clone()), sees_a),
+        ("list_annotations", FnArgs::Form(agent_a.clone()), sees_a),
+        (
+            "save_annotation",
+            FnArgs::Json(json!({"agent_id": "agent-a", "note": {
+                "id": "n1", "date": "2026-03-02", "end_date": null, "label": "Midterms",
+            }})),
+            sees_a,
+        ),
+        // The first administrator to ask deletes it; it is gone after.
+        (
+            "delete_annotation",
+            FnArgs::Form(vec![("agent_id", "agent-a"), ("id", "n1")]),
+            |c| match c {
+                AdminA => Expect::Status(200),
+                AdminB | Superadmin => Expect::Status(404),
+                _ => Expect::Status(401),
+            },
+        ),
+        (
+            "compare_agents",
+            FnArgs::Form(vec![("tz", "UTC")]),
+            |c| match c {
+                AdminA | AdminB | Superadmin => Expect::Status(200),
+                _ => Expect::Status(401),
+            },
+        ),
         (
             "users_retention",
             FnArgs::Form(vec![

@@ -11,6 +11,7 @@
 
 mod support;
 
+mod annotations;
 mod authorization_matrix;
 mod commands;
 mod compression;

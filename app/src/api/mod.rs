@@ -2,15 +2,18 @@
 //! is calling and computes nothing of its own: figures come from
 //! `pulse_db::analytics`.
 
+mod compare_agents;
 mod create_account;
 mod create_key;
 mod current_user;
+mod delete_annotation;
 mod delete_section;
 mod get_agent;
 mod learner_activity;
 mod learner_details;
 mod list_accounts;
 mod list_agents;
+mod list_annotations;
 mod list_contact_marks;
 mod list_keys;
 mod list_sections;
@@ -19,6 +22,7 @@ mod mark_contacted;
 mod online_now;
 mod revoke_key;
 mod save_agent;
+mod save_annotation;
 mod save_section;
 mod section_member_ids;
 mod send_reminder;
@@ -27,15 +31,18 @@ mod update_account;
 mod users_dashboard;
 mod users_retention;
 
+pub use compare_agents::{CompareAgents, compare_agents};
 pub use create_account::{CreateAccount, create_account};
 pub use create_key::{CreateKey, create_key};
 pub use current_user::{CurrentUser, current_user};
+pub use delete_annotation::{DeleteAnnotation, delete_annotation};
 pub use delete_section::{DeleteSection, delete_section};
 pub use get_agent::{GetAgent, get_agent};
 pub use learner_activity::{LearnerActivity, learner_activity};
 pub use learner_details::{LearnerDetails, learner_details};
 pub use list_accounts::{ListAccounts, list_accounts};
 pub use list_agents::{ListAgents, list_agents};
+pub use list_annotations::{ListAnnotations, list_annotations};
 pub use list_contact_marks::{ListContactMarks, list_contact_marks};
 pub use list_keys::{ListKeys, list_keys};
 pub use list_sections::{ListSections, list_sections};
@@ -44,6 +51,7 @@ pub use mark_contacted::{MarkContacted, mark_contacted};
 pub use online_now::{OnlineNow, online_now};
 pub use revoke_key::{RevokeKey, revoke_key};
 pub use save_agent::{SaveAgent, save_agent};
+pub use save_annotation::{SaveAnnotation, save_annotation};
 pub use save_section::{SaveSection, save_section};
 pub use section_member_ids::{SectionMemberIds, section_member_ids};
 pub use send_reminder::{SendReminder, send_reminder};

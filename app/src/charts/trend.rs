@@ -1,8 +1,9 @@
-//! Active users over time: one point per bucket, local time on the x axis.
+//! Active users over time: one point per bucket, local time on the x axis,
+//! and the agent's annotations as shaded buckets with a marker on top.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use pulse_model::{Granularity, Trend};
+use pulse_model::{Annotation, Granularity, Trend};
 
 use super::fonts::{TextSize, font};
 use super::palette::Theme;
@@ -19,7 +20,25 @@ pub fn bucket_label(trend: &Trend, index: usize) -> String {
     }
 }
 
-impl Chart for Trend {
+/// The trend with the annotations drawn on it (and exported with it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnnotatedTrend {
+    pub trend: Trend,
+    pub notes: Vec<Annotation>,
+}
+
+impl AnnotatedTrend {
+    /// The notes of bucket `index`: those covering its local date.
+    pub fn notes_at(&self, index: usize) -> Vec<&Annotation> {
+        let Some(bucket) = self.trend.buckets.get(index) else {
+            return Vec::new();
+        };
+        let date = bucket.start.date_naive();
+        self.notes.iter().filter(|note| note.covers(date)).collect()
+    }
+}
+
+impl Chart for AnnotatedTrend {
     /// Draws the chart on `root`; returns where the plotting area is.
     fn draw<DB: DrawingBackend>(
         &self,
@@ -29,7 +48,7 @@ impl Chart for Trend {
     where
         DB::ErrorType: 'static,
     {
-        let trend = self;
+        let trend = &self.trend;
         root.fill(&theme.background)?;
         let count = trend.buckets.len().max(1);
         let top = trend
@@ -59,6 +78,23 @@ impl Chart for Trend {
             .y_desc("Active users")
             .axis_desc_style(text)
             .draw()?;
+        // Annotated buckets first, under the line.
+        let noted: Vec<usize> = (0..trend.buckets.len())
+            .filter(|index| !self.notes_at(*index).is_empty())
+            .collect();
+        let shade = RGBColor(214, 130, 20);
+        chart.draw_series(noted.iter().map(|&index| {
+            let x = index as f64;
+            Rectangle::new([(x, 0.0), (x + 1.0, top)], shade.mix(0.14).filled())
+        }))?;
+        if !noted.is_empty() {
+            chart
+                .draw_series(noted.iter().map(|&index| {
+                    TriangleMarker::new((index as f64 + 0.5, top * 0.97), 6, shade.filled())
+                }))?
+                .label("Annotated")
+                .legend(move |(x, y)| TriangleMarker::new((x + 7, y), 6, shade.filled()));
+        }
         let points: Vec<(f64, f64)> = trend
             .buckets
             .iter()

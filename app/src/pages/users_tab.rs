@@ -5,7 +5,8 @@ use pulse_model::{ApiError, Dashboard};
 
 use super::routed_view::{RoutedView, use_routed_view};
 use crate::api::{
-    learner_activity, list_contact_marks, list_sections, online_now, users_dashboard,
+    learner_activity, list_annotations, list_contact_marks, list_sections, online_now,
+    users_dashboard,
 };
 use crate::components::users::{
     FollowUpData, HeatmapPanel, RetentionPanel, SectionFilter, TimeFilter, Topline, TrendPanel,
@@ -40,6 +41,9 @@ pub fn UsersTabPage() -> impl IntoView {
     let online = LocalResource::new(move || online_now(agent_id.get(), section.get()));
     let sections = LocalResource::new(move || list_sections(agent_id.get()));
     let sections = Signal::derive(move || sections.get().and_then(Result::ok).unwrap_or_default());
+    let notes = LocalResource::new(move || list_annotations(agent_id.get()));
+    let on_notes_changed = Callback::new(move |()| notes.refetch());
+    let notes = Signal::derive(move || notes.get().and_then(Result::ok).unwrap_or_default());
     // Loaded beside the figures: the sparklines and the contact marks.
     let strips = LocalResource::new(move || learner_activity(agent_id.get(), period_query.get()));
     let marks = LocalResource::new(move || list_contact_marks(agent_id.get()));
@@ -103,7 +107,7 @@ pub fn UsersTabPage() -> impl IntoView {
                 <p class="empty-state" data-testid="no-activity">"No activity in this period."</p>
             </Show>
             <div class="panels" class:loading=loading>
-                <TrendPanel trend />
+                <TrendPanel trend agent_id notes on_notes_changed />
                 <HeatmapPanel heatmap state set_state />
             </div>
             <UserTable agent_id users state set_state follow_up />

@@ -15,9 +15,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use pulse_model::{
-    ActivityStrips, DEFAULT_INACTIVE_DAYS, Dashboard, FollowUpStatus, Granularity, Heatmap,
-    INACTIVE_DAYS_RANGE, MAX_STRIP_BINS, Overview, PeriodBounds, PeriodQuery, Trend, TrendBucket,
-    UserRow, UsersTable,
+    ActivityStrips, AgentFigures, DEFAULT_INACTIVE_DAYS, Dashboard, FollowUpStatus, Granularity,
+    Heatmap, INACTIVE_DAYS_RANGE, MAX_STRIP_BINS, Overview, PeriodBounds, PeriodQuery, Trend,
+    TrendBucket, UserRow, UsersTable,
 };
 
 pub use cache::{DEFAULT_VIEW_BYTES, FigureCache};
@@ -312,6 +312,21 @@ impl<'a> Selection<'a> {
             trend: view.trend.clone(),
             heatmap: view.heatmap.clone(),
             users: self.users().await?,
+        })
+    }
+
+    /// The agents table's figures of this selection's agent (its overview
+    /// and each bucket's unique active users).
+    pub async fn agent_figures(&self, settings: Settings) -> Result<AgentFigures> {
+        let (view, topline) = tokio::try_join!(self.view(), self.topline(settings))?;
+        let overview = self.overview_of(&view, topline);
+        Ok(AgentFigures {
+            online: overview.online,
+            active_30d: overview.active_30d,
+            registered: overview.registered,
+            messages: overview.messages,
+            previous_messages: overview.previous_messages,
+            daily_users: view.trend.buckets.iter().map(|b| b.active_users).collect(),
         })
     }
 

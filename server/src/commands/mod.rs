@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod accounts;
+pub mod annotations;
 pub mod demo;
 pub mod import;
 pub mod keys;

@@ -1,22 +1,38 @@
 use leptos::html;
 use leptos::prelude::*;
-use pulse_model::Trend;
+use pulse_model::{Annotation, Trend};
 
 use super::chart_canvas::{ExportButtons, canvas_point, draw_whenever};
-use crate::charts::trend::bucket_label;
+use crate::api::{delete_annotation, save_annotation};
+use crate::charts::trend::{AnnotatedTrend, bucket_label};
 use crate::charts::{PlotArea, cursor_step};
 
 const SIZE: (u32, u32) = (960, 320);
 
-/// Unique active users over the period, with a tooltip and exports.
+/// Unique active users over the period with the agent's annotations, a
+/// tooltip and exports; and the annotations' list and form.
 #[component]
-pub fn TrendPanel(trend: Signal<Option<Trend>>) -> impl IntoView {
+pub fn TrendPanel(
+    trend: Signal<Option<Trend>>,
+    agent_id: Memo<String>,
+    notes: Signal<Vec<Annotation>>,
+    /// Called after a note was added or removed.
+    on_notes_changed: Callback<()>,
+) -> impl IntoView {
+    let trend_only = trend;
+    let trend = Signal::derive(move || {
+        trend_only.get().map(|trend| AnnotatedTrend {
+            trend,
+            notes: notes.get(),
+        })
+    });
     let canvas = NodeRef::<html::Canvas>::new();
     let area = RwSignal::new(PlotArea::default());
     let hover = RwSignal::new(None::<(usize, f64, f64)>);
     draw_whenever(canvas, area, trend);
     let on_move = move |event: web_sys::MouseEvent| {
-        let (Some(canvas), Some(trend)) = (canvas.get_untracked(), trend.get_untracked()) else {
+        let (Some(canvas), Some(trend)) = (canvas.get_untracked(), trend_only.get_untracked())
+        else {
             return;
         };
         let (x, y) = canvas_point(&canvas, &event);
@@ -28,7 +44,7 @@ pub fn TrendPanel(trend: Signal<Option<Trend>>) -> impl IntoView {
     };
     // The keyboard reads the same tooltips: arrows step through the buckets.
     let on_key = move |event: web_sys::KeyboardEvent| {
-        let Some(trend) = trend.get_untracked() else {
+        let Some(trend) = trend_only.get_untracked() else {
             return;
         };
         let count = trend.buckets.len();
@@ -47,7 +63,13 @@ pub fn TrendPanel(trend: Signal<Option<Trend>>) -> impl IntoView {
     };
     let tooltip = move || {
         let (index, x, y) = hover.get()?;
-        let trend = trend.get()?;
+        let chart = trend.get()?;
+        let labels = chart
+            .notes_at(index)
+            .into_iter()
+            .map(|note| view! { <span class="note-label" data-testid="tooltip-note">{"▲ "}{note.label.clone()}</span> })
+            .collect_view();
+        let trend = chart.trend;
         let bucket = trend.buckets.get(index)?;
         Some(view! {
             <div class="tooltip" role="status" data-testid="trend-tooltip"
@@ -56,6 +78,7 @@ pub fn TrendPanel(trend: Signal<Option<Trend>>) -> impl IntoView {
                 <strong>{bucket_label(&trend, index)}</strong>
                 <span>{format!("{} active users", bucket.active_users)}</span>
                 <span>{format!("{} messages", bucket.messages)}</span>
+                {labels}
                 <span class="muted">{bucket.start.to_rfc3339()}</span>
             </div>
         })
@@ -78,6 +101,89 @@ pub fn TrendPanel(trend: Signal<Option<Trend>>) -> impl IntoView {
                 {tooltip}
             </div>
             </div>
+            <NotesEditor agent_id notes on_notes_changed />
         </section>
+    }
+}
+
+/// The agent's annotations: listed with a Remove button, and a form to add
+/// one (a date, an optional last date, a label).
+#[component]
+fn NotesEditor(
+    agent_id: Memo<String>,
+    notes: Signal<Vec<Annotation>>,
+    on_notes_changed: Callback<()>,
+) -> impl IntoView {
+    let (date, end_date, label) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+    );
+    let message = RwSignal::new(None::<String>);
+    let save = Action::new_local(|(agent, note): &(String, Annotation)| {
+        save_annotation(agent.clone(), note.clone())
+    });
+    let remove = Action::new_local(|(agent, id): &(String, String)| {
+        delete_annotation(agent.clone(), id.clone())
+    });
+    Effect::new(move |_| {
+        for result in [save.value().get(), remove.value().get()]
+            .into_iter()
+            .flatten()
+        {
+            match result {
+                Ok(()) => {
+                    message.set(None);
+                    on_notes_changed.run(());
+                }
+                Err(error) => message.set(Some(error.to_string())),
+            }
+        }
+    });
+    let submit = move |event: web_sys::SubmitEvent| {
+        event.prevent_default();
+        let Ok(first) = date.get_untracked().parse() else {
+            message.set(Some("Choose the note's date.".into()));
+            return;
+        };
+        let end = end_date.get_untracked();
+        let note = Annotation {
+            id: String::new(),
+            date: first,
+            end_date: end.parse().ok(),
+            label: label.get_untracked(),
+        };
+        save.dispatch((agent_id.get_untracked(), note));
+        label.set(String::new());
+    };
+    let listed = move || {
+        notes.get().into_iter().map(|note| {
+            let when = match note.end_date {
+                Some(end) => format!("{} – {}", note.date, end),
+                None => note.date.to_string(),
+            };
+            let id = note.id.clone();
+            view! {
+                <li data-testid="note-item">
+                    <span class="muted">{when}</span>" "{note.label.clone()}" "
+                    <button type="button" class="button small" aria-label=format!("Remove note {}", note.label)
+                        on:click=move |_| { remove.dispatch((agent_id.get_untracked(), id.clone())); }>"Remove"</button>
+                </li>
+            }
+        }).collect_view()
+    };
+    view! {
+        <details class="notes">
+            <summary>{move || format!("Annotations ({})", notes.get().len())}</summary>
+            <ul class="notes-list">{listed}</ul>
+            <form class="inline-form" on:submit=submit>
+                <label>"Date" <input type="date" required data-testid="note-date" on:input=move |e| date.set(event_target_value(&e)) /></label>
+                <label>"Until (optional)" <input type="date" data-testid="note-end" on:input=move |e| end_date.set(event_target_value(&e)) /></label>
+                <label>"Note" <input maxlength="200" required data-testid="note-label" prop:value=move || label.get()
+                    on:input=move |e| label.set(event_target_value(&e)) /></label>
+                <button type="submit" class="button" data-testid="add-note">"Add note"</button>
+            </form>
+            {move || message.get().map(|text| view! { <p class="form-error" role="alert">{text}</p> })}
+        </details>
     }
 }

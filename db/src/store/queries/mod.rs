@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod analytics;
+pub mod annotations;
 pub mod api_keys;
 pub mod follow_up;
 pub mod ingest;

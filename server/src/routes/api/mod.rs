@@ -1,5 +1,6 @@
 //! The public REST API (API.md): `/api/v1/...`, authenticated by API keys.
 
+mod annotations;
 mod auth;
 mod error;
 mod events;
@@ -29,6 +30,14 @@ pub fn router() -> Router<AppState> {
             put(registry::put_member).delete(registry::delete_member),
         )
         .route("/agents/{agent_id}/sections", get(sections::list_sections))
+        .route(
+            "/agents/{agent_id}/annotations",
+            get(annotations::list_annotations),
+        )
+        .route(
+            "/agents/{agent_id}/annotations/{annotation_id}",
+            put(annotations::put_annotation).delete(annotations::delete_annotation),
+        )
         .route(
             "/agents/{agent_id}/sections/{section_id}",
             put(sections::put_section).delete(sections::delete_section),

@@ -8,21 +8,23 @@ use std::sync::LazyLock;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
 use pulse_model::{
-    Agent, AgentMedian, Cohort, Dashboard, FollowUpStatus, Granularity, Heatmap, LearnerDay,
-    LearnerSession, LearnerView, LifecycleWeek, Overview, PeriodBounds, PeriodKind, Retention,
-    RetentionWeek, Section, Trend, TrendBucket, UserRow, UsersTable, WeekStart,
+    Agent, AgentFigures, AgentListing, AgentMedian, Annotation, Cohort, Dashboard, FollowUpStatus,
+    Granularity, Heatmap, LearnerDay, LearnerSession, LearnerView, LifecycleWeek, Overview,
+    PeriodBounds, PeriodKind, Retention, RetentionWeek, Section, Trend, TrendBucket, UserRow,
+    UsersTable, WeekStart,
 };
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, OpenApi as Document, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi, ToSchema};
 
+use super::annotations::AnnotationBody;
 use super::error::{ErrorBody, ErrorDetail};
 use super::events::{Event, EventBatch, EventType, IngestResult};
 use super::params::{TimeZone, UsersFormat};
 use super::registry::{AgentBody, MemberBody, UserBody};
 use super::sections::SectionBody;
-use super::{events, reads, registry, sections};
+use super::{annotations, events, reads, registry, sections};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -44,6 +46,9 @@ use super::{events, reads, registry, sections};
         registry::put_member,
         registry::delete_member,
         sections::list_sections,
+        annotations::list_annotations,
+        annotations::put_annotation,
+        annotations::delete_annotation,
         sections::put_section,
         sections::delete_section,
         sections::put_section_member,
@@ -71,6 +76,10 @@ use super::{events, reads, registry, sections};
         MemberBody,
         SectionBody,
         Section,
+        AnnotationBody,
+        Annotation,
+        AgentListing,
+        AgentFigures,
         Agent,
         Overview,
         PeriodBounds,
@@ -99,6 +108,7 @@ use super::{events, reads, registry, sections};
     tags(
         (name = "events", description = "Writing events (ingest key)"),
         (name = "registry", description = "Agents, learners and registrations (ingest key)"),
+        (name = "annotations", description = "Dated notes of an agent shown on its trend (ingest key to change, read key to list)"),
         (name = "sections", description = "Sections of an agent and their learners (ingest key to change, read key to list)"),
         (name = "reads", description = "The Users tab's figures (read key)"),
         (name = "operations", description = "For tools and monitoring; no key"),

@@ -283,3 +283,47 @@ pub struct SectionMemberPath {
     )]
     pub user_id: String,
 }
+
+/// The query parameters of `GET /agents`.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct AgentsParams {
+    /// `30d`: each agent with the figures of its Users tab for the Past
+    /// Month (else none).
+    #[param(required = false, inline)]
+    figures: AgentsFigures,
+    /// The zone of those figures' local days.
+    #[param(required = false, default = "UTC")]
+    tz: TimeZone,
+}
+
+/// The figures `GET /agents` can add.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub enum AgentsFigures {
+    #[schema(rename = "30d")]
+    PastMonth,
+}
+
+/// `/agents/{agent_id}/annotations/{annotation_id}`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct AnnotationPath {
+    /// The agent: 1 to 64 of A-Z, a-z, 0-9, `.`, `_` and `-`.
+    #[param(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[A-Za-z0-9._-]{1,64}$",
+        example = "algebra-tutor"
+    )]
+    pub agent_id: String,
+    /// The note: 1 to 64 of A-Z, a-z, 0-9, `.`, `_` and `-`.
+    #[param(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[A-Za-z0-9._-]{1,64}$",
+        example = "midterms"
+    )]
+    pub annotation_id: String,
+}

@@ -12,15 +12,16 @@ use pulse_db::analytics::Selection;
 use pulse_db::keys::KeyScope;
 use pulse_db::{AgentRef, Store};
 use pulse_model::{
-    Agent, Dashboard, Heatmap, LearnerView, Overview, PeriodKind, PeriodQuery, Trend, UsersTable,
-    users_csv,
+    AgentListing, Dashboard, Heatmap, LearnerView, Overview, PeriodKind, PeriodQuery, Trend,
+    UsersTable, users_csv,
 };
 use pulse_model::{DEFAULT_RETENTION_WEEKS, RETENTION_WEEKS_RANGE, Retention, WeekStart};
 
 use super::auth::ApiKey;
 use super::kept_answers::Answer;
 use super::params::{
-    AgentPath, ApiPath, FormatParam, InactiveDaysParam, MemberPath, PeriodParams, RetentionParams,
+    AgentPath, AgentsParams, ApiPath, FormatParam, InactiveDaysParam, MemberPath, PeriodParams,
+    RetentionParams,
 };
 use super::{ErrorBody, HttpError};
 use crate::routes::AppState;
@@ -33,29 +34,72 @@ pub const PERIOD_PARAMS: [&str; 5] = ["period", "from", "to", "tz", "section"];
 /// The parameter of the reads that give statuses (`params::InactiveDaysParam`).
 const INACTIVE_DAYS: &str = "inactive_days";
 
-/// The agents this key may read.
+/// The agents this key may read; with `figures=30d`, each with the
+/// figures of its Users tab for the Past Month in `tz`.
 #[utoipa::path(
     get,
     path = "/api/v1/agents",
     tag = "reads",
     security(("bearer" = [])),
+    params(AgentsParams),
     responses(
-        (status = 200, description = "The agents, by agent_id", body = Vec<Agent>),
+        (status = 200, description = "The agents, by name", body = Vec<AgentListing>),
+        (status = 400, description = "An unknown parameter, or an invalid figures or zone, with the reason", body = ErrorBody),
         (status = 403, description = "Not a read key", body = ErrorBody),
     ),
 )]
 pub async fn list_agents(
     State(state): State<AppState>,
     key: ApiKey,
-) -> Result<Json<Vec<Agent>>, HttpError> {
+    Query(params): Params,
+) -> Result<Json<Vec<AgentListing>>, HttpError> {
     key.require_scope(KeyScope::Read)?;
-    let agents = state.context.store.list_agents().await?;
-    Ok(Json(
-        agents
-            .into_iter()
-            .filter(|agent| key.0.may_use_agent(&agent.agent_id))
-            .collect(),
-    ))
+    if let Some(unknown) = params
+        .keys()
+        .find(|name| !["figures", "tz"].contains(&name.as_str()))
+    {
+        return Err(HttpError::bad_request(format!(
+            "unknown query parameter {unknown:?}; expected figures, tz"
+        )));
+    }
+    let with_figures = match params.get("figures").map(String::as_str) {
+        None => false,
+        Some("30d") => true,
+        Some(other) => {
+            return Err(HttpError::bad_request(format!(
+                "figures must be 30d (the Past Month), not {other:?}"
+            )));
+        }
+    };
+    let query = PeriodQuery {
+        period: PeriodKind::PastMonth.as_str().to_owned(),
+        tz: params
+            .get("tz")
+            .cloned()
+            .unwrap_or_else(|| "UTC".to_owned()),
+        ..PeriodQuery::default()
+    };
+    let store = &state.context.store;
+    let mut listings = Vec::new();
+    for agent in store.list_agents().await? {
+        if !key.0.may_use_agent(&agent.agent_id) {
+            continue;
+        }
+        let figures = match (with_figures, store.find_agent(&agent.agent_id).await?) {
+            (true, Some(found)) => {
+                let selection = Selection::new(store, &found, &query, Utc::now())?
+                    .limited_to(key.0.section_limit(&agent.agent_id))?;
+                Some(selection.agent_figures(state.context.settings).await?)
+            }
+            _ => None,
+        };
+        listings.push(AgentListing {
+            agent_id: agent.agent_id,
+            name: agent.name,
+            figures,
+        });
+    }
+    Ok(Json(listings))
 }
 
 /// Topline counts and the period's figures against the previous period.
