@@ -144,6 +144,17 @@ CUSTOM_PERIOD_RULES = (
         "to is required with period=custom (YYYY-MM-DD)",
     ),
 )
+# An annotation's range: end_date not before date, at most 366 days.
+ANNOTATION_RANGE_RULES = (
+    lambda error: error.startswith("end_date (") and ") must not be before date (" in error,
+    lambda error: error == "an annotation covers at most 366 days",
+)
+# Names and labels are trimmed: one of only spaces is empty (the schema's
+# minLength counts the spaces).
+BLANK_TEXT_REASONS = (
+    "label must be 1 to 200 characters",
+    "a section needs a name",
+)
 # `at` must lie in [2000-01-01, server clock + 5 minutes]: a window that
 # moves with the clock, which a schema's format: date-time cannot state.
 AT_WINDOW_REASONS = (
@@ -183,6 +194,23 @@ def filter_failure(context, failure, case, response):
         and any(rule(body.get("error", "")) for rule in CUSTOM_PERIOD_RULES)
     ):
         return _forgive("custom period rule", case, response)
+    error = body.get("error", "")
+    if (
+        operation.method.upper() == "PUT"
+        and operation.path == "/api/v1/agents/{agent_id}/annotations/{annotation_id}"
+        and response.status_code == 422
+        and any(rule(error) for rule in ANNOTATION_RANGE_RULES)
+    ):
+        return _forgive("annotation range rule", case, response)
+    text = (case.body or {}).get("label", (case.body or {}).get("name")) if isinstance(case.body, dict) else None
+    if (
+        operation.method.upper() == "PUT"
+        and response.status_code == 422
+        and isinstance(text, str)
+        and text.strip() == ""
+        and error in BLANK_TEXT_REASONS
+    ):
+        return _forgive("blank text", case, response)
     details = body.get("details") or []
     if (
         operation.method.upper() == "POST"

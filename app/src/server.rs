@@ -264,6 +264,7 @@ pub fn register_server_fns() {
     register_explicit::<SaveAnnotation>();
     register_explicit::<DeleteAnnotation>();
     register_explicit::<CompareAgents>();
+    register_explicit::<SectionTrends>();
     register_explicit::<SaveSection>();
     register_explicit::<DeleteSection>();
     register_explicit::<SectionMemberIds>();

@@ -38,7 +38,16 @@ test('a note added on the trend shows in its tooltip, in the API, and goes', asy
   await page.keyboard.press('Home');
   await expect(page.getByTestId('trend-tooltip')).toBeVisible();
   await expect(page.getByTestId('tooltip-note')).toHaveCount(0);
-  await page.getByRole('button', { name: 'Remove note Agent prompt updated' }).click();
+  // Edit it: the same note (same id), a new label.
+  await page.getByRole('button', { name: 'Edit note Agent prompt updated' }).click();
+  await expect(page.getByTestId('note-label')).toHaveValue('Agent prompt updated');
+  await page.getByTestId('note-label').fill('Agent prompt v2');
+  await page.getByTestId('add-note').click();
+  await expect(page.getByTestId('note-item')).toContainText(['Agent prompt v2']);
+  const edited = await apiGet(`/api/v1/agents/${AGENT.id}/annotations`);
+  expect(edited).toHaveLength(notes.length);
+  expect(edited.find((n) => n.id === note.id).label).toBe('Agent prompt v2');
+  await page.getByRole('button', { name: 'Remove note Agent prompt v2' }).click();
   await expect(page.getByTestId('note-item')).toHaveCount(notes.length - 1);
 });
 

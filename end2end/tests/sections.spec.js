@@ -85,6 +85,15 @@ test('a section chosen on the Users tab: every panel is its learners only', asyn
   await expect(filter.locator('option')).toHaveText(['All learners', 'Period 1 (2)', 'Period 2 (1)']);
   const whole = await checkPanels(page, 'period=7d&tz=UTC');
   expect(whole.table.users.length).toBe(4);
+  // Sections side by side: each line's last bucket is that section's trend.
+  await page.getByTestId('sections-canvas').focus();
+  await page.keyboard.press('End');
+  for (const section of ['p1', 'p2']) {
+    const trend = await apiGet(`/api/v1/agents/${AGENT.id}/users/trend?period=7d&tz=UTC&section=${section}`);
+    const last = trend.buckets[trend.buckets.length - 1];
+    await expect(page.locator(`[data-testid="section-line"][data-section-id="${section}"]`)).toContainText(`: ${last.active_users} active users`);
+  }
+  await page.keyboard.press('Escape');
   await filter.selectOption('p1');
   await expect(page).toHaveURL(/section=p1/);
   const p1 = await checkPanels(page, 'period=7d&tz=UTC&section=p1');

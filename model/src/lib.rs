@@ -62,4 +62,6 @@ pub use retention::{
     Cohort, DEFAULT_RETENTION_WEEKS, LifecycleWeek, RETENTION_WEEKS_RANGE, Retention,
     RetentionWeek, WeekStart,
 };
-pub use sections::{MAX_SECTION_NAME_CHARS, Section, is_valid_section_id, section_name};
+pub use sections::{
+    MAX_SECTION_NAME_CHARS, Section, SectionTrend, is_valid_section_id, section_name,
+};

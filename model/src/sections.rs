@@ -65,3 +65,12 @@ mod tests {
         assert!(section_name(&"é".repeat(200)).is_ok());
     }
 }
+
+/// One section's trend, for the sections-compared chart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SectionTrend {
+    /// The section.
+    pub section: Section,
+    /// Its active users and messages per bucket of the period.
+    pub trend: crate::Trend,
+}

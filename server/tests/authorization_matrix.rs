@@ -343,6 +343,15 @@ fn server_fn_rows() -> Vec<FnRow> {
         ("list_sections", FnArgs::Form(agent_a.clone()), sees_a),
         ("list_annotations", FnArgs::Form(agent_a.clone()), sees_a),
         (
+            "section_trends",
+            FnArgs::Form(vec![
+                ("agent_id", "agent-a"),
+                ("query[period]", "7d"),
+                ("query[tz]", "UTC"),
+            ]),
+            sees_a,
+        ),
+        (
             "save_annotation",
             FnArgs::Json(json!({"agent_id": "agent-a", "note": {
                 "id": "n1", "date": "2026-03-02", "end_date": null, "label": "Midterms",

@@ -7,6 +7,7 @@ pub mod heatmap;
 pub mod learner_days;
 pub mod lifecycle;
 pub mod palette;
+pub mod sections;
 pub mod trend;
 
 use plotters::coord::Shift;

@@ -9,8 +9,8 @@ use crate::api::{
     users_dashboard,
 };
 use crate::components::users::{
-    FollowUpData, HeatmapPanel, RetentionPanel, SectionFilter, TimeFilter, Topline, TrendPanel,
-    UserTable,
+    FollowUpData, HeatmapPanel, RetentionPanel, SectionFilter, SectionsPanel, TimeFilter, Topline,
+    TrendPanel, UserTable,
 };
 use crate::components::{AgentHeader, ErrorPanel};
 
@@ -110,6 +110,7 @@ pub fn UsersTabPage() -> impl IntoView {
                 <TrendPanel trend agent_id notes on_notes_changed />
                 <HeatmapPanel heatmap state set_state />
             </div>
+            <SectionsPanel agent_id period_query />
             <UserTable agent_id users state set_state follow_up />
             <RetentionPanel agent_id state set_state browser_tz=browser_tz.clone() />
         </section>

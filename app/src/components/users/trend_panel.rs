@@ -120,6 +120,8 @@ fn NotesEditor(
         RwSignal::new(String::new()),
     );
     let message = RwSignal::new(None::<String>);
+    // The note being edited (its id), or none for a new one.
+    let editing = RwSignal::new(None::<String>);
     let save = Action::new_local(|(agent, note): &(String, Annotation)| {
         save_annotation(agent.clone(), note.clone())
     });
@@ -148,13 +150,14 @@ fn NotesEditor(
         };
         let end = end_date.get_untracked();
         let note = Annotation {
-            id: String::new(),
+            id: editing.get_untracked().unwrap_or_default(),
             date: first,
             end_date: end.parse().ok(),
             label: label.get_untracked(),
         };
         save.dispatch((agent_id.get_untracked(), note));
         label.set(String::new());
+        editing.set(None);
     };
     let listed = move || {
         notes.get().into_iter().map(|note| {
@@ -163,9 +166,18 @@ fn NotesEditor(
                 None => note.date.to_string(),
             };
             let id = note.id.clone();
+            let chosen = note.clone();
+            let start_editing = move |_| {
+                editing.set(Some(chosen.id.clone()));
+                date.set(chosen.date.to_string());
+                end_date.set(chosen.end_date.map(|end| end.to_string()).unwrap_or_default());
+                label.set(chosen.label.clone());
+            };
             view! {
                 <li data-testid="note-item">
                     <span class="muted">{when}</span>" "{note.label.clone()}" "
+                    <button type="button" class="button small" aria-label=format!("Edit note {}", note.label)
+                        on:click=start_editing>"Edit"</button>" "
                     <button type="button" class="button small" aria-label=format!("Remove note {}", note.label)
                         on:click=move |_| { remove.dispatch((agent_id.get_untracked(), id.clone())); }>"Remove"</button>
                 </li>
@@ -177,11 +189,15 @@ fn NotesEditor(
             <summary>{move || format!("Annotations ({})", notes.get().len())}</summary>
             <ul class="notes-list">{listed}</ul>
             <form class="inline-form" on:submit=submit>
-                <label>"Date" <input type="date" required data-testid="note-date" on:input=move |e| date.set(event_target_value(&e)) /></label>
-                <label>"Until (optional)" <input type="date" data-testid="note-end" on:input=move |e| end_date.set(event_target_value(&e)) /></label>
+                <label>"Date" <input type="date" required data-testid="note-date" prop:value=move || date.get()
+                    on:input=move |e| date.set(event_target_value(&e)) /></label>
+                <label>"Until (optional)" <input type="date" data-testid="note-end" prop:value=move || end_date.get()
+                    on:input=move |e| end_date.set(event_target_value(&e)) /></label>
                 <label>"Note" <input maxlength="200" required data-testid="note-label" prop:value=move || label.get()
                     on:input=move |e| label.set(event_target_value(&e)) /></label>
-                <button type="submit" class="button" data-testid="add-note">"Add note"</button>
+                <button type="submit" class="button" data-testid="add-note">
+                    {move || if editing.get().is_some() { "Save note" } else { "Add note" }}
+                </button>
             </form>
             {move || message.get().map(|text| view! { <p class="form-error" role="alert">{text}</p> })}
         </details>

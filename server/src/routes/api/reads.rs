@@ -79,6 +79,13 @@ pub async fn list_agents(
             .unwrap_or_else(|| "UTC".to_owned()),
         ..PeriodQuery::default()
     };
+    // Checked even without figures: a wrong zone is a mistake either way.
+    if pulse_db::time::parse_zone(&query.tz).is_none() {
+        return Err(HttpError::bad_request(format!(
+            "unknown time zone {:?}: use an IANA name such as Europe/Paris",
+            query.tz
+        )));
+    }
     let store = &state.context.store;
     let mut listings = Vec::new();
     for agent in store.list_agents().await? {

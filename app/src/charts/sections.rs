@@ -1,0 +1,91 @@
+//! Sections side by side: each section's unique active users per bucket,
+//! one line each, on the trend's axes.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use pulse_model::SectionTrend;
+
+use super::fonts::{TextSize, font};
+use super::palette::{Theme, sequential};
+use super::trend::bucket_label;
+use super::{Chart, DrawError, PlotArea, count_ticks, whole_number};
+
+/// Every section's trend (the same buckets each).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SectionsChart(pub Vec<SectionTrend>);
+
+/// The colour of line `index` of `count`: spread over the palette.
+pub fn line_colour(index: usize, count: usize) -> RGBColor {
+    sequential(0.1 + 0.8 * index as f64 / count.max(2).saturating_sub(1).max(1) as f64)
+}
+
+impl Chart for SectionsChart {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        theme: Theme,
+    ) -> Result<PlotArea, DrawError<DB>>
+    where
+        DB::ErrorType: 'static,
+    {
+        root.fill(&theme.background)?;
+        let Some(first) = self.0.first() else {
+            return Ok(PlotArea::default());
+        };
+        let count = first.trend.buckets.len().max(1);
+        let top = self
+            .0
+            .iter()
+            .flat_map(|section| section.trend.buckets.iter().map(|b| b.active_users))
+            .max()
+            .unwrap_or(0)
+            .max(1) as f64
+            * 1.15;
+        let text = font(TextSize::Large).color(&theme.text);
+        let labels = &first.trend;
+        let mut chart = ChartBuilder::on(root)
+            .margin(12)
+            .x_label_area_size(34)
+            .y_label_area_size(44)
+            .build_cartesian_2d(0f64..count as f64, 0f64..top)?;
+        chart
+            .configure_mesh()
+            .light_line_style(theme.grid.mix(0.5))
+            .bold_line_style(theme.grid)
+            .axis_style(theme.grid)
+            .label_style(text.clone())
+            .x_labels(8.min(count))
+            .x_label_formatter(&|x| bucket_label(labels, *x as usize))
+            .y_labels(count_ticks(top))
+            .y_label_formatter(&whole_number)
+            .y_desc("Active users")
+            .axis_desc_style(text)
+            .draw()?;
+        let lines = self.0.len();
+        for (index, section) in self.0.iter().enumerate() {
+            let colour = line_colour(index, lines);
+            let points: Vec<(f64, f64)> = section
+                .trend
+                .buckets
+                .iter()
+                .enumerate()
+                .map(|(i, b)| (i as f64 + 0.5, b.active_users as f64))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(points, colour.stroke_width(2)))?
+                .label(section.section.name.clone())
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 2), (x + 14, y + 2)], colour.filled())
+                });
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(theme.background.mix(0.85))
+            .border_style(theme.grid)
+            .label_font(font(TextSize::Large).color(&theme.text))
+            .draw()?;
+        root.present()?;
+        Ok(chart.plotting_area().get_pixel_range().into())
+    }
+}

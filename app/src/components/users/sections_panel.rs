@@ -1,0 +1,113 @@
+use leptos::html;
+use leptos::prelude::*;
+use pulse_model::PeriodQuery;
+
+use super::chart_canvas::{ExportButtons, canvas_point, draw_whenever};
+use crate::api::section_trends;
+use crate::charts::sections::SectionsChart;
+use crate::charts::trend::bucket_label;
+use crate::charts::{PlotArea, cursor_step};
+
+const SIZE: (u32, u32) = (960, 300);
+
+/// Each section's active users over the period on one chart; shown when
+/// the agent has sections the viewer may see.
+#[component]
+pub fn SectionsPanel(agent_id: Memo<String>, period_query: Memo<PeriodQuery>) -> impl IntoView {
+    let trends = LocalResource::new(move || section_trends(agent_id.get(), period_query.get()));
+    let chart = Signal::derive(move || {
+        trends
+            .get()
+            .and_then(Result::ok)
+            .filter(|list| !list.is_empty())
+            .map(SectionsChart)
+    });
+    let canvas = NodeRef::<html::Canvas>::new();
+    let area = RwSignal::new(PlotArea::default());
+    let hover = RwSignal::new(None::<(usize, f64, f64)>);
+    draw_whenever(canvas, area, chart);
+    let buckets = move || {
+        chart
+            .get_untracked()
+            .and_then(|chart| chart.0.first().map(|first| first.trend.buckets.len()))
+            .unwrap_or(0)
+    };
+    let on_move = move |event: web_sys::MouseEvent| {
+        let Some(canvas) = canvas.get_untracked() else {
+            return;
+        };
+        let (x, y) = canvas_point(&canvas, &event);
+        hover.set(
+            area.get_untracked()
+                .column(x, buckets())
+                .map(|index| (index, x, y)),
+        );
+    };
+    let on_key = move |event: web_sys::KeyboardEvent| {
+        let count = buckets();
+        let current = hover.get_untracked().map(|(index, _, _)| index);
+        let Some(index) = cursor_step(
+            current,
+            count,
+            &event.key(),
+            ("ArrowLeft", "ArrowRight"),
+            true,
+        ) else {
+            if event.key() == "Escape" {
+                hover.set(None);
+            }
+            return;
+        };
+        event.prevent_default();
+        let plot = area.get_untracked();
+        let middle = f64::from(plot.top + plot.bottom) / 2.0;
+        hover.set(Some((index, plot.column_center(index, count), middle)));
+    };
+    let tooltip = move || {
+        let (index, x, y) = hover.get()?;
+        let chart = chart.get()?;
+        let first = chart.0.first()?;
+        let lines = chart
+            .0
+            .iter()
+            .filter_map(|section| {
+                let bucket = section.trend.buckets.get(index)?;
+                Some(view! {
+                    <span data-testid="section-line" data-section-id=section.section.section_id.clone()>
+                        {format!("{}: {} active users", section.section.name, bucket.active_users)}
+                    </span>
+                })
+            })
+            .collect_view();
+        Some(view! {
+            <div class="tooltip" role="status" data-testid="sections-tooltip"
+                style:left=format!("{:.1}%", x / f64::from(SIZE.0) * 100.0)
+                style:top=format!("{:.1}%", y / f64::from(SIZE.1) * 100.0)>
+                <strong>{bucket_label(&first.trend, index)}</strong>
+                {lines}
+            </div>
+        })
+    };
+    view! {
+        <Show when=move || chart.get().is_some()>
+            <section class="panel" aria-labelledby="sections-chart-title" data-testid="sections-panel">
+                <header class="panel-header">
+                    <h2 id="sections-chart-title">"Sections compared"</h2>
+                    <div class="panel-actions">
+                        <ExportButtons canvas chart file_stem="sections" testid="sections" />
+                    </div>
+                </header>
+                <div class="chart-scroll">
+                    <div class="chart">
+                        <canvas node_ref=canvas width=SIZE.0 height=SIZE.1 data-testid="sections-canvas"
+                            tabindex="0" role="img"
+                            aria-label="Chart of each section's unique active users per time bucket. Arrow keys read each bucket's figures."
+                            on:mousemove=on_move on:mouseleave=move |_| hover.set(None)
+                            on:keydown=on_key on:blur=move |_| hover.set(None)></canvas>
+                        {tooltip}
+                    </div>
+                </div>
+            </section>
+        </Show>
+    }
+}
