@@ -62,6 +62,9 @@ test('a term calendar loads with pulse annotations import', async ({ page }) => 
   const midterms = notes.find((n) => n.id === 'midterms-e2e');
   expect(midterms.label).toBe('Midterm week');
   await page.goto(`${TAB}?period=7d&tz=UTC`);
+  // The keys read the chart once its figures are there.
+  await expect(page.getByTestId('card-active').locator('.card-value')).not.toHaveText('–');
+  await expect(page.getByTestId('note-item')).toHaveCount(notes.length);
   await page.getByTestId('trend-canvas').focus();
   await page.keyboard.press('End');
   await expect(page.getByTestId('tooltip-note')).toHaveText('▲ Midterm week');

@@ -123,6 +123,9 @@ test('the retention panel: cohorts and lifecycle of a section as the API says, w
       await expect(cells.nth(k)).toHaveAttribute('data-count', String(count));
       const over = retention.weeks[c + k].complete;
       await expect(cells.nth(k)).toHaveClass(over ? /cohort-cell(?! incomplete)/ : /incomplete/);
+      // Counts and shares; a current week with nobody back yet says "…", never 0.
+      if (!over && count === 0) await expect(cells.nth(k)).toHaveText('…');
+      else await expect(cells.nth(k)).toHaveText(new RegExp(`^${count} · \\d+%`));
     }
   }
   expect(retention.cohorts.reduce((sum, c) => sum + c.size, 0)).toBe(2);

@@ -94,7 +94,13 @@ fn CohortTable(retention: Retention) -> impl IntoView {
                     Some(&active) => {
                         let share = active as f64 / cohort.size as f64;
                         let incomplete = !retention.weeks[c + k].complete;
-                        let label = format!("{:.0}%", share * 100.0);
+                        // The current week is not over: nobody back yet is
+                        // "not yet", never a 0.
+                        let label = if incomplete && active == 0 {
+                            String::new()
+                        } else {
+                            format!("{active} · {:.0}%", share * 100.0)
+                        };
                         let title = if incomplete {
                             format!("{active} of {} so far: this week is not over", cohort.size)
                         } else {
