@@ -33,7 +33,11 @@ fn main() {
         for size in [30, 300] {
             let id = format!("bench-{size}");
             store.put_section(&agent, &id, &id).await.unwrap();
-            let ids: Vec<&str> = members.iter().take(size).map(|m| m.user_id.as_str()).collect();
+            let ids: Vec<&str> = members
+                .iter()
+                .take(size)
+                .map(|m| m.user_id.as_str())
+                .collect();
             store
                 .replace_section_members(&agent, &id, &ids, Millis::now())
                 .await
@@ -66,7 +70,10 @@ fn main() {
             println!("| {label} | {} |", cells.join(" | "));
         }
         for size in [30, 300] {
-            store.delete_section(&agent, &format!("bench-{size}")).await.unwrap();
+            store
+                .delete_section(&agent, &format!("bench-{size}"))
+                .await
+                .unwrap();
         }
         store.close().await;
     });
