@@ -353,6 +353,28 @@ async fn compare(
             oracle.retention(agent_id, tz, now, i64::from(weeks), week_start),
             "retention over {weeks} weeks from {week_start}: {context}"
         );
+        // The agents table's row: the oracle's overview and daily users.
+        let want_overview = oracle.overview(
+            agent_id,
+            expected_period,
+            tz,
+            &query.tz,
+            now,
+            settings.online_window,
+        );
+        let want_trend = oracle.trend(agent_id, expected_period, tz);
+        assert_eq!(
+            selection.agent_figures(settings).await.unwrap(),
+            pulse_model::AgentFigures {
+                online: want_overview.online,
+                active_30d: want_overview.active_30d,
+                registered: want_overview.registered,
+                messages: want_overview.messages,
+                previous_messages: want_overview.previous_messages,
+                daily_users: want_trend.buckets.iter().map(|b| b.active_users).collect(),
+            },
+            "agent figures: {context}"
+        );
         // The single-figure calls agree with the dashboard's.
         assert_eq!(selection.trend().await.unwrap(), dashboard.trend);
         for user in (0..6).map(|n| format!("user-{n}")) {

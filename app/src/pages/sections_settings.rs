@@ -53,14 +53,21 @@ pub fn SectionsSettings() -> impl IntoView {
             sections.refetch();
         }
     });
+    // The editor opens only with the section's learners loaded: saving an
+    // empty list after a failed load would remove them all.
+    let load_error = RwSignal::new(None::<String>);
     let open_members = move |section_id: String| {
         let agent = agent_id.get_untracked();
-        editing.set(Some(section_id.clone()));
+        editing.set(None);
         leptos::task::spawn_local(async move {
-            let ids = section_member_ids(agent, section_id)
-                .await
-                .unwrap_or_default();
-            members_text.set(ids.join("\n"));
+            match section_member_ids(agent, section_id.clone()).await {
+                Ok(ids) => {
+                    load_error.set(None);
+                    members_text.set(ids.join("\n"));
+                    editing.set(Some(section_id));
+                }
+                Err(error) => load_error.set(Some(error.to_string())),
+            }
         });
     };
     let agent_options = move || {
@@ -145,6 +152,7 @@ pub fn SectionsSettings() -> impl IntoView {
                     }
                 })}
                 {move || outcome(save_members.value().get(), "Learners saved.")}
+                {move || load_error.get().map(|text| view! { <p class="form-error" role="alert">{text}</p> })}
             </Show>
         </section>
     }

@@ -227,14 +227,24 @@ impl<'a> Selection<'a> {
         Ok(match self.population().await? {
             None => Facts::load(self.store, self.agent, calendar, (start, end), detail).await?,
             Some(users) => {
-                let users: Vec<UserKey> = users.iter().copied().collect();
-                let events = self
-                    .store
-                    .users_activity(self.agent, &users, Millis(start), Millis(end))
-                    .await?;
+                let events = self.events_of(&users, (start, end)).await?;
                 Facts::of_events_with(calendar, &events, detail)
             }
         })
+    }
+
+    /// The raw events of `users` in `[start, end)`: a section's facts (the
+    /// rollups keep messages per agent and quarter, not per learner).
+    async fn events_of(
+        &self,
+        users: &HashSet<UserKey>,
+        (start, end): (i64, i64),
+    ) -> Result<Vec<crate::store::RawActivity>> {
+        let users: Vec<UserKey> = users.iter().copied().collect();
+        Ok(self
+            .store
+            .users_activity(self.agent, &users, Millis(start), Millis(end))
+            .await?)
     }
 
     fn view_key(&self) -> ViewKey {
@@ -420,14 +430,7 @@ impl<'a> Selection<'a> {
         let compute = async {
             let (users, messages) = match self.population().await? {
                 None => facts::summary(self.store, self.agent, from, to).await?,
-                Some(users) => {
-                    let users: Vec<UserKey> = users.iter().copied().collect();
-                    let events = self
-                        .store
-                        .users_activity(self.agent, &users, Millis(from), Millis(to))
-                        .await?;
-                    facts::raw_summary(&events)
-                }
+                Some(users) => facts::raw_summary(&self.events_of(&users, (from, to)).await?),
             };
             Ok(SpanSummary {
                 users: users.len() as u64,
@@ -466,25 +469,21 @@ impl<'a> Selection<'a> {
     /// The counts that do not depend on the period's own facts.
     #[tracing::instrument(level = "debug", skip_all)]
     async fn topline(&self, settings: Settings) -> Result<Topline> {
-        let (store, agent, now) = (self.store, self.agent, to_millis(self.now));
+        let now = to_millis(self.now);
         let month_ago = now - Duration::days(30).num_milliseconds();
         let (previous_start, previous_end) = (
             to_millis(self.period.previous_start),
             to_millis(self.period.previous_end),
         );
-        let online = self.online(settings);
-        let registered = async { Ok::<_, AnalyticsError>(store.registered_count(agent).await?) };
-        let (online, last_30d, previous, registered) = tokio::try_join!(
-            online,
+        let (online, last_30d, previous) = tokio::try_join!(
+            self.online(settings),
             // Active in the last 30 days includes `now` itself: [now - 30 d, now].
             self.summary(month_ago, now + 1),
             self.summary(previous_start, previous_end),
-            registered,
         )?;
         Ok(Topline {
             online,
             active_30d: last_30d.users,
-            registered,
             previous_active_users: previous.users,
             previous_messages: previous.messages,
         })
@@ -495,12 +494,9 @@ impl<'a> Selection<'a> {
         Overview {
             online: topline.online,
             active_30d: topline.active_30d,
-            // A section's registered learners are its user table's rows.
-            registered: if self.sections.is_empty() {
-                topline.registered
-            } else {
-                view.users.users.len() as u64
-            },
+            // One row per registered learner (of the sections, if any),
+            // read with the view under the same data version.
+            registered: view.users.users.len() as u64,
             active_users: view.active_users,
             messages: view.messages,
             average_daily_users: view.average_daily_users,
@@ -519,7 +515,6 @@ impl<'a> Selection<'a> {
 struct Topline {
     online: u64,
     active_30d: u64,
-    registered: u64,
     previous_active_users: u64,
     previous_messages: u64,
 }

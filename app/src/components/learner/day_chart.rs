@@ -1,9 +1,9 @@
 use leptos::html;
 use leptos::prelude::*;
 
+use crate::charts::PlotArea;
 use crate::charts::learner_days::{LearnerDays, day_label};
-use crate::charts::{PlotArea, cursor_step};
-use crate::components::users::{ExportButtons, canvas_point, draw_whenever};
+use crate::components::users::{ExportButtons, column_cursor, draw_whenever};
 
 const SIZE: (u32, u32) = (960, 280);
 
@@ -13,45 +13,18 @@ const SIZE: (u32, u32) = (960, 280);
 pub fn DayChart(days: LearnerDays) -> impl IntoView {
     let canvas = NodeRef::<html::Canvas>::new();
     let area = RwSignal::new(PlotArea::default());
-    let hover = RwSignal::new(None::<(usize, f64)>);
+    let hover = RwSignal::new(None::<(usize, f64, f64)>);
     let chart: Signal<Option<LearnerDays>> = Signal::derive({
         let days = days.clone();
         move || Some(days.clone())
     });
     draw_whenever(canvas, area, chart);
     let count = days.0.len();
-    let on_move = move |event: web_sys::MouseEvent| {
-        let Some(canvas) = canvas.get_untracked() else {
-            return;
-        };
-        let (x, _) = canvas_point(&canvas, &event);
-        hover.set(
-            area.get_untracked()
-                .column(x, count)
-                .map(|index| (index, x)),
-        );
-    };
-    let on_key = move |event: web_sys::KeyboardEvent| {
-        let current = hover.get_untracked().map(|(index, _)| index);
-        let Some(index) = cursor_step(
-            current,
-            count,
-            &event.key(),
-            ("ArrowLeft", "ArrowRight"),
-            true,
-        ) else {
-            return;
-        };
-        event.prevent_default();
-        hover.set(Some((
-            index,
-            area.get_untracked().column_center(index, count),
-        )));
-    };
+    let (on_move, on_key) = column_cursor(canvas, area, hover, move || Some(count));
     let tooltip = {
         let days = days.clone();
         move || {
-            let (index, x) = hover.get()?;
+            let (index, x, _) = hover.get()?;
             let day = days.0.get(index)?;
             Some(view! {
                 <div class="tooltip" role="status" data-testid="days-tooltip"

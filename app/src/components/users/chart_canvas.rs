@@ -61,3 +61,51 @@ pub fn canvas_point(
         (f64::from(event.client_y()) - rect.top()) * scale_y,
     )
 }
+
+/// Which column of a chart the tooltip is on, and where (canvas pixels).
+pub type ColumnHover = RwSignal<Option<(usize, f64, f64)>>;
+
+/// The pointer and the keyboard over a chart of `columns()` columns (None
+/// while it has no data): the pointer's column, or arrows, Home and End
+/// stepping through them, set `hover`; Escape clears it. Returns the
+/// `mousemove` and `keydown` handlers of the canvas.
+pub fn column_cursor(
+    canvas: NodeRef<html::Canvas>,
+    area: RwSignal<PlotArea>,
+    hover: ColumnHover,
+    columns: impl Fn() -> Option<usize> + Copy + 'static,
+) -> (
+    impl Fn(web_sys::MouseEvent) + Copy + 'static,
+    impl Fn(web_sys::KeyboardEvent) + Copy + 'static,
+) {
+    let on_move = move |event: web_sys::MouseEvent| {
+        let (Some(canvas), Some(count)) = (canvas.get_untracked(), columns()) else {
+            return;
+        };
+        let (x, y) = canvas_point(&canvas, &event);
+        hover.set(
+            area.get_untracked()
+                .column(x, count)
+                .map(|index| (index, x, y)),
+        );
+    };
+    let on_key = move |event: web_sys::KeyboardEvent| {
+        let Some(count) = columns() else {
+            return;
+        };
+        let current = hover.get_untracked().map(|(index, _, _)| index);
+        let arrows = ("ArrowLeft", "ArrowRight");
+        let Some(index) = crate::charts::cursor_step(current, count, &event.key(), arrows, true)
+        else {
+            if event.key() == "Escape" {
+                hover.set(None);
+            }
+            return;
+        };
+        event.prevent_default();
+        let plot = area.get_untracked();
+        let middle = f64::from(plot.top + plot.bottom) / 2.0;
+        hover.set(Some((index, plot.column_center(index, count), middle)));
+    };
+    (on_move, on_key)
+}

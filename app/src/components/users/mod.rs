@@ -13,7 +13,7 @@ mod topline;
 mod trend_panel;
 mod user_table;
 
-pub use chart_canvas::{ExportButtons, canvas_point, draw_whenever};
+pub use chart_canvas::{ExportButtons, column_cursor, draw_whenever};
 pub use heatmap_panel::HeatmapPanel;
 pub use retention_panel::RetentionPanel;
 pub use section_filter::SectionFilter;

@@ -2,10 +2,10 @@ use leptos::html;
 use leptos::prelude::*;
 use pulse_model::{Retention, WeekStart};
 
-use super::chart_canvas::{ExportButtons, canvas_point, draw_whenever};
+use super::chart_canvas::{ExportButtons, column_cursor, draw_whenever};
 use crate::api::users_retention;
+use crate::charts::PlotArea;
 use crate::charts::lifecycle::GROUPS;
-use crate::charts::{PlotArea, cursor_step};
 use crate::view_state::ViewState;
 
 const SIZE: (u32, u32) = (960, 300);
@@ -142,38 +142,8 @@ fn LifecycleChart(retention: Signal<Option<Retention>>) -> impl IntoView {
     let area = RwSignal::new(PlotArea::default());
     let hover = RwSignal::new(None::<(usize, f64, f64)>);
     draw_whenever(canvas, area, retention);
-    let on_move = move |event: web_sys::MouseEvent| {
-        let (Some(canvas), Some(retention)) = (canvas.get_untracked(), retention.get_untracked())
-        else {
-            return;
-        };
-        let (x, y) = canvas_point(&canvas, &event);
-        let column = area.get_untracked().column(x, retention.lifecycle.len());
-        hover.set(column.map(|index| (index, x, y)));
-    };
-    let on_key = move |event: web_sys::KeyboardEvent| {
-        let Some(retention) = retention.get_untracked() else {
-            return;
-        };
-        let count = retention.lifecycle.len();
-        let current = hover.get_untracked().map(|(index, _, _)| index);
-        let Some(index) = cursor_step(
-            current,
-            count,
-            &event.key(),
-            ("ArrowLeft", "ArrowRight"),
-            true,
-        ) else {
-            if event.key() == "Escape" {
-                hover.set(None);
-            }
-            return;
-        };
-        event.prevent_default();
-        let plot = area.get_untracked();
-        let middle = f64::from(plot.top + plot.bottom) / 2.0;
-        hover.set(Some((index, plot.column_center(index, count), middle)));
-    };
+    let columns = move || retention.get_untracked().map(|r| r.lifecycle.len());
+    let (on_move, on_key) = column_cursor(canvas, area, hover, columns);
     let tooltip = move || {
         let (index, x, y) = hover.get()?;
         let retention = retention.get()?;

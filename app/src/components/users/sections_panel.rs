@@ -2,11 +2,11 @@ use leptos::html;
 use leptos::prelude::*;
 use pulse_model::PeriodQuery;
 
-use super::chart_canvas::{ExportButtons, canvas_point, draw_whenever};
+use super::chart_canvas::{ExportButtons, column_cursor, draw_whenever};
 use crate::api::section_trends;
+use crate::charts::PlotArea;
 use crate::charts::sections::SectionsChart;
 use crate::charts::trend::bucket_label;
-use crate::charts::{PlotArea, cursor_step};
 
 const SIZE: (u32, u32) = (960, 300);
 
@@ -26,43 +26,12 @@ pub fn SectionsPanel(agent_id: Memo<String>, period_query: Memo<PeriodQuery>) ->
     let area = RwSignal::new(PlotArea::default());
     let hover = RwSignal::new(None::<(usize, f64, f64)>);
     draw_whenever(canvas, area, chart);
-    let buckets = move || {
+    let columns = move || {
         chart
             .get_untracked()
             .and_then(|chart| chart.0.first().map(|first| first.trend.buckets.len()))
-            .unwrap_or(0)
     };
-    let on_move = move |event: web_sys::MouseEvent| {
-        let Some(canvas) = canvas.get_untracked() else {
-            return;
-        };
-        let (x, y) = canvas_point(&canvas, &event);
-        hover.set(
-            area.get_untracked()
-                .column(x, buckets())
-                .map(|index| (index, x, y)),
-        );
-    };
-    let on_key = move |event: web_sys::KeyboardEvent| {
-        let count = buckets();
-        let current = hover.get_untracked().map(|(index, _, _)| index);
-        let Some(index) = cursor_step(
-            current,
-            count,
-            &event.key(),
-            ("ArrowLeft", "ArrowRight"),
-            true,
-        ) else {
-            if event.key() == "Escape" {
-                hover.set(None);
-            }
-            return;
-        };
-        event.prevent_default();
-        let plot = area.get_untracked();
-        let middle = f64::from(plot.top + plot.bottom) / 2.0;
-        hover.set(Some((index, plot.column_center(index, count), middle)));
-    };
+    let (on_move, on_key) = column_cursor(canvas, area, hover, columns);
     let tooltip = move || {
         let (index, x, y) = hover.get()?;
         let chart = chart.get()?;

@@ -2,10 +2,10 @@ use leptos::html;
 use leptos::prelude::*;
 use pulse_model::{Annotation, Trend};
 
-use super::chart_canvas::{ExportButtons, canvas_point, draw_whenever};
+use super::chart_canvas::{ExportButtons, column_cursor, draw_whenever};
 use crate::api::{delete_annotation, save_annotation};
+use crate::charts::PlotArea;
 use crate::charts::trend::{AnnotatedTrend, bucket_label};
-use crate::charts::{PlotArea, cursor_step};
 
 const SIZE: (u32, u32) = (960, 320);
 
@@ -30,37 +30,9 @@ pub fn TrendPanel(
     let area = RwSignal::new(PlotArea::default());
     let hover = RwSignal::new(None::<(usize, f64, f64)>);
     draw_whenever(canvas, area, trend);
-    let on_move = move |event: web_sys::MouseEvent| {
-        let (Some(canvas), Some(trend)) = (canvas.get_untracked(), trend_only.get_untracked())
-        else {
-            return;
-        };
-        let (x, y) = canvas_point(&canvas, &event);
-        hover.set(
-            area.get_untracked()
-                .column(x, trend.buckets.len())
-                .map(|index| (index, x, y)),
-        );
-    };
     // The keyboard reads the same tooltips: arrows step through the buckets.
-    let on_key = move |event: web_sys::KeyboardEvent| {
-        let Some(trend) = trend_only.get_untracked() else {
-            return;
-        };
-        let count = trend.buckets.len();
-        let current = hover.get_untracked().map(|(index, _, _)| index);
-        let arrows = ("ArrowLeft", "ArrowRight");
-        let Some(index) = cursor_step(current, count, &event.key(), arrows, true) else {
-            if event.key() == "Escape" {
-                hover.set(None);
-            }
-            return;
-        };
-        event.prevent_default();
-        let plot = area.get_untracked();
-        let middle = f64::from(plot.top + plot.bottom) / 2.0;
-        hover.set(Some((index, plot.column_center(index, count), middle)));
-    };
+    let columns = move || trend_only.get_untracked().map(|trend| trend.buckets.len());
+    let (on_move, on_key) = column_cursor(canvas, area, hover, columns);
     let tooltip = move || {
         let (index, x, y) = hover.get()?;
         let chart = trend.get()?;

@@ -179,22 +179,22 @@ pub async fn raw_activity(
         .collect())
 }
 
+/// The open sessions with an event at or after `$2` (online, METRICS.md).
+/// SQLite 3.51 prefers the primary key here, to get distinct users without
+/// a temporary tree, and so reads every session the agent ever had (4 ms
+/// for a 4,000-learner agent, more with each term); the recency index
+/// reads only the recent ones (50 us).
+const ONLINE_SESSIONS: &str = match BACKEND {
+    Backend::Sqlite => {
+        "FROM sessions INDEXED BY sessions_by_recency
+         WHERE agent_id = $1 AND ended = 0 AND last_at >= $2"
+    }
+    Backend::Postgres => "FROM sessions WHERE agent_id = $1 AND ended = 0 AND last_at >= $2",
+};
+
 pub async fn online_users(db: &Reader<Db>, agent: AgentKey, since: Millis) -> Result<u64> {
-    // SQLite 3.51 prefers the primary key here, to count distinct users
-    // without a temporary tree, and so reads every session the agent ever
-    // had (4 ms for a 4,000-learner agent, more with each term); the
-    // recency index reads only the recent ones (50 us).
-    const SQL: &str = match BACKEND {
-        Backend::Sqlite => {
-            "SELECT COUNT(DISTINCT user_id) FROM sessions INDEXED BY sessions_by_recency
-             WHERE agent_id = $1 AND ended = 0 AND last_at >= $2"
-        }
-        Backend::Postgres => {
-            "SELECT COUNT(DISTINCT user_id) FROM sessions
-             WHERE agent_id = $1 AND ended = 0 AND last_at >= $2"
-        }
-    };
-    let count: i64 = sqlx::query_scalar(SQL)
+    let sql = format!("SELECT COUNT(DISTINCT user_id) {ONLINE_SESSIONS}");
+    let count: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
         .bind(agent)
         .bind(since)
         .fetch_one(db.pool())
@@ -218,13 +218,12 @@ pub async fn online_user_keys(
     agent: AgentKey,
     since: Millis,
 ) -> Result<Vec<UserKey>> {
-    Ok(sqlx::query_scalar(
-        "SELECT DISTINCT user_id FROM sessions WHERE agent_id = $1 AND ended = 0 AND last_at >= $2",
-    )
-    .bind(agent)
-    .bind(since)
-    .fetch_all(db.pool())
-    .await?)
+    let sql = format!("SELECT DISTINCT user_id {ONLINE_SESSIONS}");
+    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(agent)
+        .bind(since)
+        .fetch_all(db.pool())
+        .await?)
 }
 
 pub async fn event_count(db: &Reader<Db>, agent: AgentKey) -> Result<u64> {

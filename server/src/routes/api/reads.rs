@@ -119,7 +119,7 @@ pub async fn list_agents(
     responses(
         (status = 200, description = "The overview", body = Overview),
         (status = 400, description = "An invalid period, date, zone or other parameter, or an unknown parameter, with the reason", body = ErrorBody),
-        (status = 403, description = "Not a read key, or a key limited to other agents", body = ErrorBody),
+        (status = 403, description = "Not a read key, or a key limited to other agents or sections", body = ErrorBody),
         (status = 404, description = "Unknown agent or section", body = ErrorBody),
     ),
 )]
@@ -144,7 +144,7 @@ pub async fn overview(
     responses(
         (status = 200, description = "The trend", body = Trend),
         (status = 400, description = "An invalid period, date, zone or other parameter, or an unknown parameter, with the reason", body = ErrorBody),
-        (status = 403, description = "Not a read key, or a key limited to other agents", body = ErrorBody),
+        (status = 403, description = "Not a read key, or a key limited to other agents or sections", body = ErrorBody),
         (status = 404, description = "Unknown agent or section", body = ErrorBody),
     ),
 )]
@@ -172,7 +172,7 @@ pub async fn trend(
     responses(
         (status = 200, description = "The heatmap", body = Heatmap),
         (status = 400, description = "An invalid period, date, zone or other parameter, or an unknown parameter, with the reason", body = ErrorBody),
-        (status = 403, description = "Not a read key, or a key limited to other agents", body = ErrorBody),
+        (status = 403, description = "Not a read key, or a key limited to other agents or sections", body = ErrorBody),
         (status = 404, description = "Unknown agent or section", body = ErrorBody),
     ),
 )]
@@ -202,7 +202,7 @@ pub async fn heatmap(
     responses(
         (status = 200, description = "Overview, trend, heatmap and user table", body = Dashboard),
         (status = 400, description = "An invalid period, date, zone or other parameter, or an unknown parameter, with the reason", body = ErrorBody),
-        (status = 403, description = "Not a read key, or a key limited to other agents", body = ErrorBody),
+        (status = 403, description = "Not a read key, or a key limited to other agents or sections", body = ErrorBody),
         (status = 404, description = "Unknown agent or section", body = ErrorBody),
     ),
 )]
@@ -253,7 +253,7 @@ pub async fn dashboard(
             (String = "text/csv", example = "user_id,username,name,registered_at,messages,active_days,last_active,first_active,previous_messages,previous_active_days,status\r\nu42,ada,Ada Lovelace,2026-03-01T09:30:00Z,12,3,2026-03-04T10:00:00Z,2026-03-01T10:00:00Z,4,2,active\r\n"),
         )),
         (status = 400, description = "An invalid period, date, zone or other parameter, or an unknown parameter, with the reason", body = ErrorBody),
-        (status = 403, description = "Not a read key, or a key limited to other agents", body = ErrorBody),
+        (status = 403, description = "Not a read key, or a key limited to other agents or sections", body = ErrorBody),
         (status = 404, description = "Unknown agent or section", body = ErrorBody),
     ),
 )]
@@ -361,7 +361,7 @@ pub async fn retention(
     responses(
         (status = 200, description = "The learner view", body = LearnerView),
         (status = 400, description = "An invalid period, date, zone or other parameter, or an unknown parameter, with the reason", body = ErrorBody),
-        (status = 403, description = "Not a read key, or a key limited to other agents", body = ErrorBody),
+        (status = 403, description = "Not a read key, or a key limited to other agents or sections", body = ErrorBody),
         (status = 404, description = "Unknown agent or section, or a user not registered for it (or not in the section)", body = ErrorBody),
     ),
 )]
