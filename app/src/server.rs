@@ -18,6 +18,8 @@ pub struct ServerContext {
     pub hash_gate: std::sync::Arc<pulse_db::accounts::HashGate>,
     /// Where reminders go (`PULSE_OUTREACH_WEBHOOK`); none when unset.
     pub outreach: Option<std::sync::Arc<crate::outreach::Outreach>>,
+    /// Days of events kept (`PULSE_RETENTION_DAYS`); none: all of them.
+    pub retention_days: Option<u32>,
 }
 
 pub use crate::outreach::Reminder;
@@ -157,6 +159,20 @@ pub fn selection<'a>(
     })
 }
 
+/// Whether `account` may list and revoke a share link: a
+/// superadministrator any; an administrator those of their agents, and of
+/// their sections when limited to some.
+pub fn sees_share_link(account: &Account, link: &pulse_db::share_links::ShareLinkRecord) -> bool {
+    if !account.may_view(&link.agent_key) {
+        return false;
+    }
+    match (account.section_limit(&link.agent_key), &link.section_key) {
+        (None, _) => true,
+        (Some(sections), Some(section)) => sections.contains(section),
+        (Some(_), None) => false,
+    }
+}
+
 /// Those of `user_ids` the viewer may not see: none unless the viewer is
 /// limited to sections, else those outside them.
 pub async fn hidden_learners(
@@ -269,4 +285,8 @@ pub fn register_server_fns() {
     register_explicit::<DeleteSection>();
     register_explicit::<SectionMemberIds>();
     register_explicit::<SetSectionMembers>();
+    register_explicit::<CreateShareLink>();
+    register_explicit::<ListShareLinks>();
+    register_explicit::<RevokeShareLink>();
+    register_explicit::<OpenShareLink>();
 }

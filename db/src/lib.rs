@@ -14,6 +14,7 @@ pub mod ids;
 pub mod ingest;
 pub mod keys;
 pub mod sections;
+pub mod share_links;
 mod store;
 pub mod synthetic;
 #[cfg(feature = "testing")]
@@ -21,4 +22,4 @@ pub mod testing;
 pub mod time;
 
 pub use error::{Outage, StoreError, redact_url};
-pub use store::{AgentRef, Backend, DayRow, MemberSeed, PoolUsage, Store};
+pub use store::{AgentRef, Backend, DayRow, Erasure, MemberSeed, PoolUsage, Store};

@@ -147,6 +147,20 @@ impl TestDb {
         keys.expect("read the event ids")
     }
 
+    /// The rows of a test's own query of two text columns, read with a
+    /// connection of its own.
+    pub async fn text_rows(&self, query: &str) -> Vec<(String, String)> {
+        let query = sqlx::AssertSqlSafe(query.to_owned());
+        let rows = if self.postgres_name.is_some() {
+            let mut connection = PgConnection::connect(&self.url).await.expect("connect");
+            sqlx::query_as(query).fetch_all(&mut connection).await
+        } else {
+            let mut connection = SqliteConnection::connect(&self.url).await.expect("connect");
+            sqlx::query_as(query).fetch_all(&mut connection).await
+        };
+        rows.expect("the test's query runs")
+    }
+
     /// Drops a PostgreSQL database (a SQLite file goes with its folder).
     pub async fn cleanup(self) {
         self.store.close().await;

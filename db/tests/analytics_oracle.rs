@@ -4,6 +4,8 @@
 
 use crate::support;
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use proptest::prelude::*;
@@ -55,6 +57,8 @@ struct Scenario {
     /// Retention: how many weeks, and whether they start on Sunday.
     weeks: u32,
     sunday: bool,
+    /// The user erased at the end (user-n).
+    erased: usize,
 }
 
 prop_compose! {
@@ -151,6 +155,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                     section_mask,
                     weeks,
                     sunday,
+                    erased: (shuffle_seed % 6) as usize,
                 }
             },
         )
@@ -185,7 +190,8 @@ async fn check(scenario: Scenario) {
             };
             compare(&db, &expected, &query, &Scope::WHOLE, &context).await;
         }
-        check_section(&db, &oracle, &scenario, &query, &expected_period).await;
+        let members = check_section(&db, &oracle, &scenario, &query, &expected_period).await;
+        check_erasure(&db, &oracle, &scenario, &query, &expected_period, members).await;
         db.cleanup().await;
     }
 }
@@ -199,15 +205,15 @@ async fn check_section(
     scenario: &Scenario,
     query: &PeriodQuery,
     period: &support::oracle::Period,
-) {
+) -> BTreeSet<String> {
     let Some(agent) = db.store.find_agent("agent-0").await.unwrap() else {
-        return;
+        return BTreeSet::new();
     };
     db.store
         .put_section(&agent, "sec", "Section")
         .await
         .unwrap();
-    let members: std::collections::BTreeSet<String> = (0..6)
+    let members: BTreeSet<String> = (0..6)
         .filter(|n| scenario.section_mask & (1 << n) != 0)
         .map(|n| format!("user-{n}"))
         .filter(|user| {
@@ -250,6 +256,74 @@ async fn check_section(
         query,
         &limited,
         &format!("limited to {context}"),
+    )
+    .await;
+    members
+}
+
+/// Erasing a user: every figure, of the whole agents and of the section,
+/// equals the oracle's on the data set in which they never existed.
+async fn check_erasure(
+    db: &TestDb,
+    oracle: &Oracle,
+    scenario: &Scenario,
+    query: &PeriodQuery,
+    period: &support::oracle::Period,
+    mut members: BTreeSet<String>,
+) {
+    let user = format!("user-{}", scenario.erased);
+    let existed = oracle.events.iter().any(|event| event.user == user);
+    let erased = db
+        .store
+        .forget_user(&user, "test", pulse_db::time::Millis::now())
+        .await
+        .unwrap();
+    assert_eq!(erased.is_some(), existed, "{user} erased: {scenario:?}");
+    let without = oracle.without_user(&user);
+    if let Some(erasure) = erased {
+        let events = oracle.events.len() - without.events.len();
+        assert_eq!(
+            erasure.events, events as u64,
+            "{user}'s events: {scenario:?}"
+        );
+    }
+    // Once gone, there is nothing left to erase.
+    let again = db
+        .store
+        .forget_user(&user, "test", pulse_db::time::Millis::now());
+    assert_eq!(again.await.unwrap(), None);
+    let expected = Expected {
+        oracle: &without,
+        period,
+        now: scenario.now,
+        inactive_days: scenario.inactive_days,
+        weeks: (scenario.weeks, week_start(scenario.sunday)),
+    };
+    let context = format!("after erasing {user} from {scenario:?}");
+    compare(db, &expected, query, &Scope::WHOLE, &context).await;
+    if db.store.find_agent("agent-0").await.unwrap().is_none() {
+        return;
+    }
+    members.remove(&user);
+    let only = without.only("agent-0", &members);
+    let in_section = Expected {
+        oracle: &only,
+        ..expected
+    };
+    let named = PeriodQuery {
+        section: Some("sec".into()),
+        ..query.clone()
+    };
+    let agent_0 = Scope {
+        agents: &["agent-0"],
+        allowed: None,
+    };
+    compare(
+        db,
+        &in_section,
+        &named,
+        &agent_0,
+        &format!("section, {context}"),
     )
     .await;
 }

@@ -12,6 +12,7 @@ mod accounts;
 mod analytics_cases;
 mod analytics_oracle;
 mod annotation_cases;
+mod erasure_cases;
 mod freshness;
 mod hostile_input;
 mod ingest;

@@ -11,8 +11,10 @@ mod error;
 mod figures;
 mod follow_up;
 mod period;
+mod privacy;
 mod retention;
 mod sections;
+mod share;
 
 /// The names of the model's enums as text, both ways, by their strum
 /// derives (a test in `admin.rs` checks serde spells them alike).
@@ -58,10 +60,18 @@ pub use follow_up::{
     contact_note,
 };
 pub use period::{PeriodKind, PeriodQuery};
+pub use privacy::{
+    DEFAULT_MIN_COUNT, MIN_COUNT_RANGE, SharedFigures, SharedHeatmap, SharedOverview, SharedTrend,
+    SharedTrendBucket, hidden_cells, is_small,
+};
 pub use retention::{
     Cohort, DEFAULT_RETENTION_WEEKS, LifecycleWeek, RETENTION_WEEKS_RANGE, Retention,
     RetentionWeek, WeekStart,
 };
 pub use sections::{
     MAX_SECTION_NAME_CHARS, Section, SectionTrend, is_valid_section_id, section_name,
+};
+pub use share::{
+    MAX_SHARE_DAYS, MIN_SHARE_PASSWORD_CHARS, NewShareLink, ShareLinkRequest, ShareLinkView,
+    SharedPage, SharedView,
 };

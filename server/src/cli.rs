@@ -46,6 +46,11 @@ pub enum Command {
     /// Load annotations (dated notes on the trend) from a term calendar.
     #[command(subcommand)]
     Annotations(commands::annotations::AnnotationsCommand),
+    /// Erase a learner everywhere, on request.
+    Forget(commands::forget::ForgetArgs),
+    /// Manage share links: read-only views with small counts hidden.
+    #[command(subcommand)]
+    Share(commands::share::ShareCommand),
     /// Manage sections (classes) of an agent.
     #[command(subcommand)]
     Roster(commands::roster::RosterCommand),
@@ -58,9 +63,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Rebuild(config) => commands::rebuild(config).await,
         Command::Demo(args) => commands::demo::run(args).await,
         Command::Import(args) => commands::import::run(args).await,
+        Command::Forget(args) => commands::forget::run(args).await,
         Command::Key(command) => commands::keys::run(command).await,
         Command::Account(command) => commands::accounts::run(command).await,
         Command::Roster(command) => commands::roster::run(command).await,
+        Command::Share(command) => commands::share::run(command).await,
         Command::Annotations(command) => commands::annotations::run(command).await,
     }
 }

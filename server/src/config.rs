@@ -25,6 +25,12 @@ pub struct ServeConfig {
     /// Seconds since a session's latest event during which its user counts as online.
     #[arg(long, env = "PULSE_ONLINE_WINDOW", default_value_t = 300)]
     pub online_window: u32,
+    /// Delete events older than this many days (whole UTC days), at start
+    /// and daily, with the rollups of those days; off when unset. Figures
+    /// of periods before then show nothing, and first-active dates,
+    /// lifecycle and cohorts start from the oldest event kept.
+    #[arg(long, env = "PULSE_RETENTION_DAYS", value_parser = clap::value_parser!(u32).range(1..=36_500))]
+    pub retention_days: Option<u32>,
     /// Megabytes of memory for figures and REST answers kept between
     /// requests (until a write changes them); 0 computes every read afresh.
     #[arg(long, env = "PULSE_FIGURE_CACHE_MB", default_value_t = pulse_db::analytics::DEFAULT_VIEW_BYTES >> 20)]

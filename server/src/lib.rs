@@ -4,6 +4,7 @@
 pub mod cli;
 mod commands;
 pub mod config;
+mod retention;
 mod routes;
 pub mod startup;
 pub mod telemetry;

@@ -18,6 +18,7 @@ pub fn SettingsPage() -> impl IntoView {
         <h1>"Settings"</h1>
         <AgentsSection />
         <super::sections_settings::SectionsSettings />
+        <super::share_links_settings::ShareLinksSettings />
         <AccountsSection accounts />
         <KeysSection keys />
     }
@@ -26,7 +27,10 @@ pub fn SettingsPage() -> impl IntoView {
 /// Reloads a section's list each time one of its actions has finished.
 /// `finished` must read every action's value each time (no short-circuit),
 /// so that the effect follows them all.
-fn refetch_after<T: 'static>(list: LocalResource<T>, finished: impl Fn() -> bool + 'static) {
+pub(super) fn refetch_after<T: 'static>(
+    list: LocalResource<T>,
+    finished: impl Fn() -> bool + 'static,
+) {
     Effect::new(move |_| {
         if finished() {
             list.refetch();
@@ -35,7 +39,7 @@ fn refetch_after<T: 'static>(list: LocalResource<T>, finished: impl Fn() -> bool
 }
 
 /// A list once loaded, what went wrong, or a loading line meanwhile.
-fn loaded<T, V>(
+pub(super) fn loaded<T, V>(
     resource: LocalResource<Result<T, ApiError>>,
     render: impl Fn(T) -> V + Copy + Send + Sync + 'static,
 ) -> impl IntoView

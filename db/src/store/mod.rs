@@ -36,7 +36,9 @@ mod sqlite;
 
 use access::{Reader, Writer};
 use postgres::queries as pg;
-pub use records::{AgentRef, ContactRow, DayRow, Member, MemberSeed, RawActivity, SessionRow};
+pub use records::{
+    AgentRef, ContactRow, DayRow, Erasure, Member, MemberSeed, RawActivity, SessionRow,
+};
 use sqlite::queries as lite;
 
 /// What a connection pool holds now (for `/metrics`).
@@ -404,6 +406,67 @@ impl Store {
     /// check them); returns the number of events read.
     pub async fn rebuild_rollups(&self) -> Result<u64> {
         on_writer!(self, ingest::rebuild_rollups())
+    }
+
+    // ---- removal ----------------------------------------------------------
+
+    /// Erases the learner `user_id` everywhere (events, registrations,
+    /// sections, contact marks, rollups) in one transaction, and logs who
+    /// erased which id and when; `None` when there is no such learner.
+    pub async fn forget_user(
+        &self,
+        user_id: &str,
+        erased_by: &str,
+        at: Millis,
+    ) -> Result<Option<Erasure>> {
+        on_writer!(self, erasure::forget_user(user_id, erased_by, at))
+    }
+
+    /// Deletes the events before the UTC day `first_kept` and their rollups
+    /// (the retention period); returns how many events went.
+    pub async fn purge_before(&self, first_kept: crate::time::Day) -> Result<u64> {
+        on_writer!(self, erasure::purge_before(first_kept))
+    }
+
+    // ---- share links ----------------------------------------------------
+
+    /// Stores a new share link; returns its id.
+    pub async fn create_share_link(
+        &self,
+        link: &crate::share_links::NewLinkRow<'_>,
+    ) -> Result<i64> {
+        on_writer!(self, share_links::create_share_link(link))
+    }
+
+    /// Every share link, newest first.
+    pub async fn list_share_links(&self) -> Result<Vec<crate::share_links::ShareLinkRecord>> {
+        on_reader!(self, share_links::list_share_links())
+    }
+
+    /// The share link whose token hashes to `token_hash`.
+    pub async fn share_link_by_hash(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<crate::share_links::ShareLinkRecord>> {
+        on_reader!(self, share_links::share_link_by_hash(token_hash))
+    }
+
+    /// The share link numbered `id`.
+    pub async fn share_link_by_id(
+        &self,
+        id: i64,
+    ) -> Result<Option<crate::share_links::ShareLinkRecord>> {
+        on_reader!(self, share_links::share_link_by_id(id))
+    }
+
+    /// Counts a view of a share link's figures at `at`.
+    pub async fn record_share_view(&self, id: i64, at: i64) -> Result<()> {
+        on_writer!(self, share_links::record_share_view(id, at))
+    }
+
+    /// Revokes a share link at `at`; false when none works under that id.
+    pub async fn revoke_share_link(&self, id: i64, at: i64) -> Result<bool> {
+        on_writer!(self, share_links::revoke_share_link(id, at))
     }
 
     // ---- API keys -------------------------------------------------------

@@ -98,3 +98,12 @@ impl From<ContactRow> for pulse_model::ContactMark {
         }
     }
 }
+
+/// What erasing a learner removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Erasure {
+    /// Their events, on every agent.
+    pub events: u64,
+    /// The agents whose figures changed.
+    pub agents: u64,
+}

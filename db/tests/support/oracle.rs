@@ -125,6 +125,25 @@ impl Oracle {
         }
     }
 
+    /// The data set in which `user` never existed: none of their events
+    /// or registrations, on any agent.
+    pub fn without_user(&self, user: &str) -> Oracle {
+        Oracle {
+            events: self
+                .events
+                .iter()
+                .filter(|event| event.user != user)
+                .cloned()
+                .collect(),
+            members: self
+                .members
+                .iter()
+                .filter(|((_, member), _)| member != user)
+                .map(|(key, at)| (key.clone(), *at))
+                .collect(),
+        }
+    }
+
     /// Weekly cohorts and lifecycle, word for word: local weeks from
     /// `week_start`, the last holding `now`; events after `now` not seen.
     pub fn retention(

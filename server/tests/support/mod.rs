@@ -37,6 +37,7 @@ impl TestApp {
             addr: "127.0.0.1:0".parse().unwrap(),
             online_window: 300,
             figure_cache_mb: 96,
+            retention_days: None,
             request_timeout: 30,
             dist_dir: Some(dist.path().to_owned()),
             demo: false,

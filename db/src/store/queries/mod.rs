@@ -9,10 +9,12 @@ pub mod accounts;
 pub mod analytics;
 pub mod annotations;
 pub mod api_keys;
+pub mod erasure;
 pub mod follow_up;
 pub mod ingest;
 pub mod registry;
 pub mod sections;
+pub mod share_links;
 
 use sqlx::{QueryBuilder, Transaction};
 

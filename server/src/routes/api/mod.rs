@@ -24,7 +24,10 @@ pub fn router() -> Router<AppState> {
         .route("/events", post(events::post_events))
         .route("/agents", get(reads::list_agents))
         .route("/agents/{agent_id}", put(registry::put_agent))
-        .route("/users/{user_id}", put(registry::put_user))
+        .route(
+            "/users/{user_id}",
+            put(registry::put_user).delete(registry::delete_user),
+        )
         .route(
             "/agents/{agent_id}/members/{user_id}",
             put(registry::put_member).delete(registry::delete_member),

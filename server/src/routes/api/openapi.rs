@@ -22,7 +22,7 @@ use super::annotations::AnnotationBody;
 use super::error::{ErrorBody, ErrorDetail};
 use super::events::{Event, EventBatch, EventType, IngestResult};
 use super::params::{TimeZone, UsersFormat};
-use super::registry::{AgentBody, MemberBody, UserBody};
+use super::registry::{AgentBody, ErasureBody, MemberBody, UserBody};
 use super::sections::SectionBody;
 use super::{annotations, events, reads, registry, sections};
 
@@ -43,6 +43,7 @@ use super::{annotations, events, reads, registry, sections};
         reads::list_agents,
         registry::put_agent,
         registry::put_user,
+        registry::delete_user,
         registry::put_member,
         registry::delete_member,
         sections::list_sections,
@@ -73,6 +74,7 @@ use super::{annotations, events, reads, registry, sections};
         IngestResult,
         AgentBody,
         UserBody,
+        ErasureBody,
         MemberBody,
         SectionBody,
         Section,

@@ -1,12 +1,14 @@
 //! The registry: agents, users and who is registered for which agent.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use pulse_db::ingest::{is_valid_agent_id, is_valid_user_id};
 use pulse_db::keys::KeyScope;
-use serde::Deserialize;
+use pulse_db::time::Millis;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::auth::ApiKey;
@@ -127,6 +129,70 @@ pub async fn put_user(
         .put_user(&user_id, body.username.as_deref(), body.name.as_deref())
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// What an erasure removed.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"user_id": "u-17", "events": 412, "agents": 2}))]
+pub struct ErasureBody {
+    /// The erased learner's id, as asked for.
+    user_id: String,
+    /// Their events, on every agent, now deleted.
+    events: u64,
+    /// The agents whose figures changed.
+    agents: u64,
+}
+
+/// Erases a learner everywhere: every event, registration, section
+/// membership, contact mark and rollup of theirs, in one transaction.
+/// Figures afterwards equal those of a data set in which they never
+/// existed. The erasure is logged (key, time, user id), nothing more.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/users/{user_id}",
+    tag = "registry",
+    security(("bearer" = [])),
+    params(UserPath),
+    responses(
+        (status = 200, description = "Erased", body = ErasureBody),
+        (status = 400, description = "The path does not decode (invalid UTF-8)", body = ErrorBody),
+        (status = 403, description = "Not an ingest key, or a key limited to agents", body = ErrorBody),
+        (status = 404, description = "No such user", body = ErrorBody),
+    ),
+)]
+pub async fn delete_user(
+    State(state): State<AppState>,
+    key: ApiKey,
+    ApiPath(UserPath { user_id }): ApiPath<UserPath>,
+) -> Result<Json<ErasureBody>, HttpError> {
+    key.require_scope(KeyScope::Ingest)?;
+    if !key.0.covers_all_agents() {
+        return Err(HttpError::forbidden(
+            "a key limited to agents may not erase users, who may have data on other agents",
+        ));
+    }
+    let not_found = || HttpError::not_found(format!("no user {user_id:?}"));
+    if !is_valid_user_id(&user_id) {
+        return Err(not_found());
+    }
+    let erased_by = format!("key {}", key.0.prefix);
+    let erasure = state
+        .context
+        .store
+        .forget_user(&user_id, &erased_by, Millis::now())
+        .await?
+        .ok_or_else(not_found)?;
+    tracing::info!(
+        user_id,
+        erased_by,
+        events = erasure.events,
+        "learner erased"
+    );
+    Ok(Json(ErasureBody {
+        user_id,
+        events: erasure.events,
+        agents: erasure.agents,
+    }))
 }
 
 /// Registers a learner for an agent (again: moves the registration date).
