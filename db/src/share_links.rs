@@ -206,6 +206,23 @@ pub fn request_query(request: &ShareLinkRequest) -> PeriodQuery {
     }
 }
 
+/// Refuses a section the agent does not have.
+pub async fn check_section(
+    store: &Store,
+    agent: &AgentRef,
+    section: Option<&str>,
+) -> Result<(), ShareError> {
+    let Some(section) = section else {
+        return Ok(());
+    };
+    let sections = store.list_sections(agent).await?;
+    if sections.iter().any(|listed| listed.section_id == section) {
+        Ok(())
+    } else {
+        Err(AnalyticsError::UnknownSection(section.to_owned()).into())
+    }
+}
+
 /// Makes a checked link for `agent` by `created_by`: stores it and returns
 /// its listing and its path, which holds the token (shown once).
 pub async fn create(

@@ -279,6 +279,19 @@ fn rest_rows() -> Vec<RestRow> {
         (Method::GET, "/healthz", "/healthz", None, |_| {
             Expect::Status(200)
         }),
+        // Erasure: only an ingest key for every agent (the first such call
+        // erases u-erase; a key limited to agents is refused before looking).
+        (
+            Method::DELETE,
+            "/api/v1/users/{user_id}",
+            "/api/v1/users/u-erase",
+            None,
+            |c| match c {
+                IngestKey => Expect::Status(200),
+                ReadKey | ReadKeyA | IngestKeyA => Expect::Status(403),
+                _ => Expect::Status(401),
+            },
+        ),
         // Open to the addresses of PULSE_METRICS_ALLOW (loopback here), whoever calls.
         (Method::GET, "/metrics", "/metrics", None, |_| {
             Expect::Status(200)
@@ -491,6 +504,40 @@ fn server_fn_rows() -> Vec<FnRow> {
             }})),
             only_superadmin,
         ),
+        (
+            "create_share_link",
+            FnArgs::Json(json!({"request": {
+                "agent_id": "agent-a",
+                "section": null,
+                "period": "30d",
+                "from": null,
+                "to": null,
+                "tz": "UTC",
+                "expires_days": 30,
+                "min_count": 5,
+                "password": null,
+            }})),
+            sees_a,
+        ),
+        ("list_share_links", FnArgs::none(), |c| match c {
+            AdminA | AdminB | Superadmin => Expect::Status(200),
+            _ => Expect::Status(401),
+        }),
+        (
+            "revoke_share_link",
+            FnArgs::Form(vec![("id", "999999")]),
+            |c| match c {
+                AdminA | AdminB | Superadmin => Expect::Status(404),
+                _ => Expect::Status(401),
+            },
+        ),
+        // Public by design: the token is the credential; an unknown one
+        // shows nothing, to anyone.
+        (
+            "open_share_link",
+            FnArgs::Form(vec![("token", "0123456789abcdef")]),
+            |_| Expect::Status(404),
+        ),
         // Public by design: they are how one signs in and out.
         ("current_user", FnArgs::none(), |_| Expect::Status(200)),
         ("logout", FnArgs::none(), |_| Expect::Status(200)),
@@ -524,7 +571,8 @@ async fn every_route_answers_each_caller_as_it_should() {
     let app = TestApp::spawn(TestBackend::Sqlite).await;
     let batch = json!([
         event("1", "agent-a", "u1", "message", 3),
-        event("2", "agent-b", "u2", "message", 2)
+        event("2", "agent-b", "u2", "message", 2),
+        event("3", "agent-b", "u-erase", "message", 2)
     ]);
     assert_eq!(app.post_events(&batch).await.status(), 200);
     let now = Utc::now().timestamp_millis();

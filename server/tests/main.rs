@@ -29,4 +29,5 @@ mod openapi;
 mod read_api;
 mod request_guards;
 mod sections;
+mod share_links;
 mod sqlite_outside_clients;

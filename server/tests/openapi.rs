@@ -114,7 +114,7 @@ async fn the_document_is_well_formed_openapi_3_1() {
     }
 
     let operations = operations(&document);
-    assert_eq!(operations.len(), 24, "{operations:#?}");
+    assert_eq!(operations.len(), 25, "{operations:#?}");
     let mut ids = BTreeSet::new();
     for (method, path, operation) in &operations {
         let label = format!("{method} {path}");

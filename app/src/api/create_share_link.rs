@@ -8,7 +8,7 @@ use pulse_model::{ApiError, NewShareLink, ShareLinkRequest};
 pub async fn create_share_link(request: ShareLinkRequest) -> Result<NewShareLink, ApiError> {
     use crate::server::{server_context, signed_in, viewing};
     use pulse_db::analytics::Selection;
-    use pulse_db::share_links::{create, request_query};
+    use pulse_db::share_links::{check_section, create, request_query};
     let context = server_context()?;
     let account = signed_in(&context).await?;
     let viewing = viewing(&context, &request.agent_id).await?;
@@ -26,6 +26,7 @@ pub async fn create_share_link(request: ShareLinkRequest) -> Result<NewShareLink
         now,
     )?
     .limited_to(viewing.sections.clone())?;
+    check_section(&context.store, &viewing.agent, request.section.as_deref()).await?;
     let made = create(
         &context.store,
         &context.hash_gate,

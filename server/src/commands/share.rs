@@ -6,7 +6,7 @@ use anyhow::{Context, bail};
 use clap::Subcommand;
 use pulse_db::accounts::HashGate;
 use pulse_db::analytics::Selection;
-use pulse_db::share_links::{create, request_query};
+use pulse_db::share_links::{check_section, create, request_query};
 use pulse_model::{DEFAULT_MIN_COUNT, ShareLinkRequest};
 
 use super::open_store;
@@ -105,15 +105,9 @@ pub async fn run(command: ShareCommand) -> anyhow::Result<()> {
             let now = chrono::Utc::now();
             Selection::new(&store, &agent, &request_query(&request), now)
                 .map_err(anyhow::Error::msg)?;
-            if let Some(section) = &request.section
-                && !store
-                    .list_sections(&agent)
-                    .await?
-                    .iter()
-                    .any(|listed| &listed.section_id == section)
-            {
-                bail!("no section {section:?} on agent {:?}", request.agent_id);
-            }
+            check_section(&store, &agent, request.section.as_deref())
+                .await
+                .map_err(anyhow::Error::msg)?;
             let gate = HashGate::new(1, 1);
             let made = create(&store, &gate, request, "command line", now)
                 .await

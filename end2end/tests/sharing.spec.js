@@ -1,0 +1,121 @@
+// Share links in a real browser: made in Settings, opened by an anonymous
+// browser that finds the API's figures with counts under k hidden and no
+// learner anywhere (page, network answers, exports); revoked at once; a
+// password link made with `pulse share create`.
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const { test, expect } = require('./fixtures');
+const { api, serverState } = require('./data');
+
+const AGENT = { id: 'e2e-share', name: 'E2E Share' };
+const K = 3;
+const SECRETS = ['share-learner-', 'Hidden Person', 'hidden.person'];
+
+function minutesAgo(minutes) {
+  return new Date(Date.now() - minutes * 60_000).toISOString();
+}
+
+function pulse(args, input) {
+  const { databaseUrl } = serverState();
+  return execFileSync(process.env.PULSE_BIN, [...args, '--database-url', databaseUrl], {
+    encoding: 'utf8',
+    input,
+  });
+}
+
+test.beforeAll(async () => {
+  const { url, ingestKey } = serverState();
+  await api(url, ingestKey, 'PUT', `/api/v1/agents/${AGENT.id}`, { name: AGENT.name });
+  const events = [];
+  for (let learner = 0; learner < 7; learner += 1) {
+    for (let step = 0; step <= learner; step += 1) {
+      events.push({
+        id: `share-${learner}-${step}`,
+        type: 'message',
+        agent_id: AGENT.id,
+        user_id: `share-learner-${learner}`,
+        at: minutesAgo(60 * (step * 5 + learner * 2) + 20),
+        username: `hidden.person${learner}`,
+        name: `Hidden Person ${learner}`,
+      });
+    }
+  }
+  await api(url, ingestKey, 'POST', '/api/v1/events', events);
+});
+
+const shown = (count) => (count >= 1 && count < K ? `fewer than ${K}` : String(count));
+
+/** Opens `link` in a browser with no session; returns the page and every answer's text. */
+async function openAnonymously(browser, link) {
+  const context = await browser.newContext({ storageState: { cookies: [], origins: [] }, acceptDownloads: true });
+  const page = await context.newPage();
+  const answers = [];
+  page.on('response', async (response) => {
+    try {
+      answers.push(await response.text());
+    } catch {
+      // A redirect or an aborted answer has no body.
+    }
+  });
+  await page.goto(link);
+  return { context, page, answers };
+}
+
+test('a share link made in Settings shows the figures to anyone, small counts hidden, no learner', async ({ page, browser }) => {
+  await page.goto('/settings');
+  await page.getByTestId('share-agent').selectOption(AGENT.id);
+  await page.getByTestId('share-period').selectOption('7d');
+  await page.getByTestId('share-min-count').fill(String(K));
+  await page.getByTestId('create-share').click();
+  const link = await page.getByTestId('new-share-link').getAttribute('href');
+  expect(link).toMatch(/\/share\/[0-9a-f]{64}$/);
+
+  const { context, page: shared, answers } = await openAnonymously(browser, link);
+  await expect(shared.getByTestId('shared-title')).toHaveText(AGENT.name);
+  const { url, readKey } = serverState();
+  const tz = await shared.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+  const overview = await api(url, readKey, 'GET', `/api/v1/agents/${AGENT.id}/users/overview?period=7d&tz=${encodeURIComponent(tz)}`);
+  const card = (id) => shared.getByTestId(id).locator('.card-value');
+  await expect(card('card-registered')).toHaveText(shown(overview.registered));
+  await expect(card('card-active')).toHaveText(shown(overview.active_users));
+  await expect(card('card-messages')).toHaveText(String(overview.messages));
+  // Heatmap cells: each learner-hour here is one learner, so cells hide.
+  await expect(shared.getByTestId('shared-heatmap').locator('td.suppressed').first()).toBeVisible();
+  const download = shared.waitForEvent('download');
+  await shared.getByTestId('shared-heatmap-csv').click();
+  const csv = fs.readFileSync(await (await download).path(), 'utf8');
+  expect(csv).toContain(`<${K}`);
+  const body = await shared.locator('body').innerText();
+  for (const secret of SECRETS) {
+    expect(body).not.toContain(secret);
+    expect(csv).not.toContain(secret);
+    for (const answer of answers) expect(answer).not.toContain(secret);
+  }
+
+  // Listed with its view, revoked at once: the page then shows nothing.
+  await page.reload();
+  const row = page.getByTestId('share-link-row').first();
+  await expect(row.getByTestId('share-views')).toHaveText('1');
+  await row.getByTestId('revoke-share').click();
+  await expect(row).toContainText('revoked');
+  await shared.reload();
+  await expect(shared.getByTestId('shared-unavailable')).toContainText('revoked');
+  await expect(shared.locator('.card')).toHaveCount(0);
+  await context.close();
+});
+
+test('a password link made on the command line asks for its password', async ({ browser }) => {
+  const printed = pulse(['share', 'create', '--agent', AGENT.id, '--min-count', String(K), '--password-stdin'], 'a shared passphrase\n');
+  const path = printed.split('\n')[0].trim();
+  expect(path).toMatch(/^\/share\/[0-9a-f]{64}$/);
+  const { context, page } = await openAnonymously(browser, path);
+  await expect(page.getByTestId('share-password')).toBeVisible();
+  await expect(page.locator('.card')).toHaveCount(0);
+  await page.getByTestId('share-password').locator('input').fill('not the passphrase');
+  await page.getByTestId('share-password').getByRole('button', { name: 'Open' }).click();
+  await expect(page.getByRole('alert')).toContainText('Wrong password');
+  await page.getByTestId('share-password').locator('input').fill('a shared passphrase');
+  await page.getByTestId('share-password').getByRole('button', { name: 'Open' }).click();
+  await expect(page.getByTestId('shared-title')).toHaveText(AGENT.name);
+  await context.close();
+});

@@ -1,0 +1,368 @@
+//! Share links end to end over HTTP: an administrator makes one, anyone
+//! holding it sees the REST API's figures with small counts hidden (checked
+//! against a naive suppression written here from METRICS.md) and nothing
+//! of any learner; passwords, revocation and expiry; erasure over REST.
+
+use crate::support;
+
+use pulse_db::accounts::Role;
+use pulse_db::testing::TestBackend;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use support::{TestApp, event, server_fn_path, sign_in};
+
+const K: u64 = 3;
+
+/// Learners with distinct names and ids, active at varied hours so that
+/// the heatmap holds cells under and over k.
+async fn app_with_learners(backend: TestBackend) -> TestApp {
+    let app = TestApp::spawn(backend).await;
+    let mut events = Vec::new();
+    for learner in 0..9_i64 {
+        for step in 0..(learner + 1) {
+            let minutes_ago = 60 * (step * 7 + learner * 3) + 30;
+            events.push(event(
+                &format!("e{learner}-{step}"),
+                "agent-a",
+                &format!("secret-id-{learner}"),
+                "message",
+                minutes_ago,
+            ));
+        }
+    }
+    for (index, value) in events.iter_mut().enumerate() {
+        value["username"] = json!(format!("secret-username-{}", index % 9));
+        value["name"] = json!(format!("Secret Name {}", index % 9));
+    }
+    assert_eq!(app.post_events(&Value::Array(events)).await.status(), 200);
+    app.account("teacher", "a long password", Role::Admin, &["agent-a"])
+        .await;
+    app
+}
+
+async fn call(app: &TestApp, name: &str, cookie: Option<&str>, body: Value) -> (u16, String) {
+    let mut request = app
+        .client
+        .post(format!("{}{}", app.url, server_fn_path(name)))
+        .json(&body);
+    if let Some(cookie) = cookie {
+        request = request.header("Cookie", cookie);
+    }
+    let response = request.send().await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+async fn call_form(app: &TestApp, name: &str, form: &[(&str, &str)]) -> (u16, String) {
+    call_form_as(app, name, None, form).await
+}
+
+async fn call_form_as(
+    app: &TestApp,
+    name: &str,
+    cookie: Option<&str>,
+    form: &[(&str, &str)],
+) -> (u16, String) {
+    let mut request = app
+        .client
+        .post(format!("{}{}", app.url, server_fn_path(name)))
+        .form(form);
+    if let Some(cookie) = cookie {
+        request = request.header("Cookie", cookie);
+    }
+    let response = request.send().await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+async fn make_link(app: &TestApp, cookie: &str, password: Option<&str>) -> (i64, String) {
+    let (status, text) = call(
+        app,
+        "create_share_link",
+        Some(cookie),
+        json!({"request": {
+            "agent_id": "agent-a", "section": null, "period": "7d", "from": null, "to": null,
+            "tz": "Asia/Kathmandu", "expires_days": 7, "min_count": K, "password": password,
+        }}),
+    )
+    .await;
+    assert_eq!(status, 200, "{text}");
+    let made: Value = serde_json::from_str(&text).unwrap();
+    let path = made["path"].as_str().unwrap();
+    let token = path.strip_prefix("/share/").unwrap().to_owned();
+    // 256 random bits, hex.
+    assert_eq!(token.len(), 64);
+    (made["link"]["id"].as_i64().unwrap(), token)
+}
+
+async fn open(app: &TestApp, token: &str, password: Option<&str>) -> (u16, String) {
+    let mut form = vec![("token", token)];
+    if let Some(password) = password {
+        form.push(("password", password));
+    }
+    call_form(app, "open_share_link", &form).await
+}
+
+/// METRICS.md's suppression, done the plain way: hide counts 1..k-1;
+/// then, until nothing changes, in each row then each column holding
+/// exactly one hidden cell hide its smallest other non-zero cell (the
+/// first of equals).
+fn naive_hidden(grid: &[[u64; 24]; 7], k: u64) -> Vec<Vec<bool>> {
+    let mut hidden: Vec<Vec<bool>> = grid
+        .iter()
+        .map(|row| row.iter().map(|&v| v >= 1 && v < k).collect())
+        .collect();
+    let mut lines: Vec<Vec<(usize, usize)>> = Vec::new();
+    for w in 0..7 {
+        lines.push((0..24).map(|h| (w, h)).collect());
+    }
+    for h in 0..24 {
+        lines.push((0..7).map(|w| (w, h)).collect());
+    }
+    loop {
+        let before = hidden.clone();
+        for line in &lines {
+            let hidden_here: Vec<_> = line.iter().filter(|(w, h)| hidden[*w][*h]).collect();
+            if hidden_here.len() != 1 {
+                continue;
+            }
+            let mut best: Option<(usize, usize)> = None;
+            for &(w, h) in line {
+                if hidden[w][h] || grid[w][h] == 0 {
+                    continue;
+                }
+                if best.is_none_or(|(bw, bh)| grid[w][h] < grid[bw][bh]) {
+                    best = Some((w, h));
+                }
+            }
+            if let Some((w, h)) = best {
+                hidden[w][h] = true;
+            }
+        }
+        if hidden == before {
+            return hidden;
+        }
+    }
+}
+
+fn shown(value: &Value, k: u64) -> Value {
+    match value.as_u64() {
+        Some(n) if n >= 1 && n < k => Value::Null,
+        _ => value.clone(),
+    }
+}
+
+fn grid(value: &Value) -> [[u64; 24]; 7] {
+    serde_json::from_value(value.clone()).unwrap()
+}
+
+#[tokio::test]
+async fn a_share_link_shows_the_apis_figures_with_small_counts_hidden_and_no_learner() {
+    for backend in [TestBackend::Sqlite, TestBackend::Postgres] {
+        let app = app_with_learners(backend).await;
+        let cookie = sign_in(&app, "teacher", "a long password").await;
+        let (id, token) = make_link(&app, &cookie, None).await;
+        let (status, text) = open(&app, &token, None).await;
+        assert_eq!(status, 200, "{text}");
+        for secret in ["secret-id", "secret-username", "Secret Name"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        let page: Value = serde_json::from_str(&text).unwrap();
+        let figures = &page["View"]["figures"];
+        assert_eq!(figures["min_count"], K);
+
+        let query = "period=7d&tz=Asia/Kathmandu";
+        let (_, overview) = app
+            .get_json(&format!("/api/v1/agents/agent-a/users/overview?{query}"))
+            .await;
+        for field in [
+            "online",
+            "active_30d",
+            "registered",
+            "active_users",
+            "previous_active_users",
+        ] {
+            assert_eq!(
+                figures["overview"][field],
+                shown(&overview[field], K),
+                "{field}"
+            );
+        }
+        assert_eq!(figures["overview"]["messages"], overview["messages"]);
+        let (_, trend) = app
+            .get_json(&format!("/api/v1/agents/agent-a/users/trend?{query}"))
+            .await;
+        let buckets = trend["buckets"].as_array().unwrap();
+        let shared = figures["trend"]["buckets"].as_array().unwrap();
+        assert_eq!(buckets.len(), shared.len());
+        for (api, page) in buckets.iter().zip(shared) {
+            assert_eq!(page["active_users"], shown(&api["active_users"], K));
+            assert_eq!(page["messages"], api["messages"]);
+        }
+        let (_, heatmap) = app
+            .get_json(&format!("/api/v1/agents/agent-a/users/heatmap?{query}"))
+            .await;
+        let users = grid(&heatmap["users"]);
+        let hidden = naive_hidden(&users, K);
+        for w in 0..7 {
+            for h in 0..24 {
+                let cell = &figures["heatmap"]["users"][w][h];
+                if hidden[w][h] {
+                    assert!(cell.is_null(), "cell {w},{h}");
+                } else {
+                    assert_eq!(cell.as_u64(), Some(users[w][h]), "cell {w},{h}");
+                }
+            }
+        }
+        assert!(
+            hidden.iter().flatten().any(|cell| *cell),
+            "the data hides some cells"
+        );
+        assert_eq!(figures["heatmap"]["messages"], heatmap["messages"]);
+        assert_eq!(figures["heatmap"]["suppressed"], true);
+
+        // Settings lists it with its view; once revoked it shows nothing.
+        let (_, listed) = call_form_as(&app, "list_share_links", Some(&cookie), &[]).await;
+        let listed: Value = serde_json::from_str(&listed).unwrap();
+        assert_eq!(listed[0]["id"], id);
+        assert_eq!(listed[0]["views"], 1);
+        assert_eq!(listed[0]["created_by"], "teacher");
+        let (status, _) = call_form(&app, "revoke_share_link", &[("id", &id.to_string())]).await;
+        assert_eq!(status, 401, "revoking needs a session");
+        let id_text = id.to_string();
+        let form = [("id", id_text.as_str())];
+        let (status, _) = call_form_as(&app, "revoke_share_link", Some(&cookie), &form).await;
+        assert_eq!(status, 200);
+        let (status, text) = open(&app, &token, None).await;
+        assert_eq!(status, 404);
+        assert!(text.contains("revoked"), "{text}");
+        assert!(!text.contains("secret"), "{text}");
+        app.db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn passwords_are_asked_for_checked_and_throttled() {
+    let app = app_with_learners(TestBackend::Sqlite).await;
+    let cookie = sign_in(&app, "teacher", "a long password").await;
+    let (_, token) = make_link(&app, &cookie, Some("open sesame")).await;
+    let (status, text) = open(&app, &token, None).await;
+    assert_eq!((status, text.as_str()), (200, "\"PasswordNeeded\""));
+    let (status, _) = open(&app, &token, Some("open sesame")).await;
+    assert_eq!(status, 200);
+    let (status, text) = open(&app, &token, Some("wrong guess")).await;
+    assert_eq!(status, 403, "{text}");
+    assert!(!text.contains("secret"));
+    // Ten wrong guesses from one address on one link stop that address.
+    let mut statuses = Vec::new();
+    for _ in 0..10 {
+        statuses.push(open(&app, &token, Some("wrong guess")).await.0);
+    }
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+    let (status, _) = open(&app, &token, Some("open sesame")).await;
+    assert_eq!(
+        status, 429,
+        "even the right password waits out the throttle"
+    );
+}
+
+#[tokio::test]
+async fn expired_and_unknown_links_show_nothing() {
+    let app = app_with_learners(TestBackend::Sqlite).await;
+    let (token, token_hash) = pulse_db::accounts::new_session_token();
+    let past = chrono::Utc::now().timestamp_millis() - 1000;
+    let row = pulse_db::share_links::NewLinkRow {
+        token_hash: &token_hash,
+        agent_id: "agent-a",
+        section: None,
+        period: "7d",
+        from: None,
+        to: None,
+        tz: "UTC",
+        min_count: 5,
+        password_hash: None,
+        created_by: "test",
+        created_at: past - 1000,
+        expires_at: past,
+    };
+    app.db.store.create_share_link(&row).await.unwrap();
+    let (status, text) = open(&app, &token, None).await;
+    assert_eq!(status, 404);
+    assert!(text.contains("expired"), "{text}");
+    let (status, text) = open(&app, &"0".repeat(64), None).await;
+    assert_eq!(status, 404);
+    assert!(text.contains("does not exist"), "{text}");
+}
+
+#[tokio::test]
+async fn bad_share_requests_are_refused_by_name() {
+    let app = app_with_learners(TestBackend::Sqlite).await;
+    let cookie = sign_in(&app, "teacher", "a long password").await;
+    for (field, value, says) in [
+        ("min_count", json!(1), "min_count"),
+        ("expires_days", json!(400), "expires_days"),
+        ("tz", json!("Mars/Olympus"), "Mars/Olympus"),
+        ("section", json!("no-such"), "no-such"),
+        ("password", json!("short"), "password"),
+    ] {
+        let mut request = json!({
+            "agent_id": "agent-a", "section": null, "period": "7d", "from": null, "to": null,
+            "tz": "UTC", "expires_days": 7, "min_count": 5, "password": null,
+        });
+        request[field] = value;
+        let (status, text) = call(
+            &app,
+            "create_share_link",
+            Some(&cookie),
+            json!({"request": request}),
+        )
+        .await;
+        assert!(status == 400 || status == 404, "{field}: {status} {text}");
+        assert!(text.contains(says), "{field}: {text}");
+    }
+    let (_, listed) = call_form_as(&app, "list_share_links", Some(&cookie), &[]).await;
+    assert_eq!(listed, "[]", "nothing was made");
+}
+
+#[tokio::test]
+async fn erasure_over_rest_removes_the_learner_from_every_figure() {
+    let app = app_with_learners(TestBackend::Postgres).await;
+    let (_, before) = app
+        .get_json("/api/v1/agents/agent-a/users?period=30d")
+        .await;
+    let rows = before["users"].as_array().unwrap().len();
+    let response = app
+        .request(
+            reqwest::Method::DELETE,
+            "/api/v1/users/secret-id-8",
+            Some(&app.ingest_key),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body,
+        json!({"user_id": "secret-id-8", "events": 9, "agents": 1})
+    );
+    let (_, after) = app
+        .get_json("/api/v1/agents/agent-a/users?period=30d")
+        .await;
+    let users = after["users"].as_array().unwrap();
+    assert_eq!(users.len(), rows - 1);
+    assert!(users.iter().all(|row| row["user_id"] != "secret-id-8"));
+    let (_, overview) = app
+        .get_json("/api/v1/agents/agent-a/users/overview?period=30d")
+        .await;
+    assert_eq!(overview["registered"], 8);
+    assert_eq!(overview["messages"], (1..=8).sum::<u64>());
+    let again = app
+        .request(
+            reqwest::Method::DELETE,
+            "/api/v1/users/secret-id-8",
+            Some(&app.ingest_key),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_FOUND);
+}
