@@ -6,7 +6,8 @@ use super::use_me;
 use crate::api::logout;
 
 /// Who is signed in, with a way out; sends a signed-out browser to the
-/// sign-in page, then back to where it was.
+/// sign-in page, then back to where it was (except from the pages anyone
+/// may open: sign-in itself and share links).
 #[component]
 pub fn AccountMenu() -> impl IntoView {
     let location = use_location();
@@ -15,6 +16,7 @@ pub fn AccountMenu() -> impl IntoView {
         let path = location.pathname.get();
         if let Some(Ok(None)) = me.get()
             && path != "/login"
+            && !path.starts_with("/share/")
         {
             // The router's `search` has no leading '?'.
             let search = location.search.get_untracked();
