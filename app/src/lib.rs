@@ -3,6 +3,11 @@
 //! run their bodies (on the server); without it they are thin HTTP clients
 //! (in the browser).
 
+// Leptos' view types nest deeply; the Users tab with its privacy-mode
+// branch goes past the default limit of 128 when the server build lays
+// them out.
+#![recursion_limit = "256"]
+
 pub mod api;
 mod browser;
 mod charts;

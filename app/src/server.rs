@@ -289,4 +289,5 @@ pub fn register_server_fns() {
     register_explicit::<ListShareLinks>();
     register_explicit::<RevokeShareLink>();
     register_explicit::<OpenShareLink>();
+    register_explicit::<DataRetention>();
 }

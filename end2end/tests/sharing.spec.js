@@ -50,7 +50,13 @@ async function openAnonymously(browser, link) {
   const context = await browser.newContext({ storageState: { cookies: [], origins: [] }, acceptDownloads: true });
   const page = await context.newPage();
   const answers = [];
+  const problems = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !/status of 4\d\d/.test(message.text())) problems.push(message.text());
+  });
+  page.on('pageerror', (error) => problems.push(error.message));
   page.on('response', async (response) => {
+    if (response.status() >= 500) problems.push(`${response.status()} from ${response.url()}`);
     try {
       answers.push(await response.text());
     } catch {
@@ -58,7 +64,12 @@ async function openAnonymously(browser, link) {
     }
   });
   await page.goto(link);
-  return { context, page, answers };
+  // Closes the context once the walk found no error on the page.
+  const close = async () => {
+    expect(problems, 'no console errors, uncaught exceptions or 5xx').toEqual([]);
+    await context.close();
+  };
+  return { close, page, answers };
 }
 
 test('a share link made in Settings shows the figures to anyone, small counts hidden, no learner', async ({ page, browser }) => {
@@ -70,7 +81,7 @@ test('a share link made in Settings shows the figures to anyone, small counts hi
   const link = await page.getByTestId('new-share-link').getAttribute('href');
   expect(link).toMatch(/\/share\/[0-9a-f]{64}$/);
 
-  const { context, page: shared, answers } = await openAnonymously(browser, link);
+  const { close, page: shared, answers } = await openAnonymously(browser, link);
   await expect(shared.getByTestId('shared-title')).toHaveText(AGENT.name);
   const { url, readKey } = serverState();
   const tz = await shared.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
@@ -101,14 +112,14 @@ test('a share link made in Settings shows the figures to anyone, small counts hi
   await shared.reload();
   await expect(shared.getByTestId('shared-unavailable')).toContainText('revoked');
   await expect(shared.locator('.card')).toHaveCount(0);
-  await context.close();
+  await close();
 });
 
 test('a password link made on the command line asks for its password', async ({ browser }) => {
   const printed = pulse(['share', 'create', '--agent', AGENT.id, '--min-count', String(K), '--password-stdin'], 'a shared passphrase\n');
   const path = printed.split('\n')[0].trim();
   expect(path).toMatch(/^\/share\/[0-9a-f]{64}$/);
-  const { context, page } = await openAnonymously(browser, path);
+  const { close, page } = await openAnonymously(browser, path);
   await expect(page.getByTestId('share-password')).toBeVisible();
   await expect(page.locator('.card')).toHaveCount(0);
   await page.getByTestId('share-password').locator('input').fill('not the passphrase');
@@ -117,5 +128,74 @@ test('a password link made on the command line asks for its password', async ({ 
   await page.getByTestId('share-password').locator('input').fill('a shared passphrase');
   await page.getByTestId('share-password').getByRole('button', { name: 'Open' }).click();
   await expect(page.getByTestId('shared-title')).toHaveText(AGENT.name);
-  await context.close();
+  await close();
+});
+
+const TAB = `/agents/${AGENT.id}/analytics/users?period=7d&tz=UTC`;
+
+async function openTab(page) {
+  await page.goto(TAB);
+  await expect(page.getByTestId('card-active').locator('.card-value')).not.toHaveText('–');
+}
+
+test('privacy mode hides small counts and names, and stays on across a reload', async ({ page }) => {
+  await openTab(page);
+  await expect(page.locator('body')).toContainText('Hidden Person 0');
+  await page.getByTestId('privacy-mode').check();
+  await expect(page.getByTestId('privacy-note')).toBeVisible();
+  const { url, readKey } = serverState();
+  const overview = await api(url, readKey, 'GET', `/api/v1/agents/${AGENT.id}/users/overview?period=7d&tz=UTC`);
+  const fiveOrMore = (count) => (count >= 1 && count < 5 ? 'fewer than 5' : String(count));
+  await expect(page.getByTestId('card-registered').locator('.card-value')).toHaveText(fiveOrMore(overview.registered));
+  await expect(page.getByTestId('shared-heatmap').locator('td.suppressed').first()).toBeVisible();
+  await expect(page.getByTestId('user-row')).toHaveCount(7);
+  const check = async () => {
+    const body = await page.locator('body').innerText();
+    expect(body).not.toContain('Hidden Person');
+    expect(body).not.toContain('hidden.person');
+    expect(body).toMatch(/Learner [A-Z2-9]{4}/);
+  };
+  await check();
+  await page.reload();
+  await expect(page.getByTestId('privacy-note')).toBeVisible();
+  await check();
+  await page.getByTestId('privacy-mode').uncheck();
+  await expect(page.locator('body')).toContainText('Hidden Person 0');
+});
+
+test('the printed report: cards, trend, heatmap, period and zone on A4 and Letter, no controls', async ({ page }) => {
+  await openTab(page);
+  await page.emulateMedia({ media: 'print' });
+  for (const hidden of ['print-report', 'privacy-mode', 'tz-select', 'section-filter', 'share-view']) {
+    await expect(page.getByTestId(hidden)).toBeHidden();
+  }
+  await expect(page.getByRole('table', { name: 'Users' })).toBeHidden();
+  const { url, readKey } = serverState();
+  const overview = await api(url, readKey, 'GET', `/api/v1/agents/${AGENT.id}/users/overview?period=7d&tz=UTC`);
+  await expect(page.getByTestId('card-active').locator('.card-value')).toHaveText(String(overview.active_users));
+  await expect(page.getByTestId('card-messages').locator('.card-value')).toHaveText(String(overview.messages));
+  await expect(page.getByTestId('period-span')).toContainText('(UTC)');
+  await expect(page.locator('canvas').first()).toBeVisible();
+  await expect(page.getByTestId('agent-name')).toHaveText(AGENT.name);
+  for (const format of ['A4', 'Letter']) {
+    const pdf = await page.pdf({ format, printBackground: true });
+    const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
+    expect(pages, `${format} pages`).toBeGreaterThanOrEqual(1);
+    expect(pages, `${format} pages`).toBeLessThanOrEqual(3);
+  }
+});
+
+test('"Share this view" on the Users tab makes a link of the period and zone on screen', async ({ page, browser }) => {
+  await openTab(page);
+  await page.getByTestId('share-view').locator('summary').click();
+  await page.getByTestId('share-view-min-count').fill('2');
+  await page.getByTestId('share-view-create').click();
+  const link = await page.getByTestId('share-view-link').getAttribute('href');
+  const { close, page: shared } = await openAnonymously(browser, link);
+  await expect(shared.getByTestId('shared-period')).toContainText('Past 7 Days');
+  await expect(shared.getByTestId('shared-period')).toContainText('(UTC)');
+  const { url, readKey } = serverState();
+  const overview = await api(url, readKey, 'GET', `/api/v1/agents/${AGENT.id}/users/overview?period=7d&tz=UTC`);
+  await expect(shared.getByTestId('card-active').locator('.card-value')).toHaveText(String(overview.active_users));
+  await close();
 });

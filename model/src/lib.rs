@@ -62,7 +62,7 @@ pub use follow_up::{
 pub use period::{PeriodKind, PeriodQuery};
 pub use privacy::{
     DEFAULT_MIN_COUNT, MIN_COUNT_RANGE, SharedFigures, SharedHeatmap, SharedOverview, SharedTrend,
-    SharedTrendBucket, hidden_cells, is_small,
+    SharedTrendBucket, hidden_cells, is_small, pseudonym,
 };
 pub use retention::{
     Cohort, DEFAULT_RETENTION_WEEKS, LifecycleWeek, RETENTION_WEEKS_RANGE, Retention,

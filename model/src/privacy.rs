@@ -54,6 +54,21 @@ pub fn hidden_cells(grid: &HeatmapGrid, min_count: u32) -> [[bool; 24]; 7] {
     }
 }
 
+/// A stable stand-in for a learner's name in privacy mode: "Learner "
+/// and four letters derived from the user id (FNV-1a), the same on every
+/// screen and every day, and telling nothing of the id.
+pub fn pseudonym(user_id: &str) -> String {
+    const LETTERS: &[u8; 32] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in user_id.bytes() {
+        hash = (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193);
+    }
+    let code: String = (0..4)
+        .map(|place| LETTERS[((hash >> (place * 5)) & 31) as usize] as char)
+        .collect();
+    format!("Learner {code}")
+}
+
 /// A count of users as shown with small counts suppressed: `None` hides it.
 fn shown(count: u64, min_count: u32) -> Option<u64> {
     (!is_small(count, min_count)).then_some(count)
@@ -216,6 +231,15 @@ impl SharedFigures {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pseudonyms_are_stable_and_tell_learners_apart() {
+        assert_eq!(pseudonym("u-17"), pseudonym("u-17"));
+        let names: std::collections::BTreeSet<String> =
+            (0..200).map(|n| pseudonym(&format!("user-{n}"))).collect();
+        assert!(names.len() > 190, "{}", names.len());
+        assert!(names.iter().all(|name| !name.contains("user")));
+    }
 
     #[test]
     fn nobody_is_shown_and_one_to_k_minus_one_is_not() {

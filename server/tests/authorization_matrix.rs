@@ -531,6 +531,10 @@ fn server_fn_rows() -> Vec<FnRow> {
                 _ => Expect::Status(401),
             },
         ),
+        ("data_retention", FnArgs::none(), |c| match c {
+            AdminA | AdminB | Superadmin => Expect::Status(200),
+            _ => Expect::Status(401),
+        }),
         // Public by design: the token is the credential; an unknown one
         // shows nothing, to anyone.
         (

@@ -28,6 +28,7 @@ mod network_limits;
 mod openapi;
 mod read_api;
 mod request_guards;
+mod retention;
 mod sections;
 mod share_links;
 mod sqlite_outside_clients;

@@ -40,7 +40,7 @@ pub fn AccountMenu() -> impl IntoView {
             {move || match me.get() {
                 Some(Ok(Some((name, superadmin)))) => view! {
                     <span data-testid="signed-in-as">{name} {superadmin.then_some(" (superadmin)")}</span>
-                    {superadmin.then(|| view! { <A href="/settings" attr:data-testid="settings-link">"Settings"</A> })}
+                    <A href="/settings" attr:data-testid="settings-link">"Settings"</A>
                     <button type="button" class="button" data-testid="sign-out" on:click=move |_| { sign_out.dispatch(()); }>"Sign out"</button>
                 }.into_any(),
                 _ => ().into_any(),

@@ -8,17 +8,30 @@ use crate::api::{
     create_account, create_key, list_accounts, list_agents, list_keys, revoke_key, save_agent,
     update_account,
 };
+use crate::components::use_me;
 
-/// The superadministrator's settings: dashboard accounts and API keys.
+/// Settings: for a superadministrator, agents, sections, share links,
+/// accounts and API keys; for an administrator, the sections and share
+/// links of their agents.
 #[component]
 pub fn SettingsPage() -> impl IntoView {
+    let me = use_me();
+    let superadmin = move || matches!(me.get(), Some(Ok(Some((_, true)))));
+    view! {
+        <h1>"Settings"</h1>
+        <Show when=superadmin><AgentsSection /></Show>
+        <super::sections_settings::SectionsSettings />
+        <super::share_links_settings::ShareLinksSettings />
+        <Show when=superadmin><AdminOnly /></Show>
+    }
+}
+
+/// What only a superadministrator manages: accounts and keys.
+#[component]
+fn AdminOnly() -> impl IntoView {
     let accounts = LocalResource::new(list_accounts);
     let keys = LocalResource::new(list_keys);
     view! {
-        <h1>"Settings"</h1>
-        <AgentsSection />
-        <super::sections_settings::SectionsSettings />
-        <super::share_links_settings::ShareLinksSettings />
         <AccountsSection accounts />
         <KeysSection keys />
     }

@@ -4,12 +4,10 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
-use pulse_model::{ApiError, SharedFigures, SharedPage, SharedView};
+use pulse_model::{ApiError, SharedPage, SharedView};
 
 use crate::api::open_share_link;
-use crate::browser::download;
-use crate::charts::heatmap::WEEKDAYS;
-use crate::charts::palette::sequential;
+use crate::components::shared_figures::{SharedCards, SharedHeatmap, SharedTrend};
 
 #[component]
 pub fn SharePage() -> impl IntoView {
@@ -66,11 +64,6 @@ fn PasswordForm(set_password: WriteSignal<Option<String>>, error: Option<String>
     }
 }
 
-/// A count as shown: the number, or "fewer than k" when hidden.
-fn count_text(count: Option<u64>, k: u32) -> String {
-    count.map_or_else(|| format!("fewer than {k}"), |count| count.to_string())
-}
-
 #[component]
 fn SharedFiguresView(view: SharedView) -> impl IntoView {
     let SharedView {
@@ -92,41 +85,6 @@ fn SharedFiguresView(view: SharedView) -> impl IntoView {
         overview.period.end.format("%Y-%m-%d %H:%M"),
         overview.tz
     );
-    let cards = [
-        (
-            "Currently logged in",
-            "card-online",
-            count_text(overview.online, k),
-        ),
-        (
-            "Active in the last 30 days",
-            "card-active30",
-            count_text(overview.active_30d, k),
-        ),
-        (
-            "Total registered users",
-            "card-registered",
-            count_text(overview.registered, k),
-        ),
-        (
-            "Active users in period",
-            "card-active",
-            count_text(overview.active_users, k),
-        ),
-        (
-            "Messages in period",
-            "card-messages",
-            overview.messages.to_string(),
-        ),
-        (
-            "Average daily users",
-            "card-daily",
-            overview.average_daily_users.map_or_else(
-                || format!("fewer than {k}"),
-                |average| format!("{average:.1}"),
-            ),
-        ),
-    ];
     view! {
         <header class="shared-header">
             <h1 data-testid="shared-title">{title}</h1>
@@ -137,142 +95,10 @@ fn SharedFiguresView(view: SharedView) -> impl IntoView {
                 expires_at.format("%Y-%m-%d")
             )}</p>
         </header>
-        <section class="cards" aria-label="Topline counts">
-            {cards.into_iter().map(|(label, testid, value)| view! {
-                <div class="card" data-testid=testid>
-                    <span class="card-label">{label}</span>
-                    <span class="card-value">{value}</span>
-                </div>
-            }).collect_view()}
-        </section>
-        <SharedTrend figures=figures.clone() />
-        <SharedHeatmap figures />
-    }
-}
-
-#[component]
-fn SharedTrend(figures: SharedFigures) -> impl IntoView {
-    let k = figures.min_count;
-    let buckets = figures.trend.buckets.clone();
-    let top = buckets
-        .iter()
-        .filter_map(|bucket| bucket.active_users)
-        .max()
-        .unwrap_or(0)
-        .max(1) as f64;
-    let hourly = figures.trend.granularity == pulse_model::Granularity::Hour;
-    let label = move |start: &chrono::DateTime<chrono::FixedOffset>| {
-        if hourly {
-            start.format("%a %H:%M").to_string()
-        } else {
-            start.format("%a %b %-d").to_string()
-        }
-    };
-    let csv = {
-        let mut text = String::from("start,active_users,messages\n");
-        for bucket in &buckets {
-            let users = bucket
-                .active_users
-                .map_or_else(|| format!("<{k}"), |n| n.to_string());
-            text.push_str(&format!(
-                "{},{users},{}\n",
-                bucket.start.to_rfc3339(),
-                bucket.messages
-            ));
-        }
-        text
-    };
-    view! {
-        <section class="panel shared-trend" aria-label="Active users over time">
-            <div class="panel-head">
-                <h2>"Active users over time"</h2>
-                <button type="button" data-testid="shared-trend-csv"
-                    on:click=move |_| download("active-users.csv", "text/csv", &csv)>"Export CSV"</button>
-            </div>
-            <table class="bars" data-testid="shared-trend">
-                <thead><tr><th>"When"</th><th>"Active users"</th><th>"Messages"</th></tr></thead>
-                <tbody>
-                    {buckets.iter().map(|bucket| {
-                        let width = bucket.active_users.map_or(0.0, |n| n as f64 / top * 100.0);
-                        view! {
-                            <tr class:suppressed=bucket.suppressed>
-                                <th scope="row">{label(&bucket.start)}</th>
-                                <td>
-                                    <span class="bar" style=format!("width:{width:.1}%")></span>
-                                    <span class="bar-value">{count_text(bucket.active_users, k)}</span>
-                                </td>
-                                <td>{bucket.messages}</td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </section>
-    }
-}
-
-#[component]
-fn SharedHeatmap(figures: SharedFigures) -> impl IntoView {
-    let k = figures.min_count;
-    let heatmap = figures.heatmap;
-    let top = heatmap
-        .users
-        .iter()
-        .flatten()
-        .filter_map(|cell| *cell)
-        .max()
-        .unwrap_or(0)
-        .max(1) as f64;
-    let csv = {
-        let mut text = String::from("weekday,hour,learner_hours,messages\n");
-        for (weekday, name) in WEEKDAYS.iter().enumerate() {
-            for hour in 0..24 {
-                let users =
-                    heatmap.users[weekday][hour].map_or_else(|| format!("<{k}"), |n| n.to_string());
-                text.push_str(&format!(
-                    "{name},{hour},{users},{}\n",
-                    heatmap.messages[weekday][hour]
-                ));
-            }
-        }
-        text
-    };
-    view! {
-        <section class="panel shared-heatmap" aria-label="Access times">
-            <div class="panel-head">
-                <h2>"Access times (learner-hours)"</h2>
-                <button type="button" data-testid="shared-heatmap-csv"
-                    on:click=move |_| download("access-times.csv", "text/csv", &csv)>"Export CSV"</button>
-            </div>
-            <div class="grid-scroll">
-                <table class="heat-table" data-testid="shared-heatmap">
-                    <thead><tr><th></th>{(0..24).map(|hour| view! { <th scope="col">{format!("{hour:02}")}</th> }).collect_view()}
-                        <th scope="col">"Learners"</th></tr></thead>
-                    <tbody>
-                        {WEEKDAYS.iter().enumerate().map(|(weekday, name)| view! {
-                            <tr>
-                                <th scope="row">{&name[..3]}</th>
-                                {(0..24).map(|hour| {
-                                    let cell = heatmap.users[weekday][hour];
-                                    let (style, text) = match cell {
-                                        Some(value) => {
-                                            let colour = sequential(value as f64 / top);
-                                            (
-                                                format!("background:rgb({},{},{})", colour.0, colour.1, colour.2),
-                                                value.to_string(),
-                                            )
-                                        }
-                                        None => (String::new(), format!("<{k}")),
-                                    };
-                                    let title = format!("{name} {hour:02}:00: {}", count_text(cell, k));
-                                    view! { <td class:suppressed=cell.is_none() style=style title=title>{text}</td> }
-                                }).collect_view()}
-                                <td>{count_text(heatmap.weekday_users[weekday], k)}</td>
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
-        </section>
+        <SharedCards figures=figures.clone() />
+        <div class="panels">
+            <SharedTrend figures=figures.clone() />
+            <SharedHeatmap figures />
+        </div>
     }
 }

@@ -1,18 +1,24 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
-use pulse_model::{ApiError, Dashboard};
+use pulse_model::{ApiError, DEFAULT_MIN_COUNT, Dashboard, SharedFigures, UserRow, pseudonym};
 
 use super::routed_view::{RoutedView, use_routed_view};
 use crate::api::{
-    learner_activity, list_annotations, list_contact_marks, list_sections, online_now,
-    users_dashboard,
+    data_retention, learner_activity, list_annotations, list_contact_marks, list_sections,
+    online_now, users_dashboard,
 };
+use crate::browser::{recall, remember};
+use crate::components::shared_figures::{SharedCards, SharedHeatmap, SharedTrend};
 use crate::components::users::{
-    FollowUpData, HeatmapPanel, RetentionPanel, SectionFilter, SectionsPanel, TimeFilter, Topline,
-    TrendPanel, UserTable,
+    FollowUpData, HeatmapPanel, RetentionPanel, SectionFilter, SectionsPanel, ShareView,
+    TimeFilter, Topline, TrendPanel, UserTable,
 };
 use crate::components::{AgentHeader, ErrorPanel};
+
+/// Where the browser remembers privacy mode, so that a reload while
+/// sharing the screen does not show names.
+const PRIVACY_KEY: &str = "pulse-privacy-mode";
 
 /// How often the live count refreshes.
 const LIVE_REFRESH: Duration = Duration::from_secs(15);
@@ -77,15 +83,47 @@ pub fn UsersTabPage() -> impl IntoView {
     let overview = Signal::derive(move || loaded.get().map(|d: Dashboard| d.overview));
     let trend = Signal::derive(move || loaded.get().map(|d: Dashboard| d.trend));
     let heatmap = Signal::derive(move || loaded.get().map(|d: Dashboard| d.heatmap));
-    let users = Signal::derive(move || loaded.get().map(|d| d.users.users).unwrap_or_default());
     let online_count = Signal::derive(move || online.get().and_then(Result::ok));
+    let privacy = RwSignal::new(recall(PRIVACY_KEY).as_deref() == Some("on"));
+    let users = Signal::derive(move || {
+        let rows = loaded.get().map(|d| d.users.users).unwrap_or_default();
+        if privacy.get() {
+            pseudonymous(rows)
+        } else {
+            rows
+        }
+    });
+    // Privacy mode: what a share link would show of these figures.
+    let shared = Memo::new(move |_| {
+        let dashboard = loaded.get()?;
+        let mut overview = dashboard.overview;
+        overview.online = online_count.get().unwrap_or(overview.online);
+        Some(SharedFigures::suppress(
+            &overview,
+            &dashboard.trend,
+            &dashboard.heatmap,
+            DEFAULT_MIN_COUNT,
+        ))
+    });
+    let retention = LocalResource::new(data_retention);
+    let retention_note = move || {
+        let days = retention.get().and_then(Result::ok).flatten()?;
+        let first = chrono::Utc::now().date_naive() - chrono::Duration::days(i64::from(days));
+        Some(view! {
+            <p class="muted" data-testid="retention-note">{format!(
+                "Events older than {days} days are deleted (from {first} UTC on is kept): periods before then show nothing, \
+                 and first active dates, the lifecycle's new learners and the cohorts start from the oldest event kept."
+            )}</p>
+        })
+    };
     // The exact span the figures cover, in the selected zone.
     let span = move || {
         let bounds = overview.get()?.period;
         let time = |at: chrono::DateTime<chrono::FixedOffset>| {
             view! { <time datetime=at.to_rfc3339()>{at.format("%a %-d %b %Y %H:%M").to_string()}</time> }
         };
-        Some(view! { "Figures for " {time(bounds.start)} " – " {time(bounds.end)} })
+        let zone = format!(" ({})", overview.get()?.tz);
+        Some(view! { "Figures for " {time(bounds.start)} " – " {time(bounds.end)} {zone} })
     };
     let empty = move || loaded.get().is_some_and(|d| d.overview.active_users == 0);
     let loading = move || dashboard.get().is_none();
@@ -99,21 +137,69 @@ pub fn UsersTabPage() -> impl IntoView {
             <div class="filters">
                 <TimeFilter state set_state browser_tz=browser_tz.clone() zones />
                 <SectionFilter state set_state sections />
+                <ViewTools privacy agent_id period_query />
             </div>
             <p class="period-span muted" data-testid="period-span">{span}</p>
+            {retention_note}
             {move || error.get().map(|error: ApiError| view! { <ErrorPanel error retry=move || dashboard.refetch() /> })}
-            <Topline overview online=online_count />
-            <Show when=empty>
-                <p class="empty-state" data-testid="no-activity">"No activity in this period."</p>
+            <Show when=move || !privacy.get() fallback=move || view! { <PrivateFigures shared /> }>
+                <Topline overview online=online_count />
+                <Show when=empty>
+                    <p class="empty-state" data-testid="no-activity">"No activity in this period."</p>
+                </Show>
+                <div class="panels" class:loading=loading>
+                    <TrendPanel trend agent_id notes on_notes_changed />
+                    <HeatmapPanel heatmap state set_state />
+                </div>
+                <SectionsPanel agent_id period_query />
             </Show>
-            <div class="panels" class:loading=loading>
-                <TrendPanel trend agent_id notes on_notes_changed />
-                <HeatmapPanel heatmap state set_state />
-            </div>
-            <SectionsPanel agent_id period_query />
             <UserTable agent_id users state set_state follow_up />
-            <RetentionPanel agent_id state set_state browser_tz=browser_tz.clone() />
+            <Show when=move || !privacy.get()>
+                <RetentionPanel agent_id state set_state browser_tz=browser_tz.clone() />
+            </Show>
         </section>
+    }
+}
+
+/// Privacy mode, the printed report and share links of what is on screen.
+#[component]
+fn ViewTools(
+    privacy: RwSignal<bool>,
+    agent_id: Memo<String>,
+    period_query: Memo<pulse_model::PeriodQuery>,
+) -> impl IntoView {
+    view! {
+        <label class="check no-print" title="Hide counts under 5 and replace names, for sharing the screen">
+            <input type="checkbox" data-testid="privacy-mode" prop:checked=move || privacy.get()
+                on:change=move |e| {
+                    let on = event_target_checked(&e);
+                    remember(PRIVACY_KEY, if on { "on" } else { "off" });
+                    privacy.set(on);
+                } />
+            " Privacy mode"
+        </label>
+        <button type="button" class="button no-print" data-testid="print-report"
+            on:click=move |_| { let _ = window().print(); }>"Print report"</button>
+        <ShareView agent_id period_query />
+    }
+}
+
+/// The figures as a share link would show them (privacy mode).
+#[component]
+fn PrivateFigures(shared: Memo<Option<SharedFigures>>) -> impl IntoView {
+    view! {
+        <p class="notice no-print" data-testid="privacy-note">{format!(
+            "Privacy mode: counts of 1 to {} learners are hidden, names are replaced, \
+             and the sections and retention panels are not shown.",
+            DEFAULT_MIN_COUNT - 1
+        )}</p>
+        {move || shared.get().map(|figures| view! {
+            <SharedCards figures=figures.clone() />
+            <div class="panels">
+                <SharedTrend figures=figures.clone() />
+                <SharedHeatmap figures />
+            </div>
+        })}
     }
 }
 
@@ -130,4 +216,15 @@ fn live_refresh<T: 'static>(online: LocalResource<T>) {
         }
     });
     on_cleanup(move || listener.remove());
+}
+
+/// The rows with each name replaced by a stable pseudonym and no username.
+fn pseudonymous(rows: Vec<UserRow>) -> Vec<UserRow> {
+    rows.into_iter()
+        .map(|row| UserRow {
+            name: Some(pseudonym(&row.user_id)),
+            username: None,
+            ..row
+        })
+        .collect()
 }

@@ -31,7 +31,11 @@ impl TestApp {
         backend: TestBackend,
         configure: impl FnOnce(&mut ServeConfig),
     ) -> TestApp {
-        let db = TestDb::new(backend).await;
+        TestApp::spawn_on(TestDb::new(backend).await, configure).await
+    }
+
+    /// The app on a database the test filled first.
+    pub async fn spawn_on(db: TestDb, configure: impl FnOnce(&mut ServeConfig)) -> TestApp {
         let dist = test_dist();
         let mut config = ServeConfig {
             addr: "127.0.0.1:0".parse().unwrap(),
