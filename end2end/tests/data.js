@@ -1,5 +1,6 @@
 // The known data the browser tests check the UI against, sent through the
 // public API like a host platform would.
+const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const { STATE_FILE } = require('../server');
 
@@ -43,4 +44,13 @@ function serverState() {
   return JSON.parse(fs.readFileSync(STATE_FILE, 'utf8'));
 }
 
-module.exports = { AGENT, OTHER_AGENT, seed, api, serverState };
+/** Runs the `pulse` under test on the test server's database; returns what it printed. */
+function pulse(args, input) {
+  const { databaseUrl } = serverState();
+  return execFileSync(process.env.PULSE_BIN, [...args, '--database-url', databaseUrl], {
+    encoding: 'utf8',
+    input,
+  });
+}
+
+module.exports = { AGENT, OTHER_AGENT, seed, api, serverState, minutesAgo, pulse };

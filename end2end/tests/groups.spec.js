@@ -2,12 +2,11 @@
 // a real server: a note added in the Users tab is found on the chart (its
 // tooltip) and in the API; an .ics term calendar loads with `pulse
 // annotations import`; every agent's row equals its own Users tab.
-const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { test, expect } = require('./fixtures');
-const { AGENT, api, serverState } = require('./data');
+const { AGENT, api, serverState, pulse } = require('./data');
 
 const TAB = `/agents/${AGENT.id}/analytics/users`;
 
@@ -52,12 +51,11 @@ test('a note added on the trend shows in its tooltip, in the API, and goes', asy
 });
 
 test('a term calendar loads with pulse annotations import', async ({ page }) => {
-  const { databaseUrl } = serverState();
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'term-')), 'term.ics');
   const start = new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 10).replaceAll('-', '');
   const end = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10).replaceAll('-', '');
   fs.writeFileSync(file, `BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:midterms@e2e\r\nDTSTART;VALUE=DATE:${start}\r\nDTEND;VALUE=DATE:${end}\r\nSUMMARY:Midterm week\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`);
-  execFileSync(process.env.PULSE_BIN, ['annotations', 'import', file, '--agent', AGENT.id, '--database-url', databaseUrl]);
+  pulse(['annotations', 'import', file, '--agent', AGENT.id]);
   const notes = await apiGet(`/api/v1/agents/${AGENT.id}/annotations`);
   const midterms = notes.find((n) => n.id === 'midterms-e2e');
   expect(midterms.label).toBe('Midterm week');

@@ -2,28 +2,15 @@
 // `pulse roster import`, a section made in Settings, every panel of the
 // Users tab for one section checked against the API, and a teaching
 // assistant granted one section who can neither see nor ask for another.
-const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { test, expect } = require('./fixtures');
-const { api, serverState } = require('./data');
+const { api, serverState, minutesAgo, pulse } = require('./data');
 
 const AGENT = { id: 'e2e-sections', name: 'E2E Sections' };
 const TAB = `/agents/${AGENT.id}/analytics/users`;
 const TA = { username: 'e2e-ta', password: 'teaching assistant password' };
-
-function minutesAgo(minutes) {
-  return new Date(Date.now() - minutes * 60_000).toISOString();
-}
-
-function pulse(args, input) {
-  const { databaseUrl } = serverState();
-  return execFileSync(process.env.PULSE_BIN, [...args, '--database-url', databaseUrl], {
-    encoding: 'utf8',
-    input,
-  });
-}
 
 test.beforeAll(async () => {
   const { url, ingestKey } = serverState();

@@ -2,26 +2,13 @@
 // browser that finds the API's figures with counts under k hidden and no
 // learner anywhere (page, network answers, exports); revoked at once; a
 // password link made with `pulse share create`.
-const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const { test, expect } = require('./fixtures');
-const { api, serverState } = require('./data');
+const { api, serverState, minutesAgo, pulse } = require('./data');
 
 const AGENT = { id: 'e2e-share', name: 'E2E Share' };
 const K = 3;
 const SECRETS = ['share-learner-', 'Hidden Person', 'hidden.person'];
-
-function minutesAgo(minutes) {
-  return new Date(Date.now() - minutes * 60_000).toISOString();
-}
-
-function pulse(args, input) {
-  const { databaseUrl } = serverState();
-  return execFileSync(process.env.PULSE_BIN, [...args, '--database-url', databaseUrl], {
-    encoding: 'utf8',
-    input,
-  });
-}
 
 test.beforeAll(async () => {
   const { url, ingestKey } = serverState();

@@ -103,14 +103,15 @@ pub fn SharedTrend(figures: SharedFigures) -> impl IntoView {
         <section class="panel shared-trend" aria-label="Active users over time">
             <div class="panel-header">
                 <h2>"Active users over time"</h2>
-                <button type="button" data-testid="shared-trend-csv"
+                <button type="button" class="button" data-testid="shared-trend-csv"
                     on:click=move |_| download("active-users.csv", "text/csv", &csv)>"Export CSV"</button>
             </div>
             <table class="bars" data-testid="shared-trend">
                 <thead><tr><th>"When"</th><th>"Active users"</th><th>"Messages"</th></tr></thead>
                 <tbody>
                     {buckets.iter().map(|bucket| {
-                        let width = bucket.active_users.map_or(0.0, |n| n as f64 / top * 100.0);
+                        // The longest bar leaves room for its number on the same line.
+                        let width = bucket.active_users.map_or(0.0, |n| n as f64 / top * 80.0);
                         view! {
                             <tr class:suppressed=bucket.suppressed>
                                 <th scope="row">{label(&bucket.start)}</th>
@@ -158,7 +159,7 @@ pub fn SharedHeatmap(figures: SharedFigures) -> impl IntoView {
         <section class="panel shared-heatmap" aria-label="Access times">
             <div class="panel-header">
                 <h2>"Access times (learner-hours)"</h2>
-                <button type="button" data-testid="shared-heatmap-csv"
+                <button type="button" class="button" data-testid="shared-heatmap-csv"
                     on:click=move |_| download("access-times.csv", "text/csv", &csv)>"Export CSV"</button>
             </div>
             <div class="grid-scroll">
@@ -173,18 +174,23 @@ pub fn SharedHeatmap(figures: SharedFigures) -> impl IntoView {
                                     let cell = heatmap.users[weekday][hour];
                                     // Set through the CSSOM (style:), which the CSP allows,
                                     // not as a style attribute, which it blocks.
-                                    let (background, text) = match cell {
+                                    let (background, ink, text) = match cell {
+                                        Some(0) => (String::new(), "", "0".to_owned()),
                                         Some(value) => {
-                                            let colour = sequential(value as f64 / top);
+                                            let share = value as f64 / top;
+                                            let colour = sequential(share);
+                                            // Dark cells (the busiest) take light digits.
+                                            let ink = if share > 0.55 { "#ffffff" } else { "#000000" };
                                             (
                                                 format!("rgb({},{},{})", colour.0, colour.1, colour.2),
+                                                ink,
                                                 value.to_string(),
                                             )
                                         }
-                                        None => (String::new(), format!("<{k}")),
+                                        None => (String::new(), "", format!("<{k}")),
                                     };
                                     let title = format!("{name} {hour:02}:00: {}", count_text(cell, k));
-                                    view! { <td class:suppressed=cell.is_none() style:background=background title=title>{text}</td> }
+                                    view! { <td class:suppressed=cell.is_none() class:empty=cell == Some(0) style:background=background style:color=ink title=title>{text}</td> }
                                 }).collect_view()}
                                 <td>{count_text(heatmap.weekday_users[weekday], k)}</td>
                             </tr>
