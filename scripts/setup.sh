@@ -55,6 +55,11 @@ if ! command -v sqlite3 >/dev/null; then
     apt_install sqlite3
 fi
 
+step "pdftotext (the printed report's browser test reads its PDF)"
+if ! command -v pdftotext >/dev/null; then
+    apt_install poppler-utils
+fi
+
 step "Browser-test packages (end2end/)"
 if [[ ! -d "$PULSE_ROOT/end2end/node_modules/@playwright/test" ]]; then
     (cd "$PULSE_ROOT/end2end" && npm ci --silent --no-audit --no-fund)

@@ -261,4 +261,92 @@ mod tests {
         assert!(hidden[0][3] && hidden[0][7] && hidden[4][3]);
         assert!(!hidden[0][5] && !hidden[5][3]);
     }
+
+    /// METRICS.md's rule read plainly, apart from `hidden_cells`: after the
+    /// small cells, go over the rows and then the hours again and again;
+    /// a line with one hidden cell hides its smallest other non-zero cell.
+    fn naive(grid: &HeatmapGrid, k: u32) -> [[bool; 24]; 7] {
+        let mut hidden = [[false; 24]; 7];
+        for w in 0..7 {
+            for h in 0..24 {
+                hidden[w][h] = grid[w][h] >= 1 && grid[w][h] < u64::from(k);
+            }
+        }
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for w in 0..7 {
+                if (0..24).filter(|&h| hidden[w][h]).count() == 1 {
+                    let mut pick: Option<usize> = None;
+                    for h in 0..24 {
+                        if !hidden[w][h]
+                            && grid[w][h] > 0
+                            && pick.is_none_or(|p| grid[w][h] < grid[w][p])
+                        {
+                            pick = Some(h);
+                        }
+                    }
+                    if let Some(h) = pick {
+                        hidden[w][h] = true;
+                        changed = true;
+                    }
+                }
+            }
+            for h in 0..24 {
+                if (0..7).filter(|&w| hidden[w][h]).count() == 1 {
+                    let mut pick: Option<usize> = None;
+                    for w in 0..7 {
+                        if !hidden[w][h]
+                            && grid[w][h] > 0
+                            && pick.is_none_or(|p| grid[w][h] < grid[p][h])
+                        {
+                            pick = Some(w);
+                        }
+                    }
+                    if let Some(w) = pick {
+                        hidden[w][h] = true;
+                        changed = true;
+                    }
+                }
+            }
+        }
+        hidden
+    }
+
+    #[test]
+    fn random_grids_hide_what_the_plain_reading_hides() {
+        // xorshift: the same grids every run, thousands of shapes.
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut complementary = 0;
+        for _ in 0..2000 {
+            let k = 2 + (next() % 8) as u32;
+            let sparse = next() % 3;
+            let mut grid = [[0_u64; 24]; 7];
+            for row in &mut grid {
+                for cell in row.iter_mut() {
+                    *cell = if next() % 3 < sparse { 0 } else { next() % 14 };
+                }
+            }
+            let hidden = hidden_cells(&grid, k);
+            assert_eq!(hidden, naive(&grid, k), "{grid:?} k={k}");
+            for w in 0..7 {
+                for h in 0..24 {
+                    complementary += usize::from(hidden[w][h] && grid[w][h] >= u64::from(k));
+                    // Nothing hidden that is nobody, every small count hidden.
+                    assert!(!hidden[w][h] || grid[w][h] > 0);
+                    assert!(hidden[w][h] || !is_small(grid[w][h], k));
+                }
+            }
+        }
+        assert!(
+            complementary > 100,
+            "the rule was exercised: {complementary}"
+        );
+    }
 }
