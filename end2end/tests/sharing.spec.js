@@ -153,6 +153,13 @@ test('privacy mode hides small counts and names, and stays on across a reload', 
   await expect(page.locator('body')).toContainText('Hidden Person 0');
 });
 
+test('the Users tab says how long events are kept and which figures that affects', async ({ page }) => {
+  await openTab(page);
+  const note = page.getByTestId('retention-note');
+  await expect(note).toContainText('Events older than 3650 days are deleted');
+  await expect(note).toContainText('first active dates, the lifecycle');
+});
+
 test('the printed report: cards, trend, heatmap, period and zone on A4 and Letter, no controls', async ({ page }) => {
   await openTab(page);
   await page.emulateMedia({ media: 'print' });

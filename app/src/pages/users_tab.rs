@@ -8,7 +8,7 @@ use crate::api::{
     data_retention, learner_activity, list_annotations, list_contact_marks, list_sections,
     online_now, users_dashboard,
 };
-use crate::browser::{recall, remember};
+use crate::browser::{now_ms, recall, remember};
 use crate::components::shared_figures::{SharedCards, SharedHeatmap, SharedTrend};
 use crate::components::users::{
     FollowUpData, HeatmapPanel, RetentionPanel, SectionFilter, SectionsPanel, ShareView,
@@ -108,7 +108,9 @@ pub fn UsersTabPage() -> impl IntoView {
     let retention = LocalResource::new(data_retention);
     let retention_note = move || {
         let days = retention.get().and_then(Result::ok).flatten()?;
-        let first = chrono::Utc::now().date_naive() - chrono::Duration::days(i64::from(days));
+        // The browser's clock: chrono's own has none in wasm.
+        let today = chrono::DateTime::from_timestamp_millis(now_ms())?.date_naive();
+        let first = today - chrono::Duration::days(i64::from(days));
         Some(view! {
             <p class="muted" data-testid="retention-note">{format!(
                 "Events older than {days} days are deleted (from {first} UTC on is kept): periods before then show nothing, \
