@@ -366,3 +366,164 @@ async fn erasure_over_rest_removes_the_learner_from_every_figure() {
         .unwrap();
     assert_eq!(again.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn who_may_share_list_and_revoke_which_links() {
+    let app = app_with_learners(TestBackend::Sqlite).await;
+    let store = &app.db.store;
+    let agent = store.find_agent("agent-a").await.unwrap().unwrap();
+    for section in ["p1", "p2"] {
+        store.put_section(&agent, section, section).await.unwrap();
+    }
+    app.account("assistant", "a long password", Role::Admin, &[])
+        .await;
+    assert!(
+        store
+            .grant_agent("assistant", "agent-a", &["p1".to_owned()])
+            .await
+            .unwrap()
+    );
+    app.account("other", "a long password", Role::Admin, &["agent-b"])
+        .await;
+    let teacher = sign_in(&app, "teacher", "a long password").await;
+    let assistant = sign_in(&app, "assistant", "a long password").await;
+    let other = sign_in(&app, "other", "a long password").await;
+    let request = |section: Value| {
+        json!({"request": {
+            "agent_id": "agent-a", "section": section, "period": "30d", "from": null, "to": null,
+            "tz": "UTC", "expires_days": 7, "min_count": 5, "password": null,
+        }})
+    };
+    // Limited to p1: the whole agent and p2 are refused, p1 is made.
+    for (section, status) in [(Value::Null, 403), (json!("p2"), 403), (json!("p1"), 200)] {
+        let (got, text) = call(
+            &app,
+            "create_share_link",
+            Some(&assistant),
+            request(section),
+        )
+        .await;
+        assert_eq!(got, status, "{text}");
+    }
+    // Another agent's administrator may not make one: the agent is "not found".
+    let (got, _) = call(
+        &app,
+        "create_share_link",
+        Some(&other),
+        request(Value::Null),
+    )
+    .await;
+    assert_eq!(got, 404);
+    let (got, _) = call(
+        &app,
+        "create_share_link",
+        Some(&teacher),
+        request(Value::Null),
+    )
+    .await;
+    assert_eq!(got, 200);
+
+    let teacher_sees = listed(&app, &teacher).await;
+    let assistant_sees = listed(&app, &assistant).await;
+    assert_eq!(
+        teacher_sees.len(),
+        2,
+        "the whole agent's administrator sees both"
+    );
+    assert_eq!(
+        assistant_sees.len(),
+        1,
+        "the assistant sees their section's"
+    );
+    assert_eq!(assistant_sees[0].1, json!("p1"));
+    assert!(listed(&app, &other).await.is_empty());
+    // The assistant cannot revoke the whole agent's link: it is not theirs to see.
+    let whole = teacher_sees
+        .iter()
+        .find(|(_, section)| section.is_null())
+        .unwrap()
+        .0
+        .to_string();
+    let (got, _) = call_form_as(
+        &app,
+        "revoke_share_link",
+        Some(&assistant),
+        &[("id", whole.as_str())],
+    )
+    .await;
+    assert_eq!(got, 404);
+    let (got, _) = call_form_as(
+        &app,
+        "revoke_share_link",
+        Some(&other),
+        &[("id", whole.as_str())],
+    )
+    .await;
+    assert_eq!(got, 404);
+    let (got, _) = call_form_as(
+        &app,
+        "revoke_share_link",
+        Some(&teacher),
+        &[("id", whole.as_str())],
+    )
+    .await;
+    assert_eq!(got, 200);
+}
+
+/// The (id, section) of each share link the session's account is shown.
+async fn listed(app: &TestApp, cookie: &str) -> Vec<(i64, Value)> {
+    let (_, text) = call_form_as(app, "list_share_links", Some(cookie), &[]).await;
+    let links: Value = serde_json::from_str(&text).unwrap();
+    links
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|link| (link["id"].as_i64().unwrap(), link["section"].clone()))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_link_of_fixed_dates_shows_those_dates() {
+    let app = app_with_learners(TestBackend::Postgres).await;
+    let cookie = sign_in(&app, "teacher", "a long password").await;
+    let today = chrono::Utc::now().date_naive();
+    let from = (today - chrono::Duration::days(6)).to_string();
+    let to = (today - chrono::Duration::days(1)).to_string();
+    let request = |from: &str, to: &str| {
+        json!({"request": {
+            "agent_id": "agent-a", "section": null, "period": "custom", "from": from, "to": to,
+            "tz": "America/St_Johns", "expires_days": 7, "min_count": 2, "password": null,
+        }})
+    };
+    // Dates the wrong way round are refused, naming them.
+    let (status, text) = call(
+        &app,
+        "create_share_link",
+        Some(&cookie),
+        request(&to, &from),
+    )
+    .await;
+    assert_eq!(status, 400, "{text}");
+    assert!(text.contains(&to), "{text}");
+    let (status, text) = call(
+        &app,
+        "create_share_link",
+        Some(&cookie),
+        request(&from, &to),
+    )
+    .await;
+    assert_eq!(status, 200, "{text}");
+    let made: Value = serde_json::from_str(&text).unwrap();
+    let token = made["path"].as_str().unwrap().trim_start_matches("/share/");
+    let (_, text) = open(&app, token, None).await;
+    let page: Value = serde_json::from_str(&text).unwrap();
+    let (_, overview) = app
+        .get_json(&format!(
+            "/api/v1/agents/agent-a/users/overview?period=custom&from={from}&to={to}&tz=America/St_Johns"
+        ))
+        .await;
+    let shared = &page["View"]["figures"]["overview"];
+    assert_eq!(shared["period"], overview["period"]);
+    assert_eq!(shared["messages"], overview["messages"]);
+    assert_eq!(page["View"]["period_label"], "Custom");
+}

@@ -94,6 +94,8 @@ fn SharedFiguresView(view: SharedView) -> impl IntoView {
                 k - 1,
                 expires_at.format("%Y-%m-%d")
             )}</p>
+            <button type="button" class="button" data-testid="shared-print"
+                on:click=move |_| { let _ = window().print(); }>"Print"</button>
         </header>
         <SharedCards figures=figures.clone() />
         <div class="panels">
