@@ -68,7 +68,7 @@ test('a share link made in Settings shows the figures to anyone, small counts hi
   await page.getByTestId('share-period').selectOption('7d');
   await page.getByTestId('share-min-count').fill(String(K));
   await page.getByTestId('create-share').click();
-  const link = await page.getByTestId('new-share-link').getAttribute('href');
+  const link = await page.getByTestId('share-link').getAttribute('href');
   expect(link).toMatch(/\/share\/[0-9a-f]{64}$/);
 
   const { close, page: shared, answers } = await openAnonymously(browser, link);

@@ -4,6 +4,7 @@ mod account_menu;
 mod agent_header;
 mod error_panel;
 pub mod learner;
+pub mod share_link_form;
 pub mod shared_figures;
 mod signed_in;
 pub mod users;

@@ -3,13 +3,12 @@
 //! often it was opened, and revoke one at once.
 
 use leptos::prelude::*;
-use pulse_model::{
-    Agent, DEFAULT_MIN_COUNT, NewShareLink, PeriodKind, ShareLinkRequest, ShareLinkView,
-};
+use pulse_model::{Agent, PeriodKind, PeriodQuery, ShareLinkRequest, ShareLinkView};
 
 use super::settings::{loaded, refetch_after};
 use crate::api::{create_share_link, list_agents, list_share_links, revoke_share_link};
 use crate::browser::time_zone;
+use crate::components::share_link_form::{LinkOptionFields, LinkOptions, NewLinkNotice};
 
 #[component]
 pub fn ShareLinksSettings() -> impl IntoView {
@@ -25,23 +24,18 @@ pub fn ShareLinksSettings() -> impl IntoView {
     let section = RwSignal::new(String::new());
     let period = RwSignal::new(PeriodKind::PastMonth.as_str().to_owned());
     let tz = RwSignal::new(time_zone());
-    let expires_days = RwSignal::new(30_u32);
-    let min_count = RwSignal::new(DEFAULT_MIN_COUNT);
-    let password = RwSignal::new(String::new());
+    let options = LinkOptions::new();
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let optional = |text: String| Some(text.trim().to_owned()).filter(|t| !t.is_empty());
-        create.dispatch(ShareLinkRequest {
-            agent_id: agent.get_untracked(),
-            section: optional(section.get_untracked()),
+        let query = PeriodQuery {
             period: period.get_untracked(),
             from: None,
             to: None,
             tz: tz.get_untracked(),
-            expires_days: expires_days.get_untracked(),
-            min_count: min_count.get_untracked(),
-            password: Some(password.get_untracked()).filter(|p| !p.is_empty()),
-        });
+            section: optional(section.get_untracked()),
+        };
+        create.dispatch(options.request(agent.get_untracked(), query));
     };
     view! {
         <section class="panel" aria-labelledby="share-title">
@@ -66,27 +60,10 @@ pub fn ShareLinksSettings() -> impl IntoView {
                     }).collect_view()}
                 </select></label>
                 <label>"Time zone" <input prop:value=move || tz.get() on:input=move |e| tz.set(event_target_value(&e)) /></label>
-                <label>"Expires in (days)" <input type="number" min="1" max="366" data-testid="share-expires"
-                    prop:value=move || expires_days.get().to_string()
-                    on:input=move |e| expires_days.set(event_target_value(&e).parse().unwrap_or(0)) /></label>
-                <label>"Hide counts under" <input type="number" min="2" max="100" data-testid="share-min-count"
-                    prop:value=move || min_count.get().to_string()
-                    on:input=move |e| min_count.set(event_target_value(&e).parse().unwrap_or(0)) /></label>
-                <label>"Password (optional)" <input type="password" autocomplete="new-password" data-testid="share-password-new"
-                    on:input=move |e| password.set(event_target_value(&e)) /></label>
+                <LinkOptionFields options prefix="share" />
                 <button type="submit" class="button primary" data-testid="create-share">"Create link"</button>
             </form>
-            {move || match create.value().get() {
-                Some(Ok(NewShareLink { path, .. })) => {
-                    let href = format!("{}{path}", window().location().origin().unwrap_or_default());
-                    Some(view! {
-                        <p class="notice" role="status">"Copy this link now; it is not shown again: "
-                            <a data-testid="new-share-link" href=href.clone() target="_blank" rel="noopener noreferrer">{href.clone()}</a></p>
-                    }.into_any())
-                }
-                Some(Err(error)) => Some(view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any()),
-                None => None,
-            }}
+            <NewLinkNotice made=create.value().into() prefix="share" />
             {move || super::settings::outcome(revoke.value().get(), "Revoked: the link shows nothing now.")}
         </section>
     }
