@@ -123,6 +123,9 @@ pub enum ShareError {
     /// A setting of the request is out of range; the text says which.
     #[error("{0}")]
     Invalid(String),
+    /// The maker sees only some sections of the agent and named none.
+    #[error("you see only some sections of this agent: share one of them")]
+    WholeAgentNotGranted,
     /// No link has this token.
     #[error("This share link does not exist.")]
     Unknown,
@@ -156,7 +159,9 @@ impl From<ShareError> for ApiError {
             ShareError::Unknown | ShareError::Revoked | ShareError::Expired => {
                 ApiError::NotFound(error.to_string())
             }
-            ShareError::WrongPassword => ApiError::Forbidden(error.to_string()),
+            ShareError::WrongPassword | ShareError::WholeAgentNotGranted => {
+                ApiError::Forbidden(error.to_string())
+            }
             ShareError::Throttled => ApiError::TooManyRequests {
                 message: error.to_string(),
                 retry_after: u32::try_from(LOGIN_WINDOW_MS / 1000).unwrap_or(u32::MAX),
@@ -169,8 +174,8 @@ impl From<ShareError> for ApiError {
 }
 
 /// Checks a request's own settings (the period, zone and section are
-/// checked by the selection the caller builds from [`request_query`]).
-pub fn check_request(request: &ShareLinkRequest) -> Result<(), ShareError> {
+/// checked as any view's are, in [`create`]).
+fn check_request(request: &ShareLinkRequest) -> Result<(), ShareError> {
     if !MIN_COUNT_RANGE.contains(&request.min_count) {
         return Err(ShareError::Invalid(format!(
             "min_count must be {} to {}",
@@ -196,7 +201,7 @@ pub fn check_request(request: &ShareLinkRequest) -> Result<(), ShareError> {
 }
 
 /// The selection a request asks for.
-pub fn request_query(request: &ShareLinkRequest) -> PeriodQuery {
+fn request_query(request: &ShareLinkRequest) -> PeriodQuery {
     PeriodQuery {
         period: request.period.clone(),
         from: request.from.clone(),
@@ -207,7 +212,7 @@ pub fn request_query(request: &ShareLinkRequest) -> PeriodQuery {
 }
 
 /// Refuses a section the agent does not have.
-pub async fn check_section(
+async fn check_section(
     store: &Store,
     agent: &AgentRef,
     section: Option<&str>,
@@ -223,15 +228,34 @@ pub async fn check_section(
     }
 }
 
-/// Makes a checked link for `agent` by `created_by`: stores it and returns
-/// its listing and its path, which holds the token (shown once).
+/// Who makes a link, of which agent, and which sections of it they are
+/// limited to (`None`: the whole agent).
+pub struct Maker<'a> {
+    /// The agent of the request's `agent_id`.
+    pub agent: &'a AgentRef,
+    /// The sections the maker may see; a limited maker must share one.
+    pub sections: Option<Vec<String>>,
+    /// Their name, as Settings lists it.
+    pub name: &'a str,
+}
+
+/// Checks a request as any view of its selection is checked (period, zone,
+/// section, the maker's grant) and its own settings, then stores the link
+/// and returns its listing and its path, which holds the token (shown
+/// once).
 pub async fn create(
     store: &Store,
     gate: &HashGate,
     request: ShareLinkRequest,
-    created_by: &str,
+    maker: Maker<'_>,
     now: DateTime<Utc>,
 ) -> Result<pulse_model::NewShareLink, ShareError> {
+    if maker.sections.is_some() && request.section.is_none() {
+        return Err(ShareError::WholeAgentNotGranted);
+    }
+    Selection::new(store, maker.agent, &request_query(&request), now)?
+        .limited_to(maker.sections)?;
+    check_section(store, maker.agent, request.section.as_deref()).await?;
     check_request(&request)?;
     let password_hash = match request.password.clone() {
         Some(password) => Some(gate.run(move || hash_password(&password)).await?),
@@ -252,7 +276,7 @@ pub async fn create(
         tz: &request.tz,
         min_count: request.min_count,
         password_hash: password_hash.as_deref(),
-        created_by,
+        created_by: maker.name,
         created_at,
         expires_at,
     };

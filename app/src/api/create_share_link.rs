@@ -7,32 +7,21 @@ use pulse_model::{ApiError, NewShareLink, ShareLinkRequest};
 #[server(input = server_fn::codec::Json)]
 pub async fn create_share_link(request: ShareLinkRequest) -> Result<NewShareLink, ApiError> {
     use crate::server::{server_context, signed_in, viewing};
-    use pulse_db::analytics::Selection;
-    use pulse_db::share_links::{check_section, create, request_query};
+    use pulse_db::share_links::{Maker, create};
     let context = server_context()?;
     let account = signed_in(&context).await?;
     let viewing = viewing(&context, &request.agent_id).await?;
-    if viewing.sections.is_some() && request.section.is_none() {
-        return Err(ApiError::Forbidden(
-            "you see only some sections of this agent: share one of them".into(),
-        ));
-    }
-    let now = chrono::Utc::now();
-    // The period, zone and section are checked as any view's are.
-    Selection::new(
-        &context.store,
-        &viewing.agent,
-        &request_query(&request),
-        now,
-    )?
-    .limited_to(viewing.sections.clone())?;
-    check_section(&context.store, &viewing.agent, request.section.as_deref()).await?;
+    let maker = Maker {
+        agent: &viewing.agent,
+        sections: viewing.sections.clone(),
+        name: &account.username,
+    };
     let made = create(
         &context.store,
         &context.hash_gate,
         request,
-        &account.username,
-        now,
+        maker,
+        chrono::Utc::now(),
     )
     .await?;
     tracing::info!(

@@ -5,8 +5,7 @@ use std::io::Read;
 use anyhow::{Context, bail};
 use clap::Subcommand;
 use pulse_db::accounts::HashGate;
-use pulse_db::analytics::Selection;
-use pulse_db::share_links::{check_section, create, request_query};
+use pulse_db::share_links::{Maker, create};
 use pulse_model::{DEFAULT_MIN_COUNT, ShareLinkRequest};
 
 use super::open_store;
@@ -102,14 +101,13 @@ pub async fn run(command: ShareCommand) -> anyhow::Result<()> {
             let Some(agent) = store.find_agent(&request.agent_id).await? else {
                 bail!("no agent {:?}", request.agent_id);
             };
-            let now = chrono::Utc::now();
-            Selection::new(&store, &agent, &request_query(&request), now)
-                .map_err(anyhow::Error::msg)?;
-            check_section(&store, &agent, request.section.as_deref())
-                .await
-                .map_err(anyhow::Error::msg)?;
+            let maker = Maker {
+                agent: &agent,
+                sections: None,
+                name: "command line",
+            };
             let gate = HashGate::new(1, 1);
-            let made = create(&store, &gate, request, "command line", now)
+            let made = create(&store, &gate, request, maker, chrono::Utc::now())
                 .await
                 .map_err(anyhow::Error::msg)?;
             store.close().await;

@@ -73,10 +73,6 @@ pub async fn forget_user(
     .await?;
     let touched: Vec<AgentKey> = touched.into_iter().collect();
     raise_data_versions(&mut tx, &touched).await?;
-    // The user table's names are cached by names version too.
-    sqlx::query("UPDATE names_version SET version = version + 1")
-        .execute(&mut *tx)
-        .await?;
     tx.commit().await?;
     Ok(Some(Erasure {
         events,
