@@ -3,7 +3,8 @@
 # the agent with the most learners of a benchmark data set, America/New_York,
 # brotli as Chromium asks, two fixed ranges (30 and 365 local days ending on
 # the data set's last day), median of 5 after a warm-up. For each range:
-# the four REST reads in sequence and the one dashboard read, on a server
+# the four REST reads in sequence, the one dashboard read and the app's
+# server function (signed in as a superadministrator), on a server
 # that computes every read (PULSE_FIGURE_CACHE_MB=0) and on one that keeps
 # figures until a write changes them (the default); the user table's bytes
 # on the wire; the server's peak memory; and DuckDB computing the same
@@ -42,6 +43,10 @@ SERVER=
 trap '[[ -n $SERVER ]] && kill $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
 
 KEY=$($PULSE key create --scope read --database-url "$URL" 2>/dev/null | tail -1)
+# An account for the app's server function (an existing one keeps its password).
+APP_PASSWORD=time-reads-password
+echo "$APP_PASSWORD" | $PULSE account create --username time-reads --superadmin \
+  --database-url "$URL" >/dev/null 2>&1 || true
 AGENT=$(query "SELECT a.agent_key FROM memberships m JOIN agents a ON a.id = m.agent_id
                GROUP BY a.id ORDER BY count(*) DESC LIMIT 1")
 LEARNERS=$(query "SELECT count(*) FROM memberships m JOIN agents a ON a.id = m.agent_id
@@ -55,6 +60,25 @@ RANGES=("30 days:2026-10-03" "365 days:2025-11-02")
 
 t() { curl -s -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $KEY" -H 'Accept-Encoding: br' "$1"; }
 bytes() { curl -s -o /dev/null -w '%{size_download}' -H "Authorization: Bearer $KEY" -H "Accept-Encoding: $2" "$1"; }
+# The app's call, as its page makes it (the session cookie of sign_in).
+app() {
+  curl -s -o /dev/null -w '%{time_total}\n' -b "$WORK/cookies" -H 'Accept-Encoding: br' \
+    -H "Origin: http://127.0.0.1:$PORT" --data "agent_id=$AGENT&$(sed 's/\([a-z]*\)=/query[\1]=/g' <<<"$1")" "$APP_FN"
+}
+sign_in() {
+  curl -sf -o /dev/null -c "$WORK/cookies" -H "Origin: http://127.0.0.1:$PORT" \
+    --data "username=time-reads&password=$APP_PASSWORD" "http://127.0.0.1:$PORT$(server_fn login)" \
+    || { echo "could not sign in to the app" >&2; exit 1; }
+}
+# A server function's path: its name and the suffix Leptos gives it,
+# registered in the binary.
+server_fn() {
+  local paths
+  paths=$(strings "$PULSE" | grep -o "/api/$1[0-9]\{8,\}" | sort -u)
+  [[ $(wc -l <<<"$paths") == 1 && -n $paths ]] || { echo "no single path for $1: $paths" >&2; exit 1; }
+  echo "$paths"
+}
+APP_FN=http://127.0.0.1:$PORT$(server_fn users_dashboard)
 med() { printf '%s\n' "$@" | sort -n | sed -n 3p; }
 ms() { awk -v s="$1" 'BEGIN { printf "%.1f ms", s * 1000 }'; }
 
@@ -66,14 +90,15 @@ serve() {
 }
 stop() { kill $SERVER; wait $SERVER 2>/dev/null || true; SERVER=; }
 
-declare -A FOUR ONE
+declare -A FOUR ONE APP
 for mode in computed kept; do
   if [[ $mode == computed ]]; then serve 0; else serve 96; fi
+  sign_in
   for range in "${RANGES[@]}"; do
     label=${range%%:*}
     q="period=custom&from=${range#*:}&to=$LAST&tz=America/New_York"
-    t "$BASE/dashboard?$q" >/dev/null; t "$BASE?$q" >/dev/null # warm-up
-    four=(); one=()
+    t "$BASE/dashboard?$q" >/dev/null; t "$BASE?$q" >/dev/null; app "$q" >/dev/null # warm-up
+    four=(); one=(); fn=()
     for _ in 1 2 3 4 5; do
       s=0
       for path in overview trend heatmap ""; do
@@ -82,10 +107,12 @@ for mode in computed kept; do
       done
       four+=("$s")
       one+=("$(t "$BASE/dashboard?$q")")
+      fn+=("$(app "$q")")
     done
     FOUR[$mode,$label]=$(med "${four[@]}")
     ONE[$mode,$label]=$(med "${one[@]}")
-    echo "$mode, $label: four reads $(ms "${FOUR[$mode,$label]}"), dashboard read $(ms "${ONE[$mode,$label]}")"
+    APP[$mode,$label]=$(med "${fn[@]}")
+    echo "$mode, $label: four reads $(ms "${FOUR[$mode,$label]}"), dashboard read $(ms "${ONE[$mode,$label]}"), app's server function $(ms "${APP[$mode,$label]}")"
     if [[ $mode == kept ]]; then
       curl -s -H "Authorization: Bearer $KEY" "$BASE/overview?$q" > "$WORK/overview-${label%% *}.json"
       echo "  user table: $(bytes "$BASE?$q" br) bytes brotli, $(bytes "$BASE?$q" identity) bytes uncompressed"
@@ -115,7 +142,8 @@ for field in ("active_users", "messages"):
         sys.exit(f"DuckDB and Pulse disagree on {field}: {duck[field]} != {pulse[field]}")
 CHECK
   for mode in computed kept; do
-    awk -v d="$duck" -v f="${FOUR[$mode,$label]}" -v o="${ONE[$mode,$label]}" -v m="$mode" -v l="$label" \
-      'BEGIN { printf "  %s, %s: DuckDB / four reads %.1fx, DuckDB / dashboard read %.1fx\n", m, l, d / f, d / o }'
+    awk -v d="$duck" -v f="${FOUR[$mode,$label]}" -v o="${ONE[$mode,$label]}" -v a="${APP[$mode,$label]}" \
+      -v m="$mode" -v l="$label" \
+      'BEGIN { printf "  %s, %s: DuckDB / four reads %.1fx, / dashboard read %.1fx, / app %.1fx\n", m, l, d / f, d / o, d / a }'
   done
 done

@@ -150,3 +150,62 @@ async fn kept_answers_are_the_plain_answer_and_follow_writes() {
     assert_eq!(dashboard["overview"]["messages"], 201);
     app.cleanup().await;
 }
+
+/// The app's dashboard (a server function) goes compressed as asked, its
+/// compressed bytes reused for the same plain answer and never for another.
+#[tokio::test]
+async fn server_function_answers_are_compressed_once_per_content() {
+    let app = TestApp::spawn(TestBackend::Sqlite).await;
+    let three_days = 3 * 24 * 60;
+    post_messages(&app, three_days).await;
+    app.account(
+        "ada",
+        "a long password",
+        pulse_db::accounts::Role::Admin,
+        &["tutor"],
+    )
+    .await;
+    let cookie = support::sign_in(&app, "ada", "a long password").await;
+    let day = (chrono::Utc::now() - chrono::Duration::minutes(three_days)).date_naive();
+    let form = json!({"agent_id": "tutor", "query[period]": "custom",
+        "query[from]": day.to_string(), "query[to]": day.to_string(), "query[tz]": "UTC"});
+    let call = async |asked: &str| {
+        let response = app
+            .client
+            .post(format!(
+                "{}{}",
+                app.url,
+                support::server_fn_path("users_dashboard")
+            ))
+            .header("Cookie", &cookie)
+            .header(ACCEPT_ENCODING, asked)
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let encoding = response
+            .headers()
+            .get(CONTENT_ENCODING)
+            .map(|value| value.to_str().unwrap().to_owned());
+        let wire = response.bytes().await.unwrap();
+        let plain: Value = serde_json::from_slice(&decode(encoding.as_deref(), &wire)).unwrap();
+        (encoding, plain, wire)
+    };
+    let (none, plain, _) = call("identity").await;
+    assert_eq!(none, None);
+    for (asked, sent) in [("br", "br"), ("gzip", "gzip")] {
+        let (encoding, first, first_wire) = call(asked).await;
+        let (_, _, second_wire) = call(asked).await;
+        assert_eq!(encoding.as_deref(), Some(sent), "{asked}");
+        assert_eq!(first_wire, second_wire, "{asked}: the same bytes again");
+        assert_eq!(first["users"], plain["users"], "{asked}: the plain answer");
+        assert_eq!(first["heatmap"], plain["heatmap"], "{asked}");
+    }
+    // Another answer after a write: its own bytes, not the kept ones.
+    let late = json!([event("late", "tutor", "learner-0", "message", three_days)]);
+    assert_eq!(app.post_events(&late).await.status(), 200);
+    let (_, after, _) = call("br").await;
+    assert_eq!(after["overview"]["messages"], 201);
+    app.cleanup().await;
+}

@@ -36,7 +36,8 @@ pub struct AppState {
     pub trusted_proxies: std::sync::Arc<[ipnet::IpNet]>,
     /// Who may read `/metrics`.
     pub metrics_allow: std::sync::Arc<[ipnet::IpNet]>,
-    /// REST answers kept as sent, until a write changes their figures.
+    /// Answers kept as sent: REST reads until a write changes their
+    /// figures, the server functions' large answers by their content.
     pub kept_answers: KeptAnswers,
 }
 

@@ -34,6 +34,7 @@ pub async fn handle(
         return refusal;
     }
     let is_sign_in = request.uri().path().starts_with("/api/login");
+    let request_headers = request.headers().clone();
     let context = state.context.clone();
     let address = ClientAddress(
         super::client_address::client_address(peer.ip(), request.headers(), &state.trusted_proxies)
@@ -49,6 +50,10 @@ pub async fn handle(
     .await
     .into_response();
     let response = with_true_status(response).await;
+    let response = state
+        .kept_answers
+        .compress(&request_headers, response)
+        .await;
     if is_sign_in {
         match response.status() {
             StatusCode::BAD_REQUEST => super::metrics::count_sign_in_failure("wrong"),

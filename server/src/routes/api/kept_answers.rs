@@ -9,18 +9,26 @@
 //! those parts, so they are reused only while those are unchanged. Bodies are compressed here as the compression
 //! layer would (same codecs, level and threshold), which then leaves them
 //! alone since they carry a Content-Encoding.
+//!
+//! The app's server functions make their bodies inside leptos, so their
+//! figures are not known here; their large answers are kept by the plain
+//! body's SHA-256 instead ([`KeptAnswers::compress`]): the same bytes
+//! compress to the same bytes, so nothing can go stale, and a dashboard
+//! whose figures the store keeps is serialized again (a few milliseconds)
+//! but not compressed again (tens of milliseconds).
 
 use std::io::Write;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::http::header::{ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE, VARY};
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::header::{ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, VARY};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use pulse_db::analytics::{FiguresId, Selection};
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 use super::HttpError;
 use crate::routes::{COMPRESS_ABOVE_BYTES, COMPRESSION_LEVEL};
@@ -104,13 +112,22 @@ impl Encoding {
     }
 }
 
+/// What a kept answer is the bytes of.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct AnswerKey {
-    figures: FiguresId,
-    read: &'static str,
-    encoding: Encoding,
-    /// The clock-dependent part of the answer, when it has one.
-    clock: Option<Bytes>,
+enum AnswerKey {
+    /// A REST read of a selection's figures.
+    Read {
+        figures: FiguresId,
+        read: &'static str,
+        encoding: Encoding,
+        /// The clock-dependent part of the answer, when it has one.
+        clock: Option<Bytes>,
+    },
+    /// A plain body, by its SHA-256, in `encoding`.
+    Content {
+        digest: [u8; 32],
+        encoding: Encoding,
+    },
 }
 
 #[derive(Clone)]
@@ -118,8 +135,29 @@ struct AnswerWeight;
 
 impl Weighter<AnswerKey, (Encoding, Bytes)> for AnswerWeight {
     fn weight(&self, key: &AnswerKey, (_, body): &(Encoding, Bytes)) -> u64 {
-        let clock = key.clock.as_ref().map_or(0, Bytes::len);
+        let clock = match key {
+            AnswerKey::Read { clock, .. } => clock.as_ref().map_or(0, Bytes::len),
+            AnswerKey::Content { .. } => 0,
+        };
         (body.len() + clock + 256) as u64
+    }
+}
+
+/// Compresses `json` off the threads that serve requests (a large answer
+/// takes milliseconds of CPU).
+async fn encoded(encoding: Encoding, json: Vec<u8>) -> Result<(Encoding, Bytes), HttpError> {
+    let (encoding, body) = tokio::task::spawn_blocking(move || encoding.encode(json))
+        .await
+        .map_err(HttpError::internal)?
+        .map_err(HttpError::internal)?;
+    Ok((encoding, Bytes::from(body)))
+}
+
+/// Sets the headers of an answer sent in `encoding`.
+fn mark_encoded(headers: &mut HeaderMap, encoding: Encoding) {
+    headers.insert(VARY, HeaderValue::from_static("accept-encoding"));
+    if let Some(value) = encoding.header() {
+        headers.insert(CONTENT_ENCODING, value);
     }
 }
 
@@ -185,24 +223,18 @@ impl KeptAnswers {
         answer: Answer,
         compute: impl Future<Output = Result<T, HttpError>>,
     ) -> Result<Response, HttpError> {
-        let key = AnswerKey {
+        let encoding = Encoding::accepted(headers);
+        let key = AnswerKey::Read {
             figures: answer.figures,
             read: answer.read,
-            encoding: Encoding::accepted(headers),
+            encoding,
             clock: answer.clock,
         };
         // Boxed: with the figures' future inside it is large, and a debug
         // build's test thread runs the server on its own stack.
         let encode = Box::pin(async {
             let json = serde_json::to_vec(&compute.await?).map_err(HttpError::internal)?;
-            let encoding = key.encoding;
-            // Compressing a large answer takes milliseconds of CPU: off the
-            // threads that serve requests.
-            let (encoding, body) = tokio::task::spawn_blocking(move || encoding.encode(json))
-                .await
-                .map_err(HttpError::internal)?
-                .map_err(HttpError::internal)?;
-            Ok::<_, HttpError>((encoding, Bytes::from(body)))
+            encoded(encoding, json).await
         });
         let (encoding, body) = match &self.0 {
             Some(kept) => kept.get_or_insert_async(&key, encode).await?,
@@ -211,11 +243,46 @@ impl KeptAnswers {
         let mut response = body.into_response();
         let headers = response.headers_mut();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        headers.insert(VARY, HeaderValue::from_static("accept-encoding"));
-        if let Some(value) = encoding.header() {
-            headers.insert(CONTENT_ENCODING, value);
-        }
+        mark_encoded(headers, encoding);
         Ok(response)
+    }
+
+    /// `response`, a successful plain answer made elsewhere (a server
+    /// function's), compressed for a client whose request carried
+    /// `request_headers`: from kept bytes when the same body was compressed
+    /// before. Anything else (an error, an answer already encoded or of
+    /// unknown length, no cache) is left to the compression layer.
+    pub async fn compress(&self, request_headers: &HeaderMap, response: Response) -> Response {
+        use axum::body::HttpBody as _;
+        let Some(kept) = &self.0 else {
+            return response;
+        };
+        let encoding = Encoding::accepted(request_headers);
+        let size = response.body().size_hint().exact();
+        let worth_it = encoding != Encoding::Identity
+            && response.status() == StatusCode::OK
+            && !response.headers().contains_key(CONTENT_ENCODING)
+            && size.is_some_and(|size| size > u64::from(COMPRESS_ABOVE_BYTES));
+        if !worth_it {
+            return response;
+        }
+        let (mut parts, body) = response.into_parts();
+        let Ok(plain) = axum::body::to_bytes(body, usize::MAX).await else {
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        };
+        let key = AnswerKey::Content {
+            digest: Sha256::digest(&plain).into(),
+            encoding,
+        };
+        let encode = encoded(encoding, plain.to_vec());
+        match kept.get_or_insert_async(&key, encode).await {
+            Ok((encoding, body)) => {
+                parts.headers.remove(CONTENT_LENGTH);
+                mark_encoded(&mut parts.headers, encoding);
+                Response::from_parts(parts, axum::body::Body::from(body))
+            }
+            Err(error) => error.into_response(),
+        }
     }
 }
 
