@@ -10,7 +10,9 @@
 //! `Calendar`), and each user's messages in the UTC days a period only
 //! partly covers (counted by the database).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use rustc_hash::FxHashMap;
 
 use super::calendar::{Calendar, SlotPlace};
 use crate::error::Result;
@@ -18,23 +20,22 @@ use crate::ids::UserKey;
 use crate::store::{AgentRef, DayRow, RawActivity, Store};
 use crate::time::{DAY_MS, Day, Millis, SLOT_MS, SLOTS_PER_DAY, Slot};
 
-/// What every figure of one period is computed from: which users were active in
-/// which trend bucket, local hour and local day, and how many messages fell in
-/// each. Indexes are those of the period's [`Calendar`].
+/// What every figure of one period is computed from: each user's trend
+/// buckets, local hours and local days with activity and their messages,
+/// and where the messages fell. Indexes are those of the period's
+/// [`Calendar`].
+///
+/// Kept per user rather than as one list of (index, user) pairs: the
+/// figures are counts of distinct users per index, which one pass over the
+/// users gives without sorting or hashing pairs, and a year of a large
+/// agent's pairs took hundreds of megabytes (docs/BENCHMARKS.md).
 #[derive(Debug, Default)]
 pub struct Facts {
-    /// Distinct (trend bucket, user), (local hour, user) and (local day, user) pairs.
-    pub user_buckets: Vec<(u32, UserKey)>,
-    /// Distinct (local hour, user) pairs, the hour an index into
-    /// `Calendar::hour_cells`: the heatmap's learner-hours.
-    pub user_hours: Vec<(u32, UserKey)>,
-    /// Distinct (local day, user) pairs, days counted from the period's first:
-    /// each user's `active_days`.
-    pub user_days: Vec<(u32, UserKey)>,
-    /// Message events per user in the period (the user table's `messages`);
-    /// users without any may be absent.
-    pub user_messages: HashMap<UserKey, u64>,
-    /// Messages per trend bucket and per local hour.
+    /// Each user's place in `users`.
+    index: FxHashMap<UserKey, u32>,
+    /// The users with activity or messages, in the order first met.
+    users: Vec<(UserKey, UserFacts)>,
+    /// Messages per trend bucket.
     pub bucket_messages: Vec<u64>,
     /// Messages per local hour, an index into `Calendar::hour_cells` (the
     /// heatmap's `messages`).
@@ -43,13 +44,35 @@ pub struct Facts {
     detail: Detail,
 }
 
+/// One user's facts in a period: sorted, distinct indexes of the period's
+/// [`Calendar`] once the facts are finished.
+#[derive(Debug, Default, Clone)]
+pub struct UserFacts {
+    /// Trend buckets with an event.
+    pub buckets: Vec<u32>,
+    /// Local hours with an event (the heatmap's learner-hours).
+    pub hours: Vec<u32>,
+    /// Local days with an event, from the period's first: `active_days`.
+    pub days: Vec<u32>,
+    /// Message events in the period (the user table's `messages`).
+    pub messages: u64,
+}
+
+/// Adds `index` unless it is the last one added: most come in time order,
+/// so this keeps the lists short until `finish` sorts them.
+fn push_new(indexes: &mut Vec<u32>, index: u32) {
+    if indexes.last() != Some(&index) {
+        indexes.push(index);
+    }
+}
+
 /// Which facts a load keeps.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Detail {
     /// Everything every figure needs.
     #[default]
     Full,
-    /// Only each user's days and messages (`user_days`, `user_messages`):
+    /// Only each user's days and messages (`UserFacts::days`, `messages`):
     /// the previous period's columns of the user table.
     PerUser,
 }
@@ -128,6 +151,17 @@ impl Span {
     }
 }
 
+impl UserFacts {
+    /// An event (or an active quarter) at `place`.
+    fn present(&mut self, place: SlotPlace, detail: Detail) {
+        push_new(&mut self.days, place.day);
+        if detail == Detail::Full {
+            push_new(&mut self.buckets, place.bucket);
+            push_new(&mut self.hours, place.hour);
+        }
+    }
+}
+
 /// The slots in which `row`'s user was active, within `mask`.
 fn row_slots(row: &DayRow, mask: u128) -> impl Iterator<Item = i64> + '_ {
     let mut quarters = row.activity.quarters & mask;
@@ -160,7 +194,6 @@ impl Facts {
             facts.add_raw(calendar, &events, true);
             return Ok(facts.finish());
         }
-        let is_split = |slot: i64| calendar.splits.contains_key(&slot);
         let mut splits: Vec<i64> = calendar
             .splits
             .keys()
@@ -168,6 +201,9 @@ impl Facts {
             .filter(|s| (span.first_slot..span.end_slot).contains(s))
             .collect();
         splits.sort_unstable();
+        // A binary search of (almost always) nothing: this runs for every
+        // active quarter of the period.
+        let is_split = |slot: i64| !splits.is_empty() && splits.binary_search(&slot).is_ok();
         let split_ranges: Vec<(i64, i64)> = splits
             .iter()
             .map(|slot| (slot * SLOT_MS, (slot + 1) * SLOT_MS))
@@ -183,22 +219,24 @@ impl Facts {
             raw_ranges(store, agent, &split_ranges),
         )?;
         facts.add_raw(calendar, &edge_events, true);
+        let detail = facts.detail;
         for row in day_rows {
+            let user = facts.user(row.user);
             if span.covers_day(row.day.0) {
-                *facts.user_messages.entry(row.user).or_default() += row.activity.messages as u64;
+                user.messages += row.activity.messages as u64;
             }
             let mut last: Option<SlotPlace> = None;
             for slot in row_slots(&row, span.mask(row.day.0)).filter(|slot| !is_split(*slot)) {
                 let place = calendar.place_of(slot, false);
                 // Consecutive quarters of one hour are one fact.
                 if last != Some(place) {
-                    facts.present(place, row.user);
+                    user.present(place, detail);
                     last = Some(place);
                 }
             }
         }
         for (user, messages) in edge_day_messages {
-            *facts.user_messages.entry(user).or_default() += messages as u64;
+            facts.user(user).messages += messages as u64;
         }
         for (Slot(slot), messages) in slot_messages {
             if !is_split(slot) {
@@ -211,24 +249,28 @@ impl Facts {
     }
 
     fn add_raw(&mut self, calendar: &Calendar, events: &[RawActivity], count_user_messages: bool) {
+        let detail = self.detail;
         for event in events {
             let place = calendar.place_at(event.at.0);
-            self.present(place, event.user);
+            let user = self.user(event.user);
+            user.present(place, detail);
+            if event.is_message && count_user_messages {
+                user.messages += 1;
+            }
             if event.is_message {
                 self.messages_at(place, 1);
-                if count_user_messages {
-                    *self.user_messages.entry(event.user).or_default() += 1;
-                }
             }
         }
     }
 
-    fn present(&mut self, place: SlotPlace, user: UserKey) {
-        self.user_days.push((place.day, user));
-        if self.detail == Detail::Full {
-            self.user_buckets.push((place.bucket, user));
-            self.user_hours.push((place.hour, user));
+    /// `key`'s facts, empty when first met.
+    fn user(&mut self, key: UserKey) -> &mut UserFacts {
+        let next = self.users.len() as u32;
+        let index = *self.index.entry(key).or_insert(next);
+        if index == next {
+            self.users.push((key, UserFacts::default()));
         }
+        &mut self.users[index as usize].1
     }
 
     fn messages_at(&mut self, place: SlotPlace, messages: u64) {
@@ -240,33 +282,32 @@ impl Facts {
     }
 
     fn finish(mut self) -> Facts {
-        for pairs in [
-            &mut self.user_buckets,
-            &mut self.user_hours,
-            &mut self.user_days,
-        ] {
-            pairs.sort_unstable();
-            pairs.dedup();
+        for (_, user) in &mut self.users {
+            for indexes in [&mut user.buckets, &mut user.hours, &mut user.days] {
+                indexes.sort_unstable();
+                indexes.dedup();
+            }
         }
         self
     }
 
-    /// Distinct users active in the period.
-    pub fn active_users(&self) -> u64 {
-        self.user_days
+    /// Each user with an event in the period, and their facts.
+    pub fn users(&self) -> impl Iterator<Item = (UserKey, &UserFacts)> {
+        self.users
             .iter()
-            .map(|(_, user)| *user)
-            .collect::<HashSet<_>>()
-            .len() as u64
+            .filter(|(_, user)| !user.days.is_empty())
+            .map(|(key, user)| (*key, user))
     }
 
-    /// Each user's distinct local days with an event (`active_days`).
-    pub fn active_days_by_user(&self) -> HashMap<UserKey, u64> {
-        let mut days: HashMap<UserKey, u64> = HashMap::new();
-        for (_, user) in &self.user_days {
-            *days.entry(*user).or_default() += 1;
-        }
-        days
+    /// `key`'s facts, if they had an event in the period.
+    pub fn of(&self, key: UserKey) -> Option<&UserFacts> {
+        let index = *self.index.get(&key)?;
+        Some(&self.users[index as usize].1).filter(|user| !user.days.is_empty())
+    }
+
+    /// Distinct users active in the period.
+    pub fn active_users(&self) -> u64 {
+        self.users().count() as u64
     }
 
     /// No facts yet, laid out by `calendar`.
@@ -294,12 +335,13 @@ impl Facts {
     }
 
     /// The mean over the period's `days` local days of each day's distinct
-    /// users (`user_days` holds each (day, user) once): 0 for no day.
+    /// users (the sum of each user's distinct days): 0 for no day.
     pub fn average_daily_users(&self, days: u32) -> f64 {
         if days == 0 {
             return 0.0;
         }
-        self.user_days.len() as f64 / f64::from(days)
+        let user_days: usize = self.users().map(|(_, user)| user.days.len()).sum();
+        user_days as f64 / f64::from(days)
     }
 
     /// Message events in the period: the sum over its trend buckets.

@@ -95,8 +95,10 @@ impl Selection<'_> {
     fn days(calendar: &Calendar, facts: &Facts) -> Vec<LearnerDay> {
         let mut messages: HashMap<u32, u64> = HashMap::new();
         let mut hours: BTreeSet<(u32, u32)> = BTreeSet::new();
-        for (hour, _) in &facts.user_hours {
-            hours.insert((calendar.hour_days[*hour as usize], *hour));
+        for (_, user) in facts.users() {
+            for hour in &user.hours {
+                hours.insert((calendar.hour_days[*hour as usize], *hour));
+            }
         }
         for (hour, count) in facts.hour_messages.iter().enumerate() {
             *messages.entry(calendar.hour_days[hour]).or_default() += count;

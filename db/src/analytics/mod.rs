@@ -10,7 +10,7 @@ mod learner;
 mod period;
 mod retention;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -522,25 +522,31 @@ struct Topline {
 /// The user table without statuses (each `active` until
 /// `Selection::users_with` sets them), and each row's user key.
 fn users_of(facts: &Facts, previous: &Facts, members: Vec<Member>) -> (Vec<UserKey>, UsersTable) {
-    let active_days = facts.active_days_by_user();
-    let previous_active_days = previous.active_days_by_user();
-    let count =
-        |map: &HashMap<UserKey, u64>, key: &UserKey| map.get(key).copied().unwrap_or_default();
+    // A user's messages and active days in `facts`.
+    let counts = |facts: &Facts, key: UserKey| {
+        facts
+            .of(key)
+            .map_or((0, 0), |user| (user.messages, user.days.len() as u64))
+    };
     let keys = members.iter().map(|member| member.key).collect();
     let users = members
         .into_iter()
-        .map(|member| UserRow {
-            messages: count(&facts.user_messages, &member.key),
-            active_days: count(&active_days, &member.key),
-            previous_messages: count(&previous.user_messages, &member.key),
-            previous_active_days: count(&previous_active_days, &member.key),
-            user_id: member.user_id,
-            username: member.username,
-            name: member.name,
-            registered_at: from_millis(member.registered_at.0),
-            last_active: member.last_active.map(|at| from_millis(at.0)),
-            first_active: member.first_active.map(|at| from_millis(at.0)),
-            status: FollowUpStatus::Active,
+        .map(|member| {
+            let (messages, active_days) = counts(facts, member.key);
+            let (previous_messages, previous_active_days) = counts(previous, member.key);
+            UserRow {
+                messages,
+                active_days,
+                previous_messages,
+                previous_active_days,
+                user_id: member.user_id,
+                username: member.username,
+                name: member.name,
+                registered_at: from_millis(member.registered_at.0),
+                last_active: member.last_active.map(|at| from_millis(at.0)),
+                first_active: member.first_active.map(|at| from_millis(at.0)),
+                status: FollowUpStatus::Active,
+            }
         })
         .collect();
     (keys, UsersTable { users })
@@ -557,15 +563,14 @@ fn activity_strips(
     let buckets = calendar.bucket_starts.len().max(1);
     let per_bin = buckets.div_ceil(MAX_STRIP_BINS);
     let bins = buckets.div_ceil(per_bin);
-    let mut counts: HashMap<UserKey, Vec<u32>> = HashMap::new();
-    for (bucket, user) in &facts.user_buckets {
-        counts.entry(*user).or_insert_with(|| vec![0; bins])[*bucket as usize / per_bin] += 1;
-    }
     let strips = keys
         .iter()
         .zip(&users.users)
         .filter_map(|(key, row)| {
-            let counts = counts.get(key)?;
+            let mut counts = vec![0u32; bins];
+            for bucket in &facts.of(*key)?.buckets {
+                counts[*bucket as usize / per_bin] += 1;
+            }
             let digits = counts
                 .iter()
                 .map(|count| char::from_digit(*count, 36).unwrap_or('z'))
@@ -591,8 +596,10 @@ fn trend(facts: &Facts, calendar: &Calendar) -> Trend {
             messages: *messages,
         })
         .collect();
-    for (bucket, _) in &facts.user_buckets {
-        buckets[*bucket as usize].active_users += 1;
+    for (_, user) in facts.users() {
+        for bucket in &user.buckets {
+            buckets[*bucket as usize].active_users += 1;
+        }
     }
     Trend {
         granularity: calendar.granularity,
@@ -614,16 +621,19 @@ fn heatmap(facts: &Facts, calendar: &Calendar) -> Heatmap {
     }
     // One count per distinct (user, local date, local hour) in a cell; the
     // totals count each user once per weekday and once per hour.
-    let mut weekday_users = HashSet::new();
-    let mut hour_users = HashSet::new();
-    for (hour, user) in &facts.user_hours {
-        let (weekday, hour) = calendar.hour_cells[*hour as usize];
-        heatmap.users[weekday][hour] += 1;
-        if weekday_users.insert((weekday, *user)) {
-            heatmap.weekday_users[weekday] += 1;
+    for (_, user) in facts.users() {
+        let (mut weekdays, mut hours) = (0u32, 0u32);
+        for hour in &user.hours {
+            let (weekday, hour) = calendar.hour_cells[*hour as usize];
+            heatmap.users[weekday][hour] += 1;
+            weekdays |= 1 << weekday;
+            hours |= 1 << hour;
         }
-        if hour_users.insert((hour, *user)) {
-            heatmap.hour_users[hour] += 1;
+        for (weekday, count) in heatmap.weekday_users.iter_mut().enumerate() {
+            *count += u64::from(weekdays >> weekday & 1);
+        }
+        for (hour, count) in heatmap.hour_users.iter_mut().enumerate() {
+            *count += u64::from(hours >> hour & 1);
         }
     }
     heatmap

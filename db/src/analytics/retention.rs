@@ -44,9 +44,11 @@ impl Selection<'_> {
             self.first_events(),
         )?;
         let mut active: HashMap<UserKey, HashSet<i64>> = HashMap::new();
-        for (day, user) in &facts.user_days {
-            let week = week_of(calendar.day_dates[*day as usize]);
-            active.entry(*user).or_default().insert(week);
+        for (user, user_facts) in facts.users() {
+            let weeks = active.entry(user).or_default();
+            for day in &user_facts.days {
+                weeks.insert(week_of(calendar.day_dates[*day as usize]));
+            }
         }
         // The week of each learner's first event; before the window: -2.
         let first_week: HashMap<UserKey, i64> = firsts
