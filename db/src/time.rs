@@ -12,6 +12,28 @@ pub const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 /// Quarter-hour slots in a UTC day.
 pub const SLOTS_PER_DAY: i64 = DAY_MS / SLOT_MS;
 
+/// How long after a write's clock a reader may still take the write's open
+/// days for closed: the longest write transaction plus the largest clock
+/// difference between two servers on one database (see [`closed_until`]).
+const CLOSING_MARGIN_MS: i64 = 60 * 60 * 1000;
+
+/// Whether an event at `at`, written at `now`, changes the history of its
+/// agent (the days before yesterday, UTC) rather than only its open days:
+/// such a write raises the agent's history version (migration 0011).
+pub fn is_history(at: i64, now: Millis) -> bool {
+    at.div_euclid(DAY_MS) < now.0.div_euclid(DAY_MS) - 1
+}
+
+/// The instant before which a reader at `now` takes activity as closed,
+/// that is changed only by writes that raise the history version: the
+/// start of the UTC day before the day of `now` less the margin. A write
+/// that did not raise it (all its events on or after the day before its
+/// own clock's day) therefore lies after this instant unless its
+/// transaction outlived the margin.
+pub fn closed_until(now: Millis) -> Millis {
+    Millis(((now.0 - CLOSING_MARGIN_MS).div_euclid(DAY_MS) - 1) * DAY_MS)
+}
+
 /// An instant: milliseconds since the Unix epoch, as every table stores it.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, sqlx::Type, serde::Deserialize,
@@ -173,6 +195,33 @@ mod tests {
         assert_eq!(
             start.date_naive(),
             NaiveDate::from_ymd_opt(2022, 9, 11).unwrap()
+        );
+    }
+
+    /// A write that does not raise the history version (every event on or
+    /// after the day before its clock's) lies after what any reader whose
+    /// clock is at most the margin later takes as closed; around midnights,
+    /// at the edges of the margin.
+    #[test]
+    fn open_day_writes_are_never_in_a_readers_closed_days() {
+        let midnight = 20_000 * DAY_MS;
+        for writer_now in [midnight - 1, midnight, midnight + 1, midnight + DAY_MS / 2] {
+            for late_by in [0, 1, CLOSING_MARGIN_MS / 2, CLOSING_MARGIN_MS] {
+                let closed = closed_until(Millis(writer_now + late_by));
+                for at in (writer_now - 3 * DAY_MS..writer_now + DAY_MS).step_by(60_000) {
+                    if !is_history(at, Millis(writer_now)) {
+                        assert!(
+                            at >= closed.0,
+                            "write at {writer_now}, read {late_by} later"
+                        );
+                    }
+                }
+            }
+        }
+        // And a reader does take the day before yesterday as closed.
+        assert_eq!(
+            closed_until(Millis(midnight + DAY_MS / 2)),
+            Millis(midnight - DAY_MS)
         );
     }
 }

@@ -14,6 +14,7 @@ use pulse_db::time::Millis;
 use pulse_db::{MemberSeed, Store};
 use pulse_model::{PeriodQuery, UserRow, UsersTable};
 use rstest::rstest;
+use sqlx::Connection;
 use support::{event, ingest, utc};
 
 /// A fixed custom range, so every read asks for the very same figures.
@@ -127,6 +128,114 @@ async fn every_write_reaches_figures_kept_by_another_handle(#[case] backend: Tes
     rebuilt.sort_by(|a, b| a.user_id.cmp(&b.user_id));
     expected.sort_by(|a, b| a.user_id.cmp(&b.user_id));
     assert_eq!(rebuilt, expected);
+
+    writer.close().await;
+    db.cleanup().await;
+}
+
+/// The user table of agent "tutor" over the past 7 days in New York, as
+/// `store` answers at `now`.
+async fn past_week(store: &Store, now: DateTime<Utc>) -> UsersTable {
+    let agent = store.find_agent("tutor").await.unwrap().unwrap();
+    let query = PeriodQuery {
+        period: "7d".into(),
+        tz: "America/New_York".into(),
+        ..PeriodQuery::default()
+    };
+    let selection = Selection::new(store, &agent, &query, now).unwrap();
+    selection.dashboard(Settings::default()).await.unwrap();
+    selection.users().await.unwrap()
+}
+
+/// `(messages, active days)` of `user_id` in `table`, zeros if absent.
+fn counts(table: &UsersTable, user_id: &str) -> (u64, u64) {
+    row(table, user_id).map_or((0, 0), |row| (row.messages, row.active_days))
+}
+
+/// A live agent: the facts of its closed days are kept across writes of
+/// recent events (which raise only its data version), and every write that
+/// reaches those days (a late event, an erasure, a purge) retires them.
+/// Reads at the clock's now, as a server's are.
+#[rstest]
+#[case::sqlite(TestBackend::Sqlite)]
+#[case::postgres(TestBackend::Postgres)]
+#[tokio::test]
+async fn a_live_agent_keeps_its_closed_days_until_a_write_reaches_them(
+    #[case] backend: TestBackend,
+) {
+    let db = TestDb::new(backend).await;
+    let reader = &db.store;
+    let writer = Store::connect(&db.url).await.unwrap();
+    let ago = |minutes: i64| (Utc::now() - chrono::Duration::minutes(minutes)).to_rfc3339();
+    let day = 24 * 60;
+    ingest(
+        &writer,
+        &[
+            event("e1", "message", "ada", &ago(3 * day)),
+            event("e2", "message", "ada", &ago(10)),
+        ],
+    )
+    .await;
+    assert_eq!(counts(&past_week(reader, Utc::now()).await, "ada"), (2, 2));
+
+    // Recent events: read fresh, beside the kept closed days.
+    ingest(&writer, &[event("e3", "message", "bob", &ago(5))]).await;
+    let table = past_week(reader, Utc::now()).await;
+    assert_eq!(counts(&table, "bob"), (1, 1), "a recent event");
+    assert_eq!(counts(&table, "ada"), (2, 2));
+
+    // The closed days' facts are kept: a change to them behind the
+    // store's back that raises only the data version is not seen...
+    sqlx::any::install_default_drivers();
+    let mut connection = sqlx::AnyConnection::connect(&db.url).await.unwrap();
+    let closed_day = (Utc::now() - chrono::Duration::days(3)).timestamp_millis() / 86_400_000;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE activity_days SET messages = messages + 5 WHERE day = {closed_day}"
+    )))
+    .execute(&mut connection)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE agents SET data_version = data_version + 1")
+        .execute(&mut connection)
+        .await
+        .unwrap();
+    assert_eq!(counts(&past_week(reader, Utc::now()).await, "ada"), (2, 2));
+    // ...and is once the history version says so.
+    sqlx::query("UPDATE agents SET history_version = history_version + 1")
+        .execute(&mut connection)
+        .await
+        .unwrap();
+    connection.close().await.unwrap();
+    assert_eq!(counts(&past_week(reader, Utc::now()).await, "ada"), (7, 2));
+    writer.rebuild_rollups().await.unwrap();
+    assert_eq!(
+        counts(&past_week(reader, Utc::now()).await, "ada"),
+        (2, 2),
+        "rebuilt"
+    );
+
+    // A late event, on a closed day.
+    ingest(&writer, &[event("e4", "message", "cy", &ago(4 * day))]).await;
+    assert_eq!(
+        counts(&past_week(reader, Utc::now()).await, "cy"),
+        (1, 1),
+        "a late event"
+    );
+
+    // A purge of the days before yesterday's yesterday, and an erasure.
+    let first_kept = pulse_db::time::Day(Utc::now().timestamp_millis() / 86_400_000 - 2);
+    writer.purge_before(first_kept).await.unwrap();
+    let table = past_week(reader, Utc::now()).await;
+    assert_eq!(counts(&table, "cy"), (0, 0), "purged");
+    assert_eq!(counts(&table, "ada"), (1, 1), "purged");
+    writer
+        .forget_user("ada", "test", Millis::now())
+        .await
+        .unwrap();
+    assert!(
+        row(&past_week(reader, Utc::now()).await, "ada").is_none(),
+        "erased"
+    );
 
     writer.close().await;
     db.cleanup().await;

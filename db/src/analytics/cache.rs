@@ -20,6 +20,7 @@ use pulse_model::{Granularity, Heatmap, Trend, UsersTable};
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
 
+use super::facts::{Detail, Facts};
 use crate::ids::AgentKey;
 use crate::store::AgentRef;
 
@@ -101,6 +102,30 @@ pub(super) struct PeriodView {
     pub strips: pulse_model::ActivityStrips,
 }
 
+/// The facts of an agent's closed days in one layout: the instants
+/// `[start, until)` of a period laid out from `start` in a zone with a
+/// granularity (a calendar's indexes before `until` depend on nothing
+/// else), kept under the agent's history version.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(super) struct ClosedKey {
+    pub agent: AgentKey,
+    pub history_version: i64,
+    pub tz: String,
+    pub start: i64,
+    pub until: i64,
+    pub granularity: Granularity,
+    pub detail: Detail,
+}
+
+#[derive(Clone)]
+struct FactsWeight;
+
+impl Weighter<ClosedKey, Arc<Facts>> for FactsWeight {
+    fn weight(&self, _: &ClosedKey, facts: &Arc<Facts>) -> u64 {
+        facts.weight() + 256
+    }
+}
+
 /// Distinct users and messages of a span.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct SpanSummary {
@@ -125,6 +150,7 @@ impl Weighter<ViewKey, Arc<PeriodView>> for ViewWeight {
 pub struct FigureCache {
     views: Option<Cache<ViewKey, Arc<PeriodView>, ViewWeight>>,
     summaries: Option<Cache<SpanKey, SpanSummary>>,
+    closed: Option<Cache<ClosedKey, Arc<Facts>, FactsWeight>>,
 }
 
 impl Default for FigureCache {
@@ -140,12 +166,39 @@ impl FigureCache {
             return FigureCache {
                 views: None,
                 summaries: None,
+                closed: None,
             };
         }
-        let count = usize::try_from(bytes / VIEW_MIN_BYTES).unwrap_or(usize::MAX);
+        // A third for views, the rest for closed days' facts: a year of a
+        // large agent's facts outweighs its view (docs/BENCHMARKS.md).
+        let (view_bytes, facts_bytes) = (bytes / 3, bytes - bytes / 3);
+        let count = |bytes: u64| usize::try_from(bytes / VIEW_MIN_BYTES).unwrap_or(usize::MAX);
         FigureCache {
-            views: Some(Cache::with_weighter(count.max(16), bytes, ViewWeight)),
+            views: Some(Cache::with_weighter(
+                count(view_bytes).max(16),
+                view_bytes,
+                ViewWeight,
+            )),
             summaries: Some(Cache::new(SUMMARY_COUNT)),
+            closed: Some(Cache::with_weighter(
+                count(facts_bytes).max(16),
+                facts_bytes,
+                FactsWeight,
+            )),
+        }
+    }
+
+    /// The closed days' facts under `key`, loaded by `load` when they are
+    /// not kept.
+    pub(super) async fn closed_facts<E>(
+        &self,
+        key: &ClosedKey,
+        load: impl Future<Output = Result<Facts, E>>,
+    ) -> Result<Arc<Facts>, E> {
+        let load = async { load.await.map(Arc::new) };
+        match &self.closed {
+            Some(closed) => closed.get_or_insert_async(key, load).await,
+            None => load.await,
         }
     }
 
@@ -170,6 +223,9 @@ impl FigureCache {
         }
         if let Some(summaries) = &self.summaries {
             summaries.clear();
+        }
+        if let Some(closed) = &self.closed {
+            closed.clear();
         }
     }
 

@@ -29,7 +29,7 @@ use crate::time::{DAY_MS, Day, Millis, SLOT_MS, SLOTS_PER_DAY, Slot};
 /// figures are counts of distinct users per index, which one pass over the
 /// users gives without sorting or hashing pairs, and a year of a large
 /// agent's pairs took hundreds of megabytes (docs/BENCHMARKS.md).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Facts {
     /// Each user's place in `users`.
     index: FxHashMap<UserKey, u32>,
@@ -67,7 +67,7 @@ fn push_new(indexes: &mut Vec<u32>, index: u32) {
 }
 
 /// Which facts a load keeps.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum Detail {
     /// Everything every figure needs.
     #[default]
@@ -152,6 +152,13 @@ impl Span {
 }
 
 impl UserFacts {
+    fn sort_and_dedup(&mut self) {
+        for indexes in [&mut self.buckets, &mut self.hours, &mut self.days] {
+            indexes.sort_unstable();
+            indexes.dedup();
+        }
+    }
+
     /// An event (or an active quarter) at `place`.
     fn present(&mut self, place: SlotPlace, detail: Detail) {
         push_new(&mut self.days, place.day);
@@ -283,10 +290,7 @@ impl Facts {
 
     fn finish(mut self) -> Facts {
         for (_, user) in &mut self.users {
-            for indexes in [&mut user.buckets, &mut user.hours, &mut user.days] {
-                indexes.sort_unstable();
-                indexes.dedup();
-            }
+            user.sort_and_dedup();
         }
         self
     }
@@ -303,6 +307,51 @@ impl Facts {
     pub fn of(&self, key: UserKey) -> Option<&UserFacts> {
         let index = *self.index.get(&key)?;
         Some(&self.users[index as usize].1).filter(|user| !user.days.is_empty())
+    }
+
+    /// These facts with `later`'s, the facts of the instants right after
+    /// these laid out by `calendar`, whose indexes these share (they were
+    /// laid out from the same first instant, zone and granularity).
+    pub fn merged_with(&self, later: Facts, calendar: &Calendar) -> Facts {
+        let mut merged = self.clone();
+        for (key, user) in later.users {
+            let into = merged.user(key);
+            into.buckets.extend(user.buckets);
+            into.hours.extend(user.hours);
+            into.days.extend(user.days);
+            into.messages += user.messages;
+            // A local hour or day may straddle the two.
+            into.sort_and_dedup();
+        }
+        merged
+            .bucket_messages
+            .resize(calendar.bucket_starts.len(), 0);
+        merged.hour_messages.resize(calendar.hour_cells.len(), 0);
+        for (sum, more) in merged.bucket_messages.iter_mut().zip(later.bucket_messages) {
+            *sum += more;
+        }
+        for (sum, more) in merged.hour_messages.iter_mut().zip(later.hour_messages) {
+            *sum += more;
+        }
+        merged
+    }
+
+    /// Whether these facts are laid out by `calendar`'s numbers of trend
+    /// buckets and local hours (facts kept from a longer period are not).
+    pub fn fits(&self, calendar: &Calendar) -> bool {
+        self.bucket_messages.len() == calendar.bucket_starts.len()
+            && self.hour_messages.len() == calendar.hour_cells.len()
+    }
+
+    /// About how many bytes these facts take.
+    pub fn weight(&self) -> u64 {
+        let indexes: usize = self
+            .users
+            .iter()
+            .map(|(_, user)| user.buckets.len() + user.hours.len() + user.days.len())
+            .sum();
+        let vectors = self.bucket_messages.len() + self.hour_messages.len();
+        (indexes * 4 + self.users.len() * 112 + vectors * 8) as u64
     }
 
     /// Distinct users active in the period.

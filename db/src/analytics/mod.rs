@@ -28,8 +28,8 @@ pub use period::{MAX_CUSTOM_DAYS, PeriodError, ResolvedPeriod};
 use crate::error::StoreError;
 use crate::ids::UserKey;
 use crate::store::{AgentRef, Member, Store};
-use crate::time::{Millis, from_millis, to_millis};
-use cache::{DataKey, PeriodView, SpanKey, SpanSummary, ViewKey};
+use crate::time::{Millis, closed_until, from_millis, to_millis};
+use cache::{ClosedKey, DataKey, PeriodView, SpanKey, SpanSummary, ViewKey};
 pub use learner::LearnerError;
 
 /// Why a figure could not be computed.
@@ -210,7 +210,11 @@ impl<'a> Selection<'a> {
 
     /// The calendar and facts of `[start, end)`.
     #[tracing::instrument(level = "debug", skip(self), fields(agent = self.agent.key.0))]
-    async fn facts(&self, (start, end): (i64, i64), detail: Detail) -> Result<(Calendar, Facts)> {
+    async fn facts(
+        &self,
+        (start, end): (i64, i64),
+        detail: Detail,
+    ) -> Result<(Calendar, Arc<Facts>)> {
         let calendar = Calendar::new(self.period.tz, start, end, self.granularity());
         let facts = self.facts_in(&calendar, (start, end), detail).await?;
         Ok((calendar, facts))
@@ -223,14 +227,54 @@ impl<'a> Selection<'a> {
         calendar: &Calendar,
         (start, end): (i64, i64),
         detail: Detail,
-    ) -> Result<Facts> {
+    ) -> Result<Arc<Facts>> {
         Ok(match self.population().await? {
-            None => Facts::load(self.store, self.agent, calendar, (start, end), detail).await?,
+            None => self.agent_facts(calendar, (start, end), detail).await?,
             Some(users) => {
                 let events = self.events_of(&users, (start, end)).await?;
-                Facts::of_events_with(calendar, &events, detail)
+                Arc::new(Facts::of_events_with(calendar, &events, detail))
             }
         })
+    }
+
+    /// The whole agent's facts of `[start, end)`: those of its closed days
+    /// kept under its history version (which ingesting recent events does
+    /// not raise, so a live agent still reuses them), the open rest read.
+    async fn agent_facts(
+        &self,
+        calendar: &Calendar,
+        (start, end): (i64, i64),
+        detail: Detail,
+    ) -> Result<Arc<Facts>> {
+        let (store, agent) = (self.store, self.agent);
+        let until = closed_until(Millis(to_millis(self.now)))
+            .0
+            .clamp(start, end);
+        if until == start {
+            return Ok(Arc::new(
+                Facts::load(store, agent, calendar, (start, end), detail).await?,
+            ));
+        }
+        let key = ClosedKey {
+            agent: agent.key,
+            history_version: agent.history_version,
+            tz: self.period.tz.name().to_owned(),
+            start,
+            until,
+            granularity: calendar.granularity,
+            detail,
+        };
+        let load = Facts::load(store, agent, calendar, (start, until), detail);
+        let closed = store.figures().closed_facts(&key, load).await?;
+        if until == end && closed.fits(calendar) {
+            return Ok(closed);
+        }
+        let open = if until < end {
+            Facts::load(store, agent, calendar, (until, end), detail).await?
+        } else {
+            Facts::default()
+        };
+        Ok(Arc::new(closed.merged_with(open, calendar)))
     }
 
     /// The raw events of `users` in `[start, end)`: a section's facts (the

@@ -21,6 +21,10 @@ pub struct AgentRef {
     /// The users' names version when this row was read: raised by every
     /// rename, which changes the user tables of every agent.
     pub names_version: i64,
+    /// The agent's history version when this row was read: raised by every
+    /// write that can change its activity of closed days (migration 0011),
+    /// which the facts of those days are kept under.
+    pub history_version: i64,
 }
 
 /// One user's activity on one UTC day, from the rollup.

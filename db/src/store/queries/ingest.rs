@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use sqlx::{QueryBuilder, Transaction};
 
 use super::{
-    BACKEND, Db, MAX_BINDS, begin_write, push_list, raise_data_versions, rows_per_statement,
+    BACKEND, Db, MAX_BINDS, Reach, begin_write, push_list, raise_versions, rows_per_statement,
 };
 use crate::error::Result;
 use crate::ids::{AgentKey, UserKey};
@@ -72,9 +72,17 @@ async fn try_ingest(
         tx.rollback().await?;
         return Ok(None);
     }
-    let changed: Vec<AgentKey> = new_events
+    // Events of closed days (late ones) retire the facts kept of them.
+    let changed: Vec<(AgentKey, Reach)> = new_events
         .iter()
-        .map(|event| agents[&event.agent_id])
+        .map(|event| {
+            let reach = if crate::time::is_history(event.at, received_at) {
+                Reach::History
+            } else {
+                Reach::OpenDays
+            };
+            (agents[&event.agent_id], reach)
+        })
         .collect();
     let mut effects = Effects::of(new_events, &agents, &users);
     if let Naming::WithinAgents(allowed) = &batch.naming {
@@ -82,7 +90,7 @@ async fn try_ingest(
         effects.names.retain(|user, _| !others.contains(user));
     }
     apply_effects(&mut tx, &effects, Registrations::Automatic).await?;
-    raise_data_versions(&mut tx, &changed).await?;
+    raise_versions(&mut tx, changed).await?;
     tx.commit().await?;
     Ok(Some(inserted))
 }
@@ -479,9 +487,11 @@ pub async fn rebuild_rollups(db: &Writer<Db>) -> Result<u64> {
         apply_effects(&mut tx, &effects, Registrations::Unchanged).await?;
         total += rows.len() as u64;
     }
-    sqlx::query("UPDATE agents SET data_version = data_version + 1")
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "UPDATE agents SET data_version = data_version + 1, history_version = history_version + 1",
+    )
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(total)
 }

@@ -67,19 +67,50 @@ async fn begin_write(db: &Writer<Db>) -> Result<Transaction<'static, Db>> {
     })
 }
 
-/// Raises the data version of each agent (see the analytics cache), inside
-/// the transaction that changes their figures, so that no reader sees the
-/// new version without the new data. Sorted, so that concurrent writers
-/// lock the agents' rows in one order.
+/// How far back a write changed an agent's data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Reach {
+    /// Only events of the open days (`time::is_history` false for each).
+    OpenDays,
+    /// Anything, closed days' activity included.
+    History,
+}
+
+/// Raises the data and history versions of each agent (see the analytics
+/// cache and migration 0011) inside the transaction that changes their
+/// figures, so that no reader sees the new version without the new data.
 async fn raise_data_versions(tx: &mut Transaction<'_, Db>, agents: &[AgentKey]) -> Result<()> {
-    let mut agents = agents.to_vec();
-    agents.sort_unstable();
-    agents.dedup();
-    for agent in agents {
-        sqlx::query("UPDATE agents SET data_version = data_version + 1 WHERE id = $1")
-            .bind(agent)
-            .execute(&mut **tx)
-            .await?;
+    let changes: Vec<(AgentKey, Reach)> = agents
+        .iter()
+        .map(|agent| (*agent, Reach::History))
+        .collect();
+    raise_versions(tx, changes).await
+}
+
+/// Raises each agent's data version, and its history version where the
+/// write reached it (once per agent, the widest reach). Sorted, so that
+/// concurrent writers lock the agents' rows in one order.
+async fn raise_versions(
+    tx: &mut Transaction<'_, Db>,
+    mut changes: Vec<(AgentKey, Reach)>,
+) -> Result<()> {
+    changes.sort_unstable();
+    changes.dedup_by(|next, kept| {
+        let same = next.0 == kept.0;
+        if same {
+            kept.1 = kept.1.max(next.1);
+        }
+        same
+    });
+    for (agent, reach) in changes {
+        let sql = match reach {
+            Reach::OpenDays => "UPDATE agents SET data_version = data_version + 1 WHERE id = $1",
+            Reach::History => {
+                "UPDATE agents SET data_version = data_version + 1,
+                                   history_version = history_version + 1 WHERE id = $1"
+            }
+        };
+        sqlx::query(sql).bind(agent).execute(&mut **tx).await?;
     }
     Ok(())
 }

@@ -24,7 +24,7 @@ pub async fn list_agents(db: &Reader<Db>) -> Result<Vec<Agent>> {
 
 pub async fn find_agent(db: &Reader<Db>, agent_id: &str) -> Result<Option<AgentRef>> {
     Ok(sqlx::query_as(
-        "SELECT id AS key, agent_key AS agent_id, name, data_version,
+        "SELECT id AS key, agent_key AS agent_id, name, data_version, history_version,
                 (SELECT version FROM names_version) AS names_version
          FROM agents WHERE agent_key = $1",
     )
