@@ -24,7 +24,8 @@ SET=${1:-benchmark}
 BACKEND=${2:-sqlite}
 case $SET in
   benchmark) STEM=bench-v1 ;;
-  small | large) STEM=bench-$SET-v1 ;;
+  small) STEM=bench-small-v1 ;;
+  large) STEM=bench-large-v2 ;;
   *) echo "usage: $0 [small|benchmark|large] [postgres]" >&2; exit 2 ;;
 esac
 FILE=$PULSE_CACHE/bench/$STEM.db

@@ -32,7 +32,7 @@ pub enum DataSet {
     Small,
     /// [`Scale::benchmark`]: about 5 million events.
     Benchmark,
-    /// [`Scale::large`]: about 50 million events.
+    /// [`Scale::large`]: about 55 million events.
     Large,
 }
 
@@ -59,11 +59,13 @@ impl DataSet {
     }
 
     /// The stem of its files and databases (the benchmark set keeps the
-    /// name it had before the others existed).
+    /// name it had before the others existed; the large one's scale changed
+    /// once).
     fn stem(self) -> String {
         match self {
             DataSet::Benchmark => "bench-v1".into(),
-            other => format!("bench-{}-v1", other.name()),
+            DataSet::Large => "bench-large-v2".into(),
+            DataSet::Small => "bench-small-v1".into(),
         }
     }
 

@@ -14,6 +14,7 @@
 //! What depends on the clock (online now, the last 30 days) is not kept
 //! here: only figures of fixed instants are.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use pulse_model::{Granularity, Heatmap, Trend, UsersTable};
@@ -21,7 +22,7 @@ use quick_cache::Weighter;
 use quick_cache::sync::Cache;
 
 use super::facts::{Detail, Facts};
-use crate::ids::AgentKey;
+use crate::ids::{AgentKey, UserKey};
 use crate::store::AgentRef;
 
 /// Bytes a store keeps figures in by default, about: a 50,000-learner user
@@ -117,6 +118,32 @@ pub(super) struct ClosedKey {
     pub detail: Detail,
 }
 
+/// The instants `[from, until)` of an agent, all closed, kept under its
+/// history version: a summary's closed part.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(super) struct ClosedSpanKey {
+    pub agent: AgentKey,
+    pub history_version: i64,
+    pub from: i64,
+    pub until: i64,
+}
+
+/// The distinct users and the messages of a span.
+#[derive(Debug, Default)]
+pub(super) struct SpanUsers {
+    pub users: HashSet<UserKey>,
+    pub messages: u64,
+}
+
+#[derive(Clone)]
+struct SpanWeight;
+
+impl Weighter<ClosedSpanKey, Arc<SpanUsers>> for SpanWeight {
+    fn weight(&self, _: &ClosedSpanKey, span: &Arc<SpanUsers>) -> u64 {
+        span.users.len() as u64 * 16 + 128
+    }
+}
+
 #[derive(Clone)]
 struct FactsWeight;
 
@@ -151,6 +178,7 @@ pub struct FigureCache {
     views: Option<Cache<ViewKey, Arc<PeriodView>, ViewWeight>>,
     summaries: Option<Cache<SpanKey, SpanSummary>>,
     closed: Option<Cache<ClosedKey, Arc<Facts>, FactsWeight>>,
+    closed_spans: Option<Cache<ClosedSpanKey, Arc<SpanUsers>, SpanWeight>>,
 }
 
 impl Default for FigureCache {
@@ -167,11 +195,14 @@ impl FigureCache {
                 views: None,
                 summaries: None,
                 closed: None,
+                closed_spans: None,
             };
         }
-        // A third for views, the rest for closed days' facts: a year of a
-        // large agent's facts outweighs its view (docs/BENCHMARKS.md).
-        let (view_bytes, facts_bytes) = (bytes / 3, bytes - bytes / 3);
+        // A third for views, half for closed days' facts (a year of a large
+        // agent's facts outweighs its view, docs/BENCHMARKS.md), the rest
+        // for closed spans' users.
+        let (view_bytes, facts_bytes) = (bytes / 3, bytes / 2);
+        let span_bytes = bytes - view_bytes - facts_bytes;
         let count = |bytes: u64| usize::try_from(bytes / VIEW_MIN_BYTES).unwrap_or(usize::MAX);
         FigureCache {
             views: Some(Cache::with_weighter(
@@ -185,6 +216,21 @@ impl FigureCache {
                 facts_bytes,
                 FactsWeight,
             )),
+            closed_spans: Some(Cache::with_weighter(SUMMARY_COUNT, span_bytes, SpanWeight)),
+        }
+    }
+
+    /// The closed span's users under `key`, loaded by `load` when they are
+    /// not kept.
+    pub(super) async fn closed_span<E>(
+        &self,
+        key: &ClosedSpanKey,
+        load: impl Future<Output = Result<SpanUsers, E>>,
+    ) -> Result<Arc<SpanUsers>, E> {
+        let load = async { load.await.map(Arc::new) };
+        match &self.closed_spans {
+            Some(spans) => spans.get_or_insert_async(key, load).await,
+            None => load.await,
         }
     }
 
@@ -226,6 +272,9 @@ impl FigureCache {
         }
         if let Some(closed) = &self.closed {
             closed.clear();
+        }
+        if let Some(spans) = &self.closed_spans {
+            spans.clear();
         }
     }
 

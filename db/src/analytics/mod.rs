@@ -29,7 +29,9 @@ use crate::error::StoreError;
 use crate::ids::UserKey;
 use crate::store::{AgentRef, Member, Store};
 use crate::time::{Millis, closed_until, from_millis, to_millis};
-use cache::{ClosedKey, DataKey, PeriodView, SpanKey, SpanSummary, ViewKey};
+use cache::{
+    ClosedKey, ClosedSpanKey, DataKey, PeriodView, SpanKey, SpanSummary, SpanUsers, ViewKey,
+};
 pub use learner::LearnerError;
 
 /// Why a figure could not be computed.
@@ -229,7 +231,7 @@ impl<'a> Selection<'a> {
         detail: Detail,
     ) -> Result<Arc<Facts>> {
         Ok(match self.population().await? {
-            None => self.agent_facts(calendar, (start, end), detail).await?,
+            None => Box::pin(self.agent_facts(calendar, (start, end), detail)).await?,
             Some(users) => {
                 let events = self.events_of(&users, (start, end)).await?;
                 Arc::new(Facts::of_events_with(calendar, &events, detail))
@@ -471,17 +473,53 @@ impl<'a> Selection<'a> {
             from,
             to,
         };
-        let compute = async {
-            let (users, messages) = match self.population().await? {
-                None => facts::summary(self.store, self.agent, from, to).await?,
-                Some(users) => facts::raw_summary(&self.events_of(&users, (from, to)).await?),
-            };
-            Ok(SpanSummary {
-                users: users.len() as u64,
-                messages,
+        // Boxed, like the view: a debug build's test thread has a small stack.
+        let compute = Box::pin(async {
+            Ok(match self.population().await? {
+                None => self.agent_summary(from, to).await?,
+                Some(users) => {
+                    let (users, messages) =
+                        facts::raw_summary(&self.events_of(&users, (from, to)).await?);
+                    SpanSummary {
+                        users: users.len() as u64,
+                        messages,
+                    }
+                }
             })
-        };
+        });
         self.store.figures().summary(&key, compute).await
+    }
+
+    /// The whole agent's distinct users and messages of `[from, to)`: the
+    /// closed part's kept under its history version, like its facts.
+    async fn agent_summary(&self, from: i64, to: i64) -> Result<SpanSummary> {
+        let (store, agent) = (self.store, self.agent);
+        let until = closed_until(Millis(to_millis(self.now))).0.clamp(from, to);
+        let span = async |from: i64, to: i64| {
+            let (users, messages) = facts::summary(store, agent, from, to).await?;
+            Ok::<_, AnalyticsError>(SpanUsers { users, messages })
+        };
+        let closed = if until > from {
+            let key = ClosedSpanKey {
+                agent: agent.key,
+                history_version: agent.history_version,
+                from,
+                until,
+            };
+            store.figures().closed_span(&key, span(from, until)).await?
+        } else {
+            Arc::default()
+        };
+        let open = if to > until {
+            span(until, to).await?
+        } else {
+            SpanUsers::default()
+        };
+        let users = closed.users.len() + open.users.difference(&closed.users).count();
+        Ok(SpanSummary {
+            users: users as u64,
+            messages: closed.messages + open.messages,
+        })
     }
 
     /// Users online now (an open session with a recent event).
