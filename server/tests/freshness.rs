@@ -1,7 +1,8 @@
 //! Never stale across processes: two `pulse serve` processes on one
 //! database, each keeping the figures it computed. A write acknowledged by
-//! one (an event, a rename, a registration) is in the very next read from
-//! the other, which had the same figures kept from before the write.
+//! one (an event, late or recent, a rename, a registration, an erasure) is
+//! in the very next read from the other, which had the same figures kept
+//! from before the write.
 
 use crate::support;
 
@@ -153,6 +154,56 @@ async fn a_write_through_one_server_is_read_through_the_other(#[case] backend: T
             "{backend:?}: the registration"
         );
     }
+
+    // A live agent: the Past 7 Days keep their closed days' facts across
+    // recent events; each write still shows through the other server.
+    let week = "period=7d&tz=America/New_York";
+    let recent = |id: &str, user: &str, minutes_ago: i64| {
+        let at = Utc::now() - Duration::minutes(minutes_ago);
+        json!([{"id": id, "type": "message", "agent_id": "tutor", "user_id": user,
+                "at": at.to_rfc3339()}])
+    };
+    for (n, (writer, reader)) in [(&first, &second), (&second, &first)]
+        .into_iter()
+        .enumerate()
+    {
+        let before = figures_of(reader, &read_key, week, "bo").await;
+        let id = format!("recent-{n}");
+        writer
+            .send(
+                Method::POST,
+                "/api/v1/events",
+                &ingest_key,
+                Some(recent(&id, "bo", 5)),
+            )
+            .await;
+        let after = figures_of(reader, &read_key, week, "bo").await;
+        assert_eq!(after.1, before.1 + 1, "{backend:?}: a recent event");
+        // A late one, four days back: on a day the reader keeps as closed.
+        let id = format!("late-{n}");
+        writer
+            .send(
+                Method::POST,
+                "/api/v1/events",
+                &ingest_key,
+                Some(recent(&id, "bo", 4 * 24 * 60)),
+            )
+            .await;
+        let late = figures_of(reader, &read_key, week, "bo").await;
+        assert_eq!(late.1, after.1 + 1, "{backend:?}: a late event");
+    }
+    // An erasure through one, read through the other.
+    let kept = figures_of(&second, &read_key, week, "bo").await;
+    assert_eq!(kept.1, 4);
+    first
+        .send(Method::DELETE, "/api/v1/users/bo", &ingest_key, None)
+        .await;
+    let erased = figures_of(&second, &read_key, week, "bo").await;
+    assert_eq!(
+        (erased.0, erased.1),
+        (kept.0 - 4, 0),
+        "{backend:?}: the erasure"
+    );
     drop((first, second));
     db.cleanup().await;
 }
