@@ -24,6 +24,7 @@ fn decode(encoding: Option<&str>, bytes: &[u8]) -> Vec<u8> {
                 .read_to_end(&mut out)
                 .unwrap();
         }
+        Some("zstd") => out = zstd::decode_all(bytes).unwrap(),
         Some(other) => panic!("unexpected encoding {other}"),
     }
     out
@@ -54,6 +55,8 @@ async fn json_and_csv_answers_are_compressed_when_asked() {
             (Some("gzip"), Some("gzip")),
             (Some("br"), Some("br")),
             (Some("gzip, br"), Some("br")),
+            // What Chromium asks.
+            (Some("gzip, deflate, br, zstd"), Some("zstd")),
         ] {
             let mut request = app.request(reqwest::Method::GET, path, Some(&app.read_key));
             if let Some(asked) = asked {
@@ -129,7 +132,11 @@ async fn kept_answers_are_the_plain_answer_and_follow_writes() {
     ] {
         let (_, plain, _) = get(path, "identity").await;
         let plain: Value = serde_json::from_slice(&plain).unwrap();
-        for (asked, sent) in [("br", "br"), ("gzip, br;q=0", "gzip")] {
+        for (asked, sent) in [
+            ("br", "br"),
+            ("gzip, br;q=0", "gzip"),
+            ("gzip, deflate, br, zstd", "zstd"),
+        ] {
             let (first_encoding, first, first_wire) = get(path, asked).await;
             let (second_encoding, _, second_wire) = get(path, asked).await;
             assert_eq!(first_wire, second_wire, "{path} {asked}: kept");
@@ -194,7 +201,11 @@ async fn server_function_answers_are_compressed_once_per_content() {
     };
     let (none, plain, _) = call("identity").await;
     assert_eq!(none, None);
-    for (asked, sent) in [("br", "br"), ("gzip", "gzip")] {
+    for (asked, sent) in [
+        ("br", "br"),
+        ("gzip", "gzip"),
+        ("gzip, deflate, br, zstd", "zstd"),
+    ] {
         let (encoding, first, first_wire) = call(asked).await;
         let (_, _, second_wire) = call(asked).await;
         assert_eq!(encoding.as_deref(), Some(sent), "{asked}");

@@ -33,9 +33,12 @@ use sha2::{Digest, Sha256};
 use super::HttpError;
 use crate::routes::{COMPRESS_ABOVE_BYTES, COMPRESSION_LEVEL};
 
-/// How a client accepts answers, in the order they are preferred.
+/// How a client accepts answers, in the order they are preferred (the
+/// compression layer's order: zstd compresses a large answer several times
+/// faster than brotli at the same level, to a few percent more bytes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Encoding {
+    Zstd,
     Brotli,
     Gzip,
     Identity,
@@ -68,7 +71,9 @@ impl Encoding {
                 .or_else(|| offered.iter().find(|(offered, _)| offered == "*"))
                 .is_some_and(|(_, yes)| *yes)
         };
-        if accepts("br") {
+        if accepts("zstd") {
+            Encoding::Zstd
+        } else if accepts("br") {
             Encoding::Brotli
         } else if accepts("gzip") {
             Encoding::Gzip
@@ -79,6 +84,7 @@ impl Encoding {
 
     fn header(self) -> Option<HeaderValue> {
         match self {
+            Encoding::Zstd => Some(HeaderValue::from_static("zstd")),
             Encoding::Brotli => Some(HeaderValue::from_static("br")),
             Encoding::Gzip => Some(HeaderValue::from_static("gzip")),
             Encoding::Identity => None,
@@ -92,6 +98,7 @@ impl Encoding {
         }
         let encoded = match self {
             Encoding::Identity => return Ok((Encoding::Identity, json)),
+            Encoding::Zstd => zstd::bulk::compress(&json, COMPRESSION_LEVEL)?,
             Encoding::Brotli => {
                 let mut out = Vec::with_capacity(json.len() / 8);
                 let params = brotli::enc::BrotliEncoderParams {
@@ -298,11 +305,12 @@ mod tests {
 
     #[test]
     fn the_preferred_accepted_encoding_is_chosen() {
-        assert_eq!(accepting("gzip, deflate, br, zstd"), Encoding::Brotli);
+        assert_eq!(accepting("gzip, deflate, br, zstd"), Encoding::Zstd);
+        assert_eq!(accepting("gzip, deflate, br"), Encoding::Brotli);
         assert_eq!(accepting("gzip"), Encoding::Gzip);
         assert_eq!(accepting("br;q=0, gzip;q=0.5"), Encoding::Gzip);
         assert_eq!(accepting("BR"), Encoding::Brotli);
-        assert_eq!(accepting("*"), Encoding::Brotli);
+        assert_eq!(accepting("*"), Encoding::Zstd);
         assert_eq!(accepting("*;q=0"), Encoding::Identity);
         assert_eq!(accepting("identity"), Encoding::Identity);
         assert_eq!(Encoding::accepted(&HeaderMap::new()), Encoding::Identity);
