@@ -24,7 +24,7 @@ use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING, COOKIE};
 const ENCODINGS: [(&str, &str); 3] = [
     ("plain", "identity"),
     ("gzip", "gzip"),
-    ("br (Chromium)", "gzip, deflate, br, zstd"),
+    ("Chromium (files br, answers zstd)", "gzip, deflate, br, zstd"),
 ];
 
 fn main() {
