@@ -18,8 +18,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use pulse_model::{Granularity, Heatmap, Trend, UsersTable};
-use quick_cache::Weighter;
 use quick_cache::sync::Cache;
+use quick_cache::{DefaultHashBuilder, OptionsBuilder, Weighter};
 
 use super::facts::{Detail, Facts};
 use crate::ids::{AgentKey, UserKey};
@@ -172,6 +172,31 @@ impl Weighter<ViewKey, Arc<PeriodView>> for ViewWeight {
     }
 }
 
+/// A cache of about `bytes` in one shard. quick_cache splits a cache into
+/// (cores x 4) shards by default, each with its share of the bytes, and
+/// keeps nothing heavier than a shard's share: a 50,000-learner agent's
+/// view or facts (tens of megabytes) were never kept. Its lock is held only
+/// to find or put an entry.
+fn one_shard<K, V, W>(items: usize, bytes: u64, weighter: W) -> Cache<K, V, W>
+where
+    K: Eq + std::hash::Hash,
+    V: Clone,
+    W: Weighter<K, V> + Clone,
+{
+    let options = OptionsBuilder::new()
+        .estimated_items_capacity(items.max(16))
+        .weight_capacity(bytes)
+        .shards(1)
+        .build()
+        .expect("a positive capacity");
+    Cache::with_options(
+        options,
+        weighter,
+        DefaultHashBuilder::default(),
+        Default::default(),
+    )
+}
+
 /// The figures kept by one process; shared by every request through the
 /// store. Without caches (a size of 0), every read computes its figures.
 pub struct FigureCache {
@@ -205,18 +230,10 @@ impl FigureCache {
         let span_bytes = bytes - view_bytes - facts_bytes;
         let count = |bytes: u64| usize::try_from(bytes / VIEW_MIN_BYTES).unwrap_or(usize::MAX);
         FigureCache {
-            views: Some(Cache::with_weighter(
-                count(view_bytes).max(16),
-                view_bytes,
-                ViewWeight,
-            )),
+            views: Some(one_shard(count(view_bytes), view_bytes, ViewWeight)),
             summaries: Some(Cache::new(SUMMARY_COUNT)),
-            closed: Some(Cache::with_weighter(
-                count(facts_bytes).max(16),
-                facts_bytes,
-                FactsWeight,
-            )),
-            closed_spans: Some(Cache::with_weighter(SUMMARY_COUNT, span_bytes, SpanWeight)),
+            closed: Some(one_shard(count(facts_bytes), facts_bytes, FactsWeight)),
+            closed_spans: Some(one_shard(SUMMARY_COUNT, span_bytes, SpanWeight)),
         }
     }
 
