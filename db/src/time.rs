@@ -34,6 +34,17 @@ pub fn closed_until(now: Millis) -> Millis {
     Millis(((now.0 - CLOSING_MARGIN_MS).div_euclid(DAY_MS) - 1) * DAY_MS)
 }
 
+/// Where the closed part of `[from, to)` ends for a reader at `now`: at
+/// [`closed_until`], or at the range's last UTC midnight when that is
+/// earlier (a range ending at a moving instant, like Today's previous
+/// period, then keeps one closed part all day), never before `from`.
+pub fn closed_end(from: i64, to: i64, now: Millis) -> i64 {
+    closed_until(now)
+        .0
+        .min(to.div_euclid(DAY_MS) * DAY_MS)
+        .clamp(from, to)
+}
+
 /// An instant: milliseconds since the Unix epoch, as every table stores it.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, sqlx::Type, serde::Deserialize,

@@ -166,7 +166,10 @@ async fn a_live_agent_keeps_its_closed_days_until_a_write_reaches_them(
     let db = TestDb::new(backend).await;
     let reader = &db.store;
     let writer = Store::connect(&db.url).await.unwrap();
-    let ago = |minutes: i64| (Utc::now() - chrono::Duration::minutes(minutes)).to_rfc3339();
+    // One instant for the events and the day they fall on, however late the
+    // test runs.
+    let base = Utc::now();
+    let ago = |minutes: i64| (base - chrono::Duration::minutes(minutes)).to_rfc3339();
     let day = 24 * 60;
     ingest(
         &writer,
@@ -188,7 +191,7 @@ async fn a_live_agent_keeps_its_closed_days_until_a_write_reaches_them(
     // store's back that raises only the data version is not seen...
     sqlx::any::install_default_drivers();
     let mut connection = sqlx::AnyConnection::connect(&db.url).await.unwrap();
-    let closed_day = (Utc::now() - chrono::Duration::days(3)).timestamp_millis() / 86_400_000;
+    let closed_day = (base - chrono::Duration::days(3)).timestamp_millis() / 86_400_000;
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "UPDATE activity_days SET messages = messages + 5 WHERE day = {closed_day}"
     )))
@@ -238,5 +241,84 @@ async fn a_live_agent_keeps_its_closed_days_until_a_write_reaches_them(
     );
 
     writer.close().await;
+    db.cleanup().await;
+}
+
+/// The dashboard of agent "tutor" for `period` in `tz` at `now`.
+async fn dashboard(
+    store: &Store,
+    period: &str,
+    tz: &str,
+    now: DateTime<Utc>,
+) -> pulse_model::Dashboard {
+    let agent = store.find_agent("tutor").await.unwrap().unwrap();
+    let query = PeriodQuery {
+        period: period.into(),
+        tz: tz.into(),
+        ..PeriodQuery::default()
+    };
+    let selection = Selection::new(store, &agent, &query, now).unwrap();
+    selection.dashboard(Settings::default()).await.unwrap()
+}
+
+/// A moving period read again later, by a store that keeps its closed
+/// days (laid out by the earlier read's shorter calendar), answers what a
+/// store keeping nothing computes, across recent writes, in a zone whose
+/// hours straddle UTC midnights (+05:45) and in one with DST.
+#[rstest]
+#[case::sqlite(TestBackend::Sqlite)]
+#[case::postgres(TestBackend::Postgres)]
+#[tokio::test]
+async fn kept_closed_days_give_what_is_computed_afresh(#[case] backend: TestBackend) {
+    let db = TestDb::new(backend).await;
+    let keeping = &db.store;
+    // Reads at three instants up to now (events cannot be in the future).
+    let base = Utc::now() - chrono::Duration::minutes(210);
+    let at = |minutes: i64| (base - chrono::Duration::minutes(minutes)).to_rfc3339();
+    let mut events = Vec::new();
+    for n in 0..120i64 {
+        let kind = ["message", "heartbeat"][(n % 2) as usize];
+        let user = format!("u{}", n % 9);
+        events.push(event(&format!("e{n}"), kind, &user, &at(n * 173 + 7)));
+    }
+    // Each learner ten minutes either side of the last UTC midnights: one
+    // local hour and day on both sides of where the kept part ends.
+    let today = base.timestamp_millis().div_euclid(86_400_000);
+    for day in today - 3..=today {
+        for (side, offset) in [("before", -10i64), ("after", 10)] {
+            let instant =
+                chrono::DateTime::from_timestamp_millis(day * 86_400_000 + offset * 60_000)
+                    .unwrap();
+            if instant < base {
+                for user in 0..9 {
+                    let id = format!("{side}-{day}-{user}");
+                    events.push(event(
+                        &id,
+                        "message",
+                        &format!("u{user}"),
+                        &instant.to_rfc3339(),
+                    ));
+                }
+            }
+        }
+    }
+    ingest(keeping, &events).await;
+    for tz in ["Asia/Kathmandu", "America/New_York"] {
+        for period in ["7d", "30d"] {
+            for (step, later) in [0i64, 90, 200].into_iter().enumerate() {
+                // A recent event between reads: the data version moves,
+                // the history version stays.
+                let id = format!("recent-{tz}-{period}-{step}");
+                ingest(keeping, &[event(&id, "message", "u1", &at(-later + 1))]).await;
+                let now = base + chrono::Duration::minutes(later);
+                let kept = dashboard(keeping, period, tz, now).await;
+                let fresh_store = Store::connect(&db.url).await.unwrap();
+                fresh_store.forget_figures();
+                let fresh = dashboard(&fresh_store, period, tz, now).await;
+                fresh_store.close().await;
+                assert_eq!(kept, fresh, "{backend:?} {tz} {period} {later} min later");
+            }
+        }
+    }
     db.cleanup().await;
 }

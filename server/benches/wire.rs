@@ -24,7 +24,10 @@ use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING, COOKIE};
 const ENCODINGS: [(&str, &str); 3] = [
     ("plain", "identity"),
     ("gzip", "gzip"),
-    ("Chromium (files br, answers zstd)", "gzip, deflate, br, zstd"),
+    (
+        "Chromium (files br, answers zstd)",
+        "gzip, deflate, br, zstd",
+    ),
 ];
 
 fn main() {

@@ -28,7 +28,7 @@ pub use period::{MAX_CUSTOM_DAYS, PeriodError, ResolvedPeriod};
 use crate::error::StoreError;
 use crate::ids::UserKey;
 use crate::store::{AgentRef, Member, Store};
-use crate::time::{Millis, closed_until, from_millis, to_millis};
+use crate::time::{DAY_MS, Millis, closed_end, from_millis, to_millis};
 use cache::{
     ClosedKey, ClosedSpanKey, DataKey, PeriodView, SpanKey, SpanSummary, SpanUsers, ViewKey,
 };
@@ -249,9 +249,7 @@ impl<'a> Selection<'a> {
         detail: Detail,
     ) -> Result<Arc<Facts>> {
         let (store, agent) = (self.store, self.agent);
-        let until = closed_until(Millis(to_millis(self.now)))
-            .0
-            .clamp(start, end);
+        let until = closed_end(start, end, Millis(to_millis(self.now)));
         if until == start {
             return Ok(Arc::new(
                 Facts::load(store, agent, calendar, (start, end), detail).await?,
@@ -266,7 +264,10 @@ impl<'a> Selection<'a> {
             granularity: calendar.granularity,
             detail,
         };
-        let load = Facts::load(store, agent, calendar, (start, until), detail);
+        let load = async {
+            let facts = Facts::load(store, agent, calendar, (start, until), detail).await?;
+            Ok::<_, AnalyticsError>(facts.compact())
+        };
         let closed = store.figures().closed_facts(&key, load).await?;
         if until == end && closed.fits(calendar) {
             return Ok(closed);
@@ -494,31 +495,45 @@ impl<'a> Selection<'a> {
     /// closed part's kept under its history version, like its facts.
     async fn agent_summary(&self, from: i64, to: i64) -> Result<SpanSummary> {
         let (store, agent) = (self.store, self.agent);
-        let until = closed_until(Millis(to_millis(self.now))).0.clamp(from, to);
         let span = async |from: i64, to: i64| {
+            if from >= to {
+                return Ok(SpanUsers::default());
+            }
             let (users, messages) = facts::summary(store, agent, from, to).await?;
             Ok::<_, AnalyticsError>(SpanUsers { users, messages })
         };
-        let closed = if until > from {
-            let key = ClosedSpanKey {
-                agent: agent.key,
-                history_version: agent.history_version,
-                from,
-                until,
-            };
-            store.figures().closed_span(&key, span(from, until)).await?
-        } else {
-            Arc::default()
+        // The closed part from the first UTC midnight on: a span that
+        // starts at a moving instant (the last 30 days) keeps one key all
+        // day, its first hours read with the open end.
+        let closed_from = (from + DAY_MS - 1).div_euclid(DAY_MS) * DAY_MS;
+        let until = closed_end(closed_from.min(to), to, Millis(to_millis(self.now)));
+        if until <= closed_from {
+            let all = span(from, to).await?;
+            return Ok(SpanSummary {
+                users: all.users.len() as u64,
+                messages: all.messages,
+            });
+        }
+        let key = ClosedSpanKey {
+            agent: agent.key,
+            history_version: agent.history_version,
+            from: closed_from,
+            until,
         };
-        let open = if to > until {
-            span(until, to).await?
-        } else {
-            SpanUsers::default()
-        };
-        let users = closed.users.len() + open.users.difference(&closed.users).count();
+        let (closed, head, tail) = tokio::try_join!(
+            store.figures().closed_span(&key, span(closed_from, until)),
+            span(from, closed_from),
+            span(until, to),
+        )?;
+        let open: HashSet<&UserKey> = head.users.iter().chain(&tail.users).collect();
+        let users = closed.users.len()
+            + open
+                .iter()
+                .filter(|user| !closed.users.contains(user))
+                .count();
         Ok(SpanSummary {
             users: users as u64,
-            messages: closed.messages + open.messages,
+            messages: closed.messages + head.messages + tail.messages,
         })
     }
 

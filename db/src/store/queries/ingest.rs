@@ -72,11 +72,14 @@ async fn try_ingest(
         tx.rollback().await?;
         return Ok(None);
     }
-    // Events of closed days (late ones) retire the facts kept of them.
+    // Events of closed days (late ones) retire the facts kept of them. By
+    // the clock now, with every row written and locked: the commit follows
+    // at once, however long the transaction waited before.
+    let written_at = Millis::now();
     let changed: Vec<(AgentKey, Reach)> = new_events
         .iter()
         .map(|event| {
-            let reach = if crate::time::is_history(event.at, received_at) {
+            let reach = if crate::time::is_history(event.at, written_at) {
                 Reach::History
             } else {
                 Reach::OpenDays

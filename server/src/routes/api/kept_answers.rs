@@ -160,9 +160,16 @@ async fn encoded(encoding: Encoding, json: Vec<u8>) -> Result<(Encoding, Bytes),
     Ok((encoding, Bytes::from(body)))
 }
 
-/// Sets the headers of an answer sent in `encoding`.
+/// Sets the headers of an answer sent in `encoding` (keeping any other
+/// Vary the answer had).
 fn mark_encoded(headers: &mut HeaderMap, encoding: Encoding) {
-    headers.insert(VARY, HeaderValue::from_static("accept-encoding"));
+    let varies = headers
+        .get_all(VARY)
+        .iter()
+        .any(|value| value.as_bytes().eq_ignore_ascii_case(b"accept-encoding"));
+    if !varies {
+        headers.append(VARY, HeaderValue::from_static("accept-encoding"));
+    }
     if let Some(value) = encoding.header() {
         headers.insert(CONTENT_ENCODING, value);
     }
@@ -277,10 +284,15 @@ impl KeptAnswers {
         let Ok(plain) = axum::body::to_bytes(body, usize::MAX).await else {
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         };
-        let key = AnswerKey::Content {
-            digest: Sha256::digest(&plain).into(),
-            encoding,
+        // Hashing megabytes takes milliseconds: off the serving threads.
+        let digest = {
+            let plain = plain.clone();
+            tokio::task::spawn_blocking(move || <[u8; 32]>::from(Sha256::digest(&plain))).await
         };
+        let Ok(digest) = digest else {
+            return Response::from_parts(parts, axum::body::Body::from(plain));
+        };
+        let key = AnswerKey::Content { digest, encoding };
         let encode = encoded(encoding, plain.to_vec());
         match kept.get_or_insert_async(&key, encode).await {
             Ok((encoding, body)) => {
@@ -288,7 +300,8 @@ impl KeptAnswers {
                 mark_encoded(&mut parts.headers, encoding);
                 Response::from_parts(parts, axum::body::Body::from(body))
             }
-            Err(error) => error.into_response(),
+            // Not compressed: still the answer, as it is.
+            Err(_) => Response::from_parts(parts, axum::body::Body::from(plain)),
         }
     }
 }
