@@ -12,6 +12,7 @@
 
 use std::collections::HashSet;
 
+use futures::future::try_join_all;
 use rustc_hash::FxHashMap;
 
 use super::calendar::{Calendar, SlotPlace};
@@ -416,11 +417,12 @@ async fn raw_ranges(
     agent: &AgentRef,
     ranges: &[(i64, i64)],
 ) -> Result<Vec<RawActivity>> {
-    let mut events = Vec::new();
-    for &(from, to) in ranges.iter().filter(|(from, to)| from < to) {
-        events.extend(store.raw_activity(agent, Millis(from), Millis(to)).await?);
-    }
-    Ok(events)
+    // At once: each is a round trip, dear on PostgreSQL.
+    let reads = ranges
+        .iter()
+        .filter(|(from, to)| from < to)
+        .map(|&(from, to)| store.raw_activity(agent, Millis(from), Millis(to)));
+    Ok(try_join_all(reads).await?.concat())
 }
 
 /// Messages per user in each range, together.
@@ -429,11 +431,10 @@ async fn user_messages_of(
     agent: &AgentRef,
     ranges: &[(i64, i64)],
 ) -> Result<Vec<(UserKey, i64)>> {
-    let mut messages = Vec::new();
-    for &(from, to) in ranges {
-        messages.extend(store.user_messages(agent, Millis(from), Millis(to)).await?);
-    }
-    Ok(messages)
+    let reads = ranges
+        .iter()
+        .map(|&(from, to)| store.user_messages(agent, Millis(from), Millis(to)));
+    Ok(try_join_all(reads).await?.concat())
 }
 
 /// Distinct users and messages of `[from_ms, to_ms)`, for figures that do
@@ -473,11 +474,10 @@ pub async fn summary(
         }
     };
     let edge_day_rows = async {
-        let mut rows = Vec::new();
-        for &day in &edge_days {
-            rows.extend(store.day_activity(agent, Day(day), Day(day + 1)).await?);
-        }
-        Ok(rows)
+        let reads = edge_days
+            .iter()
+            .map(|&day| store.day_activity(agent, Day(day), Day(day + 1)));
+        Ok::<_, crate::error::StoreError>(try_join_all(reads).await?.concat())
     };
     // Independent reads, at once (each is a round trip to the database).
     let edges = span.partial_edges();
