@@ -155,24 +155,14 @@ async fn timed(work: impl Future<Output = ()>) -> Duration {
 /// version goes up, its history version stays.
 async fn raise_data_version(url: &str, agent: &AgentRef) {
     use sqlx::Connection;
-    let sql = "UPDATE agents SET data_version = data_version + 1 WHERE id = $1";
-    if url.starts_with("sqlite:") {
-        let mut connection = sqlx::sqlite::SqliteConnection::connect(url).await.unwrap();
-        sqlx::query(sql)
-            .bind(agent.key)
-            .execute(&mut connection)
-            .await
-            .unwrap();
-        connection.close().await.unwrap();
-    } else {
-        let mut connection = sqlx::postgres::PgConnection::connect(url).await.unwrap();
-        sqlx::query(sql)
-            .bind(agent.key)
-            .execute(&mut connection)
-            .await
-            .unwrap();
-        connection.close().await.unwrap();
-    }
+    sqlx::any::install_default_drivers();
+    let mut connection = sqlx::AnyConnection::connect(url).await.unwrap();
+    sqlx::query("UPDATE agents SET data_version = data_version + 1 WHERE id = $1")
+        .bind(agent.key.0)
+        .execute(&mut connection)
+        .await
+        .unwrap();
+    connection.close().await.unwrap();
 }
 
 fn ms(duration: Duration) -> String {

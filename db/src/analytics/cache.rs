@@ -197,6 +197,25 @@ where
     )
 }
 
+/// The value under `key` in `cache`, made by `load` when it is not kept
+/// (once, however many requests ask for it meanwhile); without a cache,
+/// made every time.
+async fn kept_or_loaded<K, V, W, E>(
+    cache: Option<&Cache<K, Arc<V>, W>>,
+    key: &K,
+    load: impl Future<Output = Result<V, E>>,
+) -> Result<Arc<V>, E>
+where
+    K: Eq + std::hash::Hash + Clone,
+    W: Weighter<K, Arc<V>> + Clone,
+{
+    let load = async { load.await.map(Arc::new) };
+    match cache {
+        Some(cache) => cache.get_or_insert_async(key, load).await,
+        None => load.await,
+    }
+}
+
 /// The figures kept by one process; shared by every request through the
 /// store. Without caches (a size of 0), every read computes its figures.
 pub struct FigureCache {
@@ -244,11 +263,7 @@ impl FigureCache {
         key: &ClosedSpanKey,
         load: impl Future<Output = Result<SpanUsers, E>>,
     ) -> Result<Arc<SpanUsers>, E> {
-        let load = async { load.await.map(Arc::new) };
-        match &self.closed_spans {
-            Some(spans) => spans.get_or_insert_async(key, load).await,
-            None => load.await,
-        }
+        kept_or_loaded(self.closed_spans.as_ref(), key, load).await
     }
 
     /// The closed days' facts under `key`, loaded by `load` when they are
@@ -258,11 +273,7 @@ impl FigureCache {
         key: &ClosedKey,
         load: impl Future<Output = Result<Facts, E>>,
     ) -> Result<Arc<Facts>, E> {
-        let load = async { load.await.map(Arc::new) };
-        match &self.closed {
-            Some(closed) => closed.get_or_insert_async(key, load).await,
-            None => load.await,
-        }
+        kept_or_loaded(self.closed.as_ref(), key, load).await
     }
 
     /// The view under `key`, computed by `compute` when it is not kept
@@ -272,11 +283,7 @@ impl FigureCache {
         key: &ViewKey,
         compute: impl Future<Output = Result<PeriodView, E>>,
     ) -> Result<Arc<PeriodView>, E> {
-        let compute = async { compute.await.map(Arc::new) };
-        match &self.views {
-            Some(views) => views.get_or_insert_async(key, compute).await,
-            None => compute.await,
-        }
+        kept_or_loaded(self.views.as_ref(), key, compute).await
     }
 
     /// Forgets everything kept.
