@@ -95,16 +95,22 @@ pub struct Viewing {
 /// An agent the signed-in account may see. An agent it may not see is
 /// "not found" too: nobody learns which agents exist beyond their own.
 pub async fn viewing(context: &ServerContext, agent_id: &str) -> Result<Viewing, ApiError> {
-    let account = signed_in(context).await?;
     let not_found = || ApiError::NotFound(format!("agent {agent_id:?}"));
+    // The account and the agent at once: each is a round trip on
+    // PostgreSQL. The agent is used only once the account may see it.
+    let agent = async {
+        if pulse_db::ingest::is_valid_agent_id(agent_id) {
+            context.store.find_agent(agent_id).await
+        } else {
+            Ok(None)
+        }
+    };
+    let (account, agent) = futures::join!(signed_in(context), agent);
+    let account = account?;
     if !account.may_view(agent_id) {
         return Err(not_found());
     }
-    let agent = context
-        .store
-        .find_agent(agent_id)
-        .await?
-        .ok_or_else(not_found)?;
+    let agent = agent?.ok_or_else(not_found)?;
     Ok(Viewing {
         agent,
         sections: account.section_limit(agent_id),

@@ -85,7 +85,8 @@ fn scenario() -> impl Strategy<Value = Scenario> {
         any::<u64>(),
         0..4usize,
         0..40i64,
-        1..25i64,
+        // Up to 44 days: a period longer than one run of day rows (32 days).
+        1..45i64,
         1..20u32,
         any::<u8>(),
         (1..10u32, any::<bool>()),

@@ -13,6 +13,7 @@
 use std::collections::HashSet;
 
 use futures::future::try_join_all;
+use futures::{StreamExt, TryStreamExt};
 use rustc_hash::FxHashMap;
 
 use super::calendar::{Calendar, SlotPlace};
@@ -183,6 +184,17 @@ fn row_slots(row: &DayRow, mask: u128) -> impl Iterator<Item = i64> + '_ {
     })
 }
 
+/// UTC days read in one query: a month of a large agent's rows is a few
+/// megabytes of text, and a year is a dozen queries.
+const DAYS_PER_READ: i64 = 32;
+
+/// `[first_day, end_day)` in runs of at most `DAYS_PER_READ` days.
+fn day_runs(first_day: i64, end_day: i64) -> impl Iterator<Item = (i64, i64)> {
+    (first_day..end_day)
+        .step_by(DAYS_PER_READ as usize)
+        .map(move |from| (from, (from + DAYS_PER_READ).min(end_day)))
+}
+
 impl Facts {
     /// The facts of the instants `[from_ms, to_ms)` laid out by `calendar`.
     pub async fn load(
@@ -219,30 +231,28 @@ impl Facts {
         // Independent reads, at once (each is a round trip to the database).
         let (first_day, end_day) = span.days();
         let (edges, edge_days) = (span.partial_edges(), span.partial_days());
-        let (edge_events, day_rows, edge_day_messages, slot_messages, split_events) = tokio::try_join!(
+        let detail = facts.detail;
+        // The day rows come in runs of days, each added while the next is
+        // read: a year of a 50,000-learner agent is millions of rows, which
+        // read at once took hundreds of megabytes (the database's packed
+        // text, its copy here and the rows parsed from it) for a moment.
+        let day_rows = async {
+            let mut runs = futures::stream::iter(day_runs(first_day, end_day))
+                .map(|(from, to)| store.day_activity(agent, Day(from), Day(to)))
+                .buffered(2);
+            while let Some(rows) = runs.try_next().await? {
+                facts.add_day_rows(calendar, &span, &rows, &is_split, detail);
+            }
+            Ok(())
+        };
+        let (edge_events, (), edge_day_messages, slot_messages, split_events) = tokio::try_join!(
             raw_ranges(store, agent, &edges),
-            store.day_activity(agent, Day(first_day), Day(end_day)),
+            day_rows,
             user_messages_of(store, agent, &edge_days),
             store.message_slots(agent, Slot(span.first_slot), Slot(span.end_slot)),
             raw_ranges(store, agent, &split_ranges),
         )?;
         facts.add_raw(calendar, &edge_events, true);
-        let detail = facts.detail;
-        for row in day_rows {
-            let user = facts.user(row.user);
-            if span.covers_day(row.day.0) {
-                user.messages += row.activity.messages as u64;
-            }
-            let mut last: Option<SlotPlace> = None;
-            for slot in row_slots(&row, span.mask(row.day.0)).filter(|slot| !is_split(*slot)) {
-                let place = calendar.place_of(slot, false);
-                // Consecutive quarters of one hour are one fact.
-                if last != Some(place) {
-                    user.present(place, detail);
-                    last = Some(place);
-                }
-            }
-        }
         for (user, messages) in edge_day_messages {
             facts.user(user).messages += messages as u64;
         }
@@ -254,6 +264,33 @@ impl Facts {
         // The users' messages of split slots are counted above already.
         facts.add_raw(calendar, &split_events, false);
         Ok(facts.finish())
+    }
+
+    /// The rollup rows `rows`, of the whole slots of `span` (slots that are
+    /// split are read raw).
+    fn add_day_rows(
+        &mut self,
+        calendar: &Calendar,
+        span: &Span,
+        rows: &[DayRow],
+        is_split: &impl Fn(i64) -> bool,
+        detail: Detail,
+    ) {
+        for row in rows {
+            let user = self.user(row.user);
+            if span.covers_day(row.day.0) {
+                user.messages += row.activity.messages as u64;
+            }
+            let mut last: Option<SlotPlace> = None;
+            for slot in row_slots(row, span.mask(row.day.0)).filter(|slot| !is_split(*slot)) {
+                let place = calendar.place_of(slot, false);
+                // Consecutive quarters of one hour are one fact.
+                if last != Some(place) {
+                    user.present(place, detail);
+                    last = Some(place);
+                }
+            }
+        }
     }
 
     fn add_raw(&mut self, calendar: &Calendar, events: &[RawActivity], count_user_messages: bool) {
@@ -446,6 +483,43 @@ pub async fn summary(
     to_ms: i64,
 ) -> Result<(HashSet<UserKey>, u64)> {
     let span = Span::new(from_ms, to_ms);
+    let whole_slot_messages = async {
+        if span.has_whole_slots() {
+            store
+                .message_total(agent, Slot(span.first_slot), Slot(span.end_slot))
+                .await
+        } else {
+            Ok(0)
+        }
+    };
+    let ((users, raw_messages), whole_slot_messages) = tokio::try_join!(
+        span_users(store, agent, from_ms, to_ms),
+        whole_slot_messages
+    )?;
+    Ok((users, whole_slot_messages + raw_messages))
+}
+
+/// Distinct users of `[from_ms, to_ms)` (the last 30 days need no messages:
+/// one query fewer, a round trip on PostgreSQL).
+pub async fn active_users(
+    store: &Store,
+    agent: &AgentRef,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<HashSet<UserKey>> {
+    Ok(span_users(store, agent, from_ms, to_ms).await?.0)
+}
+
+/// Distinct users of `[from_ms, to_ms)`, and the messages of the parts of
+/// it read raw (the partial quarters at its edges; all of it when it has no
+/// whole quarter).
+async fn span_users(
+    store: &Store,
+    agent: &AgentRef,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<(HashSet<UserKey>, u64)> {
+    let span = Span::new(from_ms, to_ms);
     if !span.has_whole_slots() {
         let events = raw_ranges(store, agent, &[(from_ms, to_ms)]).await?;
         return Ok(raw_summary(&events));
@@ -481,12 +555,8 @@ pub async fn summary(
     };
     // Independent reads, at once (each is a round trip to the database).
     let edges = span.partial_edges();
-    let (edge_events, slot_messages, whole_day_users, edge_day_rows) = tokio::try_join!(
-        raw_ranges(store, agent, &edges),
-        store.message_total(agent, Slot(span.first_slot), Slot(span.end_slot)),
-        whole_days,
-        edge_day_rows,
-    )?;
+    let (edge_events, whole_day_users, edge_day_rows) =
+        tokio::try_join!(raw_ranges(store, agent, &edges), whole_days, edge_day_rows,)?;
     let (mut users, edge_messages) = raw_summary(&edge_events);
     users.extend(whole_day_users);
     users.extend(
@@ -495,7 +565,7 @@ pub async fn summary(
             .filter(|row| row.activity.quarters & span.mask(row.day.0) != 0)
             .map(|row| row.user),
     );
-    Ok((users, slot_messages + edge_messages))
+    Ok((users, edge_messages))
 }
 
 /// Distinct users and messages of raw events.
@@ -503,4 +573,32 @@ pub fn raw_summary(events: &[RawActivity]) -> (HashSet<UserKey>, u64) {
     let users = events.iter().map(|event| event.user).collect();
     let messages = events.iter().filter(|event| event.is_message).count() as u64;
     (users, messages)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn day_runs_cover_the_days_once_in_order() {
+        for (first, end) in [(0, 0), (5, 6), (10, 42), (10, 43), (-400, 0), (3, 400)] {
+            let runs: Vec<(i64, i64)> = day_runs(first, end).collect();
+            let mut next = first;
+            for &(from, to) in &runs {
+                assert_eq!(from, next, "{first}..{end}: no gap or overlap");
+                assert!(
+                    from < to && to - from <= DAYS_PER_READ,
+                    "{first}..{end}: {from}..{to}"
+                );
+                next = to;
+            }
+            assert_eq!(next, end, "{first}..{end}: every day");
+            let expected = (end - first + DAYS_PER_READ - 1) / DAYS_PER_READ;
+            assert_eq!(
+                runs.len() as i64,
+                expected,
+                "{first}..{end}: as few reads as can be"
+            );
+        }
+    }
 }

@@ -363,12 +363,14 @@ impl<'a> Selection<'a> {
 
     /// Everything the Users tab shows, from one computation of the period.
     pub async fn dashboard(&self, settings: Settings) -> Result<Dashboard> {
-        let (view, topline) = tokio::try_join!(self.view(), self.topline(settings))?;
+        // The statuses' look-up of recent activity runs beside the topline's.
+        let (view, topline, statuses) =
+            tokio::try_join!(self.view(), self.topline(settings), self.user_statuses())?;
         Ok(Dashboard {
             overview: self.overview_of(&view, topline),
             trend: view.trend.clone(),
             heatmap: view.heatmap.clone(),
-            users: self.users().await?,
+            users: self.users_with(&statuses).await?,
         })
     }
 
@@ -477,7 +479,10 @@ impl<'a> Selection<'a> {
         // Boxed, like the view: a debug build's test thread has a small stack.
         let compute = Box::pin(async {
             Ok(match self.population().await? {
-                None => self.agent_summary(from, to).await?,
+                None => {
+                    self.agent_summary(from, to, Counting::UsersAndMessages)
+                        .await?
+                }
                 Some(users) => {
                     let (users, messages) =
                         facts::raw_summary(&self.events_of(&users, (from, to)).await?);
@@ -491,16 +496,38 @@ impl<'a> Selection<'a> {
         self.store.figures().summary(&key, compute).await
     }
 
+    /// Distinct users of `[from, to)`: for a span that moves with the clock
+    /// (the last 30 days), so not kept whole.
+    async fn active_users_between(&self, from: i64, to: i64) -> Result<u64> {
+        Ok(match self.population().await? {
+            None => self.agent_summary(from, to, Counting::Users).await?.users,
+            Some(users) => {
+                let events = self.events_of(&users, (from, to)).await?;
+                facts::raw_summary(&events).0.len() as u64
+            }
+        })
+    }
+
     /// The whole agent's distinct users and messages of `[from, to)`: the
-    /// closed part's kept under its history version, like its facts.
-    async fn agent_summary(&self, from: i64, to: i64) -> Result<SpanSummary> {
+    /// closed part's kept under its history version, like its facts. With
+    /// `Counting::Users`, the messages of the open parts are not read (and
+    /// the answer's messages mean nothing).
+    async fn agent_summary(&self, from: i64, to: i64, counting: Counting) -> Result<SpanSummary> {
         let (store, agent) = (self.store, self.agent);
-        let span = async |from: i64, to: i64| {
+        let span = async |from: i64, to: i64, counting: Counting| {
             if from >= to {
                 return Ok(SpanUsers::default());
             }
-            let (users, messages) = facts::summary(store, agent, from, to).await?;
-            Ok::<_, AnalyticsError>(SpanUsers { users, messages })
+            Ok::<_, AnalyticsError>(match counting {
+                Counting::UsersAndMessages => {
+                    let (users, messages) = facts::summary(store, agent, from, to).await?;
+                    SpanUsers { users, messages }
+                }
+                Counting::Users => SpanUsers {
+                    users: facts::active_users(store, agent, from, to).await?,
+                    messages: 0,
+                },
+            })
         };
         // The closed part from the first UTC midnight on: a span that
         // starts at a moving instant (the last 30 days) keeps one key all
@@ -508,7 +535,7 @@ impl<'a> Selection<'a> {
         let closed_from = (from + DAY_MS - 1).div_euclid(DAY_MS) * DAY_MS;
         let until = closed_end(closed_from.min(to), to, Millis(to_millis(self.now)));
         if until <= closed_from {
-            let all = span(from, to).await?;
+            let all = span(from, to, counting).await?;
             return Ok(SpanSummary {
                 users: all.users.len() as u64,
                 messages: all.messages,
@@ -521,9 +548,12 @@ impl<'a> Selection<'a> {
             until,
         };
         let (closed, head, tail) = tokio::try_join!(
-            store.figures().closed_span(&key, span(closed_from, until)),
-            span(from, closed_from),
-            span(until, to),
+            // Kept whole, messages and all, for either counting.
+            store
+                .figures()
+                .closed_span(&key, span(closed_from, until, Counting::UsersAndMessages)),
+            span(from, closed_from, counting),
+            span(until, to, counting),
         )?;
         let open: HashSet<&UserKey> = head.users.iter().chain(&tail.users).collect();
         let users = closed.users.len()
@@ -575,12 +605,12 @@ impl<'a> Selection<'a> {
         let (online, last_30d, previous) = tokio::try_join!(
             self.online(settings),
             // Active in the last 30 days includes `now` itself: [now - 30 d, now].
-            self.summary(month_ago, now + 1),
+            self.active_users_between(month_ago, now + 1),
             self.summary(previous_start, previous_end),
         )?;
         Ok(Topline {
             online,
-            active_30d: last_30d.users,
+            active_30d: last_30d,
             previous_active_users: previous.users,
             previous_messages: previous.messages,
         })
@@ -606,6 +636,13 @@ impl<'a> Selection<'a> {
             tz: self.tz_name.clone(),
         }
     }
+}
+
+/// What a span's summary counts.
+#[derive(Debug, Clone, Copy)]
+enum Counting {
+    UsersAndMessages,
+    Users,
 }
 
 /// The period-independent part of the overview.

@@ -1,7 +1,7 @@
 //! The reads the figures are computed from: rollups by day and quarter
 //! hour, raw events at a period's edges, registrations.
 
-use super::{BACKEND, Db};
+use super::{BACKEND, Db, STRING_AGG};
 use crate::error::{Result, StoreError};
 use crate::ids::{AgentKey, UserKey};
 use crate::ingest::{DayActivity, EventKind};
@@ -9,12 +9,6 @@ use crate::store::Backend;
 use crate::store::access::Reader;
 use crate::store::records::{DayRow, Member, RawActivity, SessionRow};
 use crate::time::{Day, Millis, Slot};
-
-/// The text aggregate of this backend.
-const STRING_AGG: &str = match BACKEND {
-    Backend::Sqlite => "group_concat",
-    Backend::Postgres => "string_agg",
-};
 
 /// Runs `SELECT columns FROM rest` with the agent and a `[from, to)` range
 /// bound as $1..$3, the database packing the integer rows into one text

@@ -1,6 +1,6 @@
 //! API keys: stored by hash, named by prefix.
 
-use super::{BACKEND, Db, begin_write};
+use super::{BACKEND, Db, STRING_AGG, begin_write};
 use crate::error::{Result, StoreError};
 use crate::keys::{KeyRecord, KeyScope, NewKey, Revocation};
 use crate::store::Backend;
@@ -58,7 +58,8 @@ pub async fn insert_key(db: &Writer<Db>, key: &NewKey) -> Result<bool> {
     Ok(true)
 }
 
-/// A row of `api_keys`, as selected by [`KEY_COLUMNS`].
+/// A row of `api_keys` with its agents and sections, as selected by
+/// [`key_select`].
 #[derive(sqlx::FromRow)]
 struct KeyRow {
     id: i64,
@@ -68,60 +69,64 @@ struct KeyRow {
     label: Option<String>,
     created_at: i64,
     revoked_at: Option<i64>,
+    /// The agents of a key limited to some, `a,b`; none when it has none.
+    agents: Option<String>,
+    /// The sections it is limited to, `agent/section,agent/section`.
+    sections: Option<String>,
 }
 
-const KEY_COLUMNS: &str = "id, prefix, scope, all_agents, label, created_at, revoked_at";
+/// `SELECT` of keys with their agents and sections packed in text, so that
+/// a key is read in one query: every API request reads its key first, and
+/// on PostgreSQL each query is a round trip. Neither separator can be in
+/// an agent or section id (letters, digits, `.`, `_` and `-`).
+fn key_select() -> String {
+    format!(
+        "SELECT id, prefix, scope, all_agents, label, created_at, revoked_at,
+           (SELECT {STRING_AGG}(agent_key, ',') FROM api_key_agents
+             WHERE key_id = api_keys.id) AS agents,
+           (SELECT {STRING_AGG}(agent_key || '/' || section_key, ',') FROM api_key_sections
+             WHERE key_id = api_keys.id) AS sections
+         FROM api_keys"
+    )
+}
 
 pub async fn key_by_hash(db: &Reader<Db>, key_hash: &str) -> Result<Option<KeyRecord>> {
-    let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {KEY_COLUMNS} FROM api_keys WHERE key_hash = $1"
-    ));
+    let sql = sqlx::AssertSqlSafe(format!("{} WHERE key_hash = $1", key_select()));
     let row: Option<KeyRow> = sqlx::query_as(sql)
         .bind(key_hash)
         .fetch_optional(db.pool())
         .await?;
-    match row {
-        Some(row) => Ok(Some(key_record(db, row).await?)),
-        None => Ok(None),
-    }
+    row.map(key_record).transpose()
 }
 
 pub async fn list_keys(db: &Reader<Db>) -> Result<Vec<KeyRecord>> {
-    let sql = sqlx::AssertSqlSafe(format!("SELECT {KEY_COLUMNS} FROM api_keys ORDER BY id"));
+    let sql = sqlx::AssertSqlSafe(format!("{} ORDER BY id", key_select()));
     let rows: Vec<KeyRow> = sqlx::query_as(sql).fetch_all(db.pool()).await?;
-    let mut keys = Vec::with_capacity(rows.len());
-    for row in rows {
-        keys.push(key_record(db, row).await?);
-    }
-    Ok(keys)
+    rows.into_iter().map(key_record).collect()
 }
 
-async fn key_record(db: &Reader<Db>, row: KeyRow) -> Result<KeyRecord> {
-    let agents = if row.all_agents == 1 {
-        None
-    } else {
-        Some(
-            sqlx::query_scalar(
-                "SELECT agent_key FROM api_key_agents WHERE key_id = $1 ORDER BY agent_key",
-            )
-            .bind(row.id)
-            .fetch_all(db.pool())
-            .await?,
-        )
+fn key_record(row: KeyRow) -> Result<KeyRecord> {
+    let corrupt = |what: String| StoreError::Corrupt(format!("key {} has {what}", row.id));
+    let scope = KeyScope::parse(&row.scope)
+        .ok_or_else(|| corrupt(format!("the unknown scope {:?}", row.scope)))?;
+    let listed = |text: &Option<String>| -> Vec<String> {
+        let mut items: Vec<String> = text
+            .iter()
+            .flat_map(|text| text.split(','))
+            .map(str::to_owned)
+            .collect();
+        items.sort_unstable();
+        items
     };
-    let scope = KeyScope::parse(&row.scope).ok_or_else(|| {
-        StoreError::Corrupt(format!(
-            "key {} has the unknown scope {:?}",
-            row.id, row.scope
-        ))
-    })?;
-    let sections = sqlx::query_as(
-        "SELECT agent_key, section_key FROM api_key_sections WHERE key_id = $1
-         ORDER BY agent_key, section_key",
-    )
-    .bind(row.id)
-    .fetch_all(db.pool())
-    .await?;
+    let agents = (row.all_agents != 1).then(|| listed(&row.agents));
+    let mut sections = listed(&row.sections)
+        .into_iter()
+        .map(|pair| match pair.split_once('/') {
+            Some((agent, section)) => Ok((agent.to_owned(), section.to_owned())),
+            None => Err(corrupt(format!("the section {pair:?}"))),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    sections.sort_unstable();
     Ok(KeyRecord {
         prefix: row.prefix,
         scope,

@@ -24,6 +24,12 @@ use crate::ids::AgentKey;
 use crate::store::Backend;
 use crate::store::access::{Reader, Writer};
 
+/// The text aggregate of this backend (`STRING_AGG(text, separator)`).
+const STRING_AGG: &str = match BACKEND {
+    Backend::Sqlite => "group_concat",
+    Backend::Postgres => "string_agg",
+};
+
 /// Values bound per statement: under SQLite's limit (32,766) and
 /// PostgreSQL's (65,535). Each statement costs a round trip, so a
 /// multi-row statement takes as many rows as fit.

@@ -9,6 +9,7 @@ use pulse_db::keys::{KeyRecord, KeyScope, hash_key};
 use pulse_db::{AgentRef, Store};
 
 use super::HttpError;
+use super::params::{AgentPath, ApiPath};
 use crate::routes::AppState;
 
 /// The caller's active key.
@@ -18,23 +19,89 @@ impl FromRequestParts<AppState> for ApiKey {
     type Rejection = HttpError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<ApiKey, HttpError> {
-        let unauthorized = |message: &str| HttpError::new(StatusCode::UNAUTHORIZED, message);
-        let header = parts
-            .headers
-            .get(AUTHORIZATION)
-            .ok_or_else(|| unauthorized("an API key is required: Authorization: Bearer KEY"))?;
-        let secret = header
-            .to_str()
-            .ok()
-            .and_then(|value| value.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|secret| !secret.is_empty())
-            .ok_or_else(|| unauthorized("the Authorization header must be: Bearer KEY"))?;
-        // Looked up by hash: the secret itself is never stored or compared.
-        match state.context.store.key_by_hash(&hash_key(secret)).await? {
-            Some(key) if key.is_active() => Ok(ApiKey(key)),
-            _ => Err(unauthorized("unknown or revoked API key")),
-        }
+        let secret = bearer_secret(parts)?;
+        active_key(&state.context.store, secret).await
+    }
+}
+
+fn unauthorized(message: &str) -> HttpError {
+    HttpError::new(StatusCode::UNAUTHORIZED, message)
+}
+
+/// The secret of the request's `Authorization: Bearer` header.
+fn bearer_secret(parts: &Parts) -> Result<&str, HttpError> {
+    let header = parts
+        .headers
+        .get(AUTHORIZATION)
+        .ok_or_else(|| unauthorized("an API key is required: Authorization: Bearer KEY"))?;
+    header
+        .to_str()
+        .ok()
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|secret| !secret.is_empty())
+        .ok_or_else(|| unauthorized("the Authorization header must be: Bearer KEY"))
+}
+
+/// The active key whose secret is `secret`.
+async fn active_key(store: &Store, secret: &str) -> Result<ApiKey, HttpError> {
+    // Looked up by hash: the secret itself is never stored or compared.
+    match store.key_by_hash(&hash_key(secret)).await? {
+        Some(key) if key.is_active() => Ok(ApiKey(key)),
+        _ => Err(unauthorized("unknown or revoked API key")),
+    }
+}
+
+/// The agent named `agent_id`, if there is one.
+async fn find_agent(store: &Store, agent_id: &str) -> Result<Option<AgentRef>, HttpError> {
+    // No agent has an invalid id; and some (a NUL) PostgreSQL would
+    // refuse to even look up.
+    if !is_valid_agent_id(agent_id) {
+        return Ok(None);
+    }
+    Ok(store.find_agent(agent_id).await?)
+}
+
+fn known_agent(agent_id: &str, found: Option<AgentRef>) -> Result<AgentRef, HttpError> {
+    found.ok_or_else(|| HttpError::not_found(format!("unknown agent {agent_id:?}")))
+}
+
+/// A read key and the agent of the request's path, which it may read.
+///
+/// The key and the agent are looked up at once: every read needs both, and
+/// on PostgreSQL each is a round trip (about a third of a kept read's time
+/// over HTTP, docs/BENCHMARKS.md). The agent found is used only once the
+/// key has been checked, so a caller learns nothing more than from the
+/// key's checks alone; errors come in the same order as `ApiKey` then
+/// [`ApiKey::agent`].
+pub struct ReadableAgent {
+    pub key: ApiKey,
+    pub agent: AgentRef,
+}
+
+impl FromRequestParts<AppState> for ReadableAgent {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<ReadableAgent, HttpError> {
+        let secret = bearer_secret(parts)?.to_owned();
+        let path = ApiPath::<AgentPath>::from_request_parts(parts, state).await;
+        let store = &state.context.store;
+        let agent_id = path.as_ref().map(|ApiPath(path)| path.agent_id.as_str());
+        let (key, found) = tokio::join!(active_key(store, &secret), async {
+            match agent_id {
+                Ok(agent_id) => find_agent(store, agent_id).await,
+                Err(_) => Ok(None),
+            }
+        });
+        let key = key?;
+        let ApiPath(AgentPath { agent_id }) = path?;
+        key.require_scope(KeyScope::Read)?;
+        key.require_agent(&agent_id)?;
+        let agent = known_agent(&agent_id, found?)?;
+        Ok(ReadableAgent { key, agent })
     }
 }
 
@@ -70,14 +137,6 @@ impl ApiKey {
     ) -> Result<AgentRef, HttpError> {
         self.require_scope(scope)?;
         self.require_agent(agent_id)?;
-        // No agent has an invalid id; and some (a NUL) PostgreSQL would
-        // refuse to even look up.
-        if !is_valid_agent_id(agent_id) {
-            return Err(HttpError::not_found(format!("unknown agent {agent_id:?}")));
-        }
-        store
-            .find_agent(agent_id)
-            .await?
-            .ok_or_else(|| HttpError::not_found(format!("unknown agent {agent_id:?}")))
+        known_agent(agent_id, find_agent(store, agent_id).await?)
     }
 }

@@ -17,7 +17,7 @@ use pulse_model::{
 };
 use pulse_model::{DEFAULT_RETENTION_WEEKS, RETENTION_WEEKS_RANGE, Retention, WeekStart};
 
-use super::auth::ApiKey;
+use super::auth::{ApiKey, ReadableAgent};
 use super::kept_answers::Answer;
 use super::params::{
     AgentPath, AgentsParams, ApiPath, FormatParam, InactiveDaysParam, MemberPath, PeriodParams,
@@ -125,11 +125,9 @@ pub async fn list_agents(
 )]
 pub async fn overview(
     State(state): State<AppState>,
-    key: ApiKey,
-    ApiPath(AgentPath { agent_id }): ApiPath<AgentPath>,
+    ReadableAgent { key, agent }: ReadableAgent,
     Query(params): Params,
 ) -> Result<Json<Overview>, HttpError> {
-    let agent = readable_agent(&state.context.store, &key, &agent_id).await?;
     let selection = selection(&state.context.store, &key, &agent, &params, &[])?;
     Ok(Json(selection.overview(state.context.settings).await?))
 }
@@ -150,12 +148,10 @@ pub async fn overview(
 )]
 pub async fn trend(
     State(state): State<AppState>,
-    key: ApiKey,
-    ApiPath(AgentPath { agent_id }): ApiPath<AgentPath>,
+    ReadableAgent { key, agent }: ReadableAgent,
     headers: HeaderMap,
     Query(params): Params,
 ) -> Result<Response, HttpError> {
-    let agent = readable_agent(&state.context.store, &key, &agent_id).await?;
     let selection = selection(&state.context.store, &key, &agent, &params, &[])?;
     let answer = Answer::of(&selection, "trend");
     let trend = async { Ok::<Trend, HttpError>(selection.trend().await?) };
@@ -178,12 +174,10 @@ pub async fn trend(
 )]
 pub async fn heatmap(
     State(state): State<AppState>,
-    key: ApiKey,
-    ApiPath(AgentPath { agent_id }): ApiPath<AgentPath>,
+    ReadableAgent { key, agent }: ReadableAgent,
     headers: HeaderMap,
     Query(params): Params,
 ) -> Result<Response, HttpError> {
-    let agent = readable_agent(&state.context.store, &key, &agent_id).await?;
     let selection = selection(&state.context.store, &key, &agent, &params, &[])?;
     let answer = Answer::of(&selection, "heatmap");
     let heatmap = async { Ok::<Heatmap, HttpError>(selection.heatmap().await?) };
@@ -208,12 +202,10 @@ pub async fn heatmap(
 )]
 pub async fn dashboard(
     State(state): State<AppState>,
-    key: ApiKey,
-    ApiPath(AgentPath { agent_id }): ApiPath<AgentPath>,
+    ReadableAgent { key, agent }: ReadableAgent,
     headers: HeaderMap,
     Query(params): Params,
 ) -> Result<Response, HttpError> {
-    let agent = readable_agent(&state.context.store, &key, &agent_id).await?;
     let selection = selection(
         &state.context.store,
         &key,
@@ -222,8 +214,10 @@ pub async fn dashboard(
         &[INACTIVE_DAYS],
     )?;
     // The overview and the statuses follow the clock; the rest only the figures.
-    let overview = selection.overview(state.context.settings).await?;
-    let statuses = selection.user_statuses().await?;
+    let (overview, statuses) = tokio::try_join!(
+        selection.overview(state.context.settings),
+        selection.user_statuses()
+    )?;
     let answer = Answer::of(&selection, "dashboard").following(Some(&overview), &statuses)?;
     // Built only when no answer is kept for these figures and statuses.
     let dashboard = async {
@@ -259,12 +253,10 @@ pub async fn dashboard(
 )]
 pub async fn users(
     State(state): State<AppState>,
-    key: ApiKey,
-    ApiPath(AgentPath { agent_id }): ApiPath<AgentPath>,
+    ReadableAgent { key, agent }: ReadableAgent,
     headers: HeaderMap,
     Query(params): Params,
 ) -> Result<Response, HttpError> {
-    let agent = readable_agent(&state.context.store, &key, &agent_id).await?;
     let selection = selection(
         &state.context.store,
         &key,
@@ -317,11 +309,9 @@ pub async fn users(
 )]
 pub async fn retention(
     State(state): State<AppState>,
-    key: ApiKey,
-    ApiPath(AgentPath { agent_id }): ApiPath<AgentPath>,
+    ReadableAgent { key, agent }: ReadableAgent,
     Query(params): Params,
 ) -> Result<Json<Retention>, HttpError> {
-    let agent = readable_agent(&state.context.store, &key, &agent_id).await?;
     let selection = selection(
         &state.context.store,
         &key,
@@ -367,11 +357,10 @@ pub async fn retention(
 )]
 pub async fn learner(
     State(state): State<AppState>,
-    key: ApiKey,
-    ApiPath(MemberPath { agent_id, user_id }): ApiPath<MemberPath>,
+    ReadableAgent { key, agent }: ReadableAgent,
+    ApiPath(MemberPath { user_id, .. }): ApiPath<MemberPath>,
     Query(params): Params,
 ) -> Result<Json<LearnerView>, HttpError> {
-    let agent = readable_agent(&state.context.store, &key, &agent_id).await?;
     let selection = selection(
         &state.context.store,
         &key,
@@ -381,14 +370,6 @@ pub async fn learner(
     )?;
     let view = selection.learner(&user_id, state.context.settings).await;
     Ok(Json(view.map_err(pulse_model::ApiError::from)?))
-}
-
-async fn readable_agent(
-    store: &Store,
-    key: &ApiKey,
-    agent_id: &str,
-) -> Result<AgentRef, HttpError> {
-    key.agent(store, KeyScope::Read, agent_id).await
 }
 
 /// The selection a request's query parameters describe, within the
