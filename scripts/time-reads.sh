@@ -15,7 +15,8 @@
 #
 #   scripts/time-reads.sh [small|benchmark|large] [postgres]   (default: benchmark, SQLite)
 #
-# Needs the release `pulse` (scripts/test.sh or run.sh build it) and the
+# Needs the release `pulse` (scripts/test.sh or run.sh build it; PULSE_BIN
+# names another build, to compare two) and the
 # data set in the cache (`cargo bench -p pulse-db --bench growth -- SET
 # [--sqlite-only]` generates it). The server opens the cached database
 # itself (a copy of the large one would take 10 GB): it migrates it when
@@ -40,7 +41,7 @@ else
   URL=sqlite://$FILE
   query() { sqlite3 "$FILE" "$1"; }
 fi
-PULSE="$CARGO_TARGET_DIR/release/pulse"
+PULSE="${PULSE_BIN:-$CARGO_TARGET_DIR/release/pulse}"
 PORT=3999
 WORK=$(mktemp -d)
 SERVER=

@@ -1,5 +1,6 @@
 //! Answers are compressed when the client asks and they are worth it:
-//! JSON and CSV over HTTP, gzip or brotli as accepted, plain otherwise.
+//! JSON and CSV over HTTP, zstd, gzip or brotli as accepted, plain
+//! otherwise; kept answers compressed harder once reused.
 
 use crate::support;
 
@@ -155,6 +156,53 @@ async fn kept_answers_are_the_plain_answer_and_follow_writes() {
     assert_eq!(encoding.as_deref(), Some("br"));
     let dashboard: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(dashboard["overview"]["messages"], 201);
+    app.cleanup().await;
+}
+
+/// An answer is sent fast-compressed when made, and once asked for again it
+/// is compressed harder in the background: later reads get fewer bytes of
+/// the same answer, and a write still moves it on.
+#[tokio::test]
+async fn reused_answers_are_kept_compressed_smaller() {
+    let app = TestApp::spawn(TestBackend::Sqlite).await;
+    let three_days = 3 * 24 * 60;
+    post_messages(&app, three_days).await;
+    let day = (chrono::Utc::now() - chrono::Duration::minutes(three_days)).date_naive();
+    let path =
+        format!("/api/v1/agents/tutor/users/dashboard?period=custom&from={day}&to={day}&tz=UTC");
+    let get = async || {
+        let response = app
+            .request(reqwest::Method::GET, &path, Some(&app.read_key))
+            .header(ACCEPT_ENCODING, "gzip, deflate, br, zstd")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let encoding = response.headers().get(CONTENT_ENCODING).cloned();
+        assert_eq!(
+            encoding.as_ref().map(|value| value.to_str().unwrap()),
+            Some("zstd")
+        );
+        let wire = response.bytes().await.unwrap();
+        let plain: Value = serde_json::from_slice(&decode(Some("zstd"), &wire)).unwrap();
+        (wire.len(), plain)
+    };
+    let (fresh, plain) = get().await;
+    let mut smaller = None;
+    for _ in 0..100 {
+        let (size, answer) = get().await;
+        assert_eq!(answer, plain, "the same answer, however compressed");
+        if size < fresh {
+            smaller = Some(size);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let smaller = smaller.expect("a reused answer is compressed smaller within 5 s");
+    assert_eq!(get().await.0, smaller, "the smaller bytes are kept");
+    let late = json!([event("late", "tutor", "learner-0", "message", three_days)]);
+    assert_eq!(app.post_events(&late).await.status(), 200);
+    assert_eq!(get().await.1["overview"]["messages"], 201);
     app.cleanup().await;
 }
 

@@ -6,9 +6,11 @@
 //! versions, so a write makes new keys and an old answer is never served
 //! after it), the read and the encoding; answers with parts that follow the
 //! clock (the dashboard's overview, the user table's statuses) also under
-//! those parts, so they are reused only while those are unchanged. Bodies are compressed here as the compression
-//! layer would (same codecs, level and threshold), which then leaves them
-//! alone since they carry a Content-Encoding.
+//! those parts, so they are reused only while those are unchanged. Bodies
+//! are compressed here with the compression layer's codecs and threshold
+//! (which then leaves them alone, since they carry a Content-Encoding):
+//! zstd fast for the request at hand, and harder once an answer is reused
+//! ([`Effort`]).
 //!
 //! The app's server functions make their bodies inside leptos, so their
 //! figures are not known here; their large answers are kept by the plain
@@ -19,6 +21,7 @@
 
 use std::io::Write;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::body::Bytes;
 use axum::http::header::{ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, VARY};
@@ -91,14 +94,16 @@ impl Encoding {
         }
     }
 
-    /// `json` as sent in this encoding (small answers go as they are).
-    fn encode(self, json: Vec<u8>) -> std::io::Result<(Encoding, Vec<u8>)> {
+    /// `json` as sent in this encoding (small answers go as they are),
+    /// compressed for an answer made for the request at hand or one kept
+    /// because it was asked for again.
+    fn encode(self, json: Vec<u8>, effort: Effort) -> std::io::Result<(Encoding, Vec<u8>)> {
         if json.len() <= usize::from(COMPRESS_ABOVE_BYTES) {
             return Ok((Encoding::Identity, json));
         }
         let encoded = match self {
             Encoding::Identity => return Ok((Encoding::Identity, json)),
-            Encoding::Zstd => zstd::bulk::compress(&json, COMPRESSION_LEVEL)?,
+            Encoding::Zstd => zstd::bulk::compress(&json, effort.zstd_level())?,
             Encoding::Brotli => {
                 let mut out = Vec::with_capacity(json.len() / 8);
                 let params = brotli::enc::BrotliEncoderParams {
@@ -116,6 +121,36 @@ impl Encoding {
             }
         };
         Ok((self, encoded))
+    }
+
+    /// Whether answers in this encoding are compressed again, smaller, once
+    /// asked for again (only zstd's levels differ; see [`Effort`]).
+    fn shrinks(self) -> bool {
+        self == Encoding::Zstd
+    }
+}
+
+/// How hard an answer is compressed. zstd's level 3 compresses a
+/// 1.2 MB dashboard at some 400 MB/s, level 6 at about 100 MB/s for 9%
+/// fewer bytes, level 9 at two thirds of that for 15% fewer
+/// (docs/BENCHMARKS.md):
+/// an answer made for one request (a live agent's every read) is sent
+/// fast; one asked for again is compressed again, smaller, off the
+/// serving threads, and the smaller bytes are kept for the reads after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Effort {
+    /// For the request at hand.
+    Fresh,
+    /// For an answer that has been reused.
+    Kept,
+}
+
+impl Effort {
+    fn zstd_level(self) -> i32 {
+        match self {
+            Effort::Fresh => 3,
+            Effort::Kept => 9,
+        }
     }
 }
 
@@ -137,27 +172,49 @@ enum AnswerKey {
     },
 }
 
+/// A kept answer: its encoding (the one asked for, or none when too
+/// small), its bytes, and whether it may still be compressed smaller.
+struct KeptBody {
+    encoding: Encoding,
+    body: Bytes,
+    effort: Effort,
+    /// Set by the first reuse that compresses it again.
+    shrinking: AtomicBool,
+}
+
+impl KeptBody {
+    fn new((encoding, body): (Encoding, Bytes), effort: Effort) -> Arc<KeptBody> {
+        Arc::new(KeptBody {
+            encoding,
+            body,
+            effort,
+            shrinking: AtomicBool::new(false),
+        })
+    }
+}
+
 #[derive(Clone)]
 struct AnswerWeight;
 
-impl Weighter<AnswerKey, (Encoding, Bytes)> for AnswerWeight {
-    fn weight(&self, key: &AnswerKey, (_, body): &(Encoding, Bytes)) -> u64 {
+impl Weighter<AnswerKey, Arc<KeptBody>> for AnswerWeight {
+    fn weight(&self, key: &AnswerKey, kept: &Arc<KeptBody>) -> u64 {
         let clock = match key {
             AnswerKey::Read { clock, .. } => clock.as_ref().map_or(0, Bytes::len),
             AnswerKey::Content { .. } => 0,
         };
-        (body.len() + clock + 256) as u64
+        (kept.body.len() + clock + 256) as u64
     }
 }
 
 /// Compresses `json` off the threads that serve requests (a large answer
 /// takes milliseconds of CPU).
-async fn encoded(encoding: Encoding, json: Vec<u8>) -> Result<(Encoding, Bytes), HttpError> {
-    let (encoding, body) = tokio::task::spawn_blocking(move || encoding.encode(json))
-        .await
-        .map_err(HttpError::internal)?
-        .map_err(HttpError::internal)?;
-    Ok((encoding, Bytes::from(body)))
+async fn encoded(encoding: Encoding, json: Vec<u8>) -> Result<Arc<KeptBody>, HttpError> {
+    let (encoding, body) =
+        tokio::task::spawn_blocking(move || encoding.encode(json, Effort::Fresh))
+            .await
+            .map_err(HttpError::internal)?
+            .map_err(HttpError::internal)?;
+    Ok(KeptBody::new((encoding, Bytes::from(body)), Effort::Fresh))
 }
 
 /// Sets the headers of an answer sent in `encoding` (keeping any other
@@ -179,9 +236,8 @@ fn mark_encoded(headers: &mut HeaderMap, encoding: Encoding) {
 #[derive(Clone)]
 pub struct KeptAnswers(Option<Arc<AnswerCache>>);
 
-/// Each answer's encoding (the one asked for, or none when too small) and
-/// its bytes, by key.
-type AnswerCache = Cache<AnswerKey, (Encoding, Bytes), AnswerWeight>;
+/// Each kept answer by key.
+type AnswerCache = Cache<AnswerKey, Arc<KeptBody>, AnswerWeight>;
 
 impl KeptAnswers {
     /// Answers kept in about `bytes` (compressed answers are a tenth of their
@@ -250,14 +306,14 @@ impl KeptAnswers {
             let json = serde_json::to_vec(&compute.await?).map_err(HttpError::internal)?;
             encoded(encoding, json).await
         });
-        let (encoding, body) = match &self.0 {
-            Some(kept) => kept.get_or_insert_async(&key, encode).await?,
+        let kept = match &self.0 {
+            Some(cache) => kept_or_made(cache, key, encode).await?,
             None => encode.await?,
         };
-        let mut response = body.into_response();
+        let mut response = kept.body.clone().into_response();
         let headers = response.headers_mut();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        mark_encoded(headers, encoding);
+        mark_encoded(headers, kept.encoding);
         Ok(response)
     }
 
@@ -294,16 +350,68 @@ impl KeptAnswers {
         };
         let key = AnswerKey::Content { digest, encoding };
         let encode = encoded(encoding, plain.to_vec());
-        match kept.get_or_insert_async(&key, encode).await {
-            Ok((encoding, body)) => {
+        match kept_or_made(kept, key, encode).await {
+            Ok(kept) => {
                 parts.headers.remove(CONTENT_LENGTH);
-                mark_encoded(&mut parts.headers, encoding);
-                Response::from_parts(parts, axum::body::Body::from(body))
+                mark_encoded(&mut parts.headers, kept.encoding);
+                Response::from_parts(parts, axum::body::Body::from(kept.body.clone()))
             }
             // Not compressed: still the answer, as it is.
             Err(_) => Response::from_parts(parts, axum::body::Body::from(plain)),
         }
     }
+}
+
+/// The answer kept under `key`, else `make`'s, kept. An answer kept fast
+/// is compressed again, smaller, when first reused (see [`Effort`]).
+async fn kept_or_made(
+    cache: &Arc<AnswerCache>,
+    key: AnswerKey,
+    make: impl Future<Output = Result<Arc<KeptBody>, HttpError>>,
+) -> Result<Arc<KeptBody>, HttpError> {
+    if let Some(kept) = cache.get(&key) {
+        shrink_later(cache, key, &kept);
+        return Ok(kept);
+    }
+    cache.get_or_insert_async(&key, make).await
+}
+
+/// Compresses a reused answer kept fast again, harder, off the serving
+/// threads, and keeps the smaller bytes (the same content: nothing can go
+/// stale). Once per answer, and one answer at a time in the process: each
+/// takes a core and a compression context (some 20 MB) for a moment, and
+/// an answer whose turn did not come tries again at its next reuse. One
+/// that fails is simply left as it is.
+fn shrink_later(cache: &Arc<AnswerCache>, key: AnswerKey, kept: &Arc<KeptBody>) {
+    static SHRINKING: AtomicBool = AtomicBool::new(false);
+    /// Lets the next answer shrink, however this one ends.
+    struct Turn;
+    impl Drop for Turn {
+        fn drop(&mut self) {
+            SHRINKING.store(false, Ordering::Release);
+        }
+    }
+    if kept.effort == Effort::Kept
+        || !kept.encoding.shrinks()
+        || kept.shrinking.load(Ordering::Relaxed)
+        || SHRINKING.swap(true, Ordering::Acquire)
+    {
+        return;
+    }
+    let turn = Turn;
+    kept.shrinking.store(true, Ordering::Relaxed);
+    let (cache, kept) = (Arc::clone(cache), Arc::clone(kept));
+    tokio::task::spawn_blocking(move || {
+        let _turn = turn;
+        let smaller = zstd::stream::decode_all(kept.body.as_ref())
+            .and_then(|json| kept.encoding.encode(json, Effort::Kept));
+        if let Ok((encoding, body)) = smaller {
+            cache.insert(
+                key,
+                KeptBody::new((encoding, Bytes::from(body)), Effort::Kept),
+            );
+        }
+    });
 }
 
 #[cfg(test)]
