@@ -884,10 +884,12 @@ async fn connect_sqlite(url: &str) -> Result<Pools> {
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10))
-        // 16 MiB of page cache per connection (default 2 MiB): a year of an
-        // agent's rollups stays in memory, and five connections stay well
-        // under the server's memory budget.
-        .pragma("cache_size", "-16384");
+        // 8 MiB of page cache per connection (default 2 MiB): a year of a
+        // 4,000-learner agent's rollups stays in memory. A 50,000-learner
+        // agent's year (35 MB) fits in no such cache and is read through the
+        // system's file cache either way; 16 MiB per connection only added
+        // 40 MB to the server's peak memory (docs/BENCHMARKS.md).
+        .pragma("cache_size", "-8192");
     if let Some(folder) = Path::new(options.get_filename()).parent()
         && !folder.as_os_str().is_empty()
     {

@@ -21,7 +21,9 @@
 
 use std::io::Write;
 use std::sync::Arc;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{SyncSender, TrySendError};
 
 use axum::body::Bytes;
 use axum::http::header::{ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, VARY};
@@ -97,7 +99,7 @@ impl Encoding {
     /// `json` as sent in this encoding (small answers go as they are),
     /// compressed for an answer made for the request at hand or one kept
     /// because it was asked for again.
-    fn encode(self, json: Vec<u8>, effort: Effort) -> std::io::Result<(Encoding, Vec<u8>)> {
+    fn encode(self, json: Bytes, effort: Effort) -> std::io::Result<(Encoding, Bytes)> {
         if json.len() <= usize::from(COMPRESS_ABOVE_BYTES) {
             return Ok((Encoding::Identity, json));
         }
@@ -110,7 +112,7 @@ impl Encoding {
                     quality: COMPRESSION_LEVEL,
                     ..Default::default()
                 };
-                brotli::BrotliCompress(&mut json.as_slice(), &mut out, &params)?;
+                brotli::BrotliCompress(&mut json.as_ref(), &mut out, &params)?;
                 out
             }
             Encoding::Gzip => {
@@ -120,7 +122,7 @@ impl Encoding {
                 encoder.finish()?
             }
         };
-        Ok((self, encoded))
+        Ok((self, Bytes::from(encoded)))
     }
 
     /// Whether answers in this encoding are compressed again, smaller, once
@@ -208,13 +210,13 @@ impl Weighter<AnswerKey, Arc<KeptBody>> for AnswerWeight {
 
 /// Compresses `json` off the threads that serve requests (a large answer
 /// takes milliseconds of CPU).
-async fn encoded(encoding: Encoding, json: Vec<u8>) -> Result<Arc<KeptBody>, HttpError> {
+async fn encoded(encoding: Encoding, json: Bytes) -> Result<Arc<KeptBody>, HttpError> {
     let (encoding, body) =
         tokio::task::spawn_blocking(move || encoding.encode(json, Effort::Fresh))
             .await
             .map_err(HttpError::internal)?
             .map_err(HttpError::internal)?;
-    Ok(KeptBody::new((encoding, Bytes::from(body)), Effort::Fresh))
+    Ok(KeptBody::new((encoding, body), Effort::Fresh))
 }
 
 /// Sets the headers of an answer sent in `encoding` (keeping any other
@@ -304,7 +306,7 @@ impl KeptAnswers {
         // build's test thread runs the server on its own stack.
         let encode = Box::pin(async {
             let json = serde_json::to_vec(&compute.await?).map_err(HttpError::internal)?;
-            encoded(encoding, json).await
+            encoded(encoding, Bytes::from(json)).await
         });
         let kept = match &self.0 {
             Some(cache) => kept_or_made(cache, key, encode).await?,
@@ -349,7 +351,7 @@ impl KeptAnswers {
             return Response::from_parts(parts, axum::body::Body::from(plain));
         };
         let key = AnswerKey::Content { digest, encoding };
-        let encode = encoded(encoding, plain.to_vec());
+        let encode = encoded(encoding, plain.clone());
         match kept_or_made(kept, key, encode).await {
             Ok(kept) => {
                 parts.headers.remove(CONTENT_LENGTH);
@@ -376,42 +378,60 @@ async fn kept_or_made(
     cache.get_or_insert_async(&key, make).await
 }
 
-/// Compresses a reused answer kept fast again, harder, off the serving
-/// threads, and keeps the smaller bytes (the same content: nothing can go
-/// stale). Once per answer, and one answer at a time in the process: each
-/// takes a core and a compression context (some 20 MB) for a moment, and
-/// an answer whose turn did not come tries again at its next reuse. One
-/// that fails is simply left as it is.
+/// Has a reused answer kept fast compressed again, harder, and its smaller
+/// bytes kept (the same content: nothing can go stale). Once per answer.
 fn shrink_later(cache: &Arc<AnswerCache>, key: AnswerKey, kept: &Arc<KeptBody>) {
-    static SHRINKING: AtomicBool = AtomicBool::new(false);
-    /// Lets the next answer shrink, however this one ends.
-    struct Turn;
-    impl Drop for Turn {
-        fn drop(&mut self) {
-            SHRINKING.store(false, Ordering::Release);
-        }
-    }
     if kept.effort == Effort::Kept
         || !kept.encoding.shrinks()
-        || kept.shrinking.load(Ordering::Relaxed)
-        || SHRINKING.swap(true, Ordering::Acquire)
+        || kept.shrinking.swap(true, Ordering::Relaxed)
     {
         return;
     }
-    let turn = Turn;
-    kept.shrinking.store(true, Ordering::Relaxed);
-    let (cache, kept) = (Arc::clone(cache), Arc::clone(kept));
-    tokio::task::spawn_blocking(move || {
-        let _turn = turn;
-        let smaller = zstd::stream::decode_all(kept.body.as_ref())
-            .and_then(|json| kept.encoding.encode(json, Effort::Kept));
-        if let Ok((encoding, body)) = smaller {
-            cache.insert(
-                key,
-                KeptBody::new((encoding, Bytes::from(body)), Effort::Kept),
-            );
+    let job = Shrink {
+        cache: Arc::clone(cache),
+        key,
+        kept: Arc::clone(kept),
+    };
+    if let Err(TrySendError::Full(job) | TrySendError::Disconnected(job)) = shrinker().try_send(job)
+    {
+        // Tried again at its next reuse.
+        job.kept.shrinking.store(false, Ordering::Relaxed);
+    }
+}
+
+/// An answer to compress again.
+struct Shrink {
+    cache: Arc<AnswerCache>,
+    key: AnswerKey,
+    kept: Arc<KeptBody>,
+}
+
+impl Shrink {
+    /// An answer that fails is simply left as it is.
+    fn run(self) {
+        let smaller = zstd::stream::decode_all(self.kept.body.as_ref())
+            .and_then(|json| self.kept.encoding.encode(Bytes::from(json), Effort::Kept));
+        if let Ok(smaller) = smaller {
+            let kept = KeptBody::new(smaller, Effort::Kept);
+            self.cache.insert(self.key, kept);
         }
-    });
+    }
+}
+
+/// The answers waiting to be compressed again, done one at a time on a
+/// thread of their own: each takes a core and a compression context (some
+/// 20 MB) for a moment (a 15 MB answer some 0.3 s), which the requests
+/// being served must not wait for.
+fn shrinker() -> &'static SyncSender<Shrink> {
+    static SHRINKER: OnceLock<SyncSender<Shrink>> = OnceLock::new();
+    SHRINKER.get_or_init(|| {
+        let (sender, waiting) = std::sync::mpsc::sync_channel::<Shrink>(64);
+        // Without the thread, nothing is received and answers stay as sent.
+        let _ = std::thread::Builder::new()
+            .name("pulse-shrink".into())
+            .spawn(move || waiting.into_iter().for_each(Shrink::run));
+        sender
+    })
 }
 
 #[cfg(test)]
