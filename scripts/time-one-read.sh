@@ -16,31 +16,16 @@
 # PULSE_BIN names the build to time (default: the release `pulse`); the
 # environment reaches the server (GLIBC_TUNABLES, say).
 set -euo pipefail
-source "$(dirname "$0")/env.sh"
-WHAT=${1:?usage: $0 kept|year [small|benchmark|large] [postgres]}
+usage() { echo "usage: $0 kept|year [small|benchmark|large] [postgres]" >&2; exit 2; }
+WHAT=${1:-}
+[[ $WHAT == kept || $WHAT == year ]] || usage
 SET=${2:-benchmark}
-case $SET in
-  benchmark) STEM=bench-v1 ;;
-  small) STEM=bench-small-v1 ;;
-  large) STEM=bench-large-v2 ;;
-  *) echo "usage: $0 kept|year [small|benchmark|large] [postgres]" >&2; exit 2 ;;
-esac
-if [[ ${3:-sqlite} == postgres ]]; then
-  URL=${PULSE_TEST_POSTGRES_URL%/*}/pulse_${STEM//-/_}
-  query() { psql -qAt "$URL" -c "$1"; }
-else
-  URL=sqlite://$PULSE_CACHE/bench/$STEM.db
-  [[ -f ${URL#sqlite://} ]] || { echo "no data set: cargo bench -p pulse-db --bench growth -- $SET --sqlite-only" >&2; exit 1; }
-  query() { sqlite3 "${URL#sqlite://}" "$1"; }
-fi
-PULSE="${PULSE_BIN:-$CARGO_TARGET_DIR/release/pulse}"
+BACKEND=${3:-sqlite}
+[[ $SET =~ ^(small|benchmark|large)$ ]] || usage
+source "$(dirname "$0")/bench-set.sh"
 PORT=3995
 SERVER=
 trap '[[ -n $SERVER ]] && kill $SERVER 2>/dev/null' EXIT
-KEY=$($PULSE key create --scope read --database-url "$URL" 2>/dev/null | tail -1)
-INGEST_KEY=$($PULSE key create --scope ingest --database-url "$URL" 2>/dev/null | tail -1)
-AGENT=$(query "SELECT a.agent_key FROM memberships m JOIN agents a ON a.id = m.agent_id
-               GROUP BY a.id ORDER BY count(*) DESC LIMIT 1")
 BASE=http://127.0.0.1:$PORT/api/v1/agents/$AGENT/users
 query_of() { echo "period=custom&from=$1&to=2026-11-01&tz=America/New_York"; }
 t() {
@@ -53,7 +38,7 @@ write() {
     --data "[{\"id\": \"tor-$RANDOM$RANDOM\", \"type\": \"heartbeat\", \"agent_id\": \"$AGENT\", \"user_id\": \"$WRITER\", \"at\": \"$(date -u +%FT%T.%3NZ)\"}]" \
     "http://127.0.0.1:$PORT/api/v1/events"
 }
-# The median of the times `$2` reads take, run `$1` times.
+# The median time of the command `$2...`, run `$1` times.
 median() {
   local runs=$1; shift
   for _ in $(seq "$runs"); do "$@"; done | sort -n | sed -n "$(( (runs + 1) / 2 ))p" \
@@ -89,5 +74,4 @@ case $WHAT in
     curl -sf -o /dev/null -X DELETE -H "Authorization: Bearer $INGEST_KEY" \
       "http://127.0.0.1:$PORT/api/v1/users/$WRITER" || echo "could not erase $WRITER" >&2
     stop ;;
-  *) echo "usage: $0 kept|year [small|benchmark|large] [postgres]" >&2; exit 2 ;;
 esac

@@ -23,39 +23,21 @@
 # needed and adds a read key. DuckDB reads the SQLite file, whose events
 # are the PostgreSQL set's (the same seed).
 set -euo pipefail
-source "$(dirname "$0")/env.sh"
 SET=${1:-benchmark}
-SETTLE=1
 BACKEND=${2:-sqlite}
-case $SET in
-  benchmark) STEM=bench-v1 ;;
-  small) STEM=bench-small-v1 ;;
-  large) STEM=bench-large-v2; SETTLE=5 ;;
-  *) echo "usage: $0 [small|benchmark|large] [postgres]" >&2; exit 2 ;;
-esac
-FILE=$PULSE_CACHE/bench/$STEM.db
-[[ -f $FILE ]] || { echo "no data set at $FILE: run cargo bench -p pulse-db --bench growth -- $SET --sqlite-only" >&2; exit 1; }
-if [[ $BACKEND == postgres ]]; then
-  URL=${PULSE_TEST_POSTGRES_URL%/*}/pulse_${STEM//-/_}
-  query() { psql -qAt "$URL" -c "$1"; }
-else
-  URL=sqlite://$FILE
-  query() { sqlite3 "$FILE" "$1"; }
-fi
-PULSE="${PULSE_BIN:-$CARGO_TARGET_DIR/release/pulse}"
+[[ $SET =~ ^(small|benchmark|large)$ ]] || { echo "usage: $0 [small|benchmark|large] [postgres]" >&2; exit 2; }
+source "$(dirname "$0")/bench-set.sh"
+SETTLE=1
+[[ $SET == large ]] && SETTLE=5
 PORT=3999
 WORK=$(mktemp -d)
 SERVER=
 trap '[[ -n $SERVER ]] && kill $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
 
-KEY=$($PULSE key create --scope read --database-url "$URL" 2>/dev/null | tail -1)
-INGEST_KEY=$($PULSE key create --scope ingest --database-url "$URL" 2>/dev/null | tail -1)
 # An account for the app's server function (an existing one keeps its password).
 APP_PASSWORD=time-reads-password
 echo "$APP_PASSWORD" | $PULSE account create --username time-reads --superadmin \
   --database-url "$URL" >/dev/null 2>&1 || true
-AGENT=$(query "SELECT a.agent_key FROM memberships m JOIN agents a ON a.id = m.agent_id
-               GROUP BY a.id ORDER BY count(*) DESC LIMIT 1")
 LEARNERS=$(query "SELECT count(*) FROM memberships m JOIN agents a ON a.id = m.agent_id
                   WHERE a.agent_key = '$AGENT'")
 EVENTS=$(query "SELECT count(*) FROM events e JOIN agents a ON a.id = e.agent_id
