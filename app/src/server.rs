@@ -97,20 +97,20 @@ pub struct Viewing {
 pub async fn viewing(context: &ServerContext, agent_id: &str) -> Result<Viewing, ApiError> {
     let not_found = || ApiError::NotFound(format!("agent {agent_id:?}"));
     // The account and the agent at once: each is a round trip on
-    // PostgreSQL. The agent is used only once the account may see it.
+    // PostgreSQL. The agent is used only once the account may see it; a
+    // visitor not signed in ends it at once, the agent's look-up dropped.
     let agent = async {
         if pulse_db::ingest::is_valid_agent_id(agent_id) {
-            context.store.find_agent(agent_id).await
+            Ok(context.store.find_agent(agent_id).await?)
         } else {
             Ok(None)
         }
     };
-    let (account, agent) = futures::join!(signed_in(context), agent);
-    let account = account?;
+    let (account, agent) = futures::try_join!(signed_in(context), agent)?;
     if !account.may_view(agent_id) {
         return Err(not_found());
     }
-    let agent = agent?.ok_or_else(not_found)?;
+    let agent = agent.ok_or_else(not_found)?;
     Ok(Viewing {
         agent,
         sections: account.section_limit(agent_id),

@@ -188,8 +188,10 @@ async fn reused_answers_are_kept_compressed_smaller() {
         (wire.len(), plain)
     };
     let (fresh, plain) = get().await;
+    // Within 30 s: in a full test run the one recompressing thread of the
+    // process has the other tests' answers queued before this one.
     let mut smaller = None;
-    for _ in 0..100 {
+    for _ in 0..600 {
         let (size, answer) = get().await;
         assert_eq!(answer, plain, "the same answer, however compressed");
         if size < fresh {
@@ -198,7 +200,7 @@ async fn reused_answers_are_kept_compressed_smaller() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    let smaller = smaller.expect("a reused answer is compressed smaller within 5 s");
+    let smaller = smaller.expect("a reused answer is compressed smaller within 30 s");
     assert_eq!(get().await.0, smaller, "the smaller bytes are kept");
     let late = json!([event("late", "tutor", "learner-0", "message", three_days)]);
     assert_eq!(app.post_events(&late).await.status(), 200);

@@ -73,7 +73,7 @@ fn known_agent(agent_id: &str, found: Option<AgentRef>) -> Result<AgentRef, Http
 /// over HTTP, docs/BENCHMARKS.md). The agent found is used only once the
 /// key has been checked, so a caller learns nothing more than from the
 /// key's checks alone; errors come in the same order as `ApiKey` then
-/// [`ApiKey::agent`].
+/// [`ApiKey::agent`] (a database error of either look-up ends it first).
 pub struct ReadableAgent {
     pub key: ApiKey,
     pub agent: AgentRef,
@@ -90,17 +90,18 @@ impl FromRequestParts<AppState> for ReadableAgent {
         let path = ApiPath::<AgentPath>::from_request_parts(parts, state).await;
         let store = &state.context.store;
         let agent_id = path.as_ref().map(|ApiPath(path)| path.agent_id.as_str());
-        let (key, found) = tokio::join!(active_key(store, &secret), async {
+        // An unknown key ends the request at once, the agent's look-up
+        // dropped: a rejected caller costs one query, as before.
+        let (key, found) = tokio::try_join!(active_key(store, &secret), async {
             match agent_id {
                 Ok(agent_id) => find_agent(store, agent_id).await,
                 Err(_) => Ok(None),
             }
-        });
-        let key = key?;
+        })?;
         let ApiPath(AgentPath { agent_id }) = path?;
         key.require_scope(KeyScope::Read)?;
         key.require_agent(&agent_id)?;
-        let agent = known_agent(&agent_id, found?)?;
+        let agent = known_agent(&agent_id, found)?;
         Ok(ReadableAgent { key, agent })
     }
 }
