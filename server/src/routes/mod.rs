@@ -120,7 +120,8 @@ pub fn install_metrics() {
 /// Ethernet frame holds about 1,400 bytes).
 pub(crate) const COMPRESS_ABOVE_BYTES: u16 = 1024;
 
-/// zstd's, brotli's and gzip's level for answers (see the compression layer).
+/// The level of answers the compression layer compresses, and of brotli and
+/// gzip for kept answers (zstd's for those: `kept_answers::Effort`).
 pub(crate) const COMPRESSION_LEVEL: i32 = 6;
 
 /// The answer to a path under /api that names nothing.
