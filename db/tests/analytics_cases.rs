@@ -157,7 +157,12 @@ async fn a_registered_user_without_events_has_a_row_of_nothing() {
     on_each_backend(&events, async |store| {
         let agent = store.find_agent("tutor").await.unwrap().unwrap();
         store
-            .register(&agent, "quiet", utc("2026-05-01T00:00:00Z").into())
+            .register(
+                &agent,
+                "quiet",
+                utc("2026-05-01T00:00:00Z").into(),
+                pulse_db::learners::Naming::Platform,
+            )
             .await
             .unwrap();
         let now = utc("2026-06-05T00:00:00Z");
@@ -252,6 +257,43 @@ async fn today_ends_now_and_compares_with_yesterday_so_far() {
         );
         // bob counts through yesterday's event; his 11:00 one is after now.
         assert_eq!(today.overview.active_30d, 2);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_range_reaching_past_today_is_hourly_while_it_has_two_days() {
+    // Asked on 6 December at 21:00 in New York (02:00 UTC on the 7th): 5 to
+    // 11 December covers the 5th and the 6th so far, so hour buckets.
+    let events = [
+        event("e1", "message", "ann", "2026-12-05T15:10:00Z"), // 10:10 on the 5th
+        event("e2", "message", "bob", "2026-12-07T01:59:00Z"), // 20:59 on the 6th
+        event("e3", "message", "cy", "2026-12-07T02:30:00Z"),  // after now
+    ];
+    on_each_backend(&events, async |store| {
+        let now = utc("2026-12-07T02:00:00Z");
+        let week = dashboard(
+            store,
+            &custom("2026-12-05", "2026-12-11", "America/New_York"),
+            now,
+        )
+        .await;
+        let buckets = &week.trend.buckets;
+        assert_eq!(week.trend.granularity, pulse_model::Granularity::Hour);
+        assert_eq!(buckets.len(), 24 + 21, "the 5th whole, the 6th to 21:00");
+        assert_eq!(buckets[0].start.to_rfc3339(), "2026-12-05T00:00:00-05:00");
+        assert_eq!((buckets[10].active_users, buckets[10].messages), (1, 1));
+        assert_eq!((buckets[44].active_users, buckets[44].messages), (1, 1));
+        assert_eq!(week.overview.active_users, 2);
+        // The next day it covers three days: daily buckets.
+        let later = dashboard(
+            store,
+            &custom("2026-12-05", "2026-12-11", "America/New_York"),
+            utc("2026-12-08T02:00:00Z"),
+        )
+        .await;
+        assert_eq!(later.trend.granularity, pulse_model::Granularity::Day);
+        assert_eq!(later.trend.buckets.len(), 3);
     })
     .await;
 }

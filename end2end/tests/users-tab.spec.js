@@ -54,6 +54,35 @@ test('a custom range is checked before it is applied', async ({ page }) => {
   await expect(page.getByTestId('card-active').locator('.card-value')).toHaveText(String(overview.active_users));
 });
 
+test('a custom range reaching past today ends now, and its trend follows the days so far', async ({ page }) => {
+  // Yesterday to five days ahead, in UTC: two local days so far, so the
+  // trend is hourly (docs/METRICS.md) and the span ends now, not on the 6th day.
+  const day = (offset) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+  const query = `period=custom&from=${day(-1)}&to=${day(5)}&tz=UTC`;
+  await page.goto(`${TAB}?${query}`);
+  await expect(page.getByTestId('card-active').locator('.card-value')).not.toHaveText('–');
+  const { url, readKey } = serverState();
+  const trend = await api(url, readKey, 'GET', `/api/v1/agents/${AGENT.id}/users/trend?${query}`);
+  const { overview } = await apiFigures(query);
+  // Decided from the instants the API says it covers (a read just after
+  // midnight may have started on the day before).
+  const daysSoFar = (Date.parse(overview.period.end) - 1 - Date.parse(overview.period.start)) / 86_400_000;
+  expect(trend.granularity).toBe(Math.floor(daysSoFar) < 2 ? 'hour' : 'day');
+  expect(Date.parse(overview.period.end)).toBeLessThanOrEqual(Date.now());
+  const span = page.getByTestId('period-span').locator('time');
+  expect(Date.parse(await span.first().getAttribute('datetime'))).toBe(Date.parse(overview.period.start));
+  expect(Math.abs(Date.parse(await span.last().getAttribute('datetime')) - Date.parse(overview.period.end))).toBeLessThan(60_000);
+
+  // The chart's last bucket is the hour now is in, labelled as an hour.
+  await page.getByTestId('trend-canvas').focus();
+  await page.keyboard.press('End');
+  const last = trend.buckets[trend.buckets.length - 1];
+  const weekday = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][new Date(last.start.slice(0, 10)).getUTCDay()];
+  const tooltip = page.getByTestId('trend-tooltip');
+  if (trend.granularity === 'hour') await expect(tooltip).toContainText(`${weekday} ${last.start.slice(11, 16)}`);
+  await expect(tooltip).toContainText(`${last.active_users} active users`);
+});
+
 test('a slow earlier answer never overwrites a newer one', async ({ page }) => {
   // The two answers differ in the span they cover (the test data's events
   // are all recent, so their counts may not).

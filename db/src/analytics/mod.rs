@@ -191,8 +191,12 @@ impl<'a> Selection<'a> {
         Ok(self)
     }
 
+    /// Hourly when the period so far touches at most 2 local days
+    /// (docs/METRICS.md, "Active users over time (trend)"): decided on the
+    /// instants covered, not the dates asked, so a range reaching past
+    /// today is hourly while it has only two days behind it.
     fn granularity(&self) -> Granularity {
-        if self.period.days <= 2 {
+        if self.period.days_so_far() <= 2 {
             Granularity::Hour
         } else {
             Granularity::Day

@@ -74,6 +74,20 @@ impl ResolvedPeriod {
     }
 }
 
+impl ResolvedPeriod {
+    /// The local days that the period's instants `[start, end)` touch:
+    /// `days` for a period that has ended, fewer for one cut short by `now`
+    /// (a custom range reaching past today). The trend's granularity is
+    /// decided on these (docs/METRICS.md, "Active users over time (trend)").
+    pub fn days_so_far(&self) -> i64 {
+        if self.end <= self.start {
+            return 1;
+        }
+        let last = local_date(self.tz, self.end - Duration::milliseconds(1));
+        (last - self.first_day).num_days() + 1
+    }
+}
+
 /// What is wrong with the period a reader asked for; the text is the
 /// answer's message, so it names the parameter and the value at fault.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -197,6 +211,37 @@ mod tests {
         assert_eq!(period.end, utc("2026-03-11T00:00:00Z"));
         assert_eq!(period.previous_start, utc("2026-02-19T00:00:00Z"));
         assert_eq!(period.previous_end, period.start);
+    }
+
+    #[test]
+    fn a_range_reaching_past_today_covers_the_days_so_far() {
+        // 6 December, 21:00 in New York: 5 to 11 December has two local days so far.
+        let now = utc("2026-12-07T02:00:00Z");
+        let period = ResolvedPeriod::resolve(
+            &query(
+                "custom",
+                Some("2026-12-05"),
+                Some("2026-12-11"),
+                "America/New_York",
+            ),
+            now,
+        )
+        .unwrap();
+        assert_eq!((period.days, period.days_so_far()), (7, 2));
+        assert_eq!(period.end, now);
+        // The comparison still shifts by the whole range's seven days.
+        assert_eq!(period.previous_start, utc("2026-11-28T05:00:00Z"));
+        let ended = ResolvedPeriod::resolve(
+            &query(
+                "custom",
+                Some("2026-11-05"),
+                Some("2026-11-11"),
+                "America/New_York",
+            ),
+            now,
+        )
+        .unwrap();
+        assert_eq!(ended.days_so_far(), 7);
     }
 
     #[test]

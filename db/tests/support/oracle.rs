@@ -30,7 +30,6 @@ pub struct Period {
     pub end: DateTime<Utc>,
     pub previous_start: DateTime<Utc>,
     pub previous_end: DateTime<Utc>,
-    pub days: i64,
 }
 
 /// The first instant of local date `date`.
@@ -77,8 +76,20 @@ pub fn period(
         end,
         previous_start,
         previous_end,
-        days,
     }
+}
+
+/// The local dates that the instants of `[start, end)` fall on, found
+/// by walking the period minute by minute (every offset change falls on a
+/// whole minute).
+fn local_dates_touched(period: &Period, tz: Tz) -> BTreeSet<NaiveDate> {
+    let mut dates = BTreeSet::new();
+    let mut at = period.start;
+    while at < period.end {
+        dates.insert(at.with_timezone(&tz).date_naive());
+        at += Duration::minutes(1);
+    }
+    dates
 }
 
 impl Oracle {
@@ -328,12 +339,7 @@ impl Oracle {
     /// METRICS.md: the mean, over the local days the period touches, of
     /// the distinct users active on each day within the period.
     fn average_daily_users(&self, agent: &str, period: &Period, tz: Tz) -> f64 {
-        let mut dates: BTreeSet<NaiveDate> = BTreeSet::new();
-        let mut at = period.start;
-        while at < period.end {
-            dates.insert(at.with_timezone(&tz).date_naive());
-            at += Duration::minutes(1);
-        }
+        let dates = local_dates_touched(period, tz);
         if dates.is_empty() {
             return 0.0;
         }
@@ -350,7 +356,9 @@ impl Oracle {
     }
 
     pub fn trend(&self, agent: &str, period: &Period, tz: Tz) -> Trend {
-        let hourly = period.days <= 2;
+        // On the instants covered, not the dates asked: a custom range
+        // reaching past today has only the days up to now.
+        let hourly = local_dates_touched(period, tz).len() <= 2;
         // Bucket labels: walk the period minute by minute from its start, a
         // local midnight (every offset change falls on a whole minute) and start a bucket at each change
         // of (local date, hour, offset) or, daily, of local date.
