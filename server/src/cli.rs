@@ -1,4 +1,4 @@
-//! The `pulse` command line (API.md, "The program").
+//! The `pulse` command line (docs/API.md, "The command line").
 
 use clap::{Parser, Subcommand};
 

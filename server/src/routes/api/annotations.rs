@@ -1,4 +1,4 @@
-//! Annotations of an agent over HTTP (API.md, "Second round").
+//! Annotations of an agent over HTTP (docs/API.md, "Annotations").
 
 use axum::Json;
 use axum::extract::State;
@@ -72,6 +72,7 @@ pub async fn list_annotations(
         (status = 400, description = "The body is not a JSON object of the fields above", body = ErrorBody),
         (status = 403, description = "Not an ingest key, or a key limited to other agents", body = ErrorBody),
         (status = 404, description = "Unknown agent", body = ErrorBody),
+        (status = 409, description = "A new annotation past the most an agent may have (1,000)", body = ErrorBody),
         (status = 413, description = "The body is over 64 KiB", body = ErrorBody),
         (status = 415, description = "Content-Type is not application/json", body = ErrorBody),
         (status = 422, description = "An invalid id, label or range, with the reason", body = ErrorBody),

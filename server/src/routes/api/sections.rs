@@ -1,4 +1,4 @@
-//! Sections of an agent and their members (API.md, "Second round"). A key
+//! Sections of an agent and their members (docs/API.md, "Sections"). A key
 //! limited to some sections of an agent sees and changes only those.
 
 use axum::Json;
@@ -70,6 +70,7 @@ pub async fn list_sections(
         (status = 400, description = "The body is not a JSON object of the fields above", body = ErrorBody),
         (status = 403, description = "Not an ingest key, or a key limited to other agents or sections", body = ErrorBody),
         (status = 404, description = "Unknown agent", body = ErrorBody),
+        (status = 409, description = "A new section past the most an agent may have (MAX_SECTIONS_PER_AGENT, 200)", body = ErrorBody),
         (status = 413, description = "The body is over 64 KiB", body = ErrorBody),
         (status = 415, description = "Content-Type is not application/json", body = ErrorBody),
         (status = 422, description = "An invalid section_id or name, with the reason", body = ErrorBody),
@@ -140,7 +141,7 @@ pub async fn delete_section(
     params(SectionMemberPath),
     responses(
         (status = 204, description = "A member"),
-        (status = 403, description = "Not an ingest key, or a key limited to other agents or sections", body = ErrorBody),
+        (status = 403, description = "Not an ingest key, a key limited to other agents or sections, or one limited to sections the learner is not in yet", body = ErrorBody),
         (status = 404, description = "Unknown agent or section", body = ErrorBody),
         (status = 422, description = "An invalid section_id or user_id", body = ErrorBody),
     ),
@@ -156,11 +157,14 @@ pub async fn put_section_member(
 ) -> Result<StatusCode, HttpError> {
     let agent = writable_section(&state, &key, &agent_id, &section_id).await?;
     check_user_id(&user_id)?;
+    // A key limited to sections moves no learner in from outside them.
+    key.require_learners(&state.context.store, &agent, [user_id.as_str()])
+        .await?;
     let now = chrono::Utc::now().into();
     match state
         .context
         .store
-        .add_section_member(&agent, &section_id, &user_id, now)
+        .add_section_member(&agent, &section_id, &user_id, (now, key.naming()))
         .await?
     {
         Some(_) => Ok(StatusCode::NO_CONTENT),
