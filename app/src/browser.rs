@@ -88,6 +88,25 @@ pub fn remember(key: &str, value: &str) {
     }
 }
 
+/// Where the browser keeps privacy mode (this tab's session), so that a
+/// reload or another page of the tab while sharing the screen shows no
+/// name either.
+const PRIVACY_KEY: &str = "pulse-privacy-mode";
+
+/// Whether privacy mode is on (docs/METRICS.md, "Privacy mode").
+pub fn privacy_mode() -> bool {
+    web_sys::window()
+        .and_then(|w| w.session_storage().ok().flatten())
+        .and_then(|storage| storage.get_item(PRIVACY_KEY).ok().flatten())
+        .as_deref()
+        == Some("on")
+}
+
+/// Turns privacy mode on or off for this tab's session.
+pub fn set_privacy_mode(on: bool) {
+    remember(PRIVACY_KEY, if on { "on" } else { "off" });
+}
+
 /// What [`remember`] kept under `key`, once: it is forgotten as it is read.
 pub fn recall(key: &str) -> Option<String> {
     let storage = web_sys::window().and_then(|w| w.session_storage().ok().flatten())?;

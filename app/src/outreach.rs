@@ -3,7 +3,9 @@
 //! the URL in `PULSE_OUTREACH_WEBHOOK`. Server side only.
 //!
 //! The URL may carry a secret (a token in its path or query), so it is
-//! never logged nor shown: errors name only its host.
+//! never logged nor shown: errors name only its host. With
+//! `PULSE_OUTREACH_WEBHOOK_SECRET` set, every call is signed
+//! ([`signature_headers`]).
 
 use std::time::Duration;
 
@@ -19,16 +21,39 @@ pub struct Reminder<'a> {
     pub sent_by: &'a str,
 }
 
-/// Where reminders go, and how long the platform may take to answer.
+/// Where reminders go, how long the platform may take to answer, and the
+/// secret that signs them (when one is set).
 pub struct Outreach {
     url: reqwest::Url,
     client: reqwest::Client,
+    secret: Option<String>,
+}
+
+/// The headers that sign a reminder: `X-Pulse-Timestamp` (seconds since the
+/// epoch) and `X-Pulse-Signature` (`sha256=` and the hex HMAC-SHA256 of
+/// `TIMESTAMP.BODY` under the shared secret). The timestamp inside the
+/// signed text lets the platform refuse an old call replayed.
+pub fn signature_headers(secret: &str, timestamp: i64, body: &[u8]) -> [(&'static str, String); 2] {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes())
+        .expect("HMAC takes a key of any length");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    [
+        ("X-Pulse-Timestamp", timestamp.to_string()),
+        (
+            "X-Pulse-Signature",
+            format!("sha256={}", hex::encode(mac.finalize().into_bytes())),
+        ),
+    ]
 }
 
 impl std::fmt::Debug for Outreach {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Outreach")
             .field("host", &self.host())
+            .field("signed", &self.secret.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -47,7 +72,19 @@ impl Outreach {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|error| format!("could not set up the outreach client: {error}"))?;
-        Ok(Outreach { url, client })
+        Ok(Outreach {
+            url,
+            client,
+            secret: None,
+        })
+    }
+
+    /// The same sender, signing each reminder with `secret` when given.
+    pub fn signed_with(self, secret: Option<String>) -> Outreach {
+        Outreach {
+            secret: secret.filter(|secret| !secret.is_empty()),
+            ..self
+        }
     }
 
     fn host(&self) -> String {
@@ -62,12 +99,20 @@ impl Outreach {
     /// words for the administrator.
     pub async fn send(&self, reminder: &Reminder<'_>) -> Result<(), ApiError> {
         let host = self.host();
-        let answer = self
+        let body = serde_json::to_vec(reminder).map_err(|error| {
+            ApiError::Internal(format!("the reminder could not be encoded: {error}"))
+        })?;
+        let mut request = self
             .client
             .post(self.url.clone())
-            .json(reminder)
-            .send()
-            .await;
+            .header(reqwest::header::CONTENT_TYPE, "application/json");
+        if let Some(secret) = &self.secret {
+            let now = chrono::Utc::now().timestamp();
+            for (name, value) in signature_headers(secret, now, &body) {
+                request = request.header(name, value);
+            }
+        }
+        let answer = request.body(body).send().await;
         match answer {
             Ok(response) if response.status().is_success() => Ok(()),
             Ok(response) => {

@@ -90,6 +90,9 @@ pub fn checked_agents(agents: Vec<String>) -> Result<Vec<String>, ApiError> {
 pub struct Viewing {
     pub agent: AgentRef,
     pub sections: Option<Vec<String>>,
+    /// Whose word the account's registrations are: a superadministrator's
+    /// the platform's, an administrator's their agent's only.
+    pub naming: pulse_db::learners::Naming,
 }
 
 /// An agent the signed-in account may see. An agent it may not see is
@@ -114,6 +117,7 @@ pub async fn viewing(context: &ServerContext, agent_id: &str) -> Result<Viewing,
     Ok(Viewing {
         agent,
         sections: account.section_limit(agent_id),
+        naming: account.naming(),
     })
 }
 
@@ -123,13 +127,22 @@ pub async fn section_manager(
     context: &ServerContext,
     agent_id: &str,
 ) -> Result<AgentRef, ApiError> {
+    Ok(section_registrar(context, agent_id).await?.0)
+}
+
+/// [`section_manager`], with whose word the account's registrations are
+/// (docs/METRICS.md, "Learners and their names").
+pub async fn section_registrar(
+    context: &ServerContext,
+    agent_id: &str,
+) -> Result<(AgentRef, pulse_db::learners::Naming), ApiError> {
     let viewing = viewing(context, agent_id).await?;
     if viewing.sections.is_some() {
         return Err(ApiError::Forbidden(
             "only an administrator of the whole agent may change its sections".into(),
         ));
     }
-    Ok(viewing.agent)
+    Ok((viewing.agent, viewing.naming))
 }
 
 /// A section id as typed, checked.

@@ -39,7 +39,12 @@ fn main() {
                 .map(|m| m.user_id.as_str())
                 .collect();
             store
-                .replace_section_members(&agent, &id, &ids, Millis::now())
+                .replace_section_members(
+                    &agent,
+                    &id,
+                    &ids,
+                    (Millis::now(), pulse_db::learners::Naming::Platform),
+                )
                 .await
                 .unwrap();
         }

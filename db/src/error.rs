@@ -35,6 +35,10 @@ pub enum StoreError {
         /// What the operating system said.
         source: std::io::Error,
     },
+    /// The write would go past a limit of what an agent may keep (its
+    /// sections, its annotations); nothing was written. The text names it.
+    #[error("{0}")]
+    LimitReached(String),
     /// The folder of a new SQLite database file could not be created.
     #[error("could not create the database folder {path}: {source}")]
     CreateDir {
@@ -106,6 +110,9 @@ impl StoreError {
 /// gives the status). The details go to the log, never to the wire.
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> ApiError {
+        if let StoreError::LimitReached(message) = error {
+            return ApiError::Conflict(message);
+        }
         match error.outage() {
             Some(outage) => {
                 tracing::warn!(%error, "database outage");

@@ -13,6 +13,7 @@ pub mod follow_up;
 pub mod ids;
 pub mod ingest;
 pub mod keys;
+pub mod learners;
 pub mod sections;
 pub mod share_links;
 mod store;

@@ -135,6 +135,12 @@ pub enum ShareError {
     /// The link's time is over.
     #[error("This share link has expired.")]
     Expired,
+    /// The account that made the link is disabled, or no longer has the
+    /// grant it was made under (the agent, or its section).
+    #[error(
+        "This share link no longer works: whoever made it no longer has access to what it shows."
+    )]
+    MakerLostAccess,
     /// The password given is not the link's.
     #[error("Wrong password.")]
     WrongPassword,
@@ -156,9 +162,10 @@ impl From<ShareError> for ApiError {
     fn from(error: ShareError) -> ApiError {
         match error {
             ShareError::Invalid(_) => ApiError::BadRequest(error.to_string()),
-            ShareError::Unknown | ShareError::Revoked | ShareError::Expired => {
-                ApiError::NotFound(error.to_string())
-            }
+            ShareError::Unknown
+            | ShareError::Revoked
+            | ShareError::Expired
+            | ShareError::MakerLostAccess => ApiError::NotFound(error.to_string()),
             ShareError::WrongPassword | ShareError::WholeAgentNotGranted => {
                 ApiError::Forbidden(error.to_string())
             }
@@ -323,6 +330,9 @@ pub async fn open(
     if link.expires_at <= now_ms {
         return Err(ShareError::Expired);
     }
+    if !maker_still_may_share(store, &link).await? {
+        return Err(ShareError::MakerLostAccess);
+    }
     if let Some(stored) = &link.password_hash {
         let Some(password) = opening.password else {
             return Ok(SharedPage::PasswordNeeded);
@@ -346,6 +356,29 @@ pub async fn open(
     store.record_share_view(link.id, now_ms).await?;
     Ok(SharedPage::View(Box::new(view)))
 }
+
+/// Whether the link's maker still may show what it shows: a link made by an
+/// account lives only while that account is enabled and still sees the
+/// link's agent, whole or the link's section. A link made on the command
+/// line (by whoever runs the server) has no account to lose.
+async fn maker_still_may_share(store: &Store, link: &ShareLinkRecord) -> Result<bool, ShareError> {
+    let Some((account, _)) = store.account_by_username(&link.created_by).await? else {
+        return Ok(link.created_by == COMMAND_LINE_MAKER);
+    };
+    if !account.may_view(&link.agent_key) {
+        return Ok(false);
+    }
+    Ok(
+        match (account.section_limit(&link.agent_key), &link.section_key) {
+            (None, _) => true,
+            (Some(sections), Some(section)) => sections.contains(section),
+            (Some(_), None) => false,
+        },
+    )
+}
+
+/// The maker of links made with `pulse share create`.
+pub const COMMAND_LINE_MAKER: &str = "command line";
 
 /// The throttle's records for a password tried on link `id` from `address`.
 fn password_subjects(id: i64, address: &str) -> [(String, Option<u64>); 3] {

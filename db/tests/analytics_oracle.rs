@@ -224,9 +224,15 @@ async fn check_section(
         })
         .collect();
     for user in &members {
-        let added = db
-            .store
-            .add_section_member(&agent, "sec", user, pulse_db::time::Millis::now());
+        let added = db.store.add_section_member(
+            &agent,
+            "sec",
+            user,
+            (
+                pulse_db::time::Millis::now(),
+                pulse_db::learners::Naming::Platform,
+            ),
+        );
         assert_eq!(added.await.unwrap(), Some(true));
     }
     let only = oracle.only("agent-0", &members);

@@ -79,9 +79,17 @@ async fn registry(store: &Store, users: &[&str]) {
         store.put_section(&agent, "p1", "Period 1").await.unwrap();
         for user in users {
             let at = Millis::from(utc("2026-10-01T08:00:00Z"));
-            store.register(&agent, user, at).await.unwrap();
             store
-                .add_section_member(&agent, "p1", user, at)
+                .register(&agent, user, at, pulse_db::learners::Naming::Platform)
+                .await
+                .unwrap();
+            store
+                .add_section_member(
+                    &agent,
+                    "p1",
+                    user,
+                    (at, pulse_db::learners::Naming::Platform),
+                )
                 .await
                 .unwrap();
         }
@@ -217,4 +225,65 @@ async fn purged_days_leave_what_a_data_set_without_them_holds() {
         purged.cleanup().await;
         rebuilt.cleanup().await;
     }
+}
+
+/// SQLite keeps deleted rows in free pages unless told otherwise: after an
+/// erasure and a checkpoint, no byte of the learner's names or of a note
+/// about them is left in the database file or its write-ahead log.
+#[tokio::test]
+async fn an_erased_learner_leaves_no_byte_of_their_names_in_the_sqlite_file() {
+    use sqlx::Connection;
+    let db = TestDb::new(pulse_db::testing::TestBackend::Sqlite).await;
+    let store = &db.store;
+    ingest(store, &events()).await;
+    registry(store, &["ann", "bob", "eve", "cy"]).await;
+    store
+        .put_user("eve", Some("eve.secretusername"), Some("Eve Secretname"))
+        .await
+        .unwrap();
+    let agent = store.find_agent("tutor").await.unwrap().unwrap();
+    let ids = vec!["eve".to_owned()];
+    let contact = Contact {
+        user_ids: &ids,
+        by: "teacher",
+        note: "Called Eve at home 555-0100",
+        reminder: false,
+    };
+    let checked = check(store, &agent, &contact).await.unwrap();
+    mark(store, &agent, &contact, &checked, Millis::from(now()))
+        .await
+        .unwrap();
+    let secrets = ["eve.secretusername", "Eve Secretname", "555-0100"];
+    let path = db.url.trim_start_matches("sqlite://").to_owned();
+    let files = || {
+        [path.clone(), format!("{path}-wal")]
+            .into_iter()
+            .filter_map(|file| std::fs::read(file).ok())
+            .collect::<Vec<Vec<u8>>>()
+    };
+    let found = |bytes: &[Vec<u8>], secret: &str| {
+        bytes.iter().any(|file| {
+            file.windows(secret.len())
+                .any(|window| window == secret.as_bytes())
+        })
+    };
+    // The test can fail: before the erasure every secret is on disk.
+    let before = files();
+    assert!(secrets.iter().all(|secret| found(&before, secret)));
+    store
+        .forget_user("eve", "test", Millis::from(now()))
+        .await
+        .unwrap()
+        .expect("eve existed");
+    let mut outside = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(&mut outside)
+        .await
+        .unwrap();
+    outside.close().await.unwrap();
+    let after = files();
+    for secret in secrets {
+        assert!(!found(&after, secret), "{secret:?} is still in the file");
+    }
+    db.cleanup().await;
 }

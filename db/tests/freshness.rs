@@ -90,7 +90,12 @@ async fn every_write_reaches_figures_kept_by_another_handle(#[case] backend: Tes
     let agent = writer.find_agent("tutor").await.unwrap().unwrap();
     let at = utc("2026-05-01T00:00:00Z");
     writer
-        .register(&agent, "grace", Millis::from(at))
+        .register(
+            &agent,
+            "grace",
+            Millis::from(at),
+            pulse_db::learners::Naming::Platform,
+        )
         .await
         .unwrap();
     assert!(

@@ -155,7 +155,12 @@ async fn the_first_batch_registers_a_user_at_their_earliest_event(#[case] backen
     );
     // An explicit registration replaces it; unregistering keeps the events.
     db.store
-        .register(&agent, "ann", utc("2026-01-01T00:00:00Z").into())
+        .register(
+            &agent,
+            "ann",
+            utc("2026-01-01T00:00:00Z").into(),
+            pulse_db::learners::Naming::Platform,
+        )
         .await
         .unwrap();
     assert_eq!(

@@ -82,7 +82,12 @@ async fn each_status_starts_exactly_at_its_boundary() {
     on_each_backend(&events, async |store| {
         let agent = store.find_agent("tutor").await.unwrap().unwrap();
         store
-            .register(&agent, "quiet", utc("2026-05-01T00:00:00Z").into())
+            .register(
+                &agent,
+                "quiet",
+                utc("2026-05-01T00:00:00Z").into(),
+                pulse_db::learners::Naming::Platform,
+            )
             .await
             .unwrap();
         let now = utc("2026-06-15T12:00:00Z");
@@ -170,7 +175,12 @@ async fn a_fall_back_day_counts_its_repeated_hour_once() {
     on_each_backend(&events, async |store| {
         let agent = store.find_agent("tutor").await.unwrap().unwrap();
         store
-            .register(&agent, "quiet", utc("2026-05-01T00:00:00Z").into())
+            .register(
+                &agent,
+                "quiet",
+                utc("2026-05-01T00:00:00Z").into(),
+                pulse_db::learners::Naming::Platform,
+            )
             .await
             .unwrap();
         let now = utc("2026-11-20T00:00:00Z");

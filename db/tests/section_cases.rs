@@ -56,7 +56,14 @@ async fn membership_changes_are_seen_at_once() {
             (empty.registered, empty.active_users, empty.messages),
             (0, 0, 0)
         );
-        let add = |user: &'static str| store.add_section_member(&agent, "p3", user, Millis::now());
+        let add = |user: &'static str| {
+            store.add_section_member(
+                &agent,
+                "p3",
+                user,
+                (Millis::now(), pulse_db::learners::Naming::Platform),
+            )
+        };
         assert_eq!(add("ann").await.unwrap(), Some(true));
         assert_eq!(add("ann").await.unwrap(), Some(false));
         let one = overview(store, &in_p3, None).await.unwrap();
@@ -97,7 +104,12 @@ async fn membership_changes_are_seen_at_once() {
         ));
         assert_eq!(
             store
-                .add_section_member(&agent, "p3", "ann", Millis::now())
+                .add_section_member(
+                    &agent,
+                    "p3",
+                    "ann",
+                    (Millis::now(), pulse_db::learners::Naming::Platform)
+                )
                 .await
                 .unwrap(),
             None
@@ -113,7 +125,12 @@ async fn a_limited_caller_sees_only_its_sections_together() {
         for (section, user) in [("p1", "ann"), ("p2", "bob"), ("p2", "ann")] {
             store.put_section(&agent, section, section).await.unwrap();
             store
-                .add_section_member(&agent, section, user, Millis::now())
+                .add_section_member(
+                    &agent,
+                    section,
+                    user,
+                    (Millis::now(), pulse_db::learners::Naming::Platform),
+                )
                 .await
                 .unwrap();
         }

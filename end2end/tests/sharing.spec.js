@@ -149,8 +149,41 @@ test('privacy mode hides small counts and names, and stays on across a reload', 
   await page.reload();
   await expect(page.getByTestId('privacy-note')).toBeVisible();
   await check();
+
+  // Every page privacy mode can reach: no learner's name, username or id,
+  // in the text or anywhere in the page's markup.
+  const noLearnerInMarkup = async () => {
+    await check();
+    const markup = await page.content();
+    for (const secret of SECRETS) expect(markup, `markup holds ${secret}`).not.toContain(secret);
+  };
+  await noLearnerInMarkup();
+  // Exports, selection and follow-up are closed; a row opens nothing.
+  for (const closed of ['export-csv', 'select-all-shown', 'select-row', 'export-selected', 'copy-usernames', 'mark-contacted']) {
+    await expect(page.getByTestId(closed)).toHaveCount(0);
+  }
+  const before = page.url();
+  await page.getByTestId('user-row').first().click();
+  await page.getByTestId('user-row').first().press('Enter');
+  expect(page.url()).toBe(before);
+  // Searching an id finds nobody: it would pick out the learner behind a pseudonym.
+  await page.getByTestId('user-search').fill('share-learner-3');
+  await expect(page.getByTestId('user-row')).toHaveCount(0);
+  await page.getByTestId('user-search').fill('');
+  // A learner's page opened by its address stays closed.
+  await page.goto(`/agents/${AGENT.id}/analytics/users/share-learner-3?period=7d&tz=UTC`);
+  await expect(page.getByTestId('learner-private')).toBeVisible();
+  const title = await page.title();
+  for (const secret of SECRETS) expect(title).not.toContain(secret);
+  const markup = await page.content();
+  for (const secret of ['Hidden Person', 'hidden.person']) expect(markup).not.toContain(secret);
+  await page.goBack();
+  await expect(page.getByTestId('privacy-note')).toBeVisible();
+  await noLearnerInMarkup();
+
   await page.getByTestId('privacy-mode').uncheck();
   await expect(page.locator('body')).toContainText('Hidden Person 0');
+  await expect(page.getByTestId('export-csv')).toHaveCount(1);
 });
 
 test('the Users tab says how long events are kept and which figures that affects', async ({ page }) => {

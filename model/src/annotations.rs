@@ -9,6 +9,10 @@ pub const MAX_ANNOTATION_LABEL_CHARS: usize = 200;
 /// The longest range an annotation may cover, in days (a school year).
 pub const MAX_ANNOTATION_DAYS: i64 = 366;
 
+/// The most annotations one agent may have: years of term calendars,
+/// while the list the trend carries stays small.
+pub const MAX_ANNOTATIONS_PER_AGENT: u64 = 1_000;
+
 /// A dated note of an agent: one local calendar date, or a range of them
 /// (both included, no zone: a date is the same date everywhere).
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -62,10 +62,22 @@ fn push_line(out: &mut String, cells: impl IntoIterator<Item = String>) {
     out.push_str("\r\n");
 }
 
+/// Whether a spreadsheet could read `cell` as a formula: its first visible
+/// character is `=`, `+`, `-` or `@` (spreadsheets skip leading spaces,
+/// no-break spaces and zero-width characters before it), or it starts with
+/// a tab or carriage return (OWASP's list).
+fn looks_like_a_formula(cell: &str) -> bool {
+    let invisible = |c: char| {
+        c.is_whitespace() || matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
+    };
+    let first_visible = cell.chars().find(|c| !invisible(*c));
+    cell.starts_with(['\t', '\r']) || matches!(first_visible, Some('=' | '+' | '-' | '@'))
+}
+
 /// Quotes a cell when it needs it, and defuses spreadsheet formulas: a text
-/// starting with `=`, `+`, `-` or `@` gets a leading `'`.
+/// that [`looks_like_a_formula`] gets a leading `'`.
 pub fn escape_cell(cell: &str) -> String {
-    let defused = if cell.starts_with(['=', '+', '-', '@']) {
+    let defused = if looks_like_a_formula(cell) {
         format!("'{cell}")
     } else {
         cell.to_owned()
@@ -90,6 +102,18 @@ mod tests {
         assert_eq!(escape_cell("+1"), "'+1");
         assert_eq!(escape_cell("a,\"b\""), "\"a,\"\"b\"\"\"");
         assert_eq!(escape_cell("plain"), "plain");
+        // Spaces, no-break and zero-width spaces before the sign hide nothing.
+        for hidden in [
+            " =1+1",
+            "\u{a0}=1+1",
+            "\u{200b}=1+1",
+            "\u{feff}@x",
+            "\t=1",
+            "  -2",
+        ] {
+            assert_eq!(escape_cell(hidden), format!("'{hidden}"), "{hidden:?}");
+        }
+        assert_eq!(escape_cell(" plain = fine"), " plain = fine");
     }
 
     #[test]

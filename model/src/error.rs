@@ -16,6 +16,11 @@ pub enum ApiError {
     /// The request itself is malformed (a bad period, date or zone, ...).
     #[error("{0}")]
     BadRequest(String),
+    /// The request is sound but would go past a limit of what is stored
+    /// (the most sections or annotations an agent may have), 409; the text
+    /// names the limit.
+    #[error("{0}")]
+    Conflict(String),
     /// Too many attempts (sign-ins); try again after `retry_after` seconds.
     #[error("{message}")]
     TooManyRequests {
@@ -77,6 +82,7 @@ impl ApiError {
             ApiError::Forbidden(_) => 403,
             ApiError::NotFound(_) => 404,
             ApiError::BadRequest(_) => 400,
+            ApiError::Conflict(_) => 409,
             ApiError::TooManyRequests { .. } => 429,
             ApiError::Unavailable(_) => 503,
             ApiError::StorageFull(_) => 507,

@@ -46,7 +46,9 @@ named!(
 pub use admin::{
     AccountUpdate, AccountView, KeyAgents, KeyRequest, KeyScope, KeyView, NewAccount, Role,
 };
-pub use annotations::{Annotation, MAX_ANNOTATION_DAYS, MAX_ANNOTATION_LABEL_CHARS};
+pub use annotations::{
+    Annotation, MAX_ANNOTATION_DAYS, MAX_ANNOTATION_LABEL_CHARS, MAX_ANNOTATIONS_PER_AGENT,
+};
 pub use csv::{USER_CSV_COLUMNS, escape_cell, users_csv};
 pub use error::ApiError;
 pub use figures::{
@@ -69,7 +71,8 @@ pub use retention::{
     RetentionWeek, WeekStart,
 };
 pub use sections::{
-    MAX_SECTION_NAME_CHARS, Section, SectionTrend, is_valid_section_id, section_name,
+    MAX_SECTION_NAME_CHARS, MAX_SECTIONS_PER_AGENT, Section, SectionTrend, is_valid_section_id,
+    section_name,
 };
 pub use share::{
     MAX_SHARE_DAYS, MIN_SHARE_PASSWORD_CHARS, NewShareLink, ShareLinkRequest, ShareLinkView,

@@ -74,6 +74,21 @@ fn shown(count: u64, min_count: u32) -> Option<u64> {
     (!is_small(count, min_count)).then_some(count)
 }
 
+/// `average_daily_users` as a share link may show it: hidden when it is
+/// above 0 and under k, and hidden whenever a day of the trend is hidden,
+/// since the average times the days, less the days shown, would give the
+/// hidden days back (docs/METRICS.md, "Share links: small-count
+/// suppression").
+fn shown_average(average: f64, trend: &Trend, k: u32) -> Option<f64> {
+    let small = average > 0.0 && average < f64::from(k);
+    let a_day_hidden = trend.granularity == Granularity::Day
+        && trend
+            .buckets
+            .iter()
+            .any(|bucket| is_small(bucket.active_users, k));
+    (!small && !a_day_hidden).then_some(average)
+}
+
 /// The counts of [`Overview`] with small counts of users hidden (`null`);
 /// message counts are never hidden.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -88,7 +103,8 @@ pub struct SharedOverview {
     pub active_users: Option<u64>,
     /// `messages`, always shown.
     pub messages: u64,
-    /// `average_daily_users`, or null when above 0 and under k.
+    /// `average_daily_users`, or null when above 0 and under k, or when a
+    /// day of the trend is hidden.
     pub average_daily_users: Option<f64>,
     /// `previous_active_users`, or null when 1 to k-1.
     pub previous_active_users: Option<u64>,
@@ -159,14 +175,13 @@ pub struct SharedFigures {
 impl SharedFigures {
     /// The figures with every small count of users hidden.
     pub fn suppress(overview: &Overview, trend: &Trend, heatmap: &Heatmap, k: u32) -> Self {
-        let average = overview.average_daily_users;
         let overview = SharedOverview {
             online: shown(overview.online, k),
             active_30d: shown(overview.active_30d, k),
             registered: shown(overview.registered, k),
             active_users: shown(overview.active_users, k),
             messages: overview.messages,
-            average_daily_users: (average <= 0.0 || average >= f64::from(k)).then_some(average),
+            average_daily_users: shown_average(overview.average_daily_users, trend, k),
             previous_active_users: shown(overview.previous_active_users, k),
             previous_messages: overview.previous_messages,
             period: overview.period.clone(),

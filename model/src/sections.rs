@@ -6,6 +6,10 @@ use serde::{Deserialize, Serialize};
 /// The longest section name, in characters.
 pub const MAX_SECTION_NAME_CHARS: usize = 200;
 
+/// The most sections one agent may have: a school's classes, with room to
+/// spare, while the sections chart and list stay quick to draw.
+pub const MAX_SECTIONS_PER_AGENT: u64 = 200;
+
 /// One section of an agent, with how many learners are in it now.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

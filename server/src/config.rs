@@ -70,6 +70,12 @@ pub struct ServeConfig {
     /// URL may carry a token: it is never shown, only its host.
     #[arg(long, env = "PULSE_OUTREACH_WEBHOOK", hide_env_values = true)]
     pub outreach_webhook: Option<String>,
+    /// A secret shared with the host platform: every reminder then carries
+    /// `X-Pulse-Timestamp` and `X-Pulse-Signature: sha256=HEX`, the
+    /// HMAC-SHA256 of `TIMESTAMP.BODY` under it, so the platform can tell
+    /// Pulse's calls from anyone's (docs/API.md). Never shown.
+    #[arg(long, env = "PULSE_OUTREACH_WEBHOOK_SECRET", hide_env_values = true)]
+    pub outreach_webhook_secret: Option<String>,
     /// Seconds the host platform has to answer a reminder.
     #[arg(long, env = "PULSE_OUTREACH_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
     pub outreach_timeout: u64,

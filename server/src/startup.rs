@@ -51,7 +51,8 @@ impl Application {
         let outreach = match &config.outreach_webhook {
             Some(url) => Some(std::sync::Arc::new(
                 Outreach::new(url, Duration::from_secs(config.outreach_timeout))
-                    .map_err(anyhow::Error::msg)?,
+                    .map_err(anyhow::Error::msg)?
+                    .signed_with(config.outreach_webhook_secret.clone()),
             )),
             None => None,
         };

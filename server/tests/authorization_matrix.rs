@@ -721,3 +721,127 @@ async fn every_route_answers_each_caller_as_it_should() {
     }
     app.cleanup().await;
 }
+
+/// Who may register, put in a section and name which learner of agent-a
+/// (docs/METRICS.md, "Learners and their names"): a key for every agent,
+/// a key limited to agent-a, a key limited to its section s1; against a
+/// learner of s1, of s2, of no section, of agent-b only, and an unknown id.
+/// A limited caller's answer never depends on whether an id exists
+/// elsewhere, and nothing it does renames or shows a learner of agent-b.
+#[tokio::test]
+async fn membership_and_naming_across_agents_and_sections() {
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum Writer {
+        Everything,
+        AgentA,
+        SectionS1,
+    }
+    const LEARNERS: [&str; 5] = ["in-s1", "in-s2", "no-section", "b-only", "unknown"];
+    let app = TestApp::spawn(TestBackend::Sqlite).await;
+    let mut batch = json!([
+        event("1", "agent-a", "in-s1", "message", 5),
+        event("2", "agent-a", "in-s2", "message", 5),
+        event("3", "agent-a", "no-section", "message", 5),
+        event("4", "agent-b", "b-only", "message", 5),
+    ]);
+    batch[3]["name"] = json!("B Only Name");
+    assert_eq!(app.post_events(&batch).await.status(), 200);
+    let put = |path: String, key: String| {
+        let request = app.request(Method::PUT, &path, Some(&key));
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    for (section, learner) in [("s1", "in-s1"), ("s2", "in-s2")] {
+        let path = format!("/api/v1/agents/agent-a/sections/{section}");
+        let made = app
+            .request(Method::PUT, &path, Some(&app.ingest_key))
+            .json(&json!({"name": section}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(made.status(), 204);
+        assert_eq!(
+            put(format!("{path}/members/{learner}"), app.ingest_key.clone()).await,
+            204
+        );
+    }
+    let now = Utc::now().timestamp_millis();
+    let (section_key, _) = app
+        .db
+        .store
+        .create_limited_key(
+            KeyScope::Ingest,
+            Some(vec!["agent-a".into()]),
+            pulse_db::sections::SectionLimits(vec![("agent-a".into(), "s1".into())]),
+            None,
+            now,
+        )
+        .await
+        .unwrap();
+    let keys = [
+        (Writer::Everything, app.ingest_key.clone()),
+        (
+            Writer::AgentA,
+            app.key(KeyScope::Ingest, &["agent-a"]).await,
+        ),
+        (Writer::SectionS1, section_key),
+    ];
+    // Each writer acts on a fresh copy of the learners (suffixed), so
+    // that one row's effect cannot hide another's.
+    let expected = |writer: Writer, learner: &str| match writer {
+        Writer::Everything | Writer::AgentA => 204,
+        Writer::SectionS1 if learner == "in-s1" => 204,
+        Writer::SectionS1 => 403,
+    };
+    for (writer, key) in &keys {
+        for learner in LEARNERS {
+            for path in [
+                format!("/api/v1/agents/agent-a/members/{learner}"),
+                format!("/api/v1/agents/agent-a/sections/s1/members/{learner}"),
+            ] {
+                let status = put(path.clone(), key.clone()).await;
+                let wanted = expected(*writer, learner);
+                assert_eq!(status, wanted, "PUT {path} by {writer:?}");
+            }
+            let mut named = event(
+                &format!("n-{writer:?}-{learner}"),
+                "agent-a",
+                learner,
+                "heartbeat",
+                1,
+            );
+            named["name"] = json!(format!("{writer:?} named {learner}"));
+            let response = app
+                .request(Method::POST, "/api/v1/events", Some(key))
+                .json(&json!([named]))
+                .send()
+                .await
+                .unwrap();
+            let wanted = if expected(*writer, learner) == 204 {
+                200
+            } else {
+                403
+            };
+            assert_eq!(
+                response.status().as_u16(),
+                wanted,
+                "event of {learner} by {writer:?}"
+            );
+        }
+    }
+    // agent-b's learner keeps agent-b's name; on agent-a they are called
+    // only what was sent for agent-a.
+    let (_, b_table) = app.get_json("/api/v1/agents/agent-b/users").await;
+    assert_eq!(b_table["users"][0]["name"], "B Only Name");
+    let read_a = app.key(KeyScope::Read, &["agent-a"]).await;
+    let a_table = app
+        .request(Method::GET, "/api/v1/agents/agent-a/users", Some(&read_a))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!a_table.contains("B Only Name"), "{a_table}");
+    assert!(a_table.contains("AgentA named b-only"), "{a_table}");
+    app.cleanup().await;
+}

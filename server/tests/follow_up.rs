@@ -175,6 +175,67 @@ async fn reminders_mark_learners_only_when_the_platform_took_them(#[case] backen
     app.cleanup().await;
 }
 
+/// Reminders carry a signature the host platform can check: the
+/// HMAC-SHA256 of `TIMESTAMP.BODY` under the shared secret, recomputed
+/// here by openssl from the bytes the receiver got.
+#[tokio::test]
+async fn reminders_are_signed_with_the_shared_secret() {
+    type Seen = Arc<Mutex<Vec<(axum::http::HeaderMap, axum::body::Bytes)>>>;
+    let seen: Seen = Arc::default();
+    let record = |State(seen): State<Seen>,
+                  headers: axum::http::HeaderMap,
+                  body: axum::body::Bytes| async move {
+        seen.lock().unwrap().push((headers, body));
+        StatusCode::NO_CONTENT
+    };
+    let receiver = axum::Router::new()
+        .route("/hook", post(record))
+        .with_state(seen.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, receiver).await.unwrap() });
+    let secret = "a shared secret of the platform";
+    let app = TestApp::spawn_with(TestBackend::Sqlite, |config| {
+        config.outreach_webhook = Some(url.clone());
+        config.outreach_webhook_secret = Some(secret.into());
+    })
+    .await;
+    assert_eq!(
+        app.post_events(&json!([event("1", "agent-a", "u1", "message", 30)]))
+            .await
+            .status(),
+        200
+    );
+    app.account("teacher", "a long password", Role::Admin, &["agent-a"])
+        .await;
+    let cookie = sign_in(&app, "teacher", "a long password").await;
+    let (status, _) = call(&app, &cookie, "send_reminder", contact(&["u1"], "Hello")).await;
+    assert_eq!(status, 200);
+    let (headers, body) = seen.lock().unwrap()[0].clone();
+    let timestamp = headers["x-pulse-timestamp"].to_str().unwrap().to_owned();
+    let age = chrono::Utc::now().timestamp() - timestamp.parse::<i64>().unwrap();
+    assert!((0..60).contains(&age), "timestamp {timestamp}");
+    let mut signed = timestamp.into_bytes();
+    signed.push(b'.');
+    signed.extend_from_slice(&body);
+    let input = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(input.path(), &signed).unwrap();
+    let openssl = std::process::Command::new("openssl")
+        .args(["dgst", "-sha256", "-hmac", secret, "-r"])
+        .arg(input.path())
+        .output()
+        .unwrap();
+    let expected = String::from_utf8(openssl.stdout).unwrap();
+    let expected = expected.split_whitespace().next().unwrap();
+    assert_eq!(
+        headers["x-pulse-signature"].to_str().unwrap(),
+        format!("sha256={expected}")
+    );
+    let sent: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(sent["user_ids"], json!(["u1"]));
+    app.cleanup().await;
+}
+
 #[rstest]
 #[case::sqlite(TestBackend::Sqlite)]
 #[case::postgres(TestBackend::Postgres)]

@@ -26,6 +26,7 @@ pub async fn compare_agents(tz: String) -> Result<Vec<AgentListing>, ApiError> {
         let viewing = Viewing {
             sections: account.section_limit(&agent.agent_id),
             agent: agent_ref,
+            naming: account.naming(),
         };
         let selection = selection(&context, &viewing, &query, None)?;
         listings.push(AgentListing {

@@ -26,6 +26,28 @@ pub fn LearnerPage() -> impl IntoView {
         period_query,
         inactive_days,
     } = use_routed_view();
+    let back = move || {
+        format!(
+            "/agents/{}/analytics/users?{}",
+            encode_segment(&agent_id.get()),
+            state.get().to_query()
+        )
+    };
+    // Privacy mode holds on every page it can reach: a learner's page is
+    // all about one named learner, so it stays closed (nothing is fetched).
+    if crate::browser::privacy_mode() {
+        return view! {
+            <AgentHeader agent_id />
+            <section class="learner" data-testid="learner-page">
+                <div class="empty-state" data-testid="learner-private" role="alert">
+                    <h1>"Privacy mode is on"</h1>
+                    <p>"Learner pages are closed while privacy mode is on, so that no name shows on a shared screen. Turn it off on the Users tab to open them."</p>
+                    <A href=back>"Back to the users"</A>
+                </div>
+            </section>
+        }
+        .into_any();
+    }
     let params = use_params_map();
     let user_id = Memo::new(move |_| params.read().get("user_id").unwrap_or_default());
     let page = LocalResource::new(move || {
@@ -36,13 +58,6 @@ pub fn LearnerPage() -> impl IntoView {
             Some(inactive_days.get()),
         )
     });
-    let back = move || {
-        format!(
-            "/agents/{}/analytics/users?{}",
-            encode_segment(&agent_id.get()),
-            state.get().to_query()
-        )
-    };
     let heatmap = Signal::derive(move || page.get().and_then(Result::ok).map(|p| p.view.heatmap));
     let on_marked = Callback::new(move |()| page.refetch());
     view! {
@@ -78,4 +93,5 @@ pub fn LearnerPage() -> impl IntoView {
             }}
         </section>
     }
+    .into_any()
 }

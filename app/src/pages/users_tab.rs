@@ -8,17 +8,13 @@ use crate::api::{
     data_retention, learner_activity, list_annotations, list_contact_marks, list_sections,
     online_now, users_dashboard,
 };
-use crate::browser::{now_ms, recall, remember};
+use crate::browser::{now_ms, privacy_mode, set_privacy_mode};
 use crate::components::shared_figures::{SharedCards, SharedHeatmap, SharedTrend};
 use crate::components::users::{
     FollowUpData, HeatmapPanel, RetentionPanel, SectionFilter, SectionsPanel, ShareView,
     TimeFilter, Topline, TrendPanel, UserTable,
 };
 use crate::components::{AgentHeader, ErrorPanel};
-
-/// Where the browser remembers privacy mode, so that a reload while
-/// sharing the screen does not show names.
-const PRIVACY_KEY: &str = "pulse-privacy-mode";
 
 /// How often the live count refreshes.
 const LIVE_REFRESH: Duration = Duration::from_secs(15);
@@ -84,7 +80,7 @@ pub fn UsersTabPage() -> impl IntoView {
     let trend = Signal::derive(move || loaded.get().map(|d: Dashboard| d.trend));
     let heatmap = Signal::derive(move || loaded.get().map(|d: Dashboard| d.heatmap));
     let online_count = Signal::derive(move || online.get().and_then(Result::ok));
-    let privacy = RwSignal::new(recall(PRIVACY_KEY).as_deref() == Some("on"));
+    let privacy = RwSignal::new(privacy_mode());
     let users = Signal::derive(move || {
         let rows = loaded.get().map(|d| d.users.users).unwrap_or_default();
         if privacy.get() {
@@ -155,7 +151,7 @@ pub fn UsersTabPage() -> impl IntoView {
                 </div>
                 <SectionsPanel agent_id period_query />
             </Show>
-            <UserTable agent_id users state set_state follow_up />
+            <UserTable agent_id users state set_state follow_up private=privacy.into() />
             <Show when=move || !privacy.get()>
                 <RetentionPanel agent_id state set_state browser_tz=browser_tz.clone() />
             </Show>
@@ -175,7 +171,7 @@ fn ViewTools(
             <input type="checkbox" data-testid="privacy-mode" prop:checked=move || privacy.get()
                 on:change=move |e| {
                     let on = event_target_checked(&e);
-                    remember(PRIVACY_KEY, if on { "on" } else { "off" });
+                    set_privacy_mode(on);
                     privacy.set(on);
                 } />
             " Privacy mode"
@@ -192,7 +188,8 @@ fn PrivateFigures(shared: Memo<Option<SharedFigures>>) -> impl IntoView {
     view! {
         <p class="notice no-print" data-testid="privacy-note">{format!(
             "Privacy mode: counts of 1 to {} learners are hidden, names are replaced, \
-             and the sections and retention panels are not shown.",
+             learner pages, exports and follow-up tools are closed, and the sections \
+             and retention panels are not shown.",
             DEFAULT_MIN_COUNT - 1
         )}</p>
         {move || shared.get().map(|figures| view! {

@@ -157,6 +157,16 @@ impl Account {
             && (self.role == Role::Superadmin || self.agents.iter().any(|agent| agent == agent_id))
     }
 
+    /// Whose word the account's registrations are (crate::learners): a
+    /// superadministrator's the platform's, an administrator's only their
+    /// agent's.
+    pub fn naming(&self) -> crate::learners::Naming {
+        match self.role {
+            Role::Superadmin => crate::learners::Naming::Platform,
+            Role::Admin => crate::learners::Naming::OwnAgent,
+        }
+    }
+
     /// The sections of `agent_id` this account is limited to; `None` when
     /// it may see the whole agent (a superadministrator always may).
     pub fn section_limit(&self, agent_id: &str) -> Option<Vec<String>> {

@@ -56,8 +56,9 @@ pub struct Effects {
     pub active_span: BTreeMap<AgentUser, (Millis, Millis)>,
     /// (agent, user, session key) -> (instant, ended) of the session's latest event.
     pub sessions: BTreeMap<(AgentKey, UserKey, String), (Millis, bool)>,
-    /// user -> (username, name), the last value of each field in batch order.
-    pub names: BTreeMap<UserKey, (Option<String>, Option<String>)>,
+    /// (agent, user) -> (username, name), the last value of each field in
+    /// batch order: names are kept per agent (crate::learners).
+    pub names: BTreeMap<AgentUser, (Option<String>, Option<String>)>,
 }
 
 impl Effects {
@@ -102,7 +103,7 @@ impl Effects {
         *session = (*session).max(candidate);
 
         if event.username.is_some() || event.name.is_some() {
-            let names = self.names.entry(user).or_default();
+            let names = self.names.entry((agent, user)).or_default();
             if event.username.is_some() {
                 names.0.clone_from(&event.username);
             }
@@ -187,7 +188,7 @@ mod tests {
         second.name = Some("Ann B".into());
         let effects = Effects::of(&[first, second], &agents, &users);
         assert_eq!(
-            effects.names[&U],
+            effects.names[&(A, U)],
             (Some("ann".into()), Some("Ann B".into()))
         );
         assert_eq!(

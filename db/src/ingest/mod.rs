@@ -9,7 +9,7 @@ mod validate;
 pub use effects::{DayActivity, Effects};
 pub use event::{EventKind, ValidEvent};
 pub use validate::{
-    FIELDS, FieldError, MAX_BATCH_EVENTS, Naming, ValidBatch, is_valid_agent_id, is_valid_user_id,
+    FIELDS, FieldError, MAX_BATCH_EVENTS, ValidBatch, is_valid_agent_id, is_valid_user_id,
     validate_batch, validate_event,
 };
 

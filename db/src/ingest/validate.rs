@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::{EventKind, ValidEvent};
+use crate::learners::Naming;
 
 /// The most events one request may carry (API.md).
 pub const MAX_BATCH_EVENTS: usize = 10_000;
@@ -51,20 +52,8 @@ pub struct ValidBatch {
     /// How many events were dropped because their agent and id came earlier in
     /// the batch.
     pub repeated_in_batch: u64,
-    /// Whose usernames and names the batch's events may set.
+    /// Whose word the batch's names and registrations are.
     pub naming: Naming,
-}
-
-/// Whose names a batch may set. Users are shared by every agent: a sender
-/// limited to some agents must not rename the learners of others.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum Naming {
-    /// Any user (a key for every agent, the command line).
-    #[default]
-    Anyone,
-    /// Only users who belong to none but these agents (registered for, or
-    /// with events on, no other); other users keep their names.
-    WithinAgents(Vec<String>),
 }
 
 impl ValidBatch {
@@ -80,7 +69,7 @@ impl ValidBatch {
         ValidBatch {
             repeated_in_batch: (size - events.len()) as u64,
             events,
-            naming: Naming::Anyone,
+            naming: Naming::Platform,
         }
     }
 

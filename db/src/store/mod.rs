@@ -26,6 +26,7 @@ use crate::error::{Result, StoreError};
 use crate::ids::UserKey;
 use crate::ingest::{IngestCounts, ValidBatch};
 use crate::keys::{KeyRecord, KeyScope, NewKey, Revocation};
+use crate::learners::Naming;
 use crate::sections::SectionLimits;
 use crate::time::{Day, Millis, Slot};
 
@@ -236,14 +237,19 @@ impl Store {
     }
 
     /// Registers the user for the agent from `registered_at`, creating the
-    /// user when unknown and replacing an earlier registration.
+    /// user when unknown and replacing an earlier registration; a new one
+    /// is named as `naming` allows (crate::learners).
     pub async fn register(
         &self,
         agent: &AgentRef,
         user_id: &str,
         registered_at: Millis,
+        naming: Naming,
     ) -> Result<()> {
-        on_writer!(self, registry::register(agent.key, user_id, registered_at))
+        on_writer!(
+            self,
+            registry::register(agent.key, user_id, registered_at, naming)
+        )
     }
 
     /// Creates or renames the agent and registers the users, with their
@@ -295,11 +301,11 @@ impl Store {
         agent: &AgentRef,
         section_id: &str,
         user_id: &str,
-        now: Millis,
+        registration: (Millis, Naming),
     ) -> Result<Option<bool>> {
         on_writer!(
             self,
-            sections::add_member(agent.key, section_id, user_id, now)
+            sections::add_member(agent.key, section_id, user_id, registration)
         )
     }
 
@@ -325,11 +331,11 @@ impl Store {
         agent: &AgentRef,
         section_id: &str,
         user_ids: &[&str],
-        now: Millis,
+        registration: (Millis, Naming),
     ) -> Result<Option<()>> {
         on_writer!(
             self,
-            sections::replace_members(agent.key, section_id, user_ids, now)
+            sections::replace_members(agent.key, section_id, user_ids, registration)
         )
     }
 
@@ -889,7 +895,11 @@ async fn connect_sqlite(url: &str) -> Result<Pools> {
         // agent's year (35 MB) fits in no such cache and is read through the
         // system's file cache either way; 16 MiB per connection only added
         // 40 MB to the server's peak memory (docs/BENCHMARKS.md).
-        .pragma("cache_size", "-8192");
+        .pragma("cache_size", "-8192")
+        // Deleted rows are overwritten with zeros, not left in free pages:
+        // an erased learner's names and notes leave the file at the next
+        // checkpoint (docs/METRICS.md, "Erasing a learner").
+        .pragma("secure_delete", "ON");
     if let Some(folder) = Path::new(options.get_filename()).parent()
         && !folder.as_os_str().is_empty()
     {

@@ -104,7 +104,7 @@ pub async fn run(command: ShareCommand) -> anyhow::Result<()> {
             let maker = Maker {
                 agent: &agent,
                 sections: None,
-                name: "command line",
+                name: pulse_db::share_links::COMMAND_LINE_MAKER,
             };
             let gate = HashGate::new(1, 1);
             let made = create(&store, &gate, request, maker, chrono::Utc::now())

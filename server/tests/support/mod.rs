@@ -46,6 +46,7 @@ impl TestApp {
             dist_dir: Some(dist.path().to_owned()),
             demo: false,
             outreach_webhook: None,
+            outreach_webhook_secret: None,
             outreach_timeout: 10,
             secure_cookies: false,
             public_url: None,

@@ -48,6 +48,9 @@ pub fn learner_href(agent_id: &str, user_id: &str, view: &ViewState) -> String {
 
 /// Every registered user: sortable, searchable, filterable, exportable, and
 /// smooth with tens of thousands of rows (only the visible rows are drawn).
+/// In privacy mode (`private`) the rows are pseudonyms and everything that
+/// would name a learner is closed: their pages, the exports, selection and
+/// follow-up, search by id, the ids in the page and the contact notes.
 #[component]
 pub fn UserTable(
     agent_id: Memo<String>,
@@ -55,6 +58,7 @@ pub fn UserTable(
     state: Memo<ViewState>,
     set_state: Callback<ViewState>,
     follow_up: FollowUpData,
+    private: Signal<bool>,
 ) -> impl IntoView {
     let FollowUpData {
         marks,
@@ -67,9 +71,10 @@ pub fn UserTable(
         Memo::new(move |_| users.with(|rows| rows.iter().map(TextKeys::of).collect::<Vec<_>>()));
     let shown = Memo::new(move |_| {
         let view = state.get();
+        let by_id = !private.get();
         users.with(|rows| {
             keys.with(|keys| {
-                marks.with(|marks| shown_rows(rows, keys, marks, &view, browser::now_ms()))
+                marks.with(|marks| shown_rows(rows, keys, marks, (&view, by_id), browser::now_ms()))
             })
         })
     });
@@ -160,7 +165,9 @@ pub fn UserTable(
                 <span class="count" data-testid="user-count" aria-live="polite">
                     {move || format!("{} of {} users", shown.with(Vec::len), users.with(Vec::len))}
                 </span>
-                <button type="button" class="button" data-testid="export-csv" on:click=export>"Export CSV"</button>
+                <Show when=move || !private.get()>
+                    <button type="button" class="button" data-testid="export-csv" on:click=export>"Export CSV"</button>
+                </Show>
             </header>
             <StatusBar users state set_state />
             <div class="table-tools">
@@ -203,13 +210,17 @@ pub fn UserTable(
                     </label>
                 </div>
             </div>
-            <FollowUpBar agent_id selected users reminders on_done=on_marked />
+            <Show when=move || !private.get()>
+                <FollowUpBar agent_id selected users reminders on_done=on_marked />
+            </Show>
             <div class="table" role="table" aria-label="Users" aria-rowcount=move || (shown.with(Vec::len) + 1).to_string()>
                 <div class="row head" role="row">
                     <div role="columnheader" class="select-cell">
-                        <input type="checkbox" data-testid="select-all-shown" aria-label="Select all shown"
-                            prop:checked=all_shown_selected
-                            on:change=move |event| select_all_shown(event_target_checked(&event)) />
+                        <Show when=move || !private.get()>
+                            <input type="checkbox" data-testid="select-all-shown" aria-label="Select all shown"
+                                prop:checked=all_shown_selected
+                                on:change=move |event| select_all_shown(event_target_checked(&event)) />
+                        </Show>
                     </div>
                     {Column::ALL.into_iter().map(|column| view! {
                         <div role="columnheader" class="cell" aria-sort=move || {
@@ -236,6 +247,7 @@ pub fn UserTable(
                                 order[first..last].iter().enumerate().map(|(offset, &index)| (first + offset, rows[index].clone())).collect()
                             }));
                             let days = inactive_days();
+                            let private = private.get();
                             visible.into_iter().map(|(position, row)| {
                                 let top = position as f64 * ROW_HEIGHT;
                                 let mark = marks.with(|marks| marks.get(&row.user_id).cloned());
@@ -243,7 +255,11 @@ pub fn UserTable(
                                     (by_user.get(&row.user_id).cloned(), *bins, *per_bin)
                                 }));
                                 let line = Line { row, top, now, position: position + 2, inactive_days: days, mark, strip };
-                                view! { <UserLine line selected open /> }
+                                if private {
+                                    view! { <PrivateLine line /> }.into_any()
+                                } else {
+                                    view! { <UserLine line selected open /> }.into_any()
+                                }
                             }).collect_view()
                         }}
                     </div>
@@ -283,9 +299,6 @@ fn UserLine(
         mark,
         strip,
     } = line;
-    let last = row
-        .last_active
-        .map(|at| (relative(now - at.timestamp_millis()), at.to_rfc3339()));
     let contacted = mark.map(|mark| {
         let exact = mark.marked_at.to_rfc3339();
         let title = match &mark.note {
@@ -326,22 +339,14 @@ fn UserLine(
                 <input type="checkbox" data-testid="select-row" aria-label=format!("Select {user_id}")
                     prop:checked=checked on:change=toggle on:keydown=|event| event.stop_propagation() />
             </div>
-            <div class="cell" role="cell">{match (row.name, &row.username) {
+            <div class="cell" role="cell">{match (row.name.clone(), &row.username) {
                 (Some(name), _) => name.into_any(),
                 // Neither name nor username: the id, so the row is no hole.
-                (None, None) => view! { <span class="muted" data-testid="user-id-only">{row.user_id}</span> }.into_any(),
+                (None, None) => view! { <span class="muted" data-testid="user-id-only">{row.user_id.clone()}</span> }.into_any(),
                 (None, Some(_)) => ().into_any(),
             }}</div>
-            <div class="cell muted" role="cell">{row.username.unwrap_or_default()}</div>
-            <div class="cell number" role="cell">{row.messages}</div>
-            <div class="cell number" role="cell">{row.active_days}</div>
-            <div class="cell" role="cell">
-                {match last {
-                    Some((text, exact)) => view! { <time datetime=exact.clone() title=exact>{text}</time> }.into_any(),
-                    None => view! { <span class="muted">"never"</span> }.into_any(),
-                }}
-            </div>
-            <div class="cell" role="cell" data-testid="status-cell"><StatusLabel status=row.status inactive_days /></div>
+            <div class="cell muted" role="cell">{row.username.clone().unwrap_or_default()}</div>
+            <FigureCells row now inactive_days />
             <div class="cell" role="cell" data-testid="contacted-cell">
                 {match contacted {
                     Some((text, title)) => view! { <span title=title>{text}</span> }.into_any(),
@@ -352,6 +357,58 @@ fn UserLine(
                 {strip.map(|(strip, bins, per_bin)| view! { <Sparkline strip bins per_bin /> })}
             </div>
         </div>
+    }
+}
+
+/// One row in privacy mode: the pseudonym and the figures, and nothing
+/// that leads to the learner (no id, no link, no selection, no note).
+#[component]
+fn PrivateLine(line: Line) -> impl IntoView {
+    let Line {
+        row,
+        top,
+        now,
+        position,
+        inactive_days,
+        mark,
+        strip,
+    } = line;
+    view! {
+        <div class="row placed" role="row" aria-rowindex=position.to_string() data-testid="user-row"
+            style:top=format!("{top}px") style:height=format!("{ROW_HEIGHT}px")>
+            <div class="select-cell" role="cell"></div>
+            <div class="cell" role="cell">{row.name.clone().unwrap_or_default()}</div>
+            <div class="cell muted" role="cell"></div>
+            <FigureCells row now inactive_days />
+            <div class="cell" role="cell" data-testid="contacted-cell">
+                {match mark {
+                    Some(mark) => relative(now - mark.marked_at.timestamp_millis()).into_any(),
+                    None => view! { <span class="muted">"–"</span> }.into_any(),
+                }}
+            </div>
+            <div class="cell" role="cell">
+                {strip.map(|(strip, bins, per_bin)| view! { <Sparkline strip bins per_bin /> })}
+            </div>
+        </div>
+    }
+}
+
+/// A row's messages, active days, last activity and status.
+#[component]
+fn FigureCells(row: UserRow, now: i64, inactive_days: u32) -> impl IntoView {
+    let last = row
+        .last_active
+        .map(|at| (relative(now - at.timestamp_millis()), at.to_rfc3339()));
+    view! {
+        <div class="cell number" role="cell">{row.messages}</div>
+        <div class="cell number" role="cell">{row.active_days}</div>
+        <div class="cell" role="cell">
+            {match last {
+                Some((text, exact)) => view! { <time datetime=exact.clone() title=exact>{text}</time> }.into_any(),
+                None => view! { <span class="muted">"never"</span> }.into_any(),
+            }}
+        </div>
+        <div class="cell" role="cell" data-testid="status-cell"><StatusLabel status=row.status inactive_days /></div>
     }
 }
 
@@ -386,11 +443,13 @@ fn restore_scroll(body: NodeRef<html::Div>, shown: Memo<Vec<usize>>, scroll_top:
 }
 
 /// Indexes of the rows to show, filtered and in order (a stable sort).
+/// Ids are searched only when `by_id` (not in privacy mode: an id typed
+/// would pick out the learner behind a pseudonym).
 fn shown_rows(
     rows: &[UserRow],
     keys: &[TextKeys],
     marks: &HashMap<String, ContactMark>,
-    view: &ViewState,
+    (view, by_id): (&ViewState, bool),
     now_ms: i64,
 ) -> Vec<usize> {
     let needle = fold(view.search.trim());
@@ -401,7 +460,7 @@ fn shown_rows(
             needle.is_empty()
                 || keys[index].name.contains(&needle)
                 || keys[index].username.contains(&needle)
-                || keys[index].user_id.contains(&needle)
+                || (by_id && keys[index].user_id.contains(&needle))
         })
         .filter(|&index| {
             let row = &rows[index];

@@ -243,7 +243,7 @@ const MEMBERS_FROM: &str = "FROM memberships m
 
 /// `Member`'s columns, in its field order.
 const MEMBER_COLUMNS: &str =
-    "u.id AS key, u.user_key AS user_id, u.username, u.name, m.registered_at,
+    "u.id AS key, u.user_key AS user_id, m.username, m.name, m.registered_at,
      l.at AS last_active, l.first_at AS first_active";
 
 /// Every registered user of the agent, packed by the database into one JSON
@@ -254,7 +254,7 @@ pub async fn members(db: &Reader<Db>, agent: AgentKey) -> Result<Vec<Member>> {
         // travel faster as one JSON value (arrays in `Member`'s field order).
         Backend::Sqlite => {
             let sql = format!(
-                "SELECT json_group_array(json_array(u.id, u.user_key, u.username, u.name, m.registered_at, l.at, l.first_at)) {MEMBERS_FROM}"
+                "SELECT json_group_array(json_array(u.id, u.user_key, m.username, m.name, m.registered_at, l.at, l.first_at)) {MEMBERS_FROM}"
             );
             let packed: String = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
                 .bind(agent)

@@ -1,7 +1,7 @@
 //! Annotations: dated notes of an agent.
 
 use chrono::NaiveDate;
-use pulse_model::Annotation;
+use pulse_model::{Annotation, MAX_ANNOTATIONS_PER_AGENT};
 
 use super::{Db, begin_write};
 use crate::error::{Result, StoreError};
@@ -65,6 +65,18 @@ pub async fn put_annotations(
         .bind(note.label.as_str())
         .execute(&mut *tx)
         .await?;
+    }
+    // Checked on the whole result, before the commit: a calendar that
+    // would go past the limit is refused whole.
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM annotations WHERE agent_id = $1")
+        .bind(agent)
+        .fetch_one(&mut *tx)
+        .await?;
+    if count as u64 > MAX_ANNOTATIONS_PER_AGENT {
+        return Err(StoreError::LimitReached(format!(
+            "an agent may have at most {MAX_ANNOTATIONS_PER_AGENT} annotations, \
+             and this would make {count}; nothing was stored"
+        )));
     }
     tx.commit().await?;
     Ok(created)

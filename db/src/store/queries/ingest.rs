@@ -10,9 +10,8 @@ use super::{
 };
 use crate::error::Result;
 use crate::ids::{AgentKey, UserKey};
-use crate::ingest::{
-    Effects, EventKind, IngestCounts, MAX_BATCH_EVENTS, Naming, ValidBatch, ValidEvent,
-};
+use crate::ingest::{Effects, EventKind, IngestCounts, MAX_BATCH_EVENTS, ValidBatch, ValidEvent};
+use crate::learners::Naming;
 use crate::store::Backend;
 use crate::store::access::Writer;
 use crate::time::Millis;
@@ -87,12 +86,8 @@ async fn try_ingest(
             (agents[&event.agent_id], reach)
         })
         .collect();
-    let mut effects = Effects::of(new_events, &agents, &users);
-    if let Naming::WithinAgents(allowed) = &batch.naming {
-        let others = users_of_other_agents(&mut tx, effects.names.keys(), allowed).await?;
-        effects.names.retain(|user, _| !others.contains(user));
-    }
-    apply_effects(&mut tx, &effects, Registrations::Automatic).await?;
+    let effects = Effects::of(new_events, &agents, &users);
+    apply_effects(&mut tx, &effects, Registrations::Automatic(batch.naming)).await?;
     raise_versions(&mut tx, changed).await?;
     tx.commit().await?;
     Ok(Some(inserted))
@@ -281,44 +276,60 @@ impl Script {
     }
 }
 
-/// Those of `users` who are registered for, or have events on, an agent
-/// other than `agents` (by public id).
-async fn users_of_other_agents(
-    tx: &mut Transaction<'_, Db>,
-    users: impl Iterator<Item = &UserKey>,
-    agents: &[String],
-) -> Result<HashSet<UserKey>> {
-    let users: Vec<UserKey> = users.copied().collect();
-    if users.is_empty() {
-        return Ok(HashSet::new());
-    }
-    let mut query = QueryBuilder::<Db>::new("");
-    for (index, table) in ["memberships", "last_activity"].into_iter().enumerate() {
-        if index > 0 {
-            query.push(" UNION ");
-        }
-        query.push(format_args!(
-            "SELECT user_id FROM {table} WHERE user_id IN ("
-        ));
-        let mut list = query.separated(", ");
-        for user in &users {
-            list.push_bind(*user);
-        }
-        query.push(") AND agent_id NOT IN (SELECT id FROM agents WHERE agent_key IN (");
-        let agents: Vec<&str> = agents.iter().map(String::as_str).collect();
-        push_list(&mut query, &agents);
-        query.push("))");
-    }
-    let rows: Vec<(UserKey,)> = query.build_query_as().fetch_all(&mut **tx).await?;
-    Ok(rows.into_iter().map(|(user,)| user).collect())
-}
-
 /// Whether merging effects registers users for the agents they were seen on:
-/// new events do; rebuilding rollups changes no registration.
+/// new events do, named as their sender may (crate::learners); rebuilding
+/// rollups changes no registration.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Registrations {
-    Automatic,
+    Automatic(Naming),
     Unchanged,
+}
+
+/// Registers each user for the agents the effects saw them on, where they
+/// are not yet; a registration by the platform starts with its names.
+async fn register_seen(
+    tx: &mut Transaction<'_, Db>,
+    script: &mut Script,
+    effects: &Effects,
+    naming: Naming,
+) -> Result<()> {
+    let first_seen: Vec<_> = effects.active_span.iter().collect();
+    let binds = if naming.starts_named() { 6 } else { 4 };
+    for chunk in first_seen.chunks(rows_per_statement(binds)) {
+        script
+            .statement(tx, chunk.len() * binds)
+            .await?
+            .push(
+                "INSERT INTO memberships (agent_id, user_id, registered_at, automatic, username, name) ",
+            )
+            .push_values(chunk, |mut row, ((agent, user), (first, _))| {
+                row.push_bind(*agent)
+                    .push_bind(*user)
+                    .push_bind(*first)
+                    .push_bind(1_i64);
+                push_starting_names(&mut row, *user, naming);
+            })
+            .push(" ON CONFLICT (agent_id, user_id) DO NOTHING");
+    }
+    Ok(())
+}
+
+/// The `username, name` values of a new registration of `user`: the
+/// platform-wide names when the platform registers, else none.
+pub(super) fn push_starting_names(
+    row: &mut sqlx::query_builder::Separated<'_, Db, &'static str>,
+    user: UserKey,
+    naming: Naming,
+) {
+    if naming.starts_named() {
+        for column in ["username", "name"] {
+            row.push(format_args!("(SELECT {column} FROM users WHERE id = "))
+                .push_bind_unseparated(user)
+                .push_unseparated(")");
+        }
+    } else {
+        row.push("NULL").push("NULL");
+    }
 }
 
 async fn apply_effects(
@@ -327,33 +338,40 @@ async fn apply_effects(
     registrations: Registrations,
 ) -> Result<()> {
     let mut script = Script::new();
-    for (user, (username, name)) in &effects.names {
+    let naming = match registrations {
+        Registrations::Automatic(naming) => Some(naming),
+        Registrations::Unchanged => None,
+    };
+    // The platform's word first: a registration it makes below starts
+    // from these names.
+    if naming == Some(Naming::Platform) {
+        for ((_, user), (username, name)) in &effects.names {
+            script
+                .statement(tx, 3)
+                .await?
+                .push("UPDATE users SET username = COALESCE(")
+                .push_bind(username.as_deref())
+                .push(", username), name = COALESCE(")
+                .push_bind(name.as_deref())
+                .push(", name) WHERE id = ")
+                .push_bind(*user);
+        }
+    }
+    if let Some(naming) = naming {
+        register_seen(tx, &mut script, effects, naming).await?;
+    }
+    for ((agent, user), (username, name)) in &effects.names {
         script
-            .statement(tx, 3)
+            .statement(tx, 4)
             .await?
-            .push("UPDATE users SET username = COALESCE(")
+            .push("UPDATE memberships SET username = COALESCE(")
             .push_bind(username.as_deref())
             .push(", username), name = COALESCE(")
             .push_bind(name.as_deref())
-            .push(", name) WHERE id = ")
+            .push(", name) WHERE agent_id = ")
+            .push_bind(*agent)
+            .push(" AND user_id = ")
             .push_bind(*user);
-    }
-    let first_seen: Vec<_> = match registrations {
-        Registrations::Automatic => effects.active_span.iter().collect(),
-        Registrations::Unchanged => Vec::new(),
-    };
-    for chunk in first_seen.chunks(rows_per_statement(4)) {
-        script
-            .statement(tx, chunk.len() * 4)
-            .await?
-            .push("INSERT INTO memberships (agent_id, user_id, registered_at, automatic) ")
-            .push_values(chunk, |mut row, ((agent, user), (first, _))| {
-                row.push_bind(*agent)
-                    .push_bind(*user)
-                    .push_bind(*first)
-                    .push_bind(1_i64);
-            })
-            .push(" ON CONFLICT (agent_id, user_id) DO NOTHING");
     }
     let days: Vec<_> = effects.days.iter().collect();
     for chunk in days.chunks(rows_per_statement(6)) {

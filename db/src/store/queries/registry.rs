@@ -3,10 +3,11 @@
 use pulse_model::Agent;
 use sqlx::QueryBuilder;
 
-use super::ingest::ensure_keys;
-use super::{Db, raise_data_versions, rows_per_statement};
+use super::ingest::{ensure_keys, push_starting_names};
+use super::{Db, begin_write, raise_data_versions, rows_per_statement};
 use crate::error::Result;
 use crate::ids::AgentKey;
+use crate::learners::Naming;
 use crate::store::access::{Reader, Writer};
 use crate::store::records::{AgentRef, MemberSeed};
 use crate::time::Millis;
@@ -45,12 +46,16 @@ pub async fn put_agent(db: &Writer<Db>, agent_id: &str, name: &str) -> Result<()
     Ok(())
 }
 
+/// The platform's word on a learner's names (a caller for every agent):
+/// the names everywhere they are registered, and those a registration the
+/// platform makes later starts with (crate::learners).
 pub async fn put_user(
     db: &Writer<Db>,
     user_id: &str,
     username: Option<&str>,
     name: Option<&str>,
 ) -> Result<()> {
+    let mut tx = begin_write(db).await?;
     sqlx::query(
         "INSERT INTO users (user_key, username, name) VALUES ($1, $2, $3)
          ON CONFLICT (user_key) DO UPDATE SET
@@ -60,29 +65,47 @@ pub async fn put_user(
     .bind(user_id)
     .bind(username)
     .bind(name)
-    .execute(db.pool())
+    .execute(&mut *tx)
     .await?;
+    sqlx::query(
+        "UPDATE memberships SET username = COALESCE($1, username), name = COALESCE($2, name)
+         WHERE user_id = (SELECT id FROM users WHERE user_key = $3)",
+    )
+    .bind(username)
+    .bind(name)
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 
+/// Registers the user for the agent from `registered_at` (a new
+/// registration named as `naming` allows), or moves an earlier one.
 pub async fn register(
     db: &Writer<Db>,
     agent: AgentKey,
     user_id: &str,
     registered_at: Millis,
+    naming: Naming,
 ) -> Result<()> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = begin_write(db).await?;
     let (_, users) = ensure_keys(&mut tx, &[], &[user_id]).await?;
-    sqlx::query(
-        "INSERT INTO memberships (agent_id, user_id, registered_at, automatic) VALUES ($1, $2, $3, 0)
-         ON CONFLICT (agent_id, user_id) DO UPDATE SET
+    let mut query = QueryBuilder::<Db>::new(
+        "INSERT INTO memberships (agent_id, user_id, registered_at, automatic, username, name) ",
+    );
+    query.push_values([users[user_id]], |mut row, user| {
+        row.push_bind(agent)
+            .push_bind(user)
+            .push_bind(registered_at)
+            .push_bind(0_i64);
+        push_starting_names(&mut row, user, naming);
+    });
+    query.push(
+        " ON CONFLICT (agent_id, user_id) DO UPDATE SET
              registered_at = excluded.registered_at, automatic = 0",
-    )
-    .bind(agent)
-    .bind(users[user_id])
-    .bind(registered_at)
-    .execute(&mut *tx)
-    .await?;
+    );
+    query.build().execute(&mut *tx).await?;
     raise_data_versions(&mut tx, &[agent]).await?;
     tx.commit().await?;
     Ok(())
@@ -94,7 +117,7 @@ pub async fn import_members(
     agent_name: &str,
     members: &[MemberSeed],
 ) -> Result<()> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = begin_write(db).await?;
     sqlx::query(
         "INSERT INTO agents (agent_key, name) VALUES ($1, $2)
          ON CONFLICT (agent_key) DO UPDATE SET name = excluded.name",
@@ -117,18 +140,21 @@ pub async fn import_members(
             .execute(&mut *tx)
             .await?;
     }
-    for chunk in members.chunks(rows_per_statement(4)) {
+    for chunk in members.chunks(rows_per_statement(6)) {
         let mut query = QueryBuilder::<Db>::new(
-            "INSERT INTO memberships (agent_id, user_id, registered_at, automatic) ",
+            "INSERT INTO memberships (agent_id, user_id, registered_at, automatic, username, name) ",
         );
         query.push_values(chunk, |mut row, member| {
             row.push_bind(agent)
                 .push_bind(users[&member.user_id])
                 .push_bind(member.registered_at)
-                .push_bind(0_i64);
+                .push_bind(0_i64)
+                .push_bind(member.username.as_deref())
+                .push_bind(member.name.as_deref());
         });
         query.push(
-            " ON CONFLICT (agent_id, user_id) DO UPDATE SET registered_at = excluded.registered_at, automatic = 0",
+            " ON CONFLICT (agent_id, user_id) DO UPDATE SET registered_at = excluded.registered_at,
+                 automatic = 0, username = excluded.username, name = excluded.name",
         );
         query.build().execute(&mut *tx).await?;
     }
@@ -138,7 +164,7 @@ pub async fn import_members(
 }
 
 pub async fn unregister(db: &Writer<Db>, agent: AgentKey, user_id: &str) -> Result<bool> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = begin_write(db).await?;
     let done = sqlx::query(
         "DELETE FROM memberships
          WHERE agent_id = $1 AND user_id = (SELECT id FROM users WHERE user_key = $2)",

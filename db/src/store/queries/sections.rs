@@ -2,13 +2,14 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use pulse_model::Section;
+use pulse_model::{MAX_SECTIONS_PER_AGENT, Section};
 use sqlx::{QueryBuilder, Transaction};
 
-use super::ingest::ensure_keys;
+use super::ingest::{ensure_keys, push_starting_names};
 use super::{Db, begin_write, push_list, raise_data_versions};
-use crate::error::Result;
+use crate::error::{Result, StoreError};
 use crate::ids::{AgentKey, UserKey};
+use crate::learners::Naming;
 use crate::sections::RosterLine;
 use crate::store::access::{Reader, Writer};
 use crate::time::Millis;
@@ -72,6 +73,17 @@ async fn upsert_section(
             Ok(false)
         }
         (None, name) => {
+            let count: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM sections WHERE agent_id = $1")
+                    .bind(agent)
+                    .fetch_one(&mut **tx)
+                    .await?;
+            if count as u64 >= MAX_SECTIONS_PER_AGENT {
+                return Err(StoreError::LimitReached(format!(
+                    "an agent may have at most {MAX_SECTIONS_PER_AGENT} sections; \
+                     delete one before making {section_id:?}"
+                )));
+            }
             sqlx::query("INSERT INTO sections (agent_id, section_key, name) VALUES ($1, $2, $3)")
                 .bind(agent)
                 .bind(section_id)
@@ -125,38 +137,40 @@ pub async fn add_member(
     agent: AgentKey,
     section_id: &str,
     user_id: &str,
-    now: Millis,
+    (now, naming): (Millis, Naming),
 ) -> Result<Option<bool>> {
     let mut tx = begin_write(db).await?;
     let Some(section) = section_key(&mut tx, agent, section_id).await? else {
         return Ok(None);
     };
     let (_, users) = ensure_keys(&mut tx, &[], &[user_id]).await?;
-    let added = insert_members(&mut tx, agent, &[(section, users[user_id])], now).await?;
+    let added = insert_members(&mut tx, agent, &[(section, users[user_id])], (now, naming)).await?;
     raise_data_versions(&mut tx, &[agent]).await?;
     tx.commit().await?;
     Ok(Some(added > 0))
 }
 
-/// Registers each user for the agent when needed and adds the
-/// (section, user) pairs; returns how many pairs were new.
+/// Registers each user for the agent when needed (from `now`, named as
+/// `naming` allows) and adds the (section, user) pairs; returns how many
+/// pairs were new.
 async fn insert_members(
     tx: &mut Transaction<'_, Db>,
     agent: AgentKey,
     pairs: &[(i64, UserKey)],
-    now: Millis,
+    (now, naming): (Millis, Naming),
 ) -> Result<u64> {
     let users: BTreeSet<UserKey> = pairs.iter().map(|(_, user)| *user).collect();
     let users: Vec<UserKey> = users.into_iter().collect();
-    for chunk in users.chunks(super::rows_per_statement(4)) {
+    for chunk in users.chunks(super::rows_per_statement(6)) {
         let mut query = QueryBuilder::<Db>::new(
-            "INSERT INTO memberships (agent_id, user_id, registered_at, automatic) ",
+            "INSERT INTO memberships (agent_id, user_id, registered_at, automatic, username, name) ",
         );
         query.push_values(chunk, |mut row, user| {
             row.push_bind(agent)
                 .push_bind(*user)
                 .push_bind(now)
                 .push_bind(0_i64);
+            push_starting_names(&mut row, *user, naming);
         });
         query.push(" ON CONFLICT (agent_id, user_id) DO NOTHING");
         query.build().execute(&mut **tx).await?;
@@ -210,7 +224,7 @@ pub async fn replace_members(
     agent: AgentKey,
     section_id: &str,
     user_ids: &[&str],
-    now: Millis,
+    (now, naming): (Millis, Naming),
 ) -> Result<Option<()>> {
     let mut tx = begin_write(db).await?;
     let Some(section) = section_key(&mut tx, agent, section_id).await? else {
@@ -225,7 +239,7 @@ pub async fn replace_members(
         .iter()
         .map(|user| (section, users[*user]))
         .collect();
-    insert_members(&mut tx, agent, &pairs, now).await?;
+    insert_members(&mut tx, agent, &pairs, (now, naming)).await?;
     raise_data_versions(&mut tx, &[agent]).await?;
     tx.commit().await?;
     Ok(Some(()))
@@ -280,8 +294,9 @@ pub async fn section_members(
 }
 
 /// Loads a roster in one transaction: sections created (or renamed when a
-/// line names them), users created and named when a line names them,
-/// registered when they are not, and added to their sections.
+/// line names them), users created, registered when they are not, added to
+/// their sections, and named on this agent (and as the platform's word:
+/// rosters come from the command line) when a line names them.
 pub async fn import_roster(
     db: &Writer<Db>,
     agent: AgentKey,
@@ -302,20 +317,6 @@ pub async fn import_roster(
     }
     let user_ids: Vec<&str> = lines.iter().map(|line| line.user_id.as_str()).collect();
     let (_, users) = ensure_keys(&mut tx, &[], &user_ids).await?;
-    for line in lines
-        .iter()
-        .filter(|line| line.username.is_some() || line.name.is_some())
-    {
-        sqlx::query(
-            "UPDATE users SET username = COALESCE($1, username), name = COALESCE($2, name)
-             WHERE id = $3",
-        )
-        .bind(line.username.as_deref())
-        .bind(line.name.as_deref())
-        .bind(users[line.user_id.as_str()])
-        .execute(&mut *tx)
-        .await?;
-    }
     let pairs: Vec<(i64, UserKey)> = lines
         .iter()
         .map(|line| {
@@ -325,7 +326,30 @@ pub async fn import_roster(
             )
         })
         .collect();
-    let added = insert_members(&mut tx, agent, &pairs, now).await?;
+    let added = insert_members(&mut tx, agent, &pairs, (now, Naming::Platform)).await?;
+    for line in lines
+        .iter()
+        .filter(|line| line.username.is_some() || line.name.is_some())
+    {
+        for table in ["users", "memberships"] {
+            let only_this_agent = if table == "memberships" {
+                " AND agent_id = $4"
+            } else {
+                ""
+            };
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE {table} SET username = COALESCE($1, username), name = COALESCE($2, name)
+                 WHERE {} = $3{only_this_agent}",
+                if table == "users" { "id" } else { "user_id" }
+            )))
+            .bind(line.username.as_deref())
+            .bind(line.name.as_deref())
+            .bind(users[line.user_id.as_str()])
+            .bind(agent)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
     raise_data_versions(&mut tx, &[agent]).await?;
     tx.commit().await?;
     Ok(added)

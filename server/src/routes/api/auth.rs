@@ -5,7 +5,10 @@ use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use pulse_db::ingest::is_valid_agent_id;
+use std::collections::HashSet;
+
 use pulse_db::keys::{KeyRecord, KeyScope, hash_key};
+use pulse_db::learners::{Naming, learners_outside};
 use pulse_db::{AgentRef, Store};
 
 use super::HttpError;
@@ -126,6 +129,46 @@ impl ApiKey {
                 "this key may not use agent {agent_id:?}"
             )))
         }
+    }
+
+    /// Whose word the key's registrations and names are (docs/METRICS.md,
+    /// "Learners and their names").
+    pub fn naming(&self) -> Naming {
+        Naming::of_reach(self.0.agents.as_deref())
+    }
+
+    /// Refuses, naming them, those of `user_ids` that a key limited to
+    /// sections of `agent` may not touch: everyone outside its sections.
+    /// Such a key registers nobody; the answer is the same whether an id
+    /// is unknown, registered outside the sections or on another agent.
+    pub async fn require_learners<'a>(
+        &self,
+        store: &Store,
+        agent: &AgentRef,
+        user_ids: impl IntoIterator<Item = &'a str>,
+    ) -> Result<(), HttpError> {
+        let Some(sections) = self.0.section_limit(&agent.agent_id) else {
+            return Ok(());
+        };
+        let mut members = HashSet::new();
+        for section in &sections {
+            members.extend(
+                store
+                    .section_member_ids(agent, section)
+                    .await?
+                    .unwrap_or_default(),
+            );
+        }
+        let outside = learners_outside(user_ids, &members);
+        if outside.is_empty() {
+            return Ok(());
+        }
+        let shown: Vec<&str> = outside.iter().take(5).map(String::as_str).collect();
+        Err(HttpError::forbidden(format!(
+            "this key is limited to sections {sections:?} of agent {:?}, and learners {shown:?} \
+             are not in them; nothing was changed",
+            agent.agent_id
+        )))
     }
 
     /// The agent, when the key may use it in `scope`. A key never learns

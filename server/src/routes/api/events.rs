@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use chrono::Utc;
 use http_body_util::BodyExt;
-use pulse_db::ingest::{IngestCounts, MAX_BATCH_EVENTS, Naming, ValidBatch, validate_batch};
+use pulse_db::ingest::{IngestCounts, MAX_BATCH_EVENTS, ValidBatch, validate_batch};
 use pulse_db::keys::KeyScope;
 use pulse_db::time::Millis;
 use serde::Serialize;
@@ -131,7 +131,7 @@ impl From<IngestCounts> for IngestResult {
     responses(
         (status = 200, description = "Stored durably: how many were new and how many already stored", body = IngestResult),
         (status = 400, description = "The body is not a JSON array (or a line is not JSON); nothing was stored", body = ErrorBody),
-        (status = 403, description = "Not an ingest key, or a key limited to other agents than an event's", body = ErrorBody),
+        (status = 403, description = "Not an ingest key, a key limited to other agents than an event's, or one limited to sections an event's learner is not in; nothing was stored", body = ErrorBody),
         (status = 404, description = "An event names an unknown agent and the key, limited to agents, may not create one", body = ErrorBody),
         (status = 413, description = "The body is over 10 MiB, or the batch over 10,000 events", body = ErrorBody),
         (status = 415, description = "Content-Type is neither application/json nor application/x-ndjson", body = ErrorBody),
@@ -173,9 +173,7 @@ pub async fn post_events(
         .with_details(&errors)
     })?;
     check_agents(&state, &key, &batch).await?;
-    if let Some(agents) = &key.0.agents {
-        batch.naming = Naming::WithinAgents(agents.clone());
-    }
+    batch.naming = key.naming();
     let counts = state.context.store.ingest(&batch, Millis::now()).await?;
     count_events("stored", counts.accepted);
     count_events("duplicate", counts.duplicates);
@@ -279,16 +277,27 @@ fn parse_ndjson(body: &[u8]) -> Result<Vec<Value>, HttpError> {
     }
 }
 
-/// A key may write only to its agents, and only a key for every agent may
-/// create one by sending it events.
+/// A key may write only to its agents, only a key for every agent may
+/// create one by sending it events, and a key limited to sections sends
+/// events only of their learners.
 async fn check_agents(state: &AppState, key: &ApiKey, batch: &ValidBatch) -> Result<(), HttpError> {
+    let store = &state.context.store;
     for agent_id in batch.agent_ids() {
         key.require_agent(agent_id)?;
-        if !key.0.covers_all_agents() && state.context.store.find_agent(agent_id).await?.is_none() {
+        if key.0.covers_all_agents() {
+            continue;
+        }
+        let Some(agent) = store.find_agent(agent_id).await? else {
             return Err(HttpError::not_found(format!(
                 "unknown agent {agent_id:?}: a key limited to agents cannot create one"
             )));
-        }
+        };
+        let users = batch
+            .events
+            .iter()
+            .filter(|event| event.agent_id == agent_id)
+            .map(|event| event.user_id.as_str());
+        key.require_learners(store, &agent, users).await?;
     }
     Ok(())
 }

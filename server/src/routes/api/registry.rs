@@ -206,7 +206,7 @@ pub async fn delete_user(
     responses(
         (status = 204, description = "Registered"),
         (status = 400, description = "The body is not a JSON object of the fields above", body = ErrorBody),
-        (status = 403, description = "Not an ingest key, or a key limited to other agents", body = ErrorBody),
+        (status = 403, description = "Not an ingest key, a key limited to other agents, or one limited to sections the learner is not in", body = ErrorBody),
         (status = 404, description = "Unknown agent", body = ErrorBody),
         (status = 413, description = "The body is over 64 KiB", body = ErrorBody),
         (status = 415, description = "A body whose Content-Type is not application/json", body = ErrorBody),
@@ -223,6 +223,8 @@ pub async fn put_member(
         .agent(&state.context.store, KeyScope::Ingest, &agent_id)
         .await?;
     check_user_id(&user_id)?;
+    key.require_learners(&state.context.store, &agent, [user_id.as_str()])
+        .await?;
     // No body, or `null`, means the defaults.
     let body: MemberBody = if body.bytes.iter().all(u8::is_ascii_whitespace) {
         MemberBody::default()
@@ -242,7 +244,7 @@ pub async fn put_member(
     state
         .context
         .store
-        .register(&agent, &user_id, registered_at.into())
+        .register(&agent, &user_id, registered_at.into(), key.naming())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -257,7 +259,7 @@ pub async fn put_member(
     responses(
         (status = 204, description = "Unregistered"),
         (status = 400, description = "The path does not decode (invalid UTF-8)", body = ErrorBody),
-        (status = 403, description = "Not an ingest key, or a key limited to other agents", body = ErrorBody),
+        (status = 403, description = "Not an ingest key, a key limited to other agents, or one limited to sections the learner is not in", body = ErrorBody),
         (status = 404, description = "Unknown agent, or the user is not registered for it", body = ErrorBody),
     ),
 )]
@@ -271,7 +273,14 @@ pub async fn delete_member(
         .await?;
     // An invalid id is registered nowhere (and a NUL would be refused by
     // PostgreSQL itself).
-    if is_valid_user_id(&user_id) && state.context.store.unregister(&agent, &user_id).await? {
+    if !is_valid_user_id(&user_id) {
+        return Err(HttpError::not_found(format!(
+            "user {user_id:?} is not registered for agent {agent_id:?}"
+        )));
+    }
+    key.require_learners(&state.context.store, &agent, [user_id.as_str()])
+        .await?;
+    if state.context.store.unregister(&agent, &user_id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(HttpError::not_found(format!(

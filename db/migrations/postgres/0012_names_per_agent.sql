@@ -1,0 +1,17 @@
+-- A learner's username and name as each agent knows them: what was sent
+-- for that agent (its events, its roster, its registrations), or by a
+-- caller for every agent. One agent's callers never see the names another
+-- agent's sent (docs/METRICS.md, "Learners and their names"). Filled here
+-- from the names every agent shared until now, so figures read the same.
+ALTER TABLE memberships ADD COLUMN username TEXT;
+ALTER TABLE memberships ADD COLUMN name TEXT;
+UPDATE memberships SET
+    username = (SELECT u.username FROM users u WHERE u.id = memberships.user_id),
+    name = (SELECT u.name FROM users u WHERE u.id = memberships.user_id);
+
+-- A rename on one agent retires every kept user table, like a rename of
+-- the shared names did (migration 0006).
+CREATE TRIGGER memberships_renamed AFTER UPDATE OF username, name ON memberships
+FOR EACH ROW
+WHEN (OLD.username IS DISTINCT FROM NEW.username OR OLD.name IS DISTINCT FROM NEW.name)
+EXECUTE FUNCTION raise_names_version();
