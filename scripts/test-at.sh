@@ -6,6 +6,7 @@
 #   scripts/test-at.sh '2026-11-01 06:30:00' America/New_York    # its fall-back hour
 #   scripts/test-at.sh '2026-12-08 01:35:00' UTC rust            # Rust tests only
 #   scripts/test-at.sh '2026-12-08 01:35:00' UTC browser         # browser tests only
+#   scripts/test-at.sh '2026-12-08 01:35:00' UTC fuzz            # the contract fuzzer only
 #
 # The clock starts at MOMENT (UTC) and runs on from there (Debian's
 # libfaketime, preloaded into the test processes, the `pulse` servers they
@@ -21,9 +22,16 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$PULSE_ROOT"
 
-moment="${1:?usage: scripts/test-at.sh 'YYYY-MM-DD HH:MM:SS' [ZONE] [rust|browser|all]}"
+moment="${1:?usage: scripts/test-at.sh 'YYYY-MM-DD HH:MM:SS' [ZONE] [rust|browser|fuzz|all]}"
 zone="${2:-UTC}"
 which="${3:-all}"
+case "$which" in
+    all | rust | browser | fuzz) ;;
+    *)
+        echo "unknown part $which: use rust, browser, fuzz or all" >&2
+        exit 2
+        ;;
+esac
 faketime_lib=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1
 
 if [[ ! -e "$faketime_lib" ]]; then
@@ -68,6 +76,11 @@ if [[ "$which" == all || "$which" == browser ]]; then
     step "Browser tests at $moment ($zone)"
     export PULSE_BIN="$CARGO_TARGET_DIR/release/pulse"
     (cd end2end && shifted npx playwright test) || failed=1
+fi
+
+if [[ "$which" == all || "$which" == fuzz ]]; then
+    step "Contract fuzzing at $moment ($zone)"
+    PULSE_BIN="$CARGO_TARGET_DIR/release/pulse" shifted bash scripts/fuzz-api.sh || failed=1
 fi
 
 exit "$failed"

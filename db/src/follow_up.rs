@@ -22,6 +22,14 @@ pub enum FollowUpError {
     /// Some of the ids are not learners of the agent (the first few named).
     #[error("not learners of this agent: {}", .0.join(", "))]
     UnknownLearners(Vec<String>),
+    /// A reminder to learners whom only an administrator added, by hand,
+    /// and who never used the agent (the first few named).
+    #[error(
+        "no reminder was sent: {} were added by hand and have not used this agent yet, \
+         so the host platform has not said they are enrolled in it; mark them as contacted instead",
+        .0.join(", ")
+    )]
+    NotEnrolled(Vec<String>),
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -34,6 +42,7 @@ impl From<FollowUpError> for ApiError {
                 ApiError::BadRequest(error.to_string())
             }
             FollowUpError::UnknownLearners(_) => ApiError::NotFound(error.to_string()),
+            FollowUpError::NotEnrolled(_) => ApiError::Forbidden(error.to_string()),
             FollowUpError::Store(error) => error.into(),
         }
     }
@@ -83,6 +92,13 @@ pub async fn check(
     }
     let mut users: Vec<UserKey> = keys.into_values().collect();
     users.sort_unstable();
+    if contact.reminder {
+        let mut unvouched = store.unvouched_learners(agent, &users).await?;
+        if !unvouched.is_empty() {
+            unvouched.truncate(5);
+            return Err(FollowUpError::NotEnrolled(unvouched));
+        }
+    }
     Ok(Checked { note, users })
 }
 

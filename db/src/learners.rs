@@ -21,10 +21,16 @@ pub enum Naming {
     /// registration made by such a caller starts from.
     #[default]
     Platform,
-    /// A caller limited to some agents (or sections): names it sends reach
-    /// the agent they were sent for and nothing else, and a learner it
-    /// registers starts without names there.
+    /// A key limited to some agents (or sections), the host platform's
+    /// integration for them: names it sends reach the agent they were sent
+    /// for and nothing else, and a learner it registers starts without
+    /// names there.
     OwnAgent,
+    /// An administrator of some agents, typing ids by hand: named as
+    /// [`Naming::OwnAgent`], and what they register is not the platform's
+    /// word that the learner is enrolled, so no reminder goes to such a
+    /// learner until they use the agent (`vouches`).
+    Administrator,
 }
 
 impl Naming {
@@ -39,6 +45,14 @@ impl Naming {
     /// Whether a new registration starts with the platform-wide names.
     pub fn starts_named(self) -> bool {
         self == Naming::Platform
+    }
+
+    /// Whether a registration it makes is the host platform's word that the
+    /// learner is enrolled in the agent: reminders (which go through the
+    /// platform to the learner) are for such learners, or those who used
+    /// the agent. The same for any id, known elsewhere or not.
+    pub fn vouches(self) -> bool {
+        self != Naming::Administrator
     }
 }
 
@@ -70,6 +84,7 @@ mod tests {
         let agents = vec!["a".to_owned()];
         assert_eq!(Naming::of_reach(Some(&agents)), Naming::OwnAgent);
         assert!(!Naming::OwnAgent.starts_named());
+        assert!(Naming::OwnAgent.vouches() && !Naming::Administrator.vouches());
     }
 
     #[test]

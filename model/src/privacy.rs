@@ -75,18 +75,23 @@ fn shown(count: u64, min_count: u32) -> Option<u64> {
 }
 
 /// `average_daily_users` as a share link may show it: hidden when it is
-/// above 0 and under k, and hidden whenever a day of the trend is hidden,
-/// since the average times the days, less the days shown, would give the
-/// hidden days back (docs/METRICS.md, "Share links: small-count
-/// suppression").
-fn shown_average(average: f64, trend: &Trend, k: u32) -> Option<f64> {
+/// above 0 and under k, and whenever a day's count is hidden anywhere (a
+/// day of a daily trend, or a weekday total, which is a day's count when
+/// the weekday falls once in the period), since the average times the
+/// days, less the days shown, would give the hidden days back
+/// (docs/METRICS.md, "Share links: small-count suppression").
+fn shown_average(average: f64, trend: &Trend, heatmap: &Heatmap, k: u32) -> Option<f64> {
     let small = average > 0.0 && average < f64::from(k);
     let a_day_hidden = trend.granularity == Granularity::Day
         && trend
             .buckets
             .iter()
             .any(|bucket| is_small(bucket.active_users, k));
-    (!small && !a_day_hidden).then_some(average)
+    let a_weekday_hidden = heatmap
+        .weekday_users
+        .iter()
+        .any(|count| is_small(*count, k));
+    (!small && !a_day_hidden && !a_weekday_hidden).then_some(average)
 }
 
 /// The counts of [`Overview`] with small counts of users hidden (`null`);
@@ -104,7 +109,7 @@ pub struct SharedOverview {
     /// `messages`, always shown.
     pub messages: u64,
     /// `average_daily_users`, or null when above 0 and under k, or when a
-    /// day of the trend is hidden.
+    /// day of the trend or a weekday total is hidden.
     pub average_daily_users: Option<f64>,
     /// `previous_active_users`, or null when 1 to k-1.
     pub previous_active_users: Option<u64>,
@@ -181,7 +186,7 @@ impl SharedFigures {
             registered: shown(overview.registered, k),
             active_users: shown(overview.active_users, k),
             messages: overview.messages,
-            average_daily_users: shown_average(overview.average_daily_users, trend, k),
+            average_daily_users: shown_average(overview.average_daily_users, trend, heatmap, k),
             previous_active_users: shown(overview.previous_active_users, k),
             previous_messages: overview.previous_messages,
             period: overview.period.clone(),

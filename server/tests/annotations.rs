@@ -1,5 +1,5 @@
-//! Annotations over real HTTP and from a term calendar (API.md, "Second
-//! round"): put, list, replace, delete, refusals named; `pulse
+//! Annotations over real HTTP and from a term calendar (docs/API.md,
+//! "Annotations"): put, list, replace, delete, refusals named; `pulse
 //! annotations import` all or nothing.
 
 use crate::support;

@@ -777,16 +777,15 @@ async fn membership_and_naming_across_agents_and_sections() {
         )
         .await
         .unwrap();
+    // The section's key first: the others then put everyone in s1.
     let keys = [
+        (Writer::SectionS1, section_key),
         (Writer::Everything, app.ingest_key.clone()),
         (
             Writer::AgentA,
             app.key(KeyScope::Ingest, &["agent-a"]).await,
         ),
-        (Writer::SectionS1, section_key),
     ];
-    // Each writer acts on a fresh copy of the learners (suffixed), so
-    // that one row's effect cannot hide another's.
     let expected = |writer: Writer, learner: &str| match writer {
         Writer::Everything | Writer::AgentA => 204,
         Writer::SectionS1 if learner == "in-s1" => 204,
@@ -828,10 +827,11 @@ async fn membership_and_naming_across_agents_and_sections() {
             );
         }
     }
-    // agent-b's learner keeps agent-b's name; on agent-a they are called
-    // only what was sent for agent-a.
+    // On agent-b the learner is called what the platform said last (a
+    // caller for every agent names them everywhere), never what a caller
+    // limited to agent-a sent; on agent-a, what agent-a's key sent after.
     let (_, b_table) = app.get_json("/api/v1/agents/agent-b/users").await;
-    assert_eq!(b_table["users"][0]["name"], "B Only Name");
+    assert_eq!(b_table["users"][0]["name"], "Everything named b-only");
     let read_a = app.key(KeyScope::Read, &["agent-a"]).await;
     let a_table = app
         .request(Method::GET, "/api/v1/agents/agent-a/users", Some(&read_a))

@@ -72,12 +72,25 @@ fn citations(text: &str) -> Vec<(String, String)> {
             let Some(quoted) = rest.strip_prefix(" \"") else {
                 continue;
             };
-            if let Some(end) = quoted.find('"') {
-                found.push((document.to_owned(), quoted[..end].to_owned()));
+            if let Some(end) = quoted.find('"').filter(|end| *end < 120) {
+                found.push((document.to_owned(), joined(&quoted[..end])));
             }
         }
     }
     found
+}
+
+/// A heading cited across lines, as one line: the comment markers and
+/// indentation that start each further line dropped.
+fn joined(text: &str) -> String {
+    text.lines()
+        .map(|line| {
+            line.trim_start()
+                .trim_start_matches(['/', '!', '*', '-', '#'])
+                .trim()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[test]
@@ -126,4 +139,45 @@ fn a_renamed_heading_is_caught() {
         ]
     );
     assert!(!found.contains(&cited[1].1), "a heading that is not there");
+    let wrapped = citations("(docs/METRICS.md, \"Trend\n    // granularity\")");
+    assert_eq!(wrapped[0].1, "Trend granularity");
+}
+
+/// The README's settings table names every setting the program reads from
+/// the environment, and its command list every command.
+#[test]
+fn the_readme_lists_every_setting_and_command() {
+    use clap::CommandFactory;
+    let readme = std::fs::read_to_string(workspace().join("README.md")).unwrap();
+    let program = pulse_server::cli::Cli::command();
+    let mut settings = BTreeSet::new();
+    let mut commands = Vec::new();
+    for command in program.get_subcommands() {
+        commands.push(command.get_name().to_owned());
+        for argument in command.get_arguments() {
+            if let Some(env) = argument.get_env() {
+                settings.insert(env.to_string_lossy().into_owned());
+            }
+        }
+    }
+    assert!(settings.contains("PULSE_DATABASE_URL"), "{settings:?}");
+    let unlisted: Vec<&String> = settings
+        .iter()
+        .filter(|name| !readme.contains(&format!("| `{name}` |")))
+        .collect();
+    assert!(
+        unlisted.is_empty(),
+        "README's settings table lacks {unlisted:?}"
+    );
+    let list_start = readme.find("Commands: ").expect("a Commands: line");
+    let list = &readme[list_start..list_start + readme[list_start..].find("\n\n").unwrap()];
+    let absent: Vec<&String> = commands
+        .iter()
+        .filter(|name| !list.contains(&format!("`pulse {name}")))
+        .collect();
+    assert!(
+        absent.is_empty(),
+        "README's Commands: line lacks {absent:?}"
+    );
+    assert!(commands.len() >= 11, "{commands:?}");
 }

@@ -21,6 +21,12 @@ use support::{TestApp, event, server_fn_path, sign_in};
 /// each named by the platform (a key for every agent).
 async fn two_agents(backend: TestBackend) -> TestApp {
     let app = TestApp::spawn(backend).await;
+    assert_eq!(two_agents_on(&app).await, 200);
+    app
+}
+
+/// The events of [`two_agents`], sent to `app`; the answer's status.
+async fn two_agents_on(app: &TestApp) -> u16 {
     let mut batch = json!([
         event("1", "tutor", "ann", "message", 30),
         event("2", "essay", "mateo", "message", 20),
@@ -37,8 +43,7 @@ async fn two_agents(backend: TestBackend) -> TestApp {
         batch[index]["username"] = json!(username);
         batch[index]["name"] = json!(name);
     }
-    assert_eq!(app.post_events(&batch).await.status(), 200);
-    app
+    app.post_events(&batch).await.status().as_u16()
 }
 
 async fn call(app: &TestApp, cookie: &str, name: &str, body: Value) -> (u16, String) {
@@ -516,5 +521,82 @@ async fn sections_and_annotations_stop_at_their_limits(#[case] backend: TestBack
         listed.as_array().unwrap().len() as u64,
         MAX_ANNOTATIONS_PER_AGENT
     );
+    app.cleanup().await;
+}
+
+#[rstest]
+#[case::sqlite(TestBackend::Sqlite)]
+#[case::postgres(TestBackend::Postgres)]
+#[tokio::test]
+async fn no_reminder_reaches_a_learner_an_administrator_typed_in(#[case] backend: TestBackend) {
+    use std::sync::{Arc, Mutex};
+    let received: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let inbox = axum::Router::new()
+        .route(
+            "/hook",
+            axum::routing::post(
+                |axum::extract::State(received): axum::extract::State<Arc<Mutex<Vec<Value>>>>,
+                 axum::Json(body): axum::Json<Value>| async move {
+                    received.lock().unwrap().push(body);
+                    axum::http::StatusCode::NO_CONTENT
+                },
+            ),
+        )
+        .with_state(received.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, inbox).await.unwrap() });
+    let db = pulse_db::testing::TestDb::new(backend).await;
+    let app = TestApp::spawn_on(db, |config| config.outreach_webhook = Some(url.clone())).await;
+    let seeded = two_agents_on(&app).await;
+    assert_eq!(seeded, 200);
+    // The platform enrols roster-learner on tutor; nobody has used it yet.
+    let key = app.ingest_key.clone();
+    let path = "/api/v1/agents/tutor/members/roster-learner";
+    assert_eq!(send(&app, Method::PUT, path, &key, None).await.0, 204);
+    app.account("teacher", "a long password", Role::Admin, &["tutor"])
+        .await;
+    let cookie = sign_in(&app, "teacher", "a long password").await;
+    let form = [
+        ("agent_id", "tutor"),
+        ("section_id", "probe"),
+        ("name", "Probe"),
+    ];
+    assert_eq!(call_form(&app, &cookie, "save_section", &form).await.0, 200);
+    let members =
+        json!({"agent_id": "tutor", "section_id": "probe", "user_ids": ["mateo", "nobody-xyz"]});
+    assert_eq!(
+        call(&app, &cookie, "set_section_members", members).await.0,
+        200
+    );
+    let remind = |users: &[&str]| json!({"request": {"agent_id": "tutor", "user_ids": users, "note": "Week 3 is open"}});
+    let mut refusals = Vec::new();
+    for id in ["mateo", "nobody-xyz"] {
+        let (status, text) = call(&app, &cookie, "send_reminder", remind(&[id])).await;
+        assert_eq!(status, 403, "{id}: {text}");
+        refusals.push(text.replace(id, "ID"));
+    }
+    assert_eq!(
+        refusals[0], refusals[1],
+        "the same answer for a known and an unknown id"
+    );
+    assert!(refusals[0].contains("added by hand"), "{}", refusals[0]);
+    assert!(
+        received.lock().unwrap().is_empty(),
+        "nothing reached the platform"
+    );
+    // Marking them is still allowed; learners the platform enrolled, or
+    // who used the agent, are reminded.
+    let mark = json!({"request": {"agent_id": "tutor", "user_ids": ["mateo"], "note": "called"}});
+    assert_eq!(call(&app, &cookie, "mark_contacted", mark).await.0, 200);
+    let (status, text) = call(
+        &app,
+        &cookie,
+        "send_reminder",
+        remind(&["ann", "roster-learner"]),
+    )
+    .await;
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(received.lock().unwrap().len(), 1);
     app.cleanup().await;
 }

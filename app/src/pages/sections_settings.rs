@@ -59,6 +59,13 @@ pub fn SectionsSettings() -> impl IntoView {
     let open_members = move |section_id: String| {
         let agent = agent_id.get_untracked();
         editing.set(None);
+        // The editor lists learners' ids: closed in privacy mode.
+        if crate::browser::privacy_mode() {
+            load_error.set(Some(
+                "Privacy mode is on: the learners of a section are not listed. Turn it off on the Users tab.".into(),
+            ));
+            return;
+        }
         leptos::task::spawn_local(async move {
             match section_member_ids(agent, section_id.clone()).await {
                 Ok(ids) => {

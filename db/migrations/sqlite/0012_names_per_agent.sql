@@ -5,6 +5,12 @@
 -- from the names every agent shared until now, so figures read the same.
 ALTER TABLE memberships ADD COLUMN username TEXT;
 ALTER TABLE memberships ADD COLUMN name TEXT;
+-- Whether the registration is the host platform's word that the learner is
+-- enrolled (events, API keys, superadministrators, the command line), as
+-- opposed to an id an administrator of some agents typed by hand: reminders
+-- go only to the former, or to learners who used the agent. Every
+-- registration made before counts as the platform's.
+ALTER TABLE memberships ADD COLUMN vouched INTEGER NOT NULL DEFAULT 1;
 UPDATE memberships SET
     username = (SELECT u.username FROM users u WHERE u.id = memberships.user_id),
     name = (SELECT u.name FROM users u WHERE u.id = memberships.user_id);

@@ -91,6 +91,13 @@ pub fn checked_username(username: &str) -> Result<String, RuleError> {
             "The username must be 1 to {MAX_USERNAME_CHARS} characters without control characters."
         )));
     }
+    // Share links made on the command line are made by this name, and no
+    // account may answer for them (crate::share_links).
+    if username.eq_ignore_ascii_case(crate::share_links::COMMAND_LINE_MAKER) {
+        return Err(RuleError(format!(
+            "The username {username:?} is reserved for links made on the command line."
+        )));
+    }
     Ok(username.to_owned())
 }
 
@@ -163,7 +170,7 @@ impl Account {
     pub fn naming(&self) -> crate::learners::Naming {
         match self.role {
             Role::Superadmin => crate::learners::Naming::Platform,
-            Role::Admin => crate::learners::Naming::OwnAgent,
+            Role::Admin => crate::learners::Naming::Administrator,
         }
     }
 

@@ -59,6 +59,10 @@ pub struct Effects {
     /// (agent, user) -> (username, name), the last value of each field in
     /// batch order: names are kept per agent (crate::learners).
     pub names: BTreeMap<AgentUser, (Option<String>, Option<String>)>,
+    /// user -> (username, name), the last value of each field in batch
+    /// order over every agent: the platform-wide names, when the sender
+    /// speaks for the platform.
+    pub user_names: BTreeMap<UserKey, (Option<String>, Option<String>)>,
 }
 
 impl Effects {
@@ -103,12 +107,16 @@ impl Effects {
         *session = (*session).max(candidate);
 
         if event.username.is_some() || event.name.is_some() {
-            let names = self.names.entry((agent, user)).or_default();
-            if event.username.is_some() {
-                names.0.clone_from(&event.username);
-            }
-            if event.name.is_some() {
-                names.1.clone_from(&event.name);
+            for names in [
+                self.names.entry((agent, user)).or_default(),
+                self.user_names.entry(user).or_default(),
+            ] {
+                if event.username.is_some() {
+                    names.0.clone_from(&event.username);
+                }
+                if event.name.is_some() {
+                    names.1.clone_from(&event.name);
+                }
             }
         }
     }
@@ -191,6 +199,7 @@ mod tests {
             effects.names[&(A, U)],
             (Some("ann".into()), Some("Ann B".into()))
         );
+        assert_eq!(effects.user_names[&U], effects.names[&(A, U)]);
         assert_eq!(
             effects.days[&(A, Day(0), U)],
             DayActivity {

@@ -349,6 +349,19 @@ impl Store {
         on_reader!(self, sections::member_ids(agent.key, section_id))
     }
 
+    /// Those of `user_ids` who are members of any of `section_ids`.
+    pub async fn section_members_among(
+        &self,
+        agent: &AgentRef,
+        section_ids: &[&str],
+        user_ids: &[&str],
+    ) -> Result<std::collections::HashSet<String>> {
+        on_reader!(
+            self,
+            sections::members_among(agent.key, section_ids, user_ids)
+        )
+    }
+
     /// The members of those of `section_ids` that exist, by section id.
     pub async fn section_members(
         &self,
@@ -747,6 +760,16 @@ impl Store {
         user_ids: &[String],
     ) -> Result<HashMap<String, UserKey>> {
         on_reader!(self, follow_up::registered_keys(agent.key, user_ids))
+    }
+
+    /// Those of `users` whom only an administrator registered by hand and
+    /// who never used the agent (no reminder goes to them), sorted.
+    pub async fn unvouched_learners(
+        &self,
+        agent: &AgentRef,
+        users: &[UserKey],
+    ) -> Result<Vec<String>> {
+        on_reader!(self, follow_up::unvouched(agent.key, users))
     }
 
     /// Stores one contact mark per user, in one transaction.

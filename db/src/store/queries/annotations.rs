@@ -40,6 +40,14 @@ pub async fn put_annotations(
     notes: &[Annotation],
 ) -> Result<u64> {
     let mut tx = begin_write(db).await?;
+    let count = async |tx: &mut sqlx::Transaction<'_, Db>| -> Result<u64> {
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM annotations WHERE agent_id = $1")
+            .bind(agent)
+            .fetch_one(&mut **tx)
+            .await?;
+        Ok(count as u64)
+    };
+    let before = count(&mut tx).await?;
     let mut created = 0;
     for note in notes {
         let existing: i64 = sqlx::query_scalar(
@@ -67,15 +75,13 @@ pub async fn put_annotations(
         .await?;
     }
     // Checked on the whole result, before the commit: a calendar that
-    // would go past the limit is refused whole.
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM annotations WHERE agent_id = $1")
-        .bind(agent)
-        .fetch_one(&mut *tx)
-        .await?;
-    if count as u64 > MAX_ANNOTATIONS_PER_AGENT {
+    // would go past the limit is refused whole. Edits of an agent already
+    // past it (from before the limit) that add nothing still go through.
+    let after = count(&mut tx).await?;
+    if after > MAX_ANNOTATIONS_PER_AGENT && after > before {
         return Err(StoreError::LimitReached(format!(
             "an agent may have at most {MAX_ANNOTATIONS_PER_AGENT} annotations, \
-             and this would make {count}; nothing was stored"
+             and this would make {after}; nothing was stored"
         )));
     }
     tx.commit().await?;

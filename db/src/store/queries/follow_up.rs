@@ -33,6 +33,31 @@ pub async fn registered_keys(
     Ok(found)
 }
 
+/// Those of `users` (registered for the agent) whom only an administrator
+/// registered, by hand, and who never used the agent: no reminder goes to
+/// them (crate::learners).
+pub async fn unvouched(db: &Reader<Db>, agent: AgentKey, users: &[UserKey]) -> Result<Vec<String>> {
+    let mut found = Vec::new();
+    for chunk in users.chunks(500) {
+        let mut query = sqlx::QueryBuilder::<Db>::new(
+            "SELECT u.user_key FROM memberships m JOIN users u ON u.id = m.user_id
+             WHERE m.vouched = 0
+               AND NOT EXISTS (SELECT 1 FROM last_activity l
+                               WHERE l.agent_id = m.agent_id AND l.user_id = m.user_id)
+               AND m.agent_id = ",
+        );
+        query.push_bind(agent).push(" AND m.user_id IN (");
+        let mut list = query.separated(", ");
+        for user in chunk {
+            list.push_bind(*user);
+        }
+        query.push(") ORDER BY u.user_key");
+        let rows: Vec<(String,)> = query.build_query_as().fetch_all(db.pool()).await?;
+        found.extend(rows.into_iter().map(|(user,)| user));
+    }
+    Ok(found)
+}
+
 /// Marks every one of `users` as contacted, in one transaction.
 pub async fn mark_contacted(
     db: &Writer<Db>,

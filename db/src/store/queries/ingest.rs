@@ -285,6 +285,27 @@ enum Registrations {
     Unchanged,
 }
 
+/// `UPDATE table SET` the names given (a field not given stays), `WHERE`
+/// they change something: an event repeating the names it had (most of
+/// them) writes no row. The caller adds which row.
+fn push_rename<'q>(
+    query: &'q mut QueryBuilder<Db>,
+    table: &str,
+    (username, name): &(Option<String>, Option<String>),
+) -> &'q mut QueryBuilder<Db> {
+    query.push(format_args!("UPDATE {table} SET username = COALESCE("));
+    query
+        .push_bind(username.clone())
+        .push(", username), name = COALESCE(");
+    query
+        .push_bind(name.clone())
+        .push(", name) WHERE (username IS DISTINCT FROM COALESCE(");
+    query
+        .push_bind(username.clone())
+        .push(", username) OR name IS DISTINCT FROM COALESCE(");
+    query.push_bind(name.clone()).push(", name))")
+}
+
 /// Registers each user for the agents the effects saw them on, where they
 /// are not yet; a registration by the platform starts with its names.
 async fn register_seen(
@@ -294,29 +315,30 @@ async fn register_seen(
     naming: Naming,
 ) -> Result<()> {
     let first_seen: Vec<_> = effects.active_span.iter().collect();
-    let binds = if naming.starts_named() { 6 } else { 4 };
+    let binds = if naming.starts_named() { 7 } else { 5 };
     for chunk in first_seen.chunks(rows_per_statement(binds)) {
         script
             .statement(tx, chunk.len() * binds)
             .await?
             .push(
-                "INSERT INTO memberships (agent_id, user_id, registered_at, automatic, username, name) ",
+                "INSERT INTO memberships (agent_id, user_id, registered_at, automatic, username, name, vouched) ",
             )
             .push_values(chunk, |mut row, ((agent, user), (first, _))| {
                 row.push_bind(*agent)
                     .push_bind(*user)
                     .push_bind(*first)
                     .push_bind(1_i64);
-                push_starting_names(&mut row, *user, naming);
+                push_registration_fields(&mut row, *user, naming);
             })
             .push(" ON CONFLICT (agent_id, user_id) DO NOTHING");
     }
     Ok(())
 }
 
-/// The `username, name` values of a new registration of `user`: the
-/// platform-wide names when the platform registers, else none.
-pub(super) fn push_starting_names(
+/// The `username, name, vouched` values of a new registration of `user`:
+/// the platform-wide names when the platform registers, else none; and
+/// whether the registrar vouches (crate::learners).
+pub(super) fn push_registration_fields(
     row: &mut sqlx::query_builder::Separated<'_, Db, &'static str>,
     user: UserKey,
     naming: Naming,
@@ -330,6 +352,7 @@ pub(super) fn push_starting_names(
     } else {
         row.push("NULL").push("NULL");
     }
+    row.push_bind(i64::from(naming.vouches()));
 }
 
 async fn apply_effects(
@@ -344,34 +367,34 @@ async fn apply_effects(
     };
     // The platform's word first: a registration it makes below starts
     // from these names.
-    if naming == Some(Naming::Platform) {
-        for ((_, user), (username, name)) in &effects.names {
-            script
-                .statement(tx, 3)
-                .await?
-                .push("UPDATE users SET username = COALESCE(")
-                .push_bind(username.as_deref())
-                .push(", username), name = COALESCE(")
-                .push_bind(name.as_deref())
-                .push(", name) WHERE id = ")
+    let platform = naming == Some(Naming::Platform);
+    if platform {
+        for (user, names) in &effects.user_names {
+            push_rename(script.statement(tx, 5).await?, "users", names)
+                .push(" AND id = ")
                 .push_bind(*user);
         }
     }
     if let Some(naming) = naming {
         register_seen(tx, &mut script, effects, naming).await?;
     }
-    for ((agent, user), (username, name)) in &effects.names {
-        script
-            .statement(tx, 4)
-            .await?
-            .push("UPDATE memberships SET username = COALESCE(")
-            .push_bind(username.as_deref())
-            .push(", username), name = COALESCE(")
-            .push_bind(name.as_deref())
-            .push(", name) WHERE agent_id = ")
-            .push_bind(*agent)
-            .push(" AND user_id = ")
-            .push_bind(*user);
+    if platform {
+        // Names the platform sends are the learner's names on every agent.
+        for (user, names) in &effects.user_names {
+            push_rename(script.statement(tx, 5).await?, "memberships", names)
+                .push(" AND user_id = ")
+                .push_bind(*user);
+        }
+    } else {
+        // A sender limited to some agents names learners only where it
+        // sent the names (crate::learners).
+        for ((agent, user), names) in &effects.names {
+            push_rename(script.statement(tx, 6).await?, "memberships", names)
+                .push(" AND agent_id = ")
+                .push_bind(*agent)
+                .push(" AND user_id = ")
+                .push_bind(*user);
+        }
     }
     let days: Vec<_> = effects.days.iter().collect();
     for chunk in days.chunks(rows_per_statement(6)) {

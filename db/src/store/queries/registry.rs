@@ -3,7 +3,7 @@
 use pulse_model::Agent;
 use sqlx::QueryBuilder;
 
-use super::ingest::{ensure_keys, push_starting_names};
+use super::ingest::{ensure_keys, push_registration_fields};
 use super::{Db, begin_write, raise_data_versions, rows_per_statement};
 use crate::error::Result;
 use crate::ids::AgentKey;
@@ -92,18 +92,19 @@ pub async fn register(
     let mut tx = begin_write(db).await?;
     let (_, users) = ensure_keys(&mut tx, &[], &[user_id]).await?;
     let mut query = QueryBuilder::<Db>::new(
-        "INSERT INTO memberships (agent_id, user_id, registered_at, automatic, username, name) ",
+        "INSERT INTO memberships (agent_id, user_id, registered_at, automatic, username, name, vouched) ",
     );
     query.push_values([users[user_id]], |mut row, user| {
         row.push_bind(agent)
             .push_bind(user)
             .push_bind(registered_at)
             .push_bind(0_i64);
-        push_starting_names(&mut row, user, naming);
+        push_registration_fields(&mut row, user, naming);
     });
     query.push(
         " ON CONFLICT (agent_id, user_id) DO UPDATE SET
-             registered_at = excluded.registered_at, automatic = 0",
+             registered_at = excluded.registered_at, automatic = 0,
+             vouched = CASE WHEN excluded.vouched = 1 THEN 1 ELSE memberships.vouched END",
     );
     query.build().execute(&mut *tx).await?;
     raise_data_versions(&mut tx, &[agent]).await?;

@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use pulse_model::{MAX_SECTIONS_PER_AGENT, Section};
 use sqlx::{QueryBuilder, Transaction};
 
-use super::ingest::{ensure_keys, push_starting_names};
+use super::ingest::{ensure_keys, push_registration_fields};
 use super::{Db, begin_write, push_list, raise_data_versions};
 use crate::error::{Result, StoreError};
 use crate::ids::{AgentKey, UserKey};
@@ -161,18 +161,23 @@ async fn insert_members(
 ) -> Result<u64> {
     let users: BTreeSet<UserKey> = pairs.iter().map(|(_, user)| *user).collect();
     let users: Vec<UserKey> = users.into_iter().collect();
-    for chunk in users.chunks(super::rows_per_statement(6)) {
+    for chunk in users.chunks(super::rows_per_statement(7)) {
         let mut query = QueryBuilder::<Db>::new(
-            "INSERT INTO memberships (agent_id, user_id, registered_at, automatic, username, name) ",
+            "INSERT INTO memberships (agent_id, user_id, registered_at, automatic, username, name, vouched) ",
         );
         query.push_values(chunk, |mut row, user| {
             row.push_bind(agent)
                 .push_bind(*user)
                 .push_bind(now)
                 .push_bind(0_i64);
-            push_starting_names(&mut row, *user, naming);
+            push_registration_fields(&mut row, *user, naming);
         });
-        query.push(" ON CONFLICT (agent_id, user_id) DO NOTHING");
+        // A registration stays as it was, but for the platform's word
+        // that the learner is enrolled.
+        query.push(
+            " ON CONFLICT (agent_id, user_id) DO UPDATE SET vouched = 1
+              WHERE excluded.vouched = 1 AND memberships.vouched = 0",
+        );
         query.build().execute(&mut **tx).await?;
     }
     let mut added = 0;
@@ -270,6 +275,33 @@ pub async fn member_ids(
     Ok(Some(rows.into_iter().filter_map(|(user,)| user).collect()))
 }
 
+/// Those of `user_ids` who are members of any of `section_ids`.
+pub async fn members_among(
+    db: &Reader<Db>,
+    agent: AgentKey,
+    section_ids: &[&str],
+    user_ids: &[&str],
+) -> Result<std::collections::HashSet<String>> {
+    let mut found = std::collections::HashSet::new();
+    for chunk in user_ids.chunks(500) {
+        let mut query = QueryBuilder::<Db>::new(
+            "SELECT DISTINCT u.user_key
+             FROM section_members m
+             JOIN sections s ON s.id = m.section_id
+             JOIN users u ON u.id = m.user_id
+             WHERE s.agent_id = ",
+        );
+        query.push_bind(agent).push(" AND s.section_key IN (");
+        push_list(&mut query, section_ids);
+        query.push(") AND u.user_key IN (");
+        push_list(&mut query, chunk);
+        query.push(")");
+        let rows: Vec<(String,)> = query.build_query_as().fetch_all(db.pool()).await?;
+        found.extend(rows.into_iter().map(|(user,)| user));
+    }
+    Ok(found)
+}
+
 /// The members of each of `section_ids` that exists, by section id.
 pub async fn section_members(
     db: &Reader<Db>,
@@ -331,24 +363,26 @@ pub async fn import_roster(
         .iter()
         .filter(|line| line.username.is_some() || line.name.is_some())
     {
-        for table in ["users", "memberships"] {
-            let only_this_agent = if table == "memberships" {
-                " AND agent_id = $4"
-            } else {
-                ""
-            };
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "UPDATE {table} SET username = COALESCE($1, username), name = COALESCE($2, name)
-                 WHERE {} = $3{only_this_agent}",
-                if table == "users" { "id" } else { "user_id" }
-            )))
-            .bind(line.username.as_deref())
-            .bind(line.name.as_deref())
-            .bind(users[line.user_id.as_str()])
-            .bind(agent)
-            .execute(&mut *tx)
-            .await?;
-        }
+        let user = users[line.user_id.as_str()];
+        sqlx::query(
+            "UPDATE users SET username = COALESCE($1, username), name = COALESCE($2, name)
+             WHERE id = $3",
+        )
+        .bind(line.username.as_deref())
+        .bind(line.name.as_deref())
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE memberships SET username = COALESCE($1, username), name = COALESCE($2, name)
+             WHERE agent_id = $3 AND user_id = $4",
+        )
+        .bind(line.username.as_deref())
+        .bind(line.name.as_deref())
+        .bind(agent)
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
     }
     raise_data_versions(&mut tx, &[agent]).await?;
     tx.commit().await?;

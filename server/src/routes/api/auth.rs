@@ -5,8 +5,6 @@ use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use pulse_db::ingest::is_valid_agent_id;
-use std::collections::HashSet;
-
 use pulse_db::keys::{KeyRecord, KeyScope, hash_key};
 use pulse_db::learners::{Naming, learners_outside};
 use pulse_db::{AgentRef, Store};
@@ -150,16 +148,15 @@ impl ApiKey {
         let Some(sections) = self.0.section_limit(&agent.agent_id) else {
             return Ok(());
         };
-        let mut members = HashSet::new();
-        for section in &sections {
-            members.extend(
-                store
-                    .section_member_ids(agent, section)
-                    .await?
-                    .unwrap_or_default(),
-            );
-        }
-        let outside = learners_outside(user_ids, &members);
+        // Only the ids asked about are looked up.
+        let mut asked: Vec<&str> = user_ids.into_iter().collect();
+        asked.sort_unstable();
+        asked.dedup();
+        let section_ids: Vec<&str> = sections.iter().map(String::as_str).collect();
+        let members = store
+            .section_members_among(agent, &section_ids, &asked)
+            .await?;
+        let outside = learners_outside(asked, &members);
         if outside.is_empty() {
             return Ok(());
         }
