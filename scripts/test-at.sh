@@ -65,6 +65,10 @@ for line in sys.stdin:
     if message.get("reason") == "compiler-artifact" and message.get("executable") and message["profile"]["test"]:
         print(message["manifest_path"].rsplit("/", 1)[0], message["executable"])
 ' >"$binaries"
+    if [[ "${PIPESTATUS[0]}" -ne 0 || ! -s "$binaries" ]]; then
+        echo "the tests did not build: run cargo test --no-run to see why" >&2
+        exit 1
+    fi
     while read -r package executable; do
         echo "--- $(basename "$executable") (in ${package#"$PULSE_ROOT"/})"
         skip=()

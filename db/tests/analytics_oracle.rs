@@ -282,7 +282,11 @@ async fn check_erasure(
     // A user exists once any event named them, even one that was a
     // duplicate (whose id was already stored): it changed no figure, but
     // the id is known, and erasing it is not "no such user".
-    let existed = scenario.batches.iter().flatten().any(|event| event.user == user);
+    let existed = scenario
+        .batches
+        .iter()
+        .flatten()
+        .any(|event| event.user == user);
     let erased = db
         .store
         .forget_user(&user, "test", pulse_db::time::Millis::now())

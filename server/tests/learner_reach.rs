@@ -100,6 +100,27 @@ fn row<'a>(table: &'a Value, user_id: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no row {user_id} in {table}"))
 }
 
+/// The probe's first step: "teacher", an administrator of tutor only,
+/// makes a section and puts in it mateo (a learner of essay only) and an
+/// id nobody has; both are taken, with the same answer. The teacher's
+/// session cookie.
+async fn teacher_pulls_in_mateo(app: &TestApp) -> String {
+    app.account("teacher", "a long password", Role::Admin, &["tutor"])
+        .await;
+    let cookie = sign_in(app, "teacher", "a long password").await;
+    let form = [
+        ("agent_id", "tutor"),
+        ("section_id", "probe"),
+        ("name", "Probe"),
+    ];
+    assert_eq!(call_form(app, &cookie, "save_section", &form).await.0, 200);
+    let members =
+        json!({"agent_id": "tutor", "section_id": "probe", "user_ids": ["mateo", "nobody-xyz"]});
+    let (status, text) = call(app, &cookie, "set_section_members", members).await;
+    assert_eq!(status, 200, "{text}");
+    cookie
+}
+
 #[rstest]
 #[case::sqlite(TestBackend::Sqlite)]
 #[case::postgres(TestBackend::Postgres)]
@@ -108,20 +129,7 @@ async fn an_administrator_of_one_agent_never_reads_another_agents_learner(
     #[case] backend: TestBackend,
 ) {
     let app = two_agents(backend).await;
-    app.account("teacher", "a long password", Role::Admin, &["tutor"])
-        .await;
-    let cookie = sign_in(&app, "teacher", "a long password").await;
-    let form = [
-        ("agent_id", "tutor"),
-        ("section_id", "probe"),
-        ("name", "Probe"),
-    ];
-    assert_eq!(call_form(&app, &cookie, "save_section", &form).await.0, 200);
-    // An id of another agent and an unknown one: the same answer.
-    let members =
-        json!({"agent_id": "tutor", "section_id": "probe", "user_ids": ["mateo", "nobody-xyz"]});
-    let (status, text) = call(&app, &cookie, "set_section_members", members).await;
-    assert_eq!(status, 200, "{text}");
+    let cookie = teacher_pulls_in_mateo(&app).await;
     let query = [
         ("agent_id", "tutor"),
         ("query[period]", "7d"),
@@ -554,21 +562,7 @@ async fn no_reminder_reaches_a_learner_an_administrator_typed_in(#[case] backend
     let key = app.ingest_key.clone();
     let path = "/api/v1/agents/tutor/members/roster-learner";
     assert_eq!(send(&app, Method::PUT, path, &key, None).await.0, 204);
-    app.account("teacher", "a long password", Role::Admin, &["tutor"])
-        .await;
-    let cookie = sign_in(&app, "teacher", "a long password").await;
-    let form = [
-        ("agent_id", "tutor"),
-        ("section_id", "probe"),
-        ("name", "Probe"),
-    ];
-    assert_eq!(call_form(&app, &cookie, "save_section", &form).await.0, 200);
-    let members =
-        json!({"agent_id": "tutor", "section_id": "probe", "user_ids": ["mateo", "nobody-xyz"]});
-    assert_eq!(
-        call(&app, &cookie, "set_section_members", members).await.0,
-        200
-    );
+    let cookie = teacher_pulls_in_mateo(&app).await;
     let remind = |users: &[&str]| json!({"request": {"agent_id": "tutor", "user_ids": users, "note": "Week 3 is open"}});
     let mut refusals = Vec::new();
     for id in ["mateo", "nobody-xyz"] {

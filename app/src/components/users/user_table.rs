@@ -305,7 +305,10 @@ fn UserLine(
             Some(note) => format!("{exact} by {}: {note}", mark.marked_by),
             None => format!("{exact} by {}", mark.marked_by),
         };
-        (relative(now - mark.marked_at.timestamp_millis()), title)
+        (
+            relative(now - mark.marked_at.timestamp_millis()),
+            Some(title),
+        )
     });
     let (user_id, open_id, key_id) = (
         row.user_id.clone(),
@@ -347,15 +350,7 @@ fn UserLine(
             }}</div>
             <div class="cell muted" role="cell">{row.username.clone().unwrap_or_default()}</div>
             <FigureCells row now inactive_days />
-            <div class="cell" role="cell" data-testid="contacted-cell">
-                {match contacted {
-                    Some((text, title)) => view! { <span title=title>{text}</span> }.into_any(),
-                    None => view! { <span class="muted">"–"</span> }.into_any(),
-                }}
-            </div>
-            <div class="cell" role="cell">
-                {strip.map(|(strip, bins, per_bin)| view! { <Sparkline strip bins per_bin /> })}
-            </div>
+            <FollowUpCells contacted strip />
         </div>
     }
 }
@@ -380,15 +375,28 @@ fn PrivateLine(line: Line) -> impl IntoView {
             <div class="cell" role="cell">{row.name.clone().unwrap_or_default()}</div>
             <div class="cell muted" role="cell"></div>
             <FigureCells row now inactive_days />
-            <div class="cell" role="cell" data-testid="contacted-cell">
-                {match mark {
-                    Some(mark) => relative(now - mark.marked_at.timestamp_millis()).into_any(),
-                    None => view! { <span class="muted">"–"</span> }.into_any(),
-                }}
-            </div>
-            <div class="cell" role="cell">
-                {strip.map(|(strip, bins, per_bin)| view! { <Sparkline strip bins per_bin /> })}
-            </div>
+            // When, never the note (it may name the learner).
+            <FollowUpCells contacted=mark.map(|mark| (relative(now - mark.marked_at.timestamp_millis()), None)) strip />
+        </div>
+    }
+}
+
+/// When the learner was last contacted (with the mark's details as its
+/// title, when given), and their activity sparkline once loaded.
+#[component]
+fn FollowUpCells(
+    contacted: Option<(String, Option<String>)>,
+    strip: Option<(Option<String>, u32, u32)>,
+) -> impl IntoView {
+    view! {
+        <div class="cell" role="cell" data-testid="contacted-cell">
+            {match contacted {
+                Some((text, title)) => view! { <span title=title>{text}</span> }.into_any(),
+                None => view! { <span class="muted">"–"</span> }.into_any(),
+            }}
+        </div>
+        <div class="cell" role="cell">
+            {strip.map(|(strip, bins, per_bin)| view! { <Sparkline strip bins per_bin /> })}
         </div>
     }
 }
