@@ -22,7 +22,7 @@ module.exports = async function globalSetup() {
 /** Signs the administrator in once; the tests reuse the browser state. */
 async function signIn(url) {
   const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath: path.join(__dirname, 'chromium.sh'),
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
   });
   const page = await browser.newPage();

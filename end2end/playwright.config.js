@@ -25,7 +25,9 @@ module.exports = defineConfig({
       use: {
         browserName: 'chromium',
         launchOptions: {
-          executablePath: '/usr/bin/chromium',
+          // Debian's /usr/bin/chromium, started without a preloaded
+          // libfaketime (scripts/test-at.sh; see chromium.sh).
+          executablePath: require('node:path').join(__dirname, 'chromium.sh'),
           args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
         },
       },
