@@ -66,16 +66,7 @@ async fn spawn_receiver() -> (Receiver, String) {
 }
 
 async fn call(app: &TestApp, cookie: &str, name: &str, body: Value) -> (u16, Value) {
-    let response = app
-        .client
-        .post(format!("{}{}", app.url, server_fn_path(name)))
-        .header("Cookie", cookie)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let text = response.text().await.unwrap();
+    let (status, text) = support::call_as(app, cookie, name, &body).await;
     (
         status,
         serde_json::from_str(&text).unwrap_or(Value::String(text)),

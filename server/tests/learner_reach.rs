@@ -47,15 +47,7 @@ async fn two_agents_on(app: &TestApp) -> u16 {
 }
 
 async fn call(app: &TestApp, cookie: &str, name: &str, body: Value) -> (u16, String) {
-    let response = app
-        .client
-        .post(format!("{}{}", app.url, server_fn_path(name)))
-        .header("Cookie", cookie)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    (response.status().as_u16(), response.text().await.unwrap())
+    support::call_as(app, cookie, name, &body).await
 }
 
 async fn call_form(

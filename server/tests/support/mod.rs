@@ -170,6 +170,20 @@ pub async fn sign_in(app: &TestApp, username: &str, password: &str) -> String {
     cookie.split(';').next().unwrap().to_owned()
 }
 
+/// Calls a server function with a JSON body as the holder of `cookie`
+/// (`name=value`): the status and the answer's text.
+pub async fn call_as(app: &TestApp, cookie: &str, name: &str, body: &Value) -> (u16, String) {
+    let response = app
+        .client
+        .post(format!("{}{}", app.url, server_fn_path(name)))
+        .header("Cookie", cookie)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
 /// A stand-in for Trunk's output: an index page, a hashed asset, a public file.
 pub fn test_dist() -> tempfile::TempDir {
     let dist = tempfile::tempdir().unwrap();
