@@ -16,4 +16,5 @@ BINARYEN_VERSION=132
 PLAYWRIGHT_VERSION=1.65.0
 SCHEMATHESIS_VERSION=4.32.5
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step says how long its script has run, so a slow one shows itself.
+step() { printf '\n==> [%dm%02ds] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }

@@ -19,6 +19,19 @@ apt_install() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
 }
 
+# The tools Pulse builds from source are run a few times per build, so they
+# are compiled for a quick install rather than for speed: their own release
+# profiles ask for fat LTO and one codegen unit, which took 11.5 minutes of a
+# fresh machine's setup for trunk alone (docs/BENCHMARKS.md, "Setup").
+install_tool() {
+    CARGO_PROFILE_RELEASE_LTO=off \
+        CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256 \
+        CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
+        CARGO_PROFILE_RELEASE_DEBUG=0 \
+        CARGO_PROFILE_RELEASE_STRIP=true \
+        cargo install "$@"
+}
+
 step "Rust target wasm32-unknown-unknown"
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     rustup target add wasm32-unknown-unknown
@@ -26,13 +39,13 @@ fi
 
 step "trunk $TRUNK_VERSION"
 if [[ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]]; then
-    cargo install trunk --version "$TRUNK_VERSION" --locked
+    install_tool trunk --version "$TRUNK_VERSION" --locked
 fi
 
 step "wasm-bindgen-cli $WASM_BINDGEN_VERSION"
 # Not --locked: one dependency of its lock file is no longer in the registry.
 if [[ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]]; then
-    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+    install_tool wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
 
 step "wasm-opt (npm binaryen $BINARYEN_VERSION)"
