@@ -1,7 +1,5 @@
-use pulse_model::ApiError;
-
 /// What can go wrong in the data layer. Callers turn it into an
-/// [`ApiError`] (below), which says which HTTP status it is.
+/// `ApiError` (crate::api_error), which says which HTTP status it is.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// A query or connection failed; [`StoreError::outage`] tells whether the
@@ -101,30 +99,6 @@ impl StoreError {
                 }
             }
             _ => None,
-        }
-    }
-}
-
-/// The one conversion of a data-layer failure into what callers see, for
-/// the REST API and the server functions alike (`ApiError::status` then
-/// gives the status). The details go to the log, never to the wire.
-impl From<StoreError> for ApiError {
-    fn from(error: StoreError) -> ApiError {
-        if let StoreError::LimitReached(message) = error {
-            return ApiError::Conflict(message);
-        }
-        match error.outage() {
-            Some(outage) => {
-                tracing::warn!(%error, "database outage");
-                match outage {
-                    Outage::DiskFull => ApiError::StorageFull(outage.message().into()),
-                    _ => ApiError::Unavailable(outage.message().into()),
-                }
-            }
-            None => {
-                tracing::error!(%error, "database error");
-                ApiError::Internal("the request could not be completed".into())
-            }
         }
     }
 }

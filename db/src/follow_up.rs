@@ -1,6 +1,6 @@
 //! Following learners up: contact marks, checked and stored all or nothing.
 
-use pulse_model::{ApiError, ContactMark, MAX_CONTACTS_AT_ONCE, contact_note};
+use pulse_model::{ContactMark, MAX_CONTACTS_AT_ONCE, contact_note};
 
 use crate::error::StoreError;
 use crate::ids::UserKey;
@@ -33,19 +33,6 @@ pub enum FollowUpError {
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-impl From<FollowUpError> for ApiError {
-    fn from(error: FollowUpError) -> ApiError {
-        match error {
-            FollowUpError::Count(_) | FollowUpError::BadNote(_) => {
-                ApiError::BadRequest(error.to_string())
-            }
-            FollowUpError::UnknownLearners(_) => ApiError::NotFound(error.to_string()),
-            FollowUpError::NotEnrolled(_) => ApiError::Forbidden(error.to_string()),
-            FollowUpError::Store(error) => error.into(),
-        }
-    }
 }
 
 /// What to store about one contact: the learners, who, a note, whether a

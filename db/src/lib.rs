@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod analytics;
+mod api_error;
 #[cfg(feature = "testing")]
 pub mod bench_data;
 mod error;

@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Utc};
 use pulse_model::{
-    ApiError, MAX_SHARE_DAYS, MIN_COUNT_RANGE, MIN_SHARE_PASSWORD_CHARS, PeriodKind, PeriodQuery,
+    MAX_SHARE_DAYS, MIN_COUNT_RANGE, MIN_SHARE_PASSWORD_CHARS, PeriodKind, PeriodQuery,
     ShareLinkRequest, ShareLinkView, SharedFigures, SharedPage, SharedView,
 };
 
@@ -156,28 +156,6 @@ pub enum ShareError {
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-impl From<ShareError> for ApiError {
-    fn from(error: ShareError) -> ApiError {
-        match error {
-            ShareError::Invalid(_) => ApiError::BadRequest(error.to_string()),
-            ShareError::Unknown
-            | ShareError::Revoked
-            | ShareError::Expired
-            | ShareError::MakerLostAccess => ApiError::NotFound(error.to_string()),
-            ShareError::WrongPassword | ShareError::WholeAgentNotGranted => {
-                ApiError::Forbidden(error.to_string())
-            }
-            ShareError::Throttled => ApiError::TooManyRequests {
-                message: error.to_string(),
-                retry_after: u32::try_from(LOGIN_WINDOW_MS / 1000).unwrap_or(u32::MAX),
-            },
-            ShareError::Busy(full) => full.into(),
-            ShareError::Analytics(error) => error.into(),
-            ShareError::Store(error) => error.into(),
-        }
-    }
 }
 
 /// Checks a request's own settings (the period, zone and section are

@@ -73,13 +73,6 @@ pub const MAX_PASSWORD_CHARS: usize = 1024;
 #[error("{0}")]
 pub struct RuleError(pub String);
 
-/// A broken rule is the caller's mistake.
-impl From<RuleError> for pulse_model::ApiError {
-    fn from(error: RuleError) -> pulse_model::ApiError {
-        pulse_model::ApiError::BadRequest(error.0)
-    }
-}
-
 /// The username, trimmed, when it is acceptable for a new account.
 pub fn checked_username(username: &str) -> Result<String, RuleError> {
     let username = username.trim();
@@ -220,16 +213,6 @@ pub struct HashGate {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("too many sign-ins at once; try again in a few seconds")]
 pub struct GateFull;
-
-/// Every password hash slot is taken: the caller may retry shortly.
-impl From<GateFull> for pulse_model::ApiError {
-    fn from(full: GateFull) -> pulse_model::ApiError {
-        pulse_model::ApiError::TooManyRequests {
-            message: format!("{full}."),
-            retry_after: 2,
-        }
-    }
-}
 
 impl HashGate {
     /// `parallel` hashes at once, `queue` more waiting.

@@ -2,8 +2,6 @@
 //! the whole flow, with its throttle, so that the server functions only
 //! carry the cookie.
 
-use pulse_model::ApiError;
-
 use super::{
     Account, GateFull, HashGate, LOGIN_WINDOW_MS, RuleError, decoy_hash, hash_session_token,
     new_session_token, pause, plausible_credentials, sign_in_delay, sign_in_subjects,
@@ -40,21 +38,6 @@ pub enum SignInError {
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-impl From<SignInError> for ApiError {
-    fn from(error: SignInError) -> ApiError {
-        match error {
-            SignInError::Implausible(rule) => rule.into(),
-            SignInError::Throttled => ApiError::TooManyRequests {
-                message: error.to_string(),
-                retry_after: u32::try_from(LOGIN_WINDOW_MS / 1000).unwrap_or(u32::MAX),
-            },
-            SignInError::Busy(full) => full.into(),
-            SignInError::Refused => ApiError::BadRequest(error.to_string()),
-            SignInError::Store(error) => error.into(),
-        }
-    }
 }
 
 /// Checks the attempt under the throttle and, when the password is right,

@@ -28,15 +28,6 @@ impl From<crate::error::StoreError> for LearnerError {
     }
 }
 
-impl From<LearnerError> for pulse_model::ApiError {
-    fn from(error: LearnerError) -> pulse_model::ApiError {
-        match error {
-            LearnerError::UnknownLearner(_) => pulse_model::ApiError::NotFound(error.to_string()),
-            LearnerError::Analytics(error) => error.into(),
-        }
-    }
-}
-
 impl Selection<'_> {
     /// The learner view of `user_id`, registered for the selection's agent.
     pub async fn learner(

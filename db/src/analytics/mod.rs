@@ -54,21 +54,6 @@ pub enum AnalyticsError {
 /// What every figure of the query layer returns.
 pub type Result<T> = std::result::Result<T, AnalyticsError>;
 
-impl From<AnalyticsError> for pulse_model::ApiError {
-    fn from(error: AnalyticsError) -> pulse_model::ApiError {
-        match error {
-            AnalyticsError::BadPeriod(error) => {
-                pulse_model::ApiError::BadRequest(error.to_string())
-            }
-            AnalyticsError::Store(error) => error.into(),
-            AnalyticsError::UnknownSection(_) => pulse_model::ApiError::NotFound(error.to_string()),
-            AnalyticsError::SectionNotGranted(_) => {
-                pulse_model::ApiError::Forbidden(error.to_string())
-            }
-        }
-    }
-}
-
 /// See [`Selection::figures_id`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FiguresId(ViewKey);
