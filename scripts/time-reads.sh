@@ -102,7 +102,7 @@ for mode in computed live kept; do
     }
     warm_up
     # Kept: timed once every answer has been reused and compressed again
-    # (in the background, one at a time: a 15 MB answer takes ~0.3 s).
+    # (in the background, one at a time; docs/BENCHMARKS.md, "zstd levels").
     if [[ $mode == kept ]]; then warm_up; sleep "$SETTLE"; fi
     four=(); one=(); fn=()
     for _ in 1 2 3 4 5; do

@@ -78,7 +78,7 @@ pub fn checked_agents(agents: Vec<String>) -> Result<Vec<String>, ApiError> {
         .collect();
     match agents
         .iter()
-        .find(|agent| !pulse_db::ingest::is_valid_agent_id(agent))
+        .find(|agent| !pulse_model::is_public_id(agent))
     {
         Some(bad) => Err(ApiError::BadRequest(format!("{bad:?} is not an agent id"))),
         None => Ok(agents),
@@ -103,7 +103,7 @@ pub async fn viewing(context: &ServerContext, agent_id: &str) -> Result<Viewing,
     // PostgreSQL. The agent is used only once the account may see it; a
     // visitor not signed in ends it at once, the agent's look-up dropped.
     let agent = async {
-        if pulse_db::ingest::is_valid_agent_id(agent_id) {
+        if pulse_model::is_public_id(agent_id) {
             Ok(context.store.find_agent(agent_id).await?)
         } else {
             Ok(None)
@@ -147,13 +147,7 @@ pub async fn section_registrar(
 
 /// A section id as typed, checked.
 pub fn checked_section_id(section_id: &str) -> Result<(), ApiError> {
-    if pulse_model::is_valid_section_id(section_id) {
-        Ok(())
-    } else {
-        Err(ApiError::BadRequest(
-            "A section id is 1 to 64 of A-Z, a-z, 0-9, '.', '_' and '-'.".into(),
-        ))
-    }
+    pulse_model::check_public_id("The section id", section_id).map_err(ApiError::BadRequest)
 }
 
 /// [`viewing`] for what does not depend on sections (the agent's name).

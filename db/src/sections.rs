@@ -1,12 +1,9 @@
 //! Sections of an agent (METRICS.md, "Sections"): the roster file's lines
 //! and the grants of an agent limited to some of its sections.
 
-use pulse_model::{is_valid_section_id, section_name};
-
-use crate::ingest::is_valid_user_id;
-
-/// The longest username or name a roster line may set, in characters.
-const MAX_DISPLAY_TEXT: usize = 200;
+use pulse_model::{
+    MAX_DISPLAY_TEXT_CHARS, check_public_id, check_text, check_user_id, section_name,
+};
 
 /// One checked line of a roster: a learner in a section.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,15 +37,11 @@ impl RosterLine {
         name: Option<&str>,
     ) -> Result<RosterLine, Vec<String>> {
         let mut errors = Vec::new();
-        if !is_valid_section_id(section_id) {
-            errors.push(format!(
-                "section_id {section_id:?} must be 1 to 64 of A-Z, a-z, 0-9, '.', '_' and '-'"
-            ));
+        if let Err(reason) = check_public_id(&format!("section_id {section_id:?}"), section_id) {
+            errors.push(reason);
         }
-        if !is_valid_user_id(user_id) {
-            errors.push(format!(
-                "user_id {user_id:?} must be 1 to 128 characters without control characters"
-            ));
+        if let Err(reason) = check_user_id(&format!("user_id {user_id:?}"), user_id) {
+            errors.push(reason);
         }
         let section_name = match present(section_name).map(self::section_name) {
             Some(Err(reason)) => {
@@ -60,10 +53,8 @@ impl RosterLine {
         };
         let mut display = |field: &str, text: Option<&str>| {
             let text = present(text)?;
-            if text.chars().count() > MAX_DISPLAY_TEXT || text.chars().any(char::is_control) {
-                errors.push(format!(
-                    "{field} must be at most {MAX_DISPLAY_TEXT} characters without control characters"
-                ));
+            if let Err(reason) = check_text(field, text, 0, MAX_DISPLAY_TEXT_CHARS) {
+                errors.push(reason);
                 return None;
             }
             Some(text.to_owned())

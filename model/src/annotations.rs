@@ -44,7 +44,7 @@ impl Annotation {
         end_date: Option<NaiveDate>,
         label: &str,
     ) -> Result<Annotation, String> {
-        if !crate::is_valid_section_id(id) {
+        if !crate::is_public_id(id) {
             return Err(format!(
                 "id {id:?} must be 1 to 64 of A-Z, a-z, 0-9, '.', '_' and '-'"
             ));
@@ -56,7 +56,7 @@ impl Annotation {
                 "label must be 1 to {MAX_ANNOTATION_LABEL_CHARS} characters"
             ));
         }
-        if label.chars().any(char::is_control) {
+        if crate::control_char(label).is_some() {
             return Err("label cannot hold control characters".into());
         }
         if let Some(end) = end_date {

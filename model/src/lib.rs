@@ -15,6 +15,7 @@ mod privacy;
 mod retention;
 mod sections;
 mod share;
+mod text;
 
 /// The names of the model's enums as text, both ways, by their strum
 /// derives (a test in `admin.rs` checks serde spells them alike).
@@ -71,10 +72,14 @@ pub use retention::{
     RetentionWeek, WeekStart,
 };
 pub use sections::{
-    MAX_SECTION_NAME_CHARS, MAX_SECTIONS_PER_AGENT, Section, SectionTrend, is_valid_section_id,
-    section_name,
+    MAX_SECTION_NAME_CHARS, MAX_SECTIONS_PER_AGENT, Section, SectionTrend, section_name,
 };
 pub use share::{
     MAX_SHARE_DAYS, MIN_SHARE_PASSWORD_CHARS, NewShareLink, ShareLinkRequest, ShareLinkView,
     SharedPage, SharedView,
+};
+pub use text::{
+    MAX_DISPLAY_TEXT_CHARS, MAX_PUBLIC_ID_CHARS, MAX_USER_ID_CHARS, PUBLIC_ID_PATTERN,
+    USER_ID_PATTERN, check_public_id, check_text, check_user_id, control_char, foreign_id_char,
+    is_public_id, is_user_id,
 };

@@ -22,14 +22,6 @@ pub struct Section {
     pub members: u64,
 }
 
-/// Whether `id` may name a section: the characters of an agent id.
-pub fn is_valid_section_id(id: &str) -> bool {
-    (1..=64).contains(&id.len())
-        && id
-            .bytes()
-            .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'_' | b'-'))
-}
-
 /// A section name as given, trimmed: 1 to 200 characters, no control
 /// characters; otherwise why not.
 pub fn section_name(name: &str) -> Result<&str, String> {
@@ -42,7 +34,7 @@ pub fn section_name(name: &str) -> Result<&str, String> {
             "a section name has at most {MAX_SECTION_NAME_CHARS} characters"
         ));
     }
-    if name.chars().any(char::is_control) {
+    if crate::control_char(name).is_some() {
         return Err("a section name cannot hold control characters".into());
     }
     Ok(name)
@@ -51,14 +43,6 @@ pub fn section_name(name: &str) -> Result<&str, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn section_ids_are_agent_ids() {
-        assert!(is_valid_section_id("period-3.a_b"));
-        assert!(!is_valid_section_id(""));
-        assert!(!is_valid_section_id("a/b"));
-        assert!(!is_valid_section_id(&"x".repeat(65)));
-    }
 
     #[test]
     fn names_are_trimmed_and_checked() {

@@ -5,9 +5,9 @@ use pulse_server::cli::{Cli, run};
 
 /// jemalloc instead of glibc's allocator: glibc gives each busy thread an
 /// arena of its own (request workers, compression, one thread per SQLite
-/// connection) and keeps what large answers freed in each, so a 50,000-
-/// learner agent's reads peaked some 80 MB higher, and ran 5-15% slower
-/// (docs/BENCHMARKS.md, peak memory at 50M events).
+/// connection) and keeps what large answers freed in each, so a large
+/// agent's reads peaked higher and ran slower (docs/BENCHMARKS.md,
+/// "One read, finely").
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 

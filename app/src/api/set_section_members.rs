@@ -27,10 +27,7 @@ pub async fn set_section_members(
         .collect();
     ids.sort_unstable();
     ids.dedup();
-    if let Some(bad) = ids
-        .iter()
-        .find(|id| !pulse_db::ingest::is_valid_user_id(id))
-    {
+    if let Some(bad) = ids.iter().find(|id| !pulse_model::is_user_id(id)) {
         return Err(ApiError::BadRequest(format!("{bad:?} is not a user id")));
     }
     let now = chrono::Utc::now().into();

@@ -25,9 +25,9 @@ use super::facts::{Detail, Facts};
 use crate::ids::{AgentKey, UserKey};
 use crate::store::AgentRef;
 
-/// Bytes a store keeps figures in by default, about: a 50,000-learner user
-/// table is some 8 MB, so this holds the views of several large agents at
-/// once. `pulse serve --figure-cache-mb` defaults to this total and gives a
+/// Bytes a store keeps figures in by default, about: enough for the views
+/// of several large agents at once (docs/BENCHMARKS.md, "A live agent, and
+/// ten times the data (issue 12, session 9)"). `pulse serve --figure-cache-mb` defaults to this total and gives a
 /// quarter of it to REST answers as sent, the rest to the store.
 pub const DEFAULT_VIEW_BYTES: u64 = 96 << 20;
 
@@ -174,8 +174,8 @@ impl Weighter<ViewKey, Arc<PeriodView>> for ViewWeight {
 
 /// A cache of about `bytes` in one shard. quick_cache splits a cache into
 /// (cores x 4) shards by default, each with its share of the bytes, and
-/// keeps nothing heavier than a shard's share: a 50,000-learner agent's
-/// view or facts (tens of megabytes) were never kept. Its lock is held only
+/// keeps nothing heavier than a shard's share: a large agent's view or
+/// facts were never kept. Its lock is held only
 /// to find or put an entry.
 fn one_shard<K, V, W>(items: usize, bytes: u64, weighter: W) -> Cache<K, V, W>
 where
@@ -243,7 +243,8 @@ impl FigureCache {
             };
         }
         // A third for views, half for closed days' facts (a year of a large
-        // agent's facts outweighs its view, docs/BENCHMARKS.md), the rest
+        // agent's facts outweighs its view; docs/BENCHMARKS.md, "A live
+        // agent, and ten times the data (issue 12, session 9)"), the rest
         // for closed spans' users.
         let (view_bytes, facts_bytes) = (bytes / 3, bytes / 2);
         let span_bytes = bytes - view_bytes - facts_bytes;

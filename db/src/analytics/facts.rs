@@ -30,7 +30,8 @@ use crate::time::{DAY_MS, Day, Millis, SLOT_MS, SLOTS_PER_DAY, Slot};
 /// Kept per user rather than as one list of (index, user) pairs: the
 /// figures are counts of distinct users per index, which one pass over the
 /// users gives without sorting or hashing pairs, and a year of a large
-/// agent's pairs took hundreds of megabytes (docs/BENCHMARKS.md).
+/// agent's pairs took far more memory (docs/BENCHMARKS.md, "A live agent,
+/// and ten times the data (issue 12, session 9)").
 #[derive(Debug, Default, Clone)]
 pub struct Facts {
     /// Each user's place in `users`.
@@ -233,9 +234,11 @@ impl Facts {
         let (edges, edge_days) = (span.partial_edges(), span.partial_days());
         let detail = facts.detail;
         // The day rows come in runs of days, each added while the next is
-        // read: a year of a 50,000-learner agent is millions of rows, which
-        // read at once took hundreds of megabytes (the database's packed
-        // text, its copy here and the rows parsed from it) for a moment.
+        // read: a year of a large agent is many rows, which read at once
+        // took much memory (the database's packed text, its copy here and
+        // the rows parsed from it) for a moment (docs/BENCHMARKS.md,
+        // "Fewer round trips, bounded memory, compression by reuse (issue
+        // 12, session 10)").
         let day_rows = async {
             let mut runs = futures::stream::iter(day_runs(first_day, end_day))
                 .map(|(from, to)| store.day_activity(agent, Day(from), Day(to)))

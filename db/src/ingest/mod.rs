@@ -9,8 +9,7 @@ mod validate;
 pub use effects::{DayActivity, Effects};
 pub use event::{EventKind, ValidEvent};
 pub use validate::{
-    FIELDS, FieldError, MAX_BATCH_EVENTS, ValidBatch, is_valid_agent_id, is_valid_user_id,
-    validate_batch, validate_event,
+    FIELDS, FieldError, MAX_BATCH_EVENTS, ValidBatch, validate_batch, validate_event,
 };
 
 /// What a stored batch reports: `accepted + duplicates` = the batch size.

@@ -4,6 +4,9 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, TimeZone, Utc};
+use pulse_model::{
+    MAX_DISPLAY_TEXT_CHARS, MAX_PUBLIC_ID_CHARS, MAX_USER_ID_CHARS, control_char, foreign_id_char,
+};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -13,10 +16,7 @@ use crate::learners::Naming;
 /// The most events one request may carry (API.md).
 pub const MAX_BATCH_EVENTS: usize = 10_000;
 const MAX_EVENT_ID: usize = 128;
-const MAX_AGENT_ID: usize = 64;
-const MAX_USER_ID: usize = 128;
 const MAX_SESSION_ID: usize = 128;
-const MAX_DISPLAY_TEXT: usize = 200;
 /// How far ahead of the server's clock an event may be (clock skew).
 const MAX_FUTURE_MS: i64 = 5 * 60 * 1000;
 /// The fields an event may have.
@@ -132,8 +132,14 @@ pub fn validate_event(
     }
     let id = check.text(object, "id", true, MAX_EVENT_ID, no_control_chars);
     let kind = check.kind(object);
-    let agent_id = check.text(object, "agent_id", true, MAX_AGENT_ID, agent_id_chars);
-    let user_id = check.text(object, "user_id", true, MAX_USER_ID, no_control_chars);
+    let agent_id = check.text(
+        object,
+        "agent_id",
+        true,
+        MAX_PUBLIC_ID_CHARS,
+        agent_id_chars,
+    );
+    let user_id = check.text(object, "user_id", true, MAX_USER_ID_CHARS, no_control_chars);
     let at = check.instant(object, now);
     let session_id = check.text(
         object,
@@ -163,28 +169,15 @@ pub fn validate_event(
     }
 }
 
-/// Whether `text` is a valid agent id (METRICS.md: 1 to 64 of `A-Za-z0-9._-`).
-pub fn is_valid_agent_id(text: &str) -> bool {
-    !text.is_empty() && text.chars().count() <= MAX_AGENT_ID && agent_id_chars(text).is_ok()
-}
-
-/// Whether `text` is a valid user id (1 to 128 printable characters).
-pub fn is_valid_user_id(text: &str) -> bool {
-    !text.is_empty() && text.chars().count() <= MAX_USER_ID && no_control_chars(text).is_ok()
-}
-
 fn no_control_chars(text: &str) -> Result<(), String> {
-    match text.chars().find(|c| c.is_control()) {
+    match control_char(text) {
         Some(c) => Err(format!("contains the control character U+{:04X}", c as u32)),
         None => Ok(()),
     }
 }
 
 fn agent_id_chars(text: &str) -> Result<(), String> {
-    match text
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
-    {
+    match foreign_id_char(text) {
         Some(c) => Err(format!(
             "contains {c:?}; only A-Z, a-z, 0-9, '.', '_' and '-' are allowed"
         )),
@@ -248,10 +241,10 @@ impl Checker {
     fn display_text(&mut self, object: &Map<String, Value>, field: &str) -> Option<String> {
         match object.get(field) {
             None | Some(Value::Null) => None,
-            Some(Value::String(text)) if text.chars().count() > MAX_DISPLAY_TEXT => {
+            Some(Value::String(text)) if text.chars().count() > MAX_DISPLAY_TEXT_CHARS => {
                 self.fail(
                     field,
-                    &format!("must be at most {MAX_DISPLAY_TEXT} characters long"),
+                    &format!("must be at most {MAX_DISPLAY_TEXT_CHARS} characters long"),
                 );
                 None
             }

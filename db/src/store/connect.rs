@@ -71,9 +71,9 @@ pub(super) async fn connect_sqlite(url: &str) -> Result<Pools> {
         .busy_timeout(Duration::from_secs(10))
         // 8 MiB of page cache per connection (default 2 MiB): a year of a
         // 4,000-learner agent's rollups stays in memory. A 50,000-learner
-        // agent's year (35 MB) fits in no such cache and is read through the
-        // system's file cache either way; 16 MiB per connection only added
-        // 40 MB to the server's peak memory (docs/BENCHMARKS.md).
+        // agent's year fits in no such cache and is read through the
+        // system's file cache either way; 16 MiB per connection only raised
+        // the server's peak memory (docs/BENCHMARKS.md, "One read, finely").
         .pragma("cache_size", "-8192")
         // Deleted rows are overwritten with zeros, not left in free pages:
         // an erased learner's names and notes leave the file at the next

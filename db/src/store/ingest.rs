@@ -18,8 +18,8 @@ impl Store {
     /// once after a bulk load: fresh planner statistics (before, they
     /// describe the empty tables, and PostgreSQL plans the dashboard's joins
     /// for a hundred rows where there are thousands) and, on PostgreSQL, a
-    /// vacuum. Measured on the benchmark data: PostgreSQL's Past Month
-    /// dashboard from 22 to 18 ms.
+    /// vacuum (docs/BENCHMARKS.md, "Users-tab dashboard on a year of data
+    /// (issue 4)").
     pub async fn after_bulk_load(&self) -> Result<()> {
         on_writer!(self, after_bulk_load())
     }

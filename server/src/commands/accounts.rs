@@ -97,10 +97,7 @@ pub async fn run(command: AccountCommand) -> anyhow::Result<()> {
             sections,
             database,
         } => {
-            if let Some(bad) = sections
-                .iter()
-                .find(|s| !pulse_model::is_valid_section_id(s))
-            {
+            if let Some(bad) = sections.iter().find(|s| !pulse_model::is_public_id(s)) {
                 bail!(
                     "--section {bad:?} is not a section id (1 to 64 of A-Z, a-z, 0-9, '.', '_', '-')"
                 );

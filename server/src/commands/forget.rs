@@ -2,8 +2,8 @@
 
 use anyhow::bail;
 use clap::Args;
-use pulse_db::ingest::is_valid_user_id;
 use pulse_db::time::Millis;
+use pulse_model::check_user_id;
 
 use super::open_store;
 use crate::config::DatabaseConfig;
@@ -20,11 +20,8 @@ pub struct ForgetArgs {
 }
 
 pub async fn run(args: ForgetArgs) -> anyhow::Result<()> {
-    if !is_valid_user_id(&args.user) {
-        bail!(
-            "--user {:?} is not a user id (1 to 128 characters without control characters)",
-            args.user
-        );
+    if let Err(reason) = check_user_id(&format!("--user {:?}", args.user), &args.user) {
+        bail!(reason);
     }
     let store = open_store(&args.database).await?;
     // The log names who ran it as the system knows them, nothing secret.

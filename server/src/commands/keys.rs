@@ -59,10 +59,7 @@ fn section_limits(agents: &[String], sections: Vec<String>) -> anyhow::Result<Se
     let [agent] = agents else {
         anyhow::bail!("--section needs exactly one --agent, the one the sections belong to");
     };
-    if let Some(bad) = sections
-        .iter()
-        .find(|s| !pulse_model::is_valid_section_id(s))
-    {
+    if let Some(bad) = sections.iter().find(|s| !pulse_model::is_public_id(s)) {
         anyhow::bail!(
             "--section {bad:?} is not a section id (1 to 64 of A-Z, a-z, 0-9, '.', '_', '-')"
         );

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::Subcommand;
-use pulse_db::ingest::is_valid_agent_id;
 use pulse_db::sections::RosterLine;
+use pulse_model::check_public_id;
 
 use super::open_store;
 use crate::config::DatabaseConfig;
@@ -37,8 +37,8 @@ pub async fn run(command: RosterCommand) -> anyhow::Result<()> {
         agent,
         database,
     } = command;
-    if !is_valid_agent_id(&agent) {
-        bail!("--agent {agent:?} is not an agent id (1 to 64 of A-Z, a-z, 0-9, '.', '_', '-')");
+    if let Err(reason) = check_public_id(&format!("--agent {agent:?}"), &agent) {
+        bail!(reason);
     }
     let text =
         std::fs::read(&file).with_context(|| format!("could not read {}", file.display()))?;

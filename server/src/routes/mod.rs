@@ -68,7 +68,7 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
     // what already has a Content-Encoding).
     router = router.layer(
         // Level 6: brotli's default here is a fast setting that lost to
-        // gzip on the user table (docs/BENCHMARKS.md, bytes on the wire).
+        // gzip on the user table (docs/BENCHMARKS.md, "Bytes on the wire").
         // zstd, preferred when accepted (Chromium does), compresses a large
         // user table several times faster at this level for a few percent
         // more bytes: what a live agent's every read pays.

@@ -14,7 +14,7 @@ pub async fn create_account(
     agents: &[String],
     now: i64,
 ) -> Result<i64> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = begin_write(db).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO accounts (username, password_hash, role, disabled, created_at)
          VALUES ($1, $2, $3, 0, $4) RETURNING id",
@@ -303,7 +303,7 @@ pub async fn update_account(
     username: &str,
     change: &AccountChange,
 ) -> Result<bool> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = begin_write(db).await?;
     let Some(id): Option<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE username = $1")
         .bind(username)
         .fetch_optional(&mut *tx)

@@ -12,9 +12,9 @@ use crate::time::{Day, Millis, Slot};
 
 /// Runs `SELECT columns FROM rest` with the agent and a `[from, to)` range
 /// bound as $1..$3, the database packing the integer rows into one text
-/// (`a,b;c,d`) that is parsed back here. Thousands of rows cost about 2 us
-/// each through the SQLite driver's row channel, the one text a few
-/// milliseconds for them all (docs/BENCHMARKS.md).
+/// (`a,b;c,d`) that is parsed back here. Thousands of rows cost far more
+/// one by one through the SQLite driver's row channel than as one text
+/// (docs/BENCHMARKS.md, "Users-tab dashboard on a year of data (issue 4)").
 async fn packed_rows<const N: usize>(
     db: &Reader<Db>,
     columns: [&str; N],
@@ -175,9 +175,9 @@ pub async fn raw_activity(
 
 /// The open sessions with an event at or after `$2` (online, METRICS.md).
 /// SQLite 3.51 prefers the primary key here, to get distinct users without
-/// a temporary tree, and so reads every session the agent ever had (4 ms
-/// for a 4,000-learner agent, more with each term); the recency index
-/// reads only the recent ones (50 us).
+/// a temporary tree, and so reads every session the agent ever had (more
+/// with each term); the recency index reads only the recent ones
+/// (docs/BENCHMARKS.md, "Computed once, kept until a write (issue 12)").
 const ONLINE_SESSIONS: &str = match BACKEND {
     Backend::Sqlite => {
         "FROM sessions INDEXED BY sessions_by_recency

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::Db;
+use super::{Db, begin_write};
 use crate::error::Result;
 use crate::ids::{AgentKey, UserKey};
 use crate::store::access::{Reader, Writer};
@@ -16,7 +16,7 @@ pub async fn registered_keys(
     user_ids: &[String],
 ) -> Result<HashMap<String, UserKey>> {
     let mut found = HashMap::new();
-    for chunk in user_ids.chunks(500) {
+    for chunk in super::in_lists(user_ids) {
         let mut query = sqlx::QueryBuilder::<Db>::new(
             "SELECT u.user_key, u.id FROM memberships m JOIN users u ON u.id = m.user_id
              WHERE m.agent_id = ",
@@ -38,7 +38,7 @@ pub async fn registered_keys(
 /// them (crate::learners).
 pub async fn unvouched(db: &Reader<Db>, agent: AgentKey, users: &[UserKey]) -> Result<Vec<String>> {
     let mut found = Vec::new();
-    for chunk in users.chunks(500) {
+    for chunk in super::in_lists(users) {
         let mut query = sqlx::QueryBuilder::<Db>::new(
             "SELECT u.user_key FROM memberships m JOIN users u ON u.id = m.user_id
              WHERE m.vouched = 0
@@ -65,7 +65,7 @@ pub async fn mark_contacted(
     users: &[UserKey],
     (at, by, note, reminder): (Millis, &str, Option<&str>, bool),
 ) -> Result<()> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = begin_write(db).await?;
     for chunk in users.chunks(super::rows_per_statement(6)) {
         let mut query = sqlx::QueryBuilder::<Db>::new(
             "INSERT INTO contact_marks (agent_id, user_id, marked_at, marked_by, note, reminder) ",

@@ -484,7 +484,7 @@ async fn apply_effects(
 /// Registrations and names are registry data, not rollups: they stay.
 pub async fn rebuild_rollups(db: &Writer<Db>) -> Result<u64> {
     const CHUNK: i64 = 20_000;
-    let mut tx = db.pool().begin().await?;
+    let mut tx = begin_write(db).await?;
     for table in [
         "activity_days",
         "message_quarters",

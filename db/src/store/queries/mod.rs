@@ -40,6 +40,12 @@ const fn rows_per_statement(columns: usize) -> usize {
     MAX_BINDS / columns
 }
 
+/// `ids` in runs that fit one `IN (...)` list each, beside a statement's
+/// few other values (MAX_BINDS leaves room for them under both limits).
+fn in_lists<T>(ids: &[T]) -> std::slice::Chunks<'_, T> {
+    ids.chunks(rows_per_statement(1))
+}
+
 pub async fn ping(db: &Reader<Db>) -> Result<()> {
     sqlx::query("SELECT 1").execute(db.pool()).await?;
     Ok(())

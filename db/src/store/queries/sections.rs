@@ -283,7 +283,7 @@ pub async fn members_among(
     user_ids: &[&str],
 ) -> Result<std::collections::HashSet<String>> {
     let mut found = std::collections::HashSet::new();
-    for chunk in user_ids.chunks(500) {
+    for chunk in super::in_lists(user_ids) {
         let mut query = QueryBuilder::<Db>::new(
             "SELECT DISTINCT u.user_key
              FROM section_members m

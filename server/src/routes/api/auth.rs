@@ -4,10 +4,10 @@ use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use pulse_db::ingest::is_valid_agent_id;
 use pulse_db::keys::{KeyRecord, KeyScope, hash_key};
 use pulse_db::learners::{Naming, learners_outside};
 use pulse_db::{AgentRef, Store};
+use pulse_model::is_public_id;
 
 use super::HttpError;
 use super::params::{AgentPath, ApiPath};
@@ -57,7 +57,7 @@ async fn active_key(store: &Store, secret: &str) -> Result<ApiKey, HttpError> {
 async fn find_agent(store: &Store, agent_id: &str) -> Result<Option<AgentRef>, HttpError> {
     // No agent has an invalid id; and some (a NUL) PostgreSQL would
     // refuse to even look up.
-    if !is_valid_agent_id(agent_id) {
+    if !is_public_id(agent_id) {
         return Ok(None);
     }
     Ok(store.find_agent(agent_id).await?)
@@ -70,8 +70,8 @@ fn known_agent(agent_id: &str, found: Option<AgentRef>) -> Result<AgentRef, Http
 /// A read key and the agent of the request's path, which it may read.
 ///
 /// The key and the agent are looked up at once: every read needs both, and
-/// on PostgreSQL each is a round trip (about a third of a kept read's time
-/// over HTTP, docs/BENCHMARKS.md). The agent found is used only once the
+/// on PostgreSQL each is a round trip, a large part of a kept read's time
+/// (docs/BENCHMARKS.md, "Users tab over HTTP"). The agent found is used only once the
 /// key has been checked, so a caller learns nothing more than from the
 /// key's checks alone; errors come in the same order as `ApiKey` then
 /// [`ApiKey::agent`] (a database error of either look-up ends it first).

@@ -1,7 +1,7 @@
 //! Read answers kept as the bytes sent. Once the store keeps a period's
 //! figures, what a read costs is mostly turning them into JSON and
-//! compressing it: 28 of 35 ms for a 4,000-learner user table, far more for
-//! 50,000 (docs/BENCHMARKS.md). An answer is kept under the figures it was
+//! compressing it, most of the time of a kept read (docs/BENCHMARKS.md,
+//! "Users tab over HTTP"). An answer is kept under the figures it was
 //! made from (`Selection::figures_id`, which carries the agent's data
 //! versions, so a write makes new keys and an old answer is never served
 //! after it), the read and the encoding; answers with parts that follow the
@@ -132,10 +132,9 @@ impl Encoding {
     }
 }
 
-/// How hard an answer is compressed. zstd's level 1 compresses the 5M
-/// set's 1.2 MB dashboard at about 690 MB/s to 139,819 bytes (level 3 is
-/// slower for as many), level 6 at 135 MB/s to 9% fewer, level 9 at 84
-/// MB/s to 15% fewer (docs/BENCHMARKS.md): an answer made for one request
+/// How hard an answer is compressed. zstd's level 1 is several times
+/// faster than levels 6 and 9, which make a tenth or so fewer bytes (level
+/// 3 is slower for as many; docs/BENCHMARKS.md, "zstd levels"): an answer made for one request
 /// (a live agent's every read) is sent fast; one asked for again is
 /// compressed again, smaller, off the serving threads, and the smaller
 /// bytes are kept for the reads after.
@@ -243,7 +242,7 @@ type AnswerCache = Cache<AnswerKey, Arc<KeptBody>, AnswerWeight>;
 
 impl KeptAnswers {
     /// Answers kept in about `bytes` (compressed answers are a tenth of their
-    /// JSON: a 50,000-learner user table is some 1 MB); none for 0.
+    /// JSON or less; docs/BENCHMARKS.md, "Users tab over HTTP"); none for 0.
     pub fn with_bytes(bytes: u64) -> KeptAnswers {
         KeptAnswers((bytes > 0).then(|| Arc::new(Cache::with_weighter(4096, bytes, AnswerWeight))))
     }
@@ -419,9 +418,9 @@ impl Shrink {
 }
 
 /// The answers waiting to be compressed again, done one at a time on a
-/// thread of their own: each takes a core and a compression context (some
-/// 20 MB) for a moment (a 15 MB answer some 0.3 s), which the requests
-/// being served must not wait for.
+/// thread of their own: each takes a core and a compression context for a
+/// moment (docs/BENCHMARKS.md, "zstd levels"), which the requests being
+/// served must not wait for.
 fn shrinker() -> &'static SyncSender<Shrink> {
     static SHRINKER: OnceLock<SyncSender<Shrink>> = OnceLock::new();
     SHRINKER.get_or_init(|| {

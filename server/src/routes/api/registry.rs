@@ -4,9 +4,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use pulse_db::ingest::{is_valid_agent_id, is_valid_user_id};
 use pulse_db::keys::KeyScope;
 use pulse_db::time::Millis;
+use pulse_model::{MAX_DISPLAY_TEXT_CHARS, is_user_id};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -15,8 +15,6 @@ use super::auth::ApiKey;
 use super::params::{AgentPath, ApiPath, MemberPath, SmallBody, UserPath};
 use super::{ErrorBody, HttpError};
 use crate::routes::AppState;
-
-const MAX_TEXT: usize = 200;
 
 /// An agent's display name.
 #[derive(Deserialize, ToSchema)]
@@ -172,7 +170,7 @@ pub async fn delete_user(
         ));
     }
     let not_found = || HttpError::not_found(format!("no user {user_id:?}"));
-    if !is_valid_user_id(&user_id) {
+    if !is_user_id(&user_id) {
         return Err(not_found());
     }
     let erased_by = format!("key {}", key.0.prefix);
@@ -273,7 +271,7 @@ pub async fn delete_member(
         .await?;
     // An invalid id is registered nowhere (and a NUL would be refused by
     // PostgreSQL itself).
-    if !is_valid_user_id(&user_id) {
+    if !is_user_id(&user_id) {
         return Err(HttpError::not_found(format!(
             "user {user_id:?} is not registered for agent {agent_id:?}"
         )));
@@ -313,32 +311,15 @@ pub(super) fn parse_body<T: DeserializeOwned>(body: &SmallBody) -> Result<T, Htt
 }
 
 fn check_agent_id(agent_id: &str) -> Result<(), HttpError> {
-    if is_valid_agent_id(agent_id) {
-        Ok(())
-    } else {
-        Err(HttpError::unprocessable(
-            "agent_id must be 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' and '-'",
-        ))
-    }
+    pulse_model::check_public_id("agent_id", agent_id).map_err(HttpError::unprocessable)
 }
 
 pub(super) fn check_user_id(user_id: &str) -> Result<(), HttpError> {
-    if is_valid_user_id(user_id) {
-        Ok(())
-    } else {
-        Err(HttpError::unprocessable(
-            "user_id must be 1 to 128 characters without control characters",
-        ))
-    }
+    pulse_model::check_user_id("user_id", user_id).map_err(HttpError::unprocessable)
 }
 
 fn check_text(field: &str, text: Option<&str>, min: usize) -> Result<(), HttpError> {
     let Some(text) = text else { return Ok(()) };
-    let length = text.chars().count();
-    if length < min || length > MAX_TEXT || text.chars().any(char::is_control) {
-        return Err(HttpError::unprocessable(format!(
-            "{field} must be {min} to {MAX_TEXT} characters without control characters"
-        )));
-    }
-    Ok(())
+    pulse_model::check_text(field, text, min, MAX_DISPLAY_TEXT_CHARS)
+        .map_err(HttpError::unprocessable)
 }

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use pulse_db::AgentRef;
 use pulse_db::keys::KeyScope;
-use pulse_model::{Section, is_valid_section_id, section_name};
+use pulse_model::{Section, section_name};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -221,11 +221,7 @@ async fn writable_section(
     let agent = key
         .agent(&state.context.store, KeyScope::Ingest, agent_id)
         .await?;
-    if !is_valid_section_id(section_id) {
-        return Err(HttpError::unprocessable(
-            "section_id must be 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' and '-'",
-        ));
-    }
+    pulse_model::check_public_id("section_id", section_id).map_err(HttpError::unprocessable)?;
     if let Some(allowed) = key.0.section_limit(agent_id)
         && !allowed.iter().any(|section| section == section_id)
     {
