@@ -176,10 +176,10 @@ pub fn selection<'a>(
 /// superadministrator any; an administrator those of their agents, and of
 /// their sections when limited to some.
 pub fn sees_share_link(account: &Account, link: &pulse_db::share_links::ShareLinkRecord) -> bool {
-    if !account.may_view(&link.agent_key) {
+    if !account.may_view(&link.agent_id) {
         return false;
     }
-    match (account.section_limit(&link.agent_key), &link.section_key) {
+    match (account.section_limit(&link.agent_id), &link.section_id) {
         (None, _) => true,
         (Some(sections), Some(section)) => sections.contains(section),
         (Some(_), None) => false,
@@ -209,7 +209,7 @@ pub async fn hidden_learners(
 /// hands the reminder to the host platform when `remind`, and only then
 /// marks the learners as contacted (all of them, or none).
 pub async fn follow_up(request: &ContactRequest, remind: bool) -> Result<(), ApiError> {
-    use pulse_db::follow_up::{Contact, check, mark};
+    use pulse_db::contact_marks::{Contact, check, mark};
     let context = server_context()?;
     let account = signed_in(&context).await?;
     let viewing = viewing(&context, &request.agent_id).await?;

@@ -8,8 +8,8 @@ use pulse_model::ApiError;
 
 use crate::accounts::{GateFull, LOGIN_WINDOW_MS, RuleError, SignInError};
 use crate::analytics::{AnalyticsError, LearnerError};
+use crate::contact_marks::FollowUpError;
 use crate::error::{Outage, StoreError};
-use crate::follow_up::FollowUpError;
 use crate::share_links::ShareError;
 
 /// Seconds a throttled client waits: the whole window of counted failures.

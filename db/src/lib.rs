@@ -9,8 +9,8 @@ pub mod analytics;
 mod api_error;
 #[cfg(feature = "testing")]
 pub mod bench_data;
+pub mod contact_marks;
 mod error;
-pub mod follow_up;
 pub mod ids;
 pub mod ingest;
 pub mod keys;

@@ -26,9 +26,9 @@ pub struct ShareLinkRecord {
     /// Its number, to list and revoke it.
     pub id: i64,
     /// The public id of the agent shown.
-    pub agent_key: String,
+    pub agent_id: String,
     /// The section shown, if one.
-    pub section_key: Option<String>,
+    pub section_id: Option<String>,
     /// The period's name (`30d`, `custom`, ...).
     pub period: String,
     /// First day of a custom period.
@@ -60,8 +60,8 @@ impl ShareLinkRecord {
     pub fn view(&self) -> ShareLinkView {
         ShareLinkView {
             id: self.id,
-            agent_id: self.agent_key.clone(),
-            section: self.section_key.clone(),
+            agent_id: self.agent_id.clone(),
+            section: self.section_id.clone(),
             period: self.period.clone(),
             from: self.from_date.clone(),
             to: self.to_date.clone(),
@@ -84,7 +84,7 @@ impl ShareLinkRecord {
             from: self.from_date.clone(),
             to: self.to_date.clone(),
             tz: self.tz.clone(),
-            section: self.section_key.clone(),
+            section: self.section_id.clone(),
         }
     }
 }
@@ -327,7 +327,7 @@ pub async fn open(
         .await?;
     }
     let agent = store
-        .find_agent(&link.agent_key)
+        .find_agent(&link.agent_id)
         .await?
         .ok_or(ShareError::Unknown)?;
     let view = shared_view(store, &agent, &link, settings, now).await?;
@@ -343,11 +343,11 @@ async fn maker_still_may_share(store: &Store, link: &ShareLinkRecord) -> Result<
     let Some((account, _)) = store.account_by_username(&link.created_by).await? else {
         return Ok(link.created_by == COMMAND_LINE_MAKER);
     };
-    if !account.may_view(&link.agent_key) {
+    if !account.may_view(&link.agent_id) {
         return Ok(false);
     }
     Ok(
-        match (account.section_limit(&link.agent_key), &link.section_key) {
+        match (account.section_limit(&link.agent_id), &link.section_id) {
             (None, _) => true,
             (Some(sections), Some(section)) => sections.contains(section),
             (Some(_), None) => false,
@@ -422,7 +422,7 @@ async fn shared_view(
     let trend = selection.trend().await?;
     let heatmap = selection.heatmap().await?;
     let k = u32::try_from(link.min_count).unwrap_or(pulse_model::DEFAULT_MIN_COUNT);
-    let section_name = match &link.section_key {
+    let section_name = match &link.section_id {
         Some(section) => store
             .list_sections(agent)
             .await?

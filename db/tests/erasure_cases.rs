@@ -9,7 +9,7 @@ use crate::support;
 use chrono::{DateTime, Duration, Utc};
 use pulse_db::Store;
 use pulse_db::analytics::{Selection, Settings};
-use pulse_db::follow_up::{Contact, check, mark};
+use pulse_db::contact_marks::{Contact, check, mark};
 use pulse_db::testing::{BACKENDS, TestDb};
 use pulse_db::time::{DAY_MS, Day, Millis};
 use pulse_model::{Dashboard, PeriodQuery, Retention, WeekStart};

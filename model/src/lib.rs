@@ -6,10 +6,10 @@
 
 mod admin;
 mod annotations;
+mod contact_marks;
 mod csv;
 mod error;
 mod figures;
-mod follow_up;
 mod period;
 mod privacy;
 mod retention;
@@ -50,6 +50,10 @@ pub use admin::{
 pub use annotations::{
     Annotation, MAX_ANNOTATION_DAYS, MAX_ANNOTATION_LABEL_CHARS, MAX_ANNOTATIONS_PER_AGENT,
 };
+pub use contact_marks::{
+    ContactMark, ContactMarks, ContactRequest, LearnerPage, MAX_CONTACTS_AT_ONCE, MAX_NOTE_CHARS,
+    contact_note,
+};
 pub use csv::{USER_CSV_COLUMNS, escape_cell, users_csv};
 pub use error::ApiError;
 pub use figures::{
@@ -57,10 +61,6 @@ pub use figures::{
     Dashboard, FollowUpStatus, Granularity, Heatmap, HeatmapGrid, INACTIVE_DAYS_RANGE,
     LEARNER_SESSIONS_SHOWN, LearnerDay, LearnerSession, LearnerView, MAX_STRIP_BINS, Overview,
     PeriodBounds, Trend, TrendBucket, UserRow, UsersTable,
-};
-pub use follow_up::{
-    ContactMark, ContactMarks, ContactRequest, LearnerPage, MAX_CONTACTS_AT_ONCE, MAX_NOTE_CHARS,
-    contact_note,
 };
 pub use period::{PeriodKind, PeriodQuery};
 pub use privacy::{

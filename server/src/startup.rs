@@ -160,6 +160,28 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
+// Why this loop drives hyper itself (checked against hyper 1.12, hyper-util
+// 0.1, axum 0.8, axum-server 0.9, tower 0.5 and tower-http 0.6):
+// - hyper has one timer for a connection waiting on a request,
+//   `header_read_timeout`, started as soon as it waits for a head: it counts
+//   a kept-alive connection's idle wait too. One value cannot give a client
+//   10 s for a head and 60 s of keep-alive, and hyper has no idle timeout
+//   (hyper issue 1628), so `Activity` below times the two phases itself.
+// - `axum::serve` builds its hyper builder inside, without a timer (even
+//   hyper's own header timeout is off), and caps no connections; a capping
+//   listener is only proposed (axum PR 3489). A listener of our own could
+//   hold the cap, but the timeouts would then live inside the stream's
+//   reads, and the peer address would need a connect-info type of its own.
+// - axum-server exposes the builder and drains with a deadline, but has the
+//   same single timer and no cap: it accepts before anything could wait, so
+//   waiting clients would hold file descriptors instead of the listen queue.
+// - tower's `ConcurrencyLimitLayer` counts requests in flight, not open
+//   connections: idle ones and ones still sending a head escape it.
+// - hyper-util's `GracefulShutdown` would replace only the `stopping`
+//   channel; the semaphore already tells when every connection has closed.
+// The number and size of headers are hyper's defaults here, as they would
+// be under any of the crates above.
+
 /// How often, at most, the server says that it is at its connection limit.
 const LIMIT_WARNING_EVERY: Duration = Duration::from_secs(60);
 

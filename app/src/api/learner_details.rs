@@ -12,7 +12,7 @@ pub async fn learner_details(
     inactive_days: Option<u32>,
 ) -> Result<LearnerPage, ApiError> {
     use crate::server::{selection, server_context, viewing};
-    use pulse_db::follow_up::{MARKS_SHOWN, learner_marks};
+    use pulse_db::contact_marks::{MARKS_SHOWN, learner_marks};
     let context = server_context()?;
     let viewing = viewing(&context, &agent_id).await?;
     let selection = selection(&context, &viewing, &query, inactive_days)?;

@@ -11,8 +11,8 @@ use crate::api::{
 use crate::browser::{now_ms, privacy_mode, set_privacy_mode};
 use crate::components::shared_figures::{SharedCards, SharedHeatmap, SharedTrend};
 use crate::components::users::{
-    FollowUpData, HeatmapPanel, RetentionPanel, SectionFilter, SectionsPanel, ShareView,
-    TimeFilter, Topline, TrendPanel, UserTable,
+    FollowUpData, HeatmapPanel, LearnerTable, RetentionPanel, SectionFilter, SectionsPanel,
+    ShareView, TimeFilter, Topline, TrendPanel,
 };
 use crate::components::{AgentHeader, ErrorPanel};
 
@@ -151,7 +151,7 @@ pub fn UsersTabPage() -> impl IntoView {
                 </div>
                 <SectionsPanel agent_id period_query />
             </Show>
-            <UserTable agent_id users state set_state follow_up private=privacy.into() />
+            <LearnerTable agent_id users state set_state follow_up private=privacy.into() />
             <Show when=move || !privacy.get()>
                 <RetentionPanel agent_id state set_state browser_tz=browser_tz.clone() />
             </Show>

@@ -218,24 +218,24 @@ where
 
 /// The figures kept by one process; shared by every request through the
 /// store. Without caches (a size of 0), every read computes its figures.
-pub struct FigureCache {
+pub struct KeptFigures {
     views: Option<Cache<ViewKey, Arc<PeriodView>, ViewWeight>>,
     summaries: Option<Cache<SpanKey, SpanSummary>>,
     closed: Option<Cache<ClosedKey, Arc<Facts>, FactsWeight>>,
     closed_spans: Option<Cache<ClosedSpanKey, Arc<SpanUsers>, SpanWeight>>,
 }
 
-impl Default for FigureCache {
+impl Default for KeptFigures {
     fn default() -> Self {
-        FigureCache::with_bytes(DEFAULT_VIEW_BYTES)
+        KeptFigures::with_bytes(DEFAULT_VIEW_BYTES)
     }
 }
 
-impl FigureCache {
+impl KeptFigures {
     /// A cache whose views take about `bytes` at most; none for 0.
-    pub fn with_bytes(bytes: u64) -> FigureCache {
+    pub fn with_bytes(bytes: u64) -> KeptFigures {
         if bytes == 0 {
-            return FigureCache {
+            return KeptFigures {
                 views: None,
                 summaries: None,
                 closed: None,
@@ -249,7 +249,7 @@ impl FigureCache {
         let (view_bytes, facts_bytes) = (bytes / 3, bytes / 2);
         let span_bytes = bytes - view_bytes - facts_bytes;
         let count = |bytes: u64| usize::try_from(bytes / VIEW_MIN_BYTES).unwrap_or(usize::MAX);
-        FigureCache {
+        KeptFigures {
             views: Some(one_shard(count(view_bytes), view_bytes, ViewWeight)),
             summaries: Some(Cache::new(SUMMARY_COUNT)),
             closed: Some(one_shard(count(facts_bytes), facts_bytes, FactsWeight)),

@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use pulse_model::{LEARNER_SESSIONS_SHOWN, LearnerDay, LearnerSession, LearnerView};
 
-use super::{AnalyticsError, Calendar, Facts, Selection, Settings, follow_up, heatmap};
+use super::{AnalyticsError, Calendar, Facts, Selection, Settings, heatmap, statuses};
 use crate::time::{Millis, from_millis, to_millis};
 
 /// Why a learner view could not be shown.
@@ -62,7 +62,7 @@ impl Selection<'_> {
         let calendar = Calendar::new(self.period.tz, start, end, self.granularity());
         let facts = Facts::of_events(&calendar, &events);
         Ok(LearnerView {
-            agent_median: follow_up::agent_median(&view.users.users),
+            agent_median: statuses::agent_median(&view.users.users),
             days: Self::days(&calendar, &facts),
             heatmap: heatmap(&facts, &calendar),
             sessions: sessions

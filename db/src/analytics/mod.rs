@@ -5,10 +5,10 @@
 mod cache;
 mod calendar;
 mod facts;
-mod follow_up;
 mod learner;
 mod period;
 mod retention;
+mod statuses;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -20,7 +20,7 @@ use pulse_model::{
     TrendBucket, UserRow, UsersTable,
 };
 
-pub use cache::{DEFAULT_VIEW_BYTES, FigureCache};
+pub use cache::{DEFAULT_VIEW_BYTES, KeptFigures};
 pub use calendar::Calendar;
 pub use facts::{Detail, Facts};
 pub use period::{MAX_CUSTOM_DAYS, PeriodError, ResolvedPeriod};
@@ -400,8 +400,8 @@ impl<'a> Selection<'a> {
         self.users_with(&self.user_statuses().await?).await
     }
 
-    fn status_clock(&self) -> follow_up::StatusClock {
-        follow_up::StatusClock {
+    fn status_clock(&self) -> statuses::StatusClock {
+        statuses::StatusClock {
             inactive_since: self.now - Duration::days(i64::from(self.inactive_days)),
             now: self.now,
             start: self.period.start,
@@ -426,7 +426,7 @@ impl<'a> Selection<'a> {
         let clock = self.status_clock();
         let unsure: Vec<UserKey> = rows
             .clone()
-            .filter(|(row, _)| follow_up::needs_recent_check(row, &clock))
+            .filter(|(row, _)| statuses::needs_recent_check(row, &clock))
             .map(|(_, key)| *key)
             .collect();
         let recent: HashSet<UserKey> = if unsure.is_empty() {
@@ -440,7 +440,7 @@ impl<'a> Selection<'a> {
                 .collect()
         };
         Ok(rows
-            .map(|(row, key)| follow_up::status(row, &clock, recent.contains(key)))
+            .map(|(row, key)| statuses::status(row, &clock, recent.contains(key)))
             .collect())
     }
 

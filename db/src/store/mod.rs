@@ -4,7 +4,7 @@
 //! One concern, two files of one name: `store/<concern>.rs` holds the
 //! `Store` methods of that concern (agents and learners in `registry`,
 //! `sections`, `annotations`, `ingest`, `erasure`, `share_links`,
-//! `api_keys`, `accounts`, `analytics`, `follow_up`), and
+//! `api_keys`, `accounts`, `analytics`, `contact_marks`), and
 //! `store/queries/<concern>.rs` their SQL. The SQL is written once and
 //! compiled once per backend: `sqlite.rs` and `postgres.rs` each include
 //! `queries/` as their module `queries` with their own `Db` type, and each
@@ -20,7 +20,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::analytics::FigureCache;
+use crate::analytics::KeptFigures;
 use crate::error::{Result, StoreError};
 
 mod access;
@@ -63,7 +63,7 @@ pub enum Backend {
 pub struct Store {
     pools: Arc<Pools>,
     /// Figures computed once, shared by every clone of this handle.
-    figures: Arc<FigureCache>,
+    figures: Arc<KeptFigures>,
 }
 
 enum Pools {
@@ -127,8 +127,8 @@ mod analytics;
 mod annotations;
 mod api_keys;
 mod connect;
+mod contact_marks;
 mod erasure;
-mod follow_up;
 mod ingest;
 mod registry;
 mod sections;
@@ -156,7 +156,7 @@ impl Store {
     }
 
     /// The figures this process keeps between requests.
-    pub(crate) fn figures(&self) -> &FigureCache {
+    pub(crate) fn figures(&self) -> &KeptFigures {
         &self.figures
     }
 
@@ -164,7 +164,7 @@ impl Store {
     /// 0), instead of [`crate::analytics::DEFAULT_VIEW_BYTES`].
     #[must_use]
     pub fn keeping_figures(mut self, bytes: u64) -> Store {
-        self.figures = Arc::new(FigureCache::with_bytes(bytes));
+        self.figures = Arc::new(KeptFigures::with_bytes(bytes));
         self
     }
 

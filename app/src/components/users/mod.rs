@@ -3,6 +3,7 @@
 mod chart_canvas;
 mod follow_up_bar;
 mod heatmap_panel;
+mod learner_table;
 mod retention_panel;
 mod section_filter;
 mod sections_panel;
@@ -12,10 +13,10 @@ mod status_bar;
 mod time_filter;
 mod topline;
 mod trend_panel;
-mod user_table;
 
 pub use chart_canvas::{ExportButtons, column_cursor, draw_whenever};
 pub use heatmap_panel::HeatmapPanel;
+pub use learner_table::{FollowUpData, LearnerTable};
 pub use retention_panel::RetentionPanel;
 pub use section_filter::SectionFilter;
 pub use sections_panel::SectionsPanel;
@@ -24,4 +25,3 @@ pub use status_bar::StatusLabel;
 pub use time_filter::TimeFilter;
 pub use topline::Topline;
 pub use trend_panel::TrendPanel;
-pub use user_table::{FollowUpData, UserTable};

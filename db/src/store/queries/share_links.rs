@@ -5,8 +5,8 @@ use crate::error::Result;
 use crate::share_links::{NewLinkRow, ShareLinkRecord};
 use crate::store::access::{Reader, Writer};
 
-const COLUMNS: &str = "id, agent_key, section_key, period, from_date, to_date, tz, min_count, \
-                       password_hash, created_by, created_at, expires_at, revoked_at, \
+const COLUMNS: &str = "id, agent_key AS agent_id, section_key AS section_id, period, from_date, \
+                       to_date, tz, min_count, password_hash, created_by, created_at, expires_at, revoked_at, \
                        last_opened_at, views";
 
 pub async fn create_share_link(db: &Writer<Db>, link: &NewLinkRow<'_>) -> Result<i64> {

@@ -50,13 +50,7 @@ pub struct Event {
     #[serde(rename = "type")]
     kind: EventType,
     /// The agent; a key for every agent creates it on its first event.
-    #[schema(min_length = 1, max_length = 64, pattern = r"^[A-Za-z0-9._-]{1,64}$")]
     agent_id: String,
-    #[schema(
-        min_length = 1,
-        max_length = 128,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$"
-    )]
     user_id: String,
     /// When it happened: RFC 3339 with an offset, not before
     /// 2000-01-01T00:00:00Z and not more than 5 minutes ahead of the

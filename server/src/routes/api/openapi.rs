@@ -13,7 +13,8 @@ use pulse_model::{
     PeriodBounds, PeriodKind, Retention, RetentionWeek, Section, Trend, TrendBucket, UserRow,
     UsersTable, WeekStart,
 };
-use utoipa::openapi::path::Operation;
+use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder};
+use utoipa::openapi::schema::Schema;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, OpenApi as Document, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi, ToSchema};
@@ -106,7 +107,7 @@ use super::{annotations, events, reads, registry, sections};
         UsersFormat,
         TimeZone,
     )),
-    modifiers(&Common),
+    modifiers(&Common, &Identifiers),
     tags(
         (name = "events", description = "Writing events (ingest key)"),
         (name = "registry", description = "Agents, learners and registrations (ingest key)"),
@@ -232,4 +233,192 @@ fn error_response(description: &str) -> RefOr<Response> {
         )
         .build()
         .into()
+}
+
+/// The rules of the identifiers (`pulse_model::text`), written once here for
+/// every path and query parameter and every body property named after one,
+/// instead of in each of their annotations.
+struct Identifiers;
+
+/// A name an identifier goes by, with its rule and an example.
+struct IdentifierRule {
+    name: &'static str,
+    /// Whether the parameter's description ends with the rule (not for a
+    /// query parameter that explains itself at length).
+    describe: bool,
+    max_length: usize,
+    pattern: &'static str,
+    description: &'static str,
+    example: &'static str,
+}
+
+const PUBLIC_ID: &str = "1 to 64 of A-Z, a-z, 0-9, `.`, `_` and `-`";
+const USER_ID: &str = "1 to 128 characters, no control characters";
+
+const IDENTIFIERS: [IdentifierRule; 5] = [
+    IdentifierRule {
+        name: "agent_id",
+        describe: true,
+        max_length: pulse_model::MAX_PUBLIC_ID_CHARS,
+        pattern: pulse_model::PUBLIC_ID_PATTERN,
+        description: PUBLIC_ID,
+        example: "algebra-tutor",
+    },
+    IdentifierRule {
+        name: "section_id",
+        describe: true,
+        max_length: pulse_model::MAX_PUBLIC_ID_CHARS,
+        pattern: pulse_model::PUBLIC_ID_PATTERN,
+        description: PUBLIC_ID,
+        example: "period-3",
+    },
+    IdentifierRule {
+        name: "section",
+        describe: false,
+        max_length: pulse_model::MAX_PUBLIC_ID_CHARS,
+        pattern: pulse_model::PUBLIC_ID_PATTERN,
+        description: PUBLIC_ID,
+        example: "period-3",
+    },
+    IdentifierRule {
+        name: "annotation_id",
+        describe: true,
+        max_length: pulse_model::MAX_PUBLIC_ID_CHARS,
+        pattern: pulse_model::PUBLIC_ID_PATTERN,
+        description: PUBLIC_ID,
+        example: "midterms",
+    },
+    IdentifierRule {
+        name: "user_id",
+        describe: true,
+        max_length: pulse_model::MAX_USER_ID_CHARS,
+        pattern: pulse_model::USER_ID_PATTERN,
+        description: USER_ID,
+        example: "u42",
+    },
+];
+
+impl Modify for Identifiers {
+    fn modify(&self, document: &mut Document) {
+        for item in document.paths.paths.values_mut() {
+            for parameter in item.parameters.iter_mut().flatten() {
+                describe_parameter(parameter);
+            }
+            for operation in operations(item) {
+                for parameter in operation.parameters.iter_mut().flatten() {
+                    describe_parameter(parameter);
+                }
+            }
+        }
+        // Request bodies only (and what they hold): what is answered was
+        // checked on the way in.
+        let bodies: Vec<serde_json::Value> = document
+            .paths
+            .paths
+            .values_mut()
+            .flat_map(operations)
+            .filter_map(|operation| serde_json::to_value(&operation.request_body).ok())
+            .collect();
+        let components = document.components.get_or_insert_with(Default::default);
+        for name in referenced_schemas(&bodies, &components.schemas) {
+            let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(&name) else {
+                continue;
+            };
+            for (name, property) in &mut object.properties {
+                if let (Some(rule), RefOr::T(property)) = (rule_of(name), property) {
+                    apply(rule, property);
+                }
+            }
+        }
+    }
+}
+
+/// The names of the component schemas `roots` refer to, directly or
+/// through other schemas.
+fn referenced_schemas(
+    roots: &[serde_json::Value],
+    schemas: &std::collections::BTreeMap<String, RefOr<Schema>>,
+) -> std::collections::BTreeSet<String> {
+    fn refs(value: &serde_json::Value, found: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(serde_json::Value::String(target)) = map.get("$ref")
+                    && let Some(name) = target.strip_prefix("#/components/schemas/")
+                {
+                    found.push(name.to_owned());
+                }
+                map.values().for_each(|inner| refs(inner, found));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|inner| refs(inner, found)),
+            _ => {}
+        }
+    }
+    let mut waiting = Vec::new();
+    roots.iter().for_each(|root| refs(root, &mut waiting));
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some(name) = waiting.pop() {
+        if seen.insert(name.clone())
+            && let Some(schema) = schemas.get(&name)
+            && let Ok(value) = serde_json::to_value(schema)
+        {
+            refs(&value, &mut waiting);
+        }
+    }
+    seen
+}
+
+fn rule_of(name: &str) -> Option<&'static IdentifierRule> {
+    IDENTIFIERS.iter().find(|rule| rule.name == name)
+}
+
+/// "The agent." becomes "The agent: 1 to 64 of ...", with the rule's schema
+/// and example.
+fn describe_parameter(parameter: &mut RefOr<Parameter>) {
+    let RefOr::T(parameter) = parameter else {
+        return;
+    };
+    let Some(rule) = rule_of(&parameter.name) else {
+        return;
+    };
+    let said = parameter.description.take().unwrap_or_default();
+    if let Some(RefOr::T(schema)) = parameter.schema.as_mut() {
+        apply(rule, schema);
+    }
+    // The example is set through the builder: the field is private.
+    let description = if rule.describe {
+        format!("{}: {}.", said.trim_end_matches('.'), rule.description)
+    } else {
+        said
+    };
+    *parameter = ParameterBuilder::from(std::mem::take(parameter))
+        .description(Some(description))
+        .example(Some(serde_json::Value::from(rule.example)))
+        .build();
+}
+
+/// Gives a string schema (or the string of a nullable one) the rule.
+fn apply(rule: &IdentifierRule, schema: &mut Schema) {
+    match schema {
+        Schema::Object(object) => {
+            object.min_length = Some(1);
+            object.max_length = Some(rule.max_length);
+            object.pattern = Some(rule.pattern.to_owned());
+        }
+        Schema::OneOf(one_of) => {
+            for item in &mut one_of.items {
+                if let RefOr::T(inner @ Schema::Object(_)) = item
+                    && !is_null(inner)
+                {
+                    apply(rule, inner);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn is_null(schema: &Schema) -> bool {
+    serde_json::to_value(schema)
+        .ok()
+        .is_some_and(|value| value.get("type") == Some(&serde_json::Value::from("null")))
 }

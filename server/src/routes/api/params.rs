@@ -78,17 +78,12 @@ impl<S: Send + Sync> FromRequest<S> for SmallBody {
     }
 }
 
-/// `/agents/{agent_id}`.
+/// `/agents/{agent_id}`. The rules of every id parameter are added by
+/// `openapi::Identifiers`, from `pulse_model::text`.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
 pub struct AgentPath {
-    /// The agent: 1 to 64 of A-Z, a-z, 0-9, `.`, `_` and `-`.
-    #[param(
-        min_length = 1,
-        max_length = 64,
-        pattern = r"^[A-Za-z0-9._-]{1,64}$",
-        example = "algebra-tutor"
-    )]
+    /// The agent.
     pub agent_id: String,
 }
 
@@ -96,13 +91,7 @@ pub struct AgentPath {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
 pub struct UserPath {
-    /// The learner: 1 to 128 characters, no control characters.
-    #[param(
-        min_length = 1,
-        max_length = 128,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$",
-        example = "u42"
-    )]
+    /// The learner.
     pub user_id: String,
 }
 
@@ -110,21 +99,9 @@ pub struct UserPath {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
 pub struct MemberPath {
-    /// The agent: 1 to 64 of A-Z, a-z, 0-9, `.`, `_` and `-`.
-    #[param(
-        min_length = 1,
-        max_length = 64,
-        pattern = r"^[A-Za-z0-9._-]{1,64}$",
-        example = "algebra-tutor"
-    )]
+    /// The agent.
     pub agent_id: String,
-    /// The learner: 1 to 128 characters, no control characters.
-    #[param(
-        min_length = 1,
-        max_length = 128,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$",
-        example = "u42"
-    )]
+    /// The learner.
     pub user_id: String,
 }
 
@@ -154,11 +131,7 @@ pub struct PeriodParams {
     /// Only the learners of this section of the agent (METRICS.md,
     /// "Sections"): 404 for an unknown one. A key limited to sections may
     /// name only those, and without it gets all of them together.
-    #[param(
-        required = false,
-        pattern = r"^[A-Za-z0-9._-]{1,64}$",
-        example = "period-3"
-    )]
+    #[param(required = false)]
     section: String,
 }
 
@@ -236,21 +209,9 @@ pub fn time_zone_names() -> impl Iterator<Item = &'static str> {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
 pub struct SectionPath {
-    /// The agent: 1 to 64 of A-Z, a-z, 0-9, `.`, `_` and `-`.
-    #[param(
-        min_length = 1,
-        max_length = 64,
-        pattern = r"^[A-Za-z0-9._-]{1,64}$",
-        example = "algebra-tutor"
-    )]
+    /// The agent.
     pub agent_id: String,
-    /// The section: 1 to 64 of A-Z, a-z, 0-9, `.`, `_` and `-`.
-    #[param(
-        min_length = 1,
-        max_length = 64,
-        pattern = r"^[A-Za-z0-9._-]{1,64}$",
-        example = "period-3"
-    )]
+    /// The section.
     pub section_id: String,
 }
 
@@ -258,29 +219,11 @@ pub struct SectionPath {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
 pub struct SectionMemberPath {
-    /// The agent: 1 to 64 of A-Z, a-z, 0-9, `.`, `_` and `-`.
-    #[param(
-        min_length = 1,
-        max_length = 64,
-        pattern = r"^[A-Za-z0-9._-]{1,64}$",
-        example = "algebra-tutor"
-    )]
+    /// The agent.
     pub agent_id: String,
-    /// The section: 1 to 64 of A-Z, a-z, 0-9, `.`, `_` and `-`.
-    #[param(
-        min_length = 1,
-        max_length = 64,
-        pattern = r"^[A-Za-z0-9._-]{1,64}$",
-        example = "period-3"
-    )]
+    /// The section.
     pub section_id: String,
-    /// The learner: 1 to 128 characters, no control characters.
-    #[param(
-        min_length = 1,
-        max_length = 128,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$",
-        example = "u42"
-    )]
+    /// The learner.
     pub user_id: String,
 }
 
@@ -310,20 +253,8 @@ pub enum AgentsFigures {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
 pub struct AnnotationPath {
-    /// The agent: 1 to 64 of A-Z, a-z, 0-9, `.`, `_` and `-`.
-    #[param(
-        min_length = 1,
-        max_length = 64,
-        pattern = r"^[A-Za-z0-9._-]{1,64}$",
-        example = "algebra-tutor"
-    )]
+    /// The agent.
     pub agent_id: String,
-    /// The note: 1 to 64 of A-Z, a-z, 0-9, `.`, `_` and `-`.
-    #[param(
-        min_length = 1,
-        max_length = 64,
-        pattern = r"^[A-Za-z0-9._-]{1,64}$",
-        example = "midterms"
-    )]
+    /// The note.
     pub annotation_id: String,
 }

@@ -52,7 +52,7 @@ pub fn learner_href(agent_id: &str, user_id: &str, view: &ViewState) -> String {
 /// would name a learner is closed: their pages, the exports, selection and
 /// follow-up, search by id, the ids in the page and the contact notes.
 #[component]
-pub fn UserTable(
+pub fn LearnerTable(
     agent_id: Memo<String>,
     users: Signal<Vec<UserRow>>,
     state: Memo<ViewState>,

@@ -1,6 +1,6 @@
 //! Following learners up: contact marks and the learners they may go to.
 //!
-//! The SQL is in `queries/follow_up.rs`; these methods hand it the current
+//! The SQL is in `queries/contact_marks.rs`; these methods hand it the current
 //! backend's reader or writer.
 
 use super::{AgentRef, ContactRow, Store};
@@ -16,7 +16,7 @@ impl Store {
         agent: &AgentRef,
         user_ids: &[String],
     ) -> Result<HashMap<String, UserKey>> {
-        on_reader!(self, follow_up::registered_keys(agent.key, user_ids))
+        on_reader!(self, contact_marks::registered_keys(agent.key, user_ids))
     }
 
     /// Those of `users` whom only an administrator registered by hand and
@@ -26,7 +26,7 @@ impl Store {
         agent: &AgentRef,
         users: &[UserKey],
     ) -> Result<Vec<String>> {
-        on_reader!(self, follow_up::unvouched(agent.key, users))
+        on_reader!(self, contact_marks::unvouched(agent.key, users))
     }
 
     /// Stores one contact mark per user, in one transaction.
@@ -41,13 +41,13 @@ impl Store {
     ) -> Result<()> {
         on_writer!(
             self,
-            follow_up::mark_contacted(agent.key, users, (at, by, note, reminder))
+            contact_marks::mark_contacted(agent.key, users, (at, by, note, reminder))
         )
     }
 
     /// Each learner's latest contact mark on the agent, by user id.
     pub async fn latest_marks(&self, agent: &AgentRef) -> Result<Vec<ContactRow>> {
-        on_reader!(self, follow_up::latest_marks(agent.key))
+        on_reader!(self, contact_marks::latest_marks(agent.key))
     }
 
     /// One learner's contact marks, newest first, at most `limit`.
@@ -59,7 +59,7 @@ impl Store {
     ) -> Result<Vec<ContactRow>> {
         on_reader!(
             self,
-            follow_up::learner_marks(agent.key, user_id, limit as i64)
+            contact_marks::learner_marks(agent.key, user_id, limit as i64)
         )
     }
 }
