@@ -19,7 +19,7 @@ pub struct ServerContext {
     /// Where reminders go (`PULSE_OUTREACH_WEBHOOK`); none when unset.
     pub outreach: Option<std::sync::Arc<crate::outreach::Outreach>>,
     /// Days of events kept (`PULSE_RETENTION_DAYS`); none: all of them.
-    pub retention_days: Option<u32>,
+    pub kept_event_days: Option<u32>,
 }
 
 pub use crate::outreach::Reminder;
@@ -302,5 +302,5 @@ pub fn register_server_fns() {
     register_explicit::<ListShareLinks>();
     register_explicit::<RevokeShareLink>();
     register_explicit::<OpenShareLink>();
-    register_explicit::<DataRetention>();
+    register_explicit::<KeptEventDays>();
 }

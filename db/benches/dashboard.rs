@@ -103,7 +103,7 @@ async fn breakdown(store: &Store, agent: &AgentRef) {
         (
             "members",
             time(|| async {
-                store.members(agent).await.unwrap();
+                store.registered_learners(agent).await.unwrap();
             })
             .await
             .0,

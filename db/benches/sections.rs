@@ -24,7 +24,7 @@ fn main() {
         let url = DataSet::Small.sqlite_url();
         let (store, _) = DataSet::Small.open(&url).await;
         let (agent, events) = bench_data::agents_by_size(&store).await.remove(0);
-        let members = store.members(&agent).await.unwrap();
+        let members = store.registered_learners(&agent).await.unwrap();
         eprintln!(
             "agent {} with {events} events and {} learners",
             agent.agent_id,

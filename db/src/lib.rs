@@ -24,4 +24,4 @@ pub mod testing;
 pub mod time;
 
 pub use error::{Outage, StoreError, redact_url};
-pub use store::{AgentRef, Backend, DayRow, Erasure, MemberSeed, PoolUsage, Store};
+pub use store::{AgentRef, Backend, DayRow, Erasure, LearnerSeed, PoolUsage, Store};

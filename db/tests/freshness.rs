@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use pulse_db::analytics::{Selection, Settings};
 use pulse_db::testing::{TestBackend, TestDb};
 use pulse_db::time::Millis;
-use pulse_db::{MemberSeed, Store};
+use pulse_db::{LearnerSeed, Store};
 use pulse_model::{PeriodQuery, UserRow, UsersTable};
 use rstest::rstest;
 use sqlx::Connection;
@@ -109,14 +109,14 @@ async fn every_write_reaches_figures_kept_by_another_handle(#[case] backend: Tes
     );
 
     // A roster import, which renames and registers at once.
-    let seed = MemberSeed {
+    let seed = LearnerSeed {
         user_id: "alan".into(),
         username: Some("alan.t".into()),
         name: Some("Alan Turing".into()),
         registered_at: Millis::from(at),
     };
     writer
-        .import_members("tutor", "Tutor", &[seed])
+        .import_learners("tutor", "Tutor", &[seed])
         .await
         .unwrap();
     let imported = users(reader).await;

@@ -143,7 +143,7 @@ async fn the_first_batch_registers_a_user_at_their_earliest_event(#[case] backen
     )
     .await;
     let agent = db.store.find_agent("tutor").await.unwrap().unwrap();
-    let members = db.store.members(&agent).await.unwrap();
+    let members = db.store.registered_learners(&agent).await.unwrap();
     assert_eq!(
         members[0].registered_at,
         Millis::from(utc("2026-06-01T08:00:00Z")),
@@ -164,12 +164,18 @@ async fn the_first_batch_registers_a_user_at_their_earliest_event(#[case] backen
         .await
         .unwrap();
     assert_eq!(
-        db.store.members(&agent).await.unwrap()[0].registered_at,
+        db.store.registered_learners(&agent).await.unwrap()[0].registered_at,
         Millis::from(utc("2026-01-01T00:00:00Z"))
     );
     assert!(db.store.unregister(&agent, "ann").await.unwrap());
     assert!(!db.store.unregister(&agent, "ann").await.unwrap());
-    assert!(db.store.members(&agent).await.unwrap().is_empty());
+    assert!(
+        db.store
+            .registered_learners(&agent)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(stored_events(&db.store).await, 3);
     db.cleanup().await;
 }
@@ -204,7 +210,7 @@ async fn the_last_name_received_wins_and_missing_fields_stay(#[case] backend: Te
     // A duplicate's names change nothing.
     store_values(vec![with_names("1", Some("ignored"), Some("Ignored"))]).await;
     let agent = db.store.find_agent("tutor").await.unwrap().unwrap();
-    let member = &db.store.members(&agent).await.unwrap()[0];
+    let member = &db.store.registered_learners(&agent).await.unwrap()[0];
     assert_eq!(
         (member.username.as_deref(), member.name.as_deref()),
         (Some("annb"), Some("Ann B")),
@@ -214,7 +220,7 @@ async fn the_last_name_received_wins_and_missing_fields_stay(#[case] backend: Te
         .put_user("u1", None, Some("Ann Brown"))
         .await
         .unwrap();
-    let member = &db.store.members(&agent).await.unwrap()[0];
+    let member = &db.store.registered_learners(&agent).await.unwrap()[0];
     assert_eq!(
         (member.username.as_deref(), member.name.as_deref()),
         (Some("annb"), Some("Ann Brown"))

@@ -188,7 +188,7 @@ test('privacy mode hides small counts and names, and stays on across a reload', 
 
 test('the Users tab says how long events are kept and which figures that affects', async ({ page }) => {
   await openTab(page);
-  const note = page.getByTestId('retention-note');
+  const note = page.getByTestId('purge-note');
   await expect(note).toContainText('Events older than 3650 days are deleted');
   await expect(note).toContainText('first active dates, the lifecycle');
 });

@@ -4,7 +4,7 @@
 pub mod cli;
 mod commands;
 pub mod config;
-mod retention;
+mod purge;
 mod routes;
 pub mod startup;
 pub mod telemetry;

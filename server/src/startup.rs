@@ -63,7 +63,7 @@ impl Application {
                 secure_cookies: config.secure_cookies,
                 hash_gate: std::sync::Arc::new(HashGate::for_this_machine()),
                 outreach,
-                retention_days: config.retention_days,
+                kept_event_days: config.retention_days,
             },
             public_origin: config.public_url.clone(),
             trusted_proxies: config.trusted_proxies.clone().into(),
@@ -106,7 +106,7 @@ impl Application {
             None => {}
         }
         if let Some(days) = self.config.retention_days {
-            crate::retention::spawn_purges(store.clone(), days);
+            crate::purge::spawn_purges(store.clone(), days);
         }
         let (stop, stopping) = watch::channel(false);
         tokio::spawn(async move {

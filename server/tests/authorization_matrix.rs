@@ -531,7 +531,7 @@ fn server_fn_rows() -> Vec<FnRow> {
                 _ => Expect::Status(401),
             },
         ),
-        ("data_retention", FnArgs::none(), |c| match c {
+        ("kept_event_days", FnArgs::none(), |c| match c {
             AdminA | AdminB | Superadmin => Expect::Status(200),
             _ => Expect::Status(401),
         }),

@@ -88,7 +88,7 @@ async fn import_is_all_or_nothing_idempotent_and_reads_csv(#[case] backend: Test
     let agent = db.store.find_agent("tutor").await.unwrap().unwrap();
     let bob = db
         .store
-        .members(&agent)
+        .registered_learners(&agent)
         .await
         .unwrap()
         .into_iter()

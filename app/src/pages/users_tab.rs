@@ -5,7 +5,7 @@ use pulse_model::{ApiError, DEFAULT_MIN_COUNT, Dashboard, SharedFigures, UserRow
 
 use super::routed_view::{RoutedView, use_routed_view};
 use crate::api::{
-    data_retention, learner_activity, list_annotations, list_contact_marks, list_sections,
+    kept_event_days, learner_activity, list_annotations, list_contact_marks, list_sections,
     online_now, users_dashboard,
 };
 use crate::browser::{now_ms, privacy_mode, set_privacy_mode};
@@ -101,14 +101,14 @@ pub fn UsersTabPage() -> impl IntoView {
             DEFAULT_MIN_COUNT,
         ))
     });
-    let retention = LocalResource::new(data_retention);
-    let retention_note = move || {
-        let days = retention.get().and_then(Result::ok).flatten()?;
+    let kept_days = LocalResource::new(kept_event_days);
+    let purge_note = move || {
+        let days = kept_days.get().and_then(Result::ok).flatten()?;
         // The browser's clock: chrono's own has none in wasm.
         let today = chrono::DateTime::from_timestamp_millis(now_ms())?.date_naive();
         let first = today - chrono::Duration::days(i64::from(days));
         Some(view! {
-            <p class="muted" data-testid="retention-note">{format!(
+            <p class="muted" data-testid="purge-note">{format!(
                 "Events older than {days} days are deleted (from {first} UTC on is kept): periods before then show nothing, \
                  and first active dates, the lifecycle's new learners and the cohorts start from the oldest event kept."
             )}</p>
@@ -138,7 +138,7 @@ pub fn UsersTabPage() -> impl IntoView {
                 <ViewTools privacy agent_id period_query />
             </div>
             <p class="period-span muted" data-testid="period-span">{span}</p>
-            {retention_note}
+            {purge_note}
             {move || error.get().map(|error: ApiError| view! { <ErrorPanel error retry=move || dashboard.refetch() /> })}
             <Show when=move || !privacy.get() fallback=move || view! { <PrivateFigures shared /> }>
                 <Topline overview online=online_count />

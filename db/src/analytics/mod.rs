@@ -27,7 +27,7 @@ pub use period::{MAX_CUSTOM_DAYS, PeriodError, ResolvedPeriod};
 
 use crate::error::StoreError;
 use crate::ids::UserKey;
-use crate::store::{AgentRef, Member, Store};
+use crate::store::{AgentRef, RegisteredLearner, Store};
 use crate::time::{DAY_MS, Millis, closed_end, from_millis, to_millis};
 use cache::{
     ClosedKey, ClosedSpanKey, DataKey, PeriodView, SpanKey, SpanSummary, SpanUsers, ViewKey,
@@ -325,7 +325,7 @@ impl<'a> Selection<'a> {
     #[tracing::instrument(level = "debug", skip_all, fields(agent = self.agent.key.0, period = ?self.period.start))]
     async fn compute_view(&self) -> Result<PeriodView> {
         let members = async {
-            let mut members = self.store.members(self.agent).await?;
+            let mut members = self.store.registered_learners(self.agent).await?;
             if let Some(population) = self.population().await? {
                 members.retain(|member| population.contains(&member.key));
             }
@@ -644,7 +644,11 @@ struct Topline {
 
 /// The user table without statuses (each `active` until
 /// `Selection::users_with` sets them), and each row's user key.
-fn users_of(facts: &Facts, previous: &Facts, members: Vec<Member>) -> (Vec<UserKey>, UsersTable) {
+fn users_of(
+    facts: &Facts,
+    previous: &Facts,
+    members: Vec<RegisteredLearner>,
+) -> (Vec<UserKey>, UsersTable) {
     // A user's messages and active days in `facts`.
     let counts = |facts: &Facts, key: UserKey| {
         facts

@@ -4,7 +4,7 @@
 //! The SQL is in `queries/analytics.rs`; these methods hand it the current
 //! backend's reader or writer.
 
-use super::{AgentRef, DayRow, Member, RawActivity, SessionRow, Store};
+use super::{AgentRef, DayRow, RawActivity, RegisteredLearner, SessionRow, Store};
 use crate::error::Result;
 use crate::ids::UserKey;
 use crate::time::{Day, Millis, Slot};
@@ -116,8 +116,8 @@ impl Store {
     }
 
     /// Every registered user of the agent with their latest activity.
-    pub async fn members(&self, agent: &AgentRef) -> Result<Vec<Member>> {
-        on_reader!(self, analytics::members(agent.key))
+    pub async fn registered_learners(&self, agent: &AgentRef) -> Result<Vec<RegisteredLearner>> {
+        on_reader!(self, analytics::registered_learners(agent.key))
     }
 
     /// Those of `users` with an event on the agent in `[from, to]`.

@@ -22,7 +22,7 @@ impl Store {
     }
 
     /// Deletes the events before the UTC day `first_kept` and their rollups
-    /// (the retention period); returns how many events went.
+    /// (the purge of `PULSE_RETENTION_DAYS`); returns how many events went.
     pub async fn purge_before(&self, first_kept: crate::time::Day) -> Result<u64> {
         on_writer!(self, erasure::purge_before(first_kept))
     }

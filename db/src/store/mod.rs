@@ -32,7 +32,7 @@ use access::{Reader, Writer};
 use connect::{connect_postgres, connect_sqlite, lock_for_migration, migrator};
 use postgres::queries as pg;
 pub use records::{
-    AgentRef, ContactRow, DayRow, Erasure, Member, MemberSeed, RawActivity, SessionRow,
+    AgentRef, ContactRow, DayRow, Erasure, LearnerSeed, RawActivity, RegisteredLearner, SessionRow,
 };
 use sqlite::queries as lite;
 

@@ -46,9 +46,9 @@ pub struct RawActivity {
     pub is_message: bool,
 }
 
-/// A registered user of an agent.
+/// A learner registered for an agent, with their names and activity.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, sqlx::FromRow)]
-pub struct Member {
+pub struct RegisteredLearner {
     pub key: UserKey,
     pub user_id: String,
     pub username: Option<String>,
@@ -68,9 +68,9 @@ pub struct SessionRow {
     pub ended: i64,
 }
 
-/// A registration to create in bulk, with the user's names.
+/// A learner to register in bulk, with their names.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MemberSeed {
+pub struct LearnerSeed {
     /// Public id of the user; created when unknown.
     pub user_id: String,
     /// Login name to store; `None` clears the stored one.

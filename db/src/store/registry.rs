@@ -4,7 +4,7 @@
 //! The SQL is in `queries/registry.rs`; these methods hand it the current
 //! backend's reader or writer.
 
-use super::{AgentRef, MemberSeed, Store};
+use super::{AgentRef, LearnerSeed, Store};
 use crate::error::Result;
 use crate::learners::Naming;
 use crate::time::Millis;
@@ -54,15 +54,15 @@ impl Store {
 
     /// Creates or renames the agent and registers the users, with their
     /// names, in one transaction (demo data, bulk set-up).
-    pub async fn import_members(
+    pub async fn import_learners(
         &self,
         agent_id: &str,
         agent_name: &str,
-        members: &[MemberSeed],
+        members: &[LearnerSeed],
     ) -> Result<()> {
         on_writer!(
             self,
-            registry::import_members(agent_id, agent_name, members)
+            registry::import_learners(agent_id, agent_name, members)
         )
     }
 

@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use pulse_db::accounts::{Role, hash_password};
 use pulse_db::ingest::{EventKind, ValidBatch, ValidEvent};
 use pulse_db::synthetic::{Scale, World};
-use pulse_db::{MemberSeed, Store};
+use pulse_db::{LearnerSeed, Store};
 
 use super::open_store;
 use crate::config::DatabaseConfig;
@@ -104,11 +104,11 @@ async fn create_demo_accounts(store: &Store, world: &World) -> anyhow::Result<()
 
 async fn register_members(store: &Store, world: &World) -> anyhow::Result<()> {
     for (index, agent) in world.agents.iter().enumerate() {
-        let members: Vec<MemberSeed> = world
+        let members: Vec<LearnerSeed> = world
             .users
             .iter()
             .filter(|user| user.agents.contains(&index))
-            .map(|user| MemberSeed {
+            .map(|user| LearnerSeed {
                 user_id: user.id.clone(),
                 username: Some(user.username.clone()),
                 name: Some(user.name.clone()),
@@ -116,7 +116,7 @@ async fn register_members(store: &Store, world: &World) -> anyhow::Result<()> {
             })
             .collect();
         store
-            .import_members(&agent.id, &agent.name, &members)
+            .import_learners(&agent.id, &agent.name, &members)
             .await?;
     }
     Ok(())

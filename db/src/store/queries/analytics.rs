@@ -7,7 +7,7 @@ use crate::ids::{AgentKey, UserKey};
 use crate::ingest::{DayActivity, EventKind};
 use crate::store::Backend;
 use crate::store::access::Reader;
-use crate::store::records::{DayRow, Member, RawActivity, SessionRow};
+use crate::store::records::{DayRow, RawActivity, RegisteredLearner, SessionRow};
 use crate::time::{Day, Millis, Slot};
 
 /// Runs `SELECT columns FROM rest` with the agent and a `[from, to)` range
@@ -241,17 +241,20 @@ const MEMBERS_FROM: &str = "FROM memberships m
      LEFT JOIN last_activity l ON l.agent_id = m.agent_id AND l.user_id = m.user_id
      WHERE m.agent_id = $1";
 
-/// `Member`'s columns, in its field order.
+/// `RegisteredLearner`'s columns, in its field order.
 const MEMBER_COLUMNS: &str =
     "u.id AS key, u.user_key AS user_id, m.username, m.name, m.registered_at,
      l.at AS last_active, l.first_at AS first_active";
 
 /// Every registered user of the agent, packed by the database into one JSON
 /// array for the same reason as `day_activity`.
-pub async fn members(db: &Reader<Db>, agent: AgentKey) -> Result<Vec<Member>> {
-    let mut members: Vec<Member> = match BACKEND {
+pub async fn registered_learners(
+    db: &Reader<Db>,
+    agent: AgentKey,
+) -> Result<Vec<RegisteredLearner>> {
+    let mut members: Vec<RegisteredLearner> = match BACKEND {
         // sqlx hands SQLite's rows over one at a time: thousands of members
-        // travel faster as one JSON value (arrays in `Member`'s field order).
+        // travel faster as one JSON value (arrays in `RegisteredLearner`'s field order).
         Backend::Sqlite => {
             let sql = format!(
                 "SELECT json_group_array(json_array(u.id, u.user_key, m.username, m.name, m.registered_at, l.at, l.first_at)) {MEMBERS_FROM}"

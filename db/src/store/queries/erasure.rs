@@ -1,5 +1,5 @@
 //! Removing data: one learner on request (erasure) and events past the
-//! retention period. Each removes, in the transaction that deletes the
+//! purge period (`PULSE_RETENTION_DAYS`). Each removes, in the transaction that deletes the
 //! events, every rollup row derived from them, so that the figures
 //! afterwards equal those of a data set that never held them.
 

@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::ids::AgentKey;
 use crate::learners::Naming;
 use crate::store::access::{Reader, Writer};
-use crate::store::records::{AgentRef, MemberSeed};
+use crate::store::records::{AgentRef, LearnerSeed};
 use crate::time::Millis;
 
 pub async fn list_agents(db: &Reader<Db>) -> Result<Vec<Agent>> {
@@ -112,11 +112,11 @@ pub async fn register(
     Ok(())
 }
 
-pub async fn import_members(
+pub async fn import_learners(
     db: &Writer<Db>,
     agent_id: &str,
     agent_name: &str,
-    members: &[MemberSeed],
+    members: &[LearnerSeed],
 ) -> Result<()> {
     let mut tx = begin_write(db).await?;
     sqlx::query(

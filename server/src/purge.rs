@@ -1,4 +1,5 @@
-//! The retention period (`PULSE_RETENTION_DAYS`): events older than that
+//! Purging old events (`PULSE_RETENTION_DAYS`, a name kept for the public
+//! setting; "retention" in the code is the cohort figure): events older than that
 //! many whole UTC days are deleted at start and then daily.
 
 use std::time::Duration;

@@ -5,9 +5,9 @@ use pulse_model::ApiError;
 /// none when it keeps them all: the Users tab says which figures that
 /// affects.
 #[server]
-pub async fn data_retention() -> Result<Option<u32>, ApiError> {
+pub async fn kept_event_days() -> Result<Option<u32>, ApiError> {
     use crate::server::{server_context, signed_in};
     let context = server_context()?;
     signed_in(&context).await?;
-    Ok(context.retention_days)
+    Ok(context.kept_event_days)
 }

@@ -67,7 +67,7 @@ async fn events_past_the_period_are_deleted_at_start_and_the_tab_is_told() {
         let cookie = sign_in(&app, "teacher", "a long password").await;
         let response = app
             .client
-            .post(format!("{}{}", app.url, server_fn_path("data_retention")))
+            .post(format!("{}{}", app.url, server_fn_path("kept_event_days")))
             .header("Cookie", cookie)
             .form(&[("", ""); 0])
             .send()
