@@ -50,7 +50,7 @@ pub fn session_token() -> Option<String> {
 /// The signed-in account, or Unauthorized.
 pub async fn signed_in(context: &ServerContext) -> Result<Account, ApiError> {
     let token = session_token().ok_or(ApiError::Unauthorized)?;
-    let now = chrono::Utc::now().timestamp_millis();
+    let now = pulse_db::time::Millis::now();
     pulse_db::accounts::account_of_session(&context.store, &token, now)
         .await?
         .ok_or(ApiError::Unauthorized)

@@ -5,6 +5,8 @@
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use crate::time::Millis;
+
 pub use pulse_model::KeyScope;
 
 /// A key about to be stored.
@@ -92,7 +94,7 @@ pub fn generate(
     scope: KeyScope,
     agents: Option<Vec<String>>,
     label: Option<String>,
-    now_ms: i64,
+    now: Millis,
 ) -> (String, NewKey) {
     let mut prefix = [0u8; 4];
     let mut secret = [0u8; 24];
@@ -107,7 +109,7 @@ pub fn generate(
         agents,
         sections: crate::sections::SectionLimits::default(),
         label,
-        created_at: now_ms,
+        created_at: now.0,
     };
     (full, key)
 }
@@ -123,8 +125,8 @@ mod tests {
 
     #[test]
     fn keys_are_unique_and_only_their_hash_is_kept() {
-        let (first, stored) = generate(KeyScope::Read, None, None, 0);
-        let (second, _) = generate(KeyScope::Read, None, None, 0);
+        let (first, stored) = generate(KeyScope::Read, None, None, Millis(0));
+        let (second, _) = generate(KeyScope::Read, None, None, Millis(0));
         assert_ne!(first, second);
         assert!(first.starts_with(&stored.prefix));
         assert_eq!(stored.hash, hash_key(&first));

@@ -17,7 +17,7 @@ use crate::accounts::{
 };
 use crate::analytics::{AnalyticsError, Selection, Settings};
 use crate::keys::hash_key;
-use crate::time::from_millis;
+use crate::time::{Millis, from_millis};
 use crate::{AgentRef, Store, StoreError};
 
 /// A share link as stored.
@@ -297,7 +297,7 @@ pub async fn open(
     settings: Settings,
     now: DateTime<Utc>,
 ) -> Result<SharedPage, ShareError> {
-    let now_ms = now.timestamp_millis();
+    let now_ms = Millis::from(now);
     let link = store
         .share_link_by_hash(&hash_key(&opening.token))
         .await?
@@ -305,7 +305,7 @@ pub async fn open(
     if link.revoked_at.is_some() {
         return Err(ShareError::Revoked);
     }
-    if link.expires_at <= now_ms {
+    if link.expires_at <= now_ms.0 {
         return Err(ShareError::Expired);
     }
     if !maker_still_may_share(store, &link).await? {
@@ -377,12 +377,12 @@ async fn check_password(
     stored: &str,
     password: String,
     address: &str,
-    now_ms: i64,
+    now_ms: Millis,
 ) -> Result<(), ShareError> {
     let [pair, address_subject, link_subject] = password_subjects(link.id, address);
     let subjects = [pair.clone(), address_subject.clone(), link_subject.clone()];
     let counts = store
-        .claim_login_attempt(&subjects, now_ms, now_ms - LOGIN_WINDOW_MS)
+        .claim_login_attempt(&subjects, now_ms, Millis(now_ms.0 - LOGIN_WINDOW_MS))
         .await?
         .ok_or(ShareError::Throttled)?;
     pause(sign_in_delay(counts[2])).await;

@@ -2,6 +2,7 @@
 
 use pulse_db::accounts::{Role, hash_session_token, new_session_token};
 use pulse_db::testing::{TestBackend, TestDb};
+use pulse_db::time::Millis;
 use rstest::rstest;
 
 const HOUR: i64 = 60 * 60 * 1000;
@@ -14,17 +15,20 @@ async fn sessions_expire_when_idle_and_in_any_case_after_a_week(#[case] backend:
     let db = TestDb::new(backend).await;
     let store = &db.store;
     let account = store
-        .create_account("ann", "not used here", Role::Admin, &[], 0)
+        .create_account("ann", "not used here", Role::Admin, &[], Millis(0))
         .await
         .unwrap();
     let start = 1_000 * HOUR;
 
     let (token, hash) = new_session_token();
     assert_eq!(hash, hash_session_token(&token));
-    store.create_session(&hash, account, start).await.unwrap();
+    store
+        .create_session(&hash, account, Millis(start))
+        .await
+        .unwrap();
     assert!(
         store
-            .session_account(&hash, start + 11 * HOUR)
+            .session_account(&hash, Millis(start + 11 * HOUR))
             .await
             .unwrap()
             .is_some(),
@@ -33,14 +37,14 @@ async fn sessions_expire_when_idle_and_in_any_case_after_a_week(#[case] backend:
     // Each use moves the idle clock: 11 + 11 hours is fine, 13 more idle hours are not.
     assert!(
         store
-            .session_account(&hash, start + 22 * HOUR)
+            .session_account(&hash, Millis(start + 22 * HOUR))
             .await
             .unwrap()
             .is_some()
     );
     assert!(
         store
-            .session_account(&hash, start + 35 * HOUR)
+            .session_account(&hash, Millis(start + 35 * HOUR))
             .await
             .unwrap()
             .is_none()
@@ -48,7 +52,7 @@ async fn sessions_expire_when_idle_and_in_any_case_after_a_week(#[case] backend:
     // Gone for good once expired.
     assert!(
         store
-            .session_account(&hash, start + 36 * HOUR)
+            .session_account(&hash, Millis(start + 36 * HOUR))
             .await
             .unwrap()
             .is_none()
@@ -56,19 +60,26 @@ async fn sessions_expire_when_idle_and_in_any_case_after_a_week(#[case] backend:
 
     // Used every 11 hours, a session still ends 7 days after sign-in.
     let (_, hash) = new_session_token();
-    store.create_session(&hash, account, start).await.unwrap();
+    store
+        .create_session(&hash, account, Millis(start))
+        .await
+        .unwrap();
     let mut at = start;
     while at + 11 * HOUR <= start + 7 * 24 * HOUR {
         at += 11 * HOUR;
         assert!(
-            store.session_account(&hash, at).await.unwrap().is_some(),
+            store
+                .session_account(&hash, Millis(at))
+                .await
+                .unwrap()
+                .is_some(),
             "{backend:?} at {}",
             (at - start) / HOUR
         );
     }
     assert!(
         store
-            .session_account(&hash, start + 7 * 24 * HOUR + HOUR)
+            .session_account(&hash, Millis(start + 7 * 24 * HOUR + HOUR))
             .await
             .unwrap()
             .is_none()

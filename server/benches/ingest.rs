@@ -80,7 +80,7 @@ fn to_json(event: &ValidEvent) -> Value {
 
 async fn run(backend: pulse_db::testing::TestBackend, bodies: Arc<Vec<String>>, clients: usize) {
     let db = TestDb::new(backend).await;
-    let (key, stored) = generate(KeyScope::Ingest, None, None, Utc::now().timestamp_millis());
+    let (key, stored) = generate(KeyScope::Ingest, None, None, pulse_db::time::Millis::now());
     db.store.insert_key(&stored).await.unwrap();
     let dist = tempfile::tempdir().unwrap();
     std::fs::write(dist.path().join("index.html"), "<!DOCTYPE html>").unwrap();

@@ -144,7 +144,7 @@ async fn postgres_copy() -> String {
 /// An ingest key, a read key and the readers' account.
 async fn credentials(url: &str) -> (String, String) {
     let store = Store::connect(url).await.unwrap();
-    let now = Utc::now().timestamp_millis();
+    let now = pulse_db::time::Millis::now();
     let (ingest, key) = generate(KeyScope::Ingest, None, None, now);
     store.insert_key(&key).await.unwrap();
     let (read, key) = generate(KeyScope::Read, None, None, now);

@@ -39,12 +39,12 @@ async fn run() {
     let url = bench_data::sqlite_url();
     let store = bench_data::open(&url).await;
     let (agent, events) = bench_data::agents_by_size(&store).await.remove(0);
-    let now = chrono::Utc::now().timestamp_millis();
+    let now = pulse_db::time::Millis::now();
     let (read_key, _) = store
         .create_key(KeyScope::Read, None, None, now)
         .await
         .unwrap();
-    let admin = format!("wire-bench-{now}");
+    let admin = format!("wire-bench-{}", now.0);
     store
         .create_account(
             &admin,

@@ -80,7 +80,7 @@ async fn notes_are_put_listed_and_deleted(#[case] backend: TestBackend) {
     assert_eq!(response.status(), 422);
     // A key limited to a section of the agent may not note the whole agent.
     let limits = SectionLimits(vec![("tutor".into(), "s1".into())]);
-    let now = chrono::Utc::now().timestamp_millis();
+    let now = pulse_db::time::Millis::now();
     let (limited, _) = app
         .db
         .store

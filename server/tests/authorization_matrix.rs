@@ -579,7 +579,7 @@ async fn every_route_answers_each_caller_as_it_should() {
         event("3", "agent-b", "u-erase", "message", 2)
     ]);
     assert_eq!(app.post_events(&batch).await.status(), 200);
-    let now = Utc::now().timestamp_millis();
+    let now = pulse_db::time::Millis::now();
     let store = &app.db.store;
     for (name, role, agents) in [
         ("admin-a", Role::Admin, &["agent-a"][..]),
@@ -764,7 +764,7 @@ async fn membership_and_naming_across_agents_and_sections() {
             204
         );
     }
-    let now = Utc::now().timestamp_millis();
+    let now = pulse_db::time::Millis::now();
     let (section_key, _) = app
         .db
         .store

@@ -568,7 +568,12 @@ async fn account_and_key_changes_are_checked_before_anything_is_written(
             .unwrap();
         assert_eq!(response.status(), 200, "{backend:?}: the key still works");
     }
-    let (_, mut taken) = pulse_db::keys::generate(pulse_db::keys::KeyScope::Read, None, None, 0);
+    let (_, mut taken) = pulse_db::keys::generate(
+        pulse_db::keys::KeyScope::Read,
+        None,
+        None,
+        pulse_db::time::Millis(0),
+    );
     taken.prefix = shared.clone();
     assert!(
         !app.db.store.insert_key(&taken).await.unwrap(),

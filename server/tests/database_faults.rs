@@ -10,7 +10,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use pulse_db::Store;
 use pulse_db::keys::{KeyScope, generate};
 use serde_json::Value;
@@ -31,7 +30,7 @@ struct Call {
 async fn keys_for(url: &str) -> (String, String) {
     let store = Store::connect(url).await.unwrap();
     store.migrate().await.unwrap();
-    let now = Utc::now().timestamp_millis();
+    let now = pulse_db::time::Millis::now();
     let (ingest, key) = generate(KeyScope::Ingest, None, None, now);
     store.insert_key(&key).await.unwrap();
     let (read, key) = generate(KeyScope::Read, None, None, now);

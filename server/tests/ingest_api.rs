@@ -162,7 +162,11 @@ async fn keys_scopes_and_agent_limits_are_enforced(#[case] backend: TestBackend)
     let revoked = app.key(KeyScope::Ingest, &[]).await;
     let prefix = revoked.rsplit_once('_').unwrap().0.to_owned();
     assert_eq!(
-        app.db.store.revoke_key(&prefix, false, 0).await.unwrap(),
+        app.db
+            .store
+            .revoke_key(&prefix, false, pulse_db::time::Millis(0))
+            .await
+            .unwrap(),
         pulse_db::keys::Revocation::Revoked(1)
     );
     assert_eq!(post(Some(revoked)).await, 401, "revoked key");

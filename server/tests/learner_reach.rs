@@ -290,7 +290,7 @@ async fn sections_and_a_limited_key(backend: TestBackend) -> (TestApp, String) {
             Some(vec!["tutor".to_owned()]),
             SectionLimits(vec![("tutor".into(), "s1".into())]),
             None,
-            chrono::Utc::now().timestamp_millis(),
+            pulse_db::time::Millis::now(),
         )
         .await
         .unwrap();

@@ -125,7 +125,7 @@ async fn every_read_follows_the_section(#[case] backend: TestBackend) {
 async fn a_key_limited_to_a_section_reads_and_writes_only_it(#[case] backend: TestBackend) {
     let app = app_with_sections(backend).await;
     let limits = SectionLimits(vec![("tutor".into(), "s1".into())]);
-    let now = chrono::Utc::now().timestamp_millis();
+    let now = pulse_db::time::Millis::now();
     let agents = Some(vec!["tutor".to_owned()]);
     let store = &app.db.store;
     let (reader, _) = store

@@ -21,7 +21,7 @@ pub async fn create_account(account: NewAccount) -> Result<(), ApiError> {
             "An account named {username:?} exists already."
         )));
     }
-    let now = chrono::Utc::now().timestamp_millis();
+    let now = pulse_db::time::Millis::now();
     let password = account.password;
     let password_hash = context
         .hash_gate

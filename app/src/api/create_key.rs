@@ -23,7 +23,7 @@ pub async fn create_key(request: KeyRequest) -> Result<String, ApiError> {
     };
     let label = request.label.trim();
     let label = (!label.is_empty()).then(|| label.chars().take(200).collect());
-    let now = chrono::Utc::now().timestamp_millis();
+    let now = pulse_db::time::Millis::now();
     let (secret, _) = context
         .store
         .create_key(request.scope, agents, label, now)

@@ -17,7 +17,7 @@ pub async fn login(username: String, password: String) -> Result<(), ApiError> {
         password,
         address,
     };
-    let now = chrono::Utc::now().timestamp_millis();
+    let now = pulse_db::time::Millis::now();
     let token = sign_in(&context.store, &context.hash_gate, attempt, now).await?;
     let secure = if context.secure_cookies {
         "; Secure"

@@ -9,7 +9,7 @@ pub async fn revoke_key(prefix: String) -> Result<(), ApiError> {
     use pulse_db::keys::Revocation;
     let context = server_context()?;
     superadmin(&context).await?;
-    let now = chrono::Utc::now().timestamp_millis();
+    let now = pulse_db::time::Millis::now();
     match context.store.revoke_key(&prefix, false, now).await? {
         Revocation::Revoked(_) => Ok(()),
         Revocation::NoActiveKey => Err(ApiError::NotFound(format!("active key {prefix:?}"))),

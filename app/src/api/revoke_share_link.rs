@@ -14,7 +14,7 @@ pub async fn revoke_share_link(id: i64) -> Result<(), ApiError> {
         .await?
         .filter(|link| sees_share_link(&account, link))
         .ok_or_else(not_found)?;
-    let now = chrono::Utc::now().timestamp_millis();
+    let now = pulse_db::time::Millis::now();
     if !context.store.revoke_share_link(link.id, now).await? {
         return Err(ApiError::NotFound(format!("share link {id} that works")));
     }

@@ -7,6 +7,7 @@ use super::{
     new_session_token, pause, plausible_credentials, sign_in_delay, sign_in_subjects,
     verify_password,
 };
+use crate::time::Millis;
 use crate::{Store, StoreError};
 
 /// A sign-in attempt: who, with which password, from which client address.
@@ -49,7 +50,7 @@ pub async fn sign_in(
     store: &Store,
     gate: &HashGate,
     attempt: Attempt,
-    now: i64,
+    now: Millis,
 ) -> Result<String, SignInError> {
     let Attempt {
         username,
@@ -64,7 +65,7 @@ pub async fn sign_in(
         account_subject.clone(),
     ];
     let counts = store
-        .claim_login_attempt(&subjects, now, now - LOGIN_WINDOW_MS)
+        .claim_login_attempt(&subjects, now, Millis(now.0 - LOGIN_WINDOW_MS))
         .await?
         .ok_or(SignInError::Throttled)?;
     pause(sign_in_delay(counts[2])).await;
@@ -89,7 +90,7 @@ pub async fn sign_in(
 pub async fn account_of_session(
     store: &Store,
     token: &str,
-    now: i64,
+    now: Millis,
 ) -> Result<Option<Account>, StoreError> {
     let account = store
         .session_account(&hash_session_token(token), now)

@@ -7,6 +7,7 @@
 use super::Store;
 use crate::accounts::{Account, AccountChange, Role};
 use crate::error::Result;
+use crate::time::Millis;
 
 impl Store {
     /// Creates an account (the username must be new) with its agent grants.
@@ -16,11 +17,11 @@ impl Store {
         password_hash: &str,
         role: Role,
         agents: &[String],
-        now: i64,
+        now: Millis,
     ) -> Result<i64> {
         on_writer!(
             self,
-            accounts::create_account(username, password_hash, role, agents, now)
+            accounts::create_account(username, password_hash, role, agents, now.0)
         )
     }
 
@@ -37,29 +38,26 @@ impl Store {
     }
 
     /// Records a sign-in attempt against each subject unless one has had
-    /// its limit of attempts since `since_ms` (one atomic step): the counts
+    /// its limit of attempts since `since` (one atomic step): the counts
     /// before this attempt, or None when refused.
     pub async fn claim_login_attempt(
         &self,
         subjects: &[(String, Option<u64>)],
-        at_ms: i64,
-        since_ms: i64,
+        at: Millis,
+        since: Millis,
     ) -> Result<Option<Vec<u64>>> {
-        on_writer!(
-            self,
-            accounts::claim_login_attempt(subjects, at_ms, since_ms)
-        )
+        on_writer!(self, accounts::claim_login_attempt(subjects, at.0, since.0))
     }
 
     /// Forgets the `forgiven` subjects' failures and withdraws the attempt
-    /// claimed at `at_ms` from the `withdrawn` ones.
+    /// claimed at `at` from the `withdrawn` ones.
     pub async fn login_succeeded(
         &self,
         forgiven: &[String],
         withdrawn: &[String],
-        at_ms: i64,
+        at: Millis,
     ) -> Result<()> {
-        on_writer!(self, accounts::login_succeeded(forgiven, withdrawn, at_ms))
+        on_writer!(self, accounts::login_succeeded(forgiven, withdrawn, at.0))
     }
 
     /// Every dashboard account with its agent grants, ordered by username.
@@ -86,15 +84,15 @@ impl Store {
     }
 
     /// Stores a new browser session of the account whose database key is
-    /// `account`, under the hash of its token; `now` (milliseconds since the
-    /// epoch) is its start and last use.
-    pub async fn create_session(&self, token_hash: &str, account: i64, now: i64) -> Result<()> {
-        on_writer!(self, accounts::create_session(token_hash, account, now))
+    /// `account`, under the hash of its token; `now` is its start and last
+    /// use.
+    pub async fn create_session(&self, token_hash: &str, account: i64, now: Millis) -> Result<()> {
+        on_writer!(self, accounts::create_session(token_hash, account, now.0))
     }
 
     /// The account signed in with this session, if the session is live.
-    pub async fn session_account(&self, token_hash: &str, now: i64) -> Result<Option<Account>> {
-        on_writer!(self, accounts::session_account(token_hash, now))
+    pub async fn session_account(&self, token_hash: &str, now: Millis) -> Result<Option<Account>> {
+        on_writer!(self, accounts::session_account(token_hash, now.0))
     }
 
     /// Ends the session stored under `token_hash` (signing out); nothing

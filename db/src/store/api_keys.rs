@@ -7,6 +7,7 @@ use super::Store;
 use crate::error::Result;
 use crate::keys::{KeyRecord, KeyScope, NewKey, Revocation};
 use crate::sections::SectionLimits;
+use crate::time::Millis;
 
 impl Store {
     /// Stores a generated key; false (nothing stored) when its prefix is
@@ -22,7 +23,7 @@ impl Store {
         scope: KeyScope,
         agents: Option<Vec<String>>,
         label: Option<String>,
-        now: i64,
+        now: Millis,
     ) -> Result<(String, NewKey)> {
         self.create_limited_key(scope, agents, SectionLimits::default(), label, now)
             .await
@@ -35,7 +36,7 @@ impl Store {
         agents: Option<Vec<String>>,
         sections: SectionLimits,
         label: Option<String>,
-        now: i64,
+        now: Millis,
     ) -> Result<(String, NewKey)> {
         loop {
             let (secret, mut key) =
@@ -55,8 +56,8 @@ impl Store {
 
     /// Revokes the active key whose printed prefix is `prefix` (with
     /// `all`, every active key sharing it).
-    pub async fn revoke_key(&self, prefix: &str, all: bool, at: i64) -> Result<Revocation> {
-        on_writer!(self, api_keys::revoke_key(prefix, all, at))
+    pub async fn revoke_key(&self, prefix: &str, all: bool, at: Millis) -> Result<Revocation> {
+        on_writer!(self, api_keys::revoke_key(prefix, all, at.0))
     }
 
     /// Every key ever made, revoked ones included, oldest first.

@@ -5,6 +5,7 @@
 
 use super::Store;
 use crate::error::Result;
+use crate::time::Millis;
 
 impl Store {
     /// Stores a new share link; returns its id.
@@ -37,12 +38,12 @@ impl Store {
     }
 
     /// Counts a view of a share link's figures at `at`.
-    pub async fn record_share_view(&self, id: i64, at: i64) -> Result<()> {
-        on_writer!(self, share_links::record_share_view(id, at))
+    pub async fn record_share_view(&self, id: i64, at: Millis) -> Result<()> {
+        on_writer!(self, share_links::record_share_view(id, at.0))
     }
 
     /// Revokes a share link at `at`; false when none works under that id.
-    pub async fn revoke_share_link(&self, id: i64, at: i64) -> Result<bool> {
-        on_writer!(self, share_links::revoke_share_link(id, at))
+    pub async fn revoke_share_link(&self, id: i64, at: Millis) -> Result<bool> {
+        on_writer!(self, share_links::revoke_share_link(id, at.0))
     }
 }

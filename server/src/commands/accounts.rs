@@ -3,11 +3,11 @@
 use std::io::{BufRead, IsTerminal};
 
 use anyhow::{Context, bail};
-use chrono::Utc;
 use clap::Subcommand;
 use pulse_db::accounts::{
     Role, check_new_password, checked_username, generate_password, hash_password,
 };
+use pulse_db::time::Millis;
 
 use super::open_store;
 use crate::config::DatabaseConfig;
@@ -78,7 +78,7 @@ pub async fn run(command: AccountCommand) -> anyhow::Result<()> {
                     &hash_password(&password),
                     role,
                     &agents,
-                    Utc::now().timestamp_millis(),
+                    Millis::now(),
                 )
                 .await?;
             if generated {

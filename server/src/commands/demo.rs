@@ -76,7 +76,7 @@ pub const DEMO_ACCOUNTS: [(&str, &str); 2] = [
 ];
 
 async fn create_demo_accounts(store: &Store, world: &World) -> anyhow::Result<()> {
-    let now = Utc::now().timestamp_millis();
+    let now = Millis::now();
     for (index, (username, password)) in DEMO_ACCOUNTS.into_iter().enumerate() {
         if store.account_by_username(username).await?.is_some() {
             continue;

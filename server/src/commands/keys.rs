@@ -1,9 +1,10 @@
 //! `pulse key create|revoke|list`.
 
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use clap::{Subcommand, ValueEnum};
 use pulse_db::keys::{KeyScope, Revocation};
 use pulse_db::sections::SectionLimits;
+use pulse_db::time::Millis;
 
 use super::open_store;
 use crate::config::DatabaseConfig;
@@ -89,13 +90,7 @@ pub async fn run(command: KeyCommand) -> anyhow::Result<()> {
             };
             let agents = (!agents.is_empty()).then_some(agents);
             let (secret, key) = store
-                .create_limited_key(
-                    scope,
-                    agents,
-                    sections,
-                    label,
-                    Utc::now().timestamp_millis(),
-                )
+                .create_limited_key(scope, agents, sections, label, Millis::now())
                 .await?;
             println!("{secret}");
             eprintln!(
@@ -110,7 +105,7 @@ pub async fn run(command: KeyCommand) -> anyhow::Result<()> {
         } => {
             let store = open_store(&database).await?;
             match store
-                .revoke_key(&prefix, all_sharing_prefix, Utc::now().timestamp_millis())
+                .revoke_key(&prefix, all_sharing_prefix, Millis::now())
                 .await?
             {
                 Revocation::Revoked(count) => {

@@ -6,6 +6,7 @@ use anyhow::{Context, bail};
 use clap::Subcommand;
 use pulse_db::accounts::HashGate;
 use pulse_db::share_links::{Maker, create};
+use pulse_db::time::Millis;
 use pulse_model::{DEFAULT_MIN_COUNT, ShareLinkRequest};
 
 use super::open_store;
@@ -162,7 +163,7 @@ pub async fn run(command: ShareCommand) -> anyhow::Result<()> {
         }
         ShareCommand::Revoke { id, database } => {
             let store = open_store(&database).await?;
-            let now = chrono::Utc::now().timestamp_millis();
+            let now = Millis::now();
             let revoked = store.revoke_share_link(id, now).await?;
             store.close().await;
             if revoked {

@@ -93,7 +93,7 @@ impl TestApp {
             .iter()
             .map(std::string::ToString::to_string)
             .collect();
-        let now = Utc::now().timestamp_millis();
+        let now = pulse_db::time::Millis::now();
         self.db
             .store
             .create_account(username, &hash_password(password), role, &agents, now)
@@ -204,7 +204,7 @@ pub fn test_dist() -> tempfile::TempDir {
 pub async fn create_key(db: &TestDb, scope: KeyScope, agents: Option<Vec<String>>) -> String {
     let (secret, _) = db
         .store
-        .create_key(scope, agents, None, Utc::now().timestamp_millis())
+        .create_key(scope, agents, None, pulse_db::time::Millis::now())
         .await
         .unwrap();
     secret
