@@ -46,7 +46,7 @@ function startServer(home) {
   for (const name of Object.keys(env)) {
     if (name.startsWith('PULSE_')) delete env[name];
   }
-  // A retention period far longer than any test data's age: every walk
+  // A purge period far longer than any test data's age: every walk
   // runs with the purge on (and the Users tab says so), no figure changes.
   const child = spawn(binary, ['serve', '--addr', '127.0.0.1:0', '--retention-days', '3650'], {
     cwd: home,

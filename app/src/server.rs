@@ -274,7 +274,7 @@ pub fn register_server_fns() {
     register_explicit::<OnlineNow>();
     register_explicit::<Login>();
     register_explicit::<Logout>();
-    register_explicit::<CurrentUser>();
+    register_explicit::<CurrentAccount>();
     register_explicit::<ListAccounts>();
     register_explicit::<CreateAccount>();
     register_explicit::<UpdateAccount>();

@@ -28,9 +28,9 @@ pub fn spawn_purges(store: Store, days: u32) {
 
 fn log_purge(purged: &Result<u64, pulse_db::StoreError>, days: u32) {
     if let Err(error) = purged {
-        tracing::error!(%error, "could not delete events past the retention period");
+        tracing::error!(%error, "could not purge old events");
     } else if let Ok(events) = purged {
-        tracing::info!(events, days, "events past the retention period deleted");
+        tracing::info!(events, days, "old events purged");
     }
 }
 

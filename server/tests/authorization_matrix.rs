@@ -543,7 +543,7 @@ fn server_fn_rows() -> Vec<FnRow> {
             |_| Expect::Status(404),
         ),
         // Public by design: they are how one signs in and out.
-        ("current_user", FnArgs::none(), |_| Expect::Status(200)),
+        ("current_account", FnArgs::none(), |_| Expect::Status(200)),
         ("logout", FnArgs::none(), |_| Expect::Status(200)),
         (
             "login",

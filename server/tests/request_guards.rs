@@ -54,7 +54,7 @@ async fn unknown_api_paths_get_a_json_404_whatever_the_method() {
 #[tokio::test]
 async fn a_method_an_api_path_does_not_take_gets_a_json_405_naming_the_allowed_ones() {
     let app = TestApp::spawn(TestBackend::Sqlite).await;
-    let server_fn = server_fn_path("current_user");
+    let server_fn = server_fn_path("current_account");
     for (method, path, allowed) in [
         (Method::GET, server_fn.as_str(), "POST"),
         (Method::DELETE, "/api/v1/events", "POST"),
@@ -76,15 +76,15 @@ async fn a_method_an_api_path_does_not_take_gets_a_json_405_naming_the_allowed_o
     app.cleanup().await;
 }
 
-/// Calls the `current_user` server function (which answers anyone: 200
+/// Calls the `current_account` server function (which answers anyone: 200
 /// with `null` when not signed in) with these headers and content type.
-async fn current_user(
+async fn current_account(
     url: &str,
     headers: &[(reqwest::header::HeaderName, &str)],
     content_type: Option<&str>,
 ) -> (u16, Option<String>) {
     let mut request =
-        reqwest::Client::new().post(format!("{url}{}", server_fn_path("current_user")));
+        reqwest::Client::new().post(format!("{url}{}", server_fn_path("current_account")));
     for (name, value) in headers {
         request = request.header(name, *value);
     }
@@ -109,7 +109,7 @@ async fn with_a_public_url_only_calls_from_that_exact_origin_are_taken() {
     let public_host = (HOST, "pulse.school.example");
 
     // Behind a TLS proxy that forwards Host: the scheme decides.
-    let (status, error) = current_user(
+    let (status, error) = current_account(
         url,
         &[public_host.clone(), (ORIGIN, "http://pulse.school.example")],
         Some(FORM),
@@ -125,7 +125,7 @@ async fn with_a_public_url_only_calls_from_that_exact_origin_are_taken() {
         "null",
     ] {
         let (status, _) =
-            current_user(url, &[public_host.clone(), (ORIGIN, origin)], Some(FORM)).await;
+            current_account(url, &[public_host.clone(), (ORIGIN, origin)], Some(FORM)).await;
         assert_eq!(status, 403, "{origin}");
     }
 
@@ -135,20 +135,20 @@ async fn with_a_public_url_only_calls_from_that_exact_origin_are_taken() {
         "HTTPS://Pulse.School.Example:443",
     ] {
         let (status, _) =
-            current_user(url, &[public_host.clone(), (ORIGIN, origin)], Some(FORM)).await;
+            current_account(url, &[public_host.clone(), (ORIGIN, origin)], Some(FORM)).await;
         assert_eq!(status, 200, "{origin}");
-        let (status, _) = current_user(url, &[(ORIGIN, origin)], Some(FORM)).await;
+        let (status, _) = current_account(url, &[(ORIGIN, origin)], Some(FORM)).await;
         assert_eq!(status, 200, "{origin} with the server's own Host");
     }
 
     // No Origin: not a browser's call; handled as before.
-    assert_eq!(current_user(url, &[], Some(FORM)).await.0, 200);
+    assert_eq!(current_account(url, &[], Some(FORM)).await.0, 200);
     // Still refused when the browser says it is cross-site.
     let cross_site = (
         reqwest::header::HeaderName::from_static("sec-fetch-site"),
         "cross-site",
     );
-    assert_eq!(current_user(url, &[cross_site], Some(FORM)).await.0, 403);
+    assert_eq!(current_account(url, &[cross_site], Some(FORM)).await.0, 403);
     drop(server);
     db.cleanup().await;
 }
@@ -190,10 +190,10 @@ async fn without_a_public_url_the_origin_must_name_the_host_header() {
         ("null".to_owned(), address.clone(), 403),
     ] {
         let (status, _) =
-            current_user(&app.url, &[(HOST, &host), (ORIGIN, &origin)], Some(FORM)).await;
+            current_account(&app.url, &[(HOST, &host), (ORIGIN, &origin)], Some(FORM)).await;
         assert_eq!(status, expected, "Origin {origin}, Host {host}");
     }
-    assert_eq!(current_user(&app.url, &[], Some(FORM)).await.0, 200);
+    assert_eq!(current_account(&app.url, &[], Some(FORM)).await.0, 200);
     app.cleanup().await;
 }
 
@@ -208,7 +208,7 @@ async fn server_functions_take_only_the_bodies_the_app_sends() {
         "Application/X-WWW-Form-Urlencoded",
         "application/json",
     ] {
-        let (status, _) = current_user(&app.url, &[], Some(content_type)).await;
+        let (status, _) = current_account(&app.url, &[], Some(content_type)).await;
         assert_eq!(status, 200, "{content_type}");
     }
     for content_type in [
@@ -217,7 +217,7 @@ async fn server_functions_take_only_the_bodies_the_app_sends() {
         Some("multipart/form-data; boundary=x"),
         None,
     ] {
-        let (status, error) = current_user(&app.url, &[], content_type).await;
+        let (status, error) = current_account(&app.url, &[], content_type).await;
         assert_eq!(status, 415, "{content_type:?}");
         assert!(
             error.is_some_and(|error| error.contains(FORM) && error.contains("application/json")),

@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 use pulse_model::ApiError;
 
-use crate::api::current_user;
+use crate::api::current_account;
 
 /// The signed-in account (name, superadministrator), `None` when signed out.
 #[derive(Clone, Copy)]
@@ -14,7 +14,7 @@ pub struct Me(pub LocalResource<Result<Option<(String, bool)>, ApiError>>);
 
 /// Asks the server who is signed in and shares the answer with the app.
 pub fn provide_me() {
-    provide_context(Me(LocalResource::new(current_user)));
+    provide_context(Me(LocalResource::new(current_account)));
 }
 
 /// The answer shared by [`provide_me`].

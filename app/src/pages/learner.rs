@@ -42,7 +42,7 @@ pub fn LearnerPage() -> impl IntoView {
                 <div class="empty-state" data-testid="learner-private" role="alert">
                     <h1>"Privacy mode is on"</h1>
                     <p>"Learner pages are closed while privacy mode is on, so that no name shows on a shared screen. Turn it off on the Users tab to open them."</p>
-                    <A href=back>"Back to the users"</A>
+                    <A href=back>"Back to the learners"</A>
                 </div>
             </section>
         }
@@ -63,7 +63,7 @@ pub fn LearnerPage() -> impl IntoView {
     view! {
         <AgentHeader agent_id />
         <nav class="tabs" aria-label="Analytics">
-            <A href=back attr:class="tab" attr:data-testid="back-to-table">"← Users"</A>
+            <A href=back attr:class="tab" attr:data-testid="back-to-table">"← Learners"</A>
         </nav>
         <section class="learner" data-testid="learner-page" aria-busy=move || page.get().is_none().to_string()>
             <TimeFilter state set_state browser_tz=browser_tz.clone() zones />
@@ -73,7 +73,7 @@ pub fn LearnerPage() -> impl IntoView {
                     <div class="empty-state" data-testid="learner-not-found" role="alert">
                         <h1>"No such learner"</h1>
                         <p>"This agent has no learner with that id, or you may not see them."</p>
-                        <A href=back>"Back to the users"</A>
+                        <A href=back>"Back to the learners"</A>
                     </div>
                 }.into_any(),
                 Some(Err(error)) => view! { <ErrorPanel error retry=move || page.refetch() /> }.into_any(),

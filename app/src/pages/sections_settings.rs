@@ -140,7 +140,7 @@ pub fn SectionsSettings() -> impl IntoView {
                 {move || outcome(save.value().get(), "Section saved.")}
                 {move || outcome(remove.value().get(), "Section deleted.")}
                 {move || editing.get().map(|section_id| {
-                    let heading = format!("Learners of {section_id}, one user id a line");
+                    let heading = format!("Learners of {section_id}, one learner id a line");
                     view! {
                         <form class="members-form" on:submit=move |event| {
                             event.prevent_default();

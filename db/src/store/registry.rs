@@ -58,11 +58,11 @@ impl Store {
         &self,
         agent_id: &str,
         agent_name: &str,
-        members: &[LearnerSeed],
+        learners: &[LearnerSeed],
     ) -> Result<()> {
         on_writer!(
             self,
-            registry::import_learners(agent_id, agent_name, members)
+            registry::import_learners(agent_id, agent_name, learners)
         )
     }
 

@@ -26,7 +26,7 @@ impl Store {
         on_writer!(self, sections::put_section(agent.key, section_id, name))
     }
 
-    /// Deletes the section and its memberships; false when there was none.
+    /// Deletes the section with its list of members; false when there was none.
     pub async fn delete_section(&self, agent: &AgentRef, section_id: &str) -> Result<bool> {
         on_writer!(self, sections::delete_section(agent.key, section_id))
     }
@@ -110,7 +110,7 @@ impl Store {
     }
 
     /// Loads a checked roster in one transaction; returns how many
-    /// memberships were new.
+    /// learners were new to their section.
     pub async fn import_roster(
         &self,
         agent: &AgentRef,

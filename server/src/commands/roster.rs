@@ -70,7 +70,7 @@ pub async fn run(command: RosterCommand) -> anyhow::Result<()> {
         .import_roster(&agent_ref, &lines, chrono::Utc::now().into())
         .await?;
     println!(
-        "Imported {} line(s) for agent {agent}: {added} new membership(s).",
+        "Imported {} line(s) for agent {agent}: {added} new section member(s).",
         lines.len()
     );
     Ok(())

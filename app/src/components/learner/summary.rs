@@ -28,7 +28,7 @@ pub fn Summary(view: LearnerView, inactive_days: u32) -> impl IntoView {
             </p>
             <dl class="facts">
                 <dt>"Username"</dt><dd data-testid="learner-username">{user.username.clone().unwrap_or_else(|| "–".into())}</dd>
-                <dt>"User id"</dt><dd><code data-testid="learner-id">{user.user_id.clone()}</code></dd>
+                <dt>"Learner id"</dt><dd><code data-testid="learner-id">{user.user_id.clone()}</code></dd>
                 <dt>"Registered"</dt><dd>{instant(Some(user.registered_at))}</dd>
                 <dt>"First active"</dt><dd>{instant(user.first_active)}</dd>
                 <dt>"Last active"</dt><dd>{instant(user.last_active)}</dd>

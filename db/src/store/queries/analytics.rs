@@ -236,13 +236,13 @@ pub async fn registered_count(db: &Reader<Db>, agent: AgentKey) -> Result<u64> {
     Ok(count as u64)
 }
 
-const MEMBERS_FROM: &str = "FROM memberships m
+const REGISTERED_FROM: &str = "FROM memberships m
      JOIN users u ON u.id = m.user_id
      LEFT JOIN last_activity l ON l.agent_id = m.agent_id AND l.user_id = m.user_id
      WHERE m.agent_id = $1";
 
 /// `RegisteredLearner`'s columns, in its field order.
-const MEMBER_COLUMNS: &str =
+const REGISTERED_COLUMNS: &str =
     "u.id AS key, u.user_key AS user_id, m.username, m.name, m.registered_at,
      l.at AS last_active, l.first_at AS first_active";
 
@@ -257,7 +257,7 @@ pub async fn registered_learners(
         // travel faster as one JSON value (arrays in `RegisteredLearner`'s field order).
         Backend::Sqlite => {
             let sql = format!(
-                "SELECT json_group_array(json_array(u.id, u.user_key, m.username, m.name, m.registered_at, l.at, l.first_at)) {MEMBERS_FROM}"
+                "SELECT json_group_array(json_array(u.id, u.user_key, m.username, m.name, m.registered_at, l.at, l.first_at)) {REGISTERED_FROM}"
             );
             let packed: String = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
                 .bind(agent)
@@ -269,7 +269,7 @@ pub async fn registered_learners(
         }
         // PostgreSQL sends rows in bulk; building JSON there costs more.
         Backend::Postgres => {
-            let sql = format!("SELECT {MEMBER_COLUMNS} {MEMBERS_FROM}");
+            let sql = format!("SELECT {REGISTERED_COLUMNS} {REGISTERED_FROM}");
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(agent)
                 .fetch_all(db.pool())

@@ -116,7 +116,7 @@ pub async fn import_learners(
     db: &Writer<Db>,
     agent_id: &str,
     agent_name: &str,
-    members: &[LearnerSeed],
+    learners: &[LearnerSeed],
 ) -> Result<()> {
     let mut tx = begin_write(db).await?;
     sqlx::query(
@@ -127,31 +127,31 @@ pub async fn import_learners(
     .bind(agent_name)
     .execute(&mut *tx)
     .await?;
-    let user_ids: Vec<&str> = members
+    let user_ids: Vec<&str> = learners
         .iter()
-        .map(|member| member.user_id.as_str())
+        .map(|learner| learner.user_id.as_str())
         .collect();
     let (agents, users) = ensure_keys(&mut tx, &[agent_id], &user_ids).await?;
     let agent = agents[agent_id];
-    for member in members {
+    for learner in learners {
         sqlx::query("UPDATE users SET username = $1, name = $2 WHERE id = $3")
-            .bind(member.username.as_deref())
-            .bind(member.name.as_deref())
-            .bind(users[&member.user_id])
+            .bind(learner.username.as_deref())
+            .bind(learner.name.as_deref())
+            .bind(users[&learner.user_id])
             .execute(&mut *tx)
             .await?;
     }
-    for chunk in members.chunks(rows_per_statement(6)) {
+    for chunk in learners.chunks(rows_per_statement(6)) {
         let mut query = QueryBuilder::<Db>::new(
             "INSERT INTO memberships (agent_id, user_id, registered_at, automatic, username, name) ",
         );
-        query.push_values(chunk, |mut row, member| {
+        query.push_values(chunk, |mut row, learner| {
             row.push_bind(agent)
-                .push_bind(users[&member.user_id])
-                .push_bind(member.registered_at)
+                .push_bind(users[&learner.user_id])
+                .push_bind(learner.registered_at)
                 .push_bind(0_i64)
-                .push_bind(member.username.as_deref())
-                .push_bind(member.name.as_deref());
+                .push_bind(learner.username.as_deref())
+                .push_bind(learner.name.as_deref());
         });
         query.push(
             " ON CONFLICT (agent_id, user_id) DO UPDATE SET registered_at = excluded.registered_at,

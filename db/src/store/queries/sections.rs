@@ -95,7 +95,7 @@ async fn upsert_section(
     }
 }
 
-/// Deletes the section and its memberships; false when there was none.
+/// Deletes the section with its list of members; false when there was none.
 pub async fn delete_section(db: &Writer<Db>, agent: AgentKey, section_id: &str) -> Result<bool> {
     let mut tx = begin_write(db).await?;
     let Some(id) = section_key(&mut tx, agent, section_id).await? else {

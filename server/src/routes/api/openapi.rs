@@ -174,7 +174,20 @@ impl Modify for Common {
             ),
             ("507", "The database's disk is full"),
         ];
-        for item in document.paths.paths.values_mut() {
+        // What every read of one agent's figures may answer, unless its own
+        // annotation says more.
+        let agent_reads = [
+            (
+                "400",
+                "An invalid period, date, zone or other parameter, or an unknown parameter, with the reason",
+            ),
+            (
+                "403",
+                "Not a read key, or a key limited to other agents or sections",
+            ),
+            ("404", "Unknown agent or section"),
+        ];
+        for (path, item) in &mut document.paths.paths {
             for operation in operations(item) {
                 let takes_key = operation
                     .security
@@ -183,11 +196,21 @@ impl Modify for Common {
                 if !takes_key {
                     continue;
                 }
-                for (status, description) in common {
+                let reads_an_agent = path.contains("{agent_id}")
+                    && operation
+                        .tags
+                        .as_ref()
+                        .is_some_and(|tags| tags.iter().any(|tag| tag == "reads"));
+                let extra = if reads_an_agent {
+                    &agent_reads[..]
+                } else {
+                    &[]
+                };
+                for (status, description) in common.iter().chain(extra) {
                     operation
                         .responses
                         .responses
-                        .entry(status.to_owned())
+                        .entry((*status).to_owned())
                         .or_insert_with(|| error_response(description));
                 }
             }

@@ -118,9 +118,6 @@ pub async fn list_agents(
     params(AgentPath, PeriodParams),
     responses(
         (status = 200, description = "The overview", body = Overview),
-        (status = 400, description = "An invalid period, date, zone or other parameter, or an unknown parameter, with the reason", body = ErrorBody),
-        (status = 403, description = "Not a read key, or a key limited to other agents or sections", body = ErrorBody),
-        (status = 404, description = "Unknown agent or section", body = ErrorBody),
     ),
 )]
 pub async fn overview(
@@ -141,9 +138,6 @@ pub async fn overview(
     params(AgentPath, PeriodParams),
     responses(
         (status = 200, description = "The trend", body = Trend),
-        (status = 400, description = "An invalid period, date, zone or other parameter, or an unknown parameter, with the reason", body = ErrorBody),
-        (status = 403, description = "Not a read key, or a key limited to other agents or sections", body = ErrorBody),
-        (status = 404, description = "Unknown agent or section", body = ErrorBody),
     ),
 )]
 pub async fn trend(
@@ -167,9 +161,6 @@ pub async fn trend(
     params(AgentPath, PeriodParams),
     responses(
         (status = 200, description = "The heatmap", body = Heatmap),
-        (status = 400, description = "An invalid period, date, zone or other parameter, or an unknown parameter, with the reason", body = ErrorBody),
-        (status = 403, description = "Not a read key, or a key limited to other agents or sections", body = ErrorBody),
-        (status = 404, description = "Unknown agent or section", body = ErrorBody),
     ),
 )]
 pub async fn heatmap(
@@ -195,9 +186,6 @@ pub async fn heatmap(
     params(AgentPath, PeriodParams, InactiveDaysParam),
     responses(
         (status = 200, description = "Overview, trend, heatmap and user table", body = Dashboard),
-        (status = 400, description = "An invalid period, date, zone or other parameter, or an unknown parameter, with the reason", body = ErrorBody),
-        (status = 403, description = "Not a read key, or a key limited to other agents or sections", body = ErrorBody),
-        (status = 404, description = "Unknown agent or section", body = ErrorBody),
     ),
 )]
 pub async fn dashboard(
@@ -246,9 +234,6 @@ pub async fn dashboard(
             (UsersTable = "application/json"),
             (String = "text/csv", example = "user_id,username,name,registered_at,messages,active_days,last_active,first_active,previous_messages,previous_active_days,status\r\nu42,ada,Ada Lovelace,2026-03-01T09:30:00Z,12,3,2026-03-04T10:00:00Z,2026-03-01T10:00:00Z,4,2,active\r\n"),
         )),
-        (status = 400, description = "An invalid period, date, zone or other parameter, or an unknown parameter, with the reason", body = ErrorBody),
-        (status = 403, description = "Not a read key, or a key limited to other agents or sections", body = ErrorBody),
-        (status = 404, description = "Unknown agent or section", body = ErrorBody),
     ),
 )]
 pub async fn users(
@@ -303,8 +288,6 @@ pub async fn users(
     responses(
         (status = 200, description = "Cohorts and lifecycle, oldest week first", body = Retention),
         (status = 400, description = "An invalid period, date, zone, weeks or week_start, or an unknown parameter, with the reason", body = ErrorBody),
-        (status = 403, description = "Not a read key, or a key limited to other agents or sections", body = ErrorBody),
-        (status = 404, description = "Unknown agent or section", body = ErrorBody),
     ),
 )]
 pub async fn retention(
@@ -350,8 +333,6 @@ pub async fn retention(
     params(MemberPath, PeriodParams, InactiveDaysParam),
     responses(
         (status = 200, description = "The learner view", body = LearnerView),
-        (status = 400, description = "An invalid period, date, zone or other parameter, or an unknown parameter, with the reason", body = ErrorBody),
-        (status = 403, description = "Not a read key, or a key limited to other agents or sections", body = ErrorBody),
         (status = 404, description = "Unknown agent or section, or a user not registered for it (or not in the section)", body = ErrorBody),
     ),
 )]

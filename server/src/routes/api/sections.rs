@@ -96,7 +96,7 @@ pub async fn put_section(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Deletes a section and its memberships; its learners stay registered.
+/// Deletes a section and its members' places in it; its learners stay registered.
 #[utoipa::path(
     delete,
     path = "/api/v1/agents/{agent_id}/sections/{section_id}",
