@@ -7,7 +7,9 @@ use pulse_model::LearnerDay;
 
 use super::fonts::{TextSize, font};
 use super::palette::Theme;
-use super::{Chart, DrawError, PlotArea, count_ticks, whole_number};
+use super::{
+    Chart, DrawError, PlotArea, column_chart, count_ticks, headroom, themed_mesh, whole_number,
+};
 
 /// The day-by-day chart of the learner view.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,27 +34,18 @@ impl Chart for LearnerDays {
     {
         root.fill(&theme.background)?;
         let count = self.0.len().max(1);
-        let top = self.0.iter().map(|d| d.messages).max().unwrap_or(0).max(1) as f64 * 1.15;
+        let top = headroom(self.0.iter().map(|d| d.messages).max().unwrap_or(0));
         let text = font(TextSize::Large).color(&theme.text);
-        let mut chart = ChartBuilder::on(root)
-            .margin(12)
-            .x_label_area_size(34)
-            .y_label_area_size(44)
+        let mut chart = column_chart(root)
             .right_y_label_area_size(44)
             .build_cartesian_2d(0f64..count as f64, 0f64..top)?
             .set_secondary_coord(0f64..count as f64, 0f64..24.0);
-        chart
-            .configure_mesh()
-            .light_line_style(theme.grid.mix(0.5))
-            .bold_line_style(theme.grid)
-            .axis_style(theme.grid)
-            .label_style(text.clone())
+        themed_mesh(&mut chart.configure_mesh(), theme, &text)
             .x_labels(8.min(count))
             .x_label_formatter(&|x| day_label(self, *x as usize))
             .y_labels(count_ticks(top))
             .y_label_formatter(&whole_number)
             .y_desc("Messages")
-            .axis_desc_style(text.clone())
             .draw()?;
         chart
             .configure_secondary_axes()

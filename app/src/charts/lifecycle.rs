@@ -7,7 +7,9 @@ use pulse_model::{LifecycleWeek, Retention};
 
 use super::fonts::{TextSize, font};
 use super::palette::{Theme, sequential};
-use super::{Chart, DrawError, PlotArea, whole_number};
+use super::{
+    Chart, DrawError, PlotArea, column_chart, finish, headroom, themed_mesh, whole_number,
+};
 
 /// How many learners of one group a week has.
 pub type GroupCount = fn(&LifecycleWeek) -> u64;
@@ -40,14 +42,13 @@ impl Chart for Retention {
     {
         root.fill(&theme.background)?;
         let count = self.lifecycle.len().max(1);
-        let up = self
-            .lifecycle
-            .iter()
-            .map(|week| week.new + week.returning + week.resurrected)
-            .max()
-            .unwrap_or(0)
-            .max(1) as f64
-            * 1.15;
+        let up = headroom(
+            self.lifecycle
+                .iter()
+                .map(|week| week.new + week.returning + week.resurrected)
+                .max()
+                .unwrap_or(0),
+        );
         let down = self
             .lifecycle
             .iter()
@@ -57,18 +58,10 @@ impl Chart for Retention {
             * 1.15;
         let text = font(TextSize::Large).color(&theme.text);
         let weeks = &self.weeks;
-        let mut chart = ChartBuilder::on(root)
-            .margin(12)
-            .x_label_area_size(34)
-            .y_label_area_size(44)
-            .build_cartesian_2d(0f64..count as f64, -down.max(0.5)..up)?;
-        chart
-            .configure_mesh()
+        let mut chart =
+            column_chart(root).build_cartesian_2d(0f64..count as f64, -down.max(0.5)..up)?;
+        themed_mesh(&mut chart.configure_mesh(), theme, &text)
             .disable_x_mesh()
-            .light_line_style(theme.grid.mix(0.5))
-            .bold_line_style(theme.grid)
-            .axis_style(theme.grid)
-            .label_style(text.clone())
             .x_labels(count.min(13))
             .x_label_formatter(&|x| {
                 weeks
@@ -78,7 +71,6 @@ impl Chart for Retention {
             })
             .y_label_formatter(&|y| whole_number(&y.abs()))
             .y_desc("Learners")
-            .axis_desc_style(text)
             .draw()?;
         for (group, (name, value)) in GROUPS.iter().enumerate() {
             let bars = self.lifecycle.iter().enumerate().map(move |(index, week)| {
@@ -101,14 +93,6 @@ impl Chart for Retention {
                 Rectangle::new([(x, y - 4), (x + 14, y + 4)], colour(group, theme).filled())
             });
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(theme.background.mix(0.85))
-            .border_style(theme.grid)
-            .label_font(font(TextSize::Large).color(&theme.text))
-            .draw()?;
-        root.present()?;
-        Ok(chart.plotting_area().get_pixel_range().into())
+        finish(root, chart, theme)
     }
 }

@@ -10,11 +10,14 @@ pub mod palette;
 pub mod sections;
 pub mod trend;
 
-use plotters::coord::Shift;
+use plotters::chart::{ChartBuilder, ChartContext, MeshStyle, SeriesLabelPosition};
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::{
-    DrawingArea, DrawingAreaErrorKind, DrawingBackend, IntoDrawingArea, SVGBackend,
+    Color, DrawingArea, DrawingAreaErrorKind, DrawingBackend, IntoDrawingArea, Ranged, SVGBackend,
+    TextStyle,
 };
 
+use fonts::{TextSize, font};
 use palette::Theme;
 
 /// The pixel rectangle of a chart's plotting area, to map the pointer back
@@ -61,6 +64,58 @@ impl From<(std::ops::Range<i32>, std::ops::Range<i32>)> for PlotArea {
 /// ticks than whole numbers below the top (2 to 10).
 pub fn count_ticks(top: f64) -> usize {
     (top.floor() as usize + 1).clamp(2, 10)
+}
+
+/// The top of a count axis over counts up to `max`: room above the highest
+/// bar or point for the legend.
+pub fn headroom(max: u64) -> f64 {
+    max.max(1) as f64 * 1.15
+}
+
+/// A chart over columns (buckets, days, weeks) with the margins and label
+/// areas every such chart shares.
+fn column_chart<'a, 'b, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+) -> ChartBuilder<'a, 'b, DB> {
+    let mut builder = ChartBuilder::on(root);
+    builder
+        .margin(12)
+        .x_label_area_size(34)
+        .y_label_area_size(44);
+    builder
+}
+
+/// The grid, axes and labels of every chart, in the theme's colours.
+fn themed_mesh<'a, 'b, 'c, X: Ranged, Y: Ranged, DB: DrawingBackend>(
+    mesh: &'c mut MeshStyle<'a, 'b, X, Y, DB>,
+    theme: Theme,
+    text: &TextStyle<'b>,
+) -> &'c mut MeshStyle<'a, 'b, X, Y, DB> {
+    mesh.light_line_style(theme.grid.mix(0.5))
+        .bold_line_style(theme.grid)
+        .axis_style(theme.grid)
+        .label_style(text.clone())
+        .axis_desc_style(text.clone())
+}
+
+/// The legend of the series drawn, top left, then the picture shown.
+fn finish<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    root: &DrawingArea<DB, Shift>,
+    mut chart: ChartContext<'a, DB, CT>,
+    theme: Theme,
+) -> Result<PlotArea, DrawError<DB>>
+where
+    DB::ErrorType: 'static,
+{
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(theme.background.mix(0.85))
+        .border_style(theme.grid)
+        .label_font(font(TextSize::Large).color(&theme.text))
+        .draw()?;
+    root.present()?;
+    Ok(chart.plotting_area().get_pixel_range().into())
 }
 
 /// A count axis' label: a tick between two whole numbers is left unlabelled.

@@ -8,7 +8,10 @@ use pulse_model::SectionTrend;
 use super::fonts::{TextSize, font};
 use super::palette::{Theme, sequential};
 use super::trend::bucket_label;
-use super::{Chart, DrawError, PlotArea, count_ticks, whole_number};
+use super::{
+    Chart, DrawError, PlotArea, column_chart, count_ticks, finish, headroom, themed_mesh,
+    whole_number,
+};
 
 /// Every section's trend (the same buckets each).
 #[derive(Debug, Clone, PartialEq)]
@@ -33,33 +36,22 @@ impl Chart for SectionsChart {
             return Ok(PlotArea::default());
         };
         let count = first.trend.buckets.len().max(1);
-        let top = self
-            .0
-            .iter()
-            .flat_map(|section| section.trend.buckets.iter().map(|b| b.active_users))
-            .max()
-            .unwrap_or(0)
-            .max(1) as f64
-            * 1.15;
+        let top = headroom(
+            self.0
+                .iter()
+                .flat_map(|section| section.trend.buckets.iter().map(|b| b.active_users))
+                .max()
+                .unwrap_or(0),
+        );
         let text = font(TextSize::Large).color(&theme.text);
         let labels = &first.trend;
-        let mut chart = ChartBuilder::on(root)
-            .margin(12)
-            .x_label_area_size(34)
-            .y_label_area_size(44)
-            .build_cartesian_2d(0f64..count as f64, 0f64..top)?;
-        chart
-            .configure_mesh()
-            .light_line_style(theme.grid.mix(0.5))
-            .bold_line_style(theme.grid)
-            .axis_style(theme.grid)
-            .label_style(text.clone())
+        let mut chart = column_chart(root).build_cartesian_2d(0f64..count as f64, 0f64..top)?;
+        themed_mesh(&mut chart.configure_mesh(), theme, &text)
             .x_labels(8.min(count))
             .x_label_formatter(&|x| bucket_label(labels, *x as usize))
             .y_labels(count_ticks(top))
             .y_label_formatter(&whole_number)
             .y_desc("Active users")
-            .axis_desc_style(text)
             .draw()?;
         let lines = self.0.len();
         for (index, section) in self.0.iter().enumerate() {
@@ -78,14 +70,6 @@ impl Chart for SectionsChart {
                     Rectangle::new([(x, y - 2), (x + 14, y + 2)], colour.filled())
                 });
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(theme.background.mix(0.85))
-            .border_style(theme.grid)
-            .label_font(font(TextSize::Large).color(&theme.text))
-            .draw()?;
-        root.present()?;
-        Ok(chart.plotting_area().get_pixel_range().into())
+        finish(root, chart, theme)
     }
 }

@@ -7,7 +7,10 @@ use pulse_model::{Annotation, Granularity, Trend};
 
 use super::fonts::{TextSize, font};
 use super::palette::Theme;
-use super::{Chart, DrawError, PlotArea, count_ticks, whole_number};
+use super::{
+    Chart, DrawError, PlotArea, column_chart, count_ticks, finish, headroom, themed_mesh,
+    whole_number,
+};
 
 /// The label of bucket `index` on the axis and in tooltips.
 pub fn bucket_label(trend: &Trend, index: usize) -> String {
@@ -51,32 +54,22 @@ impl Chart for AnnotatedTrend {
         let trend = &self.trend;
         root.fill(&theme.background)?;
         let count = trend.buckets.len().max(1);
-        let top = trend
-            .buckets
-            .iter()
-            .map(|b| b.active_users)
-            .max()
-            .unwrap_or(0)
-            .max(1) as f64
-            * 1.15;
+        let top = headroom(
+            trend
+                .buckets
+                .iter()
+                .map(|b| b.active_users)
+                .max()
+                .unwrap_or(0),
+        );
         let text = font(TextSize::Large).color(&theme.text);
-        let mut chart = ChartBuilder::on(root)
-            .margin(12)
-            .x_label_area_size(34)
-            .y_label_area_size(44)
-            .build_cartesian_2d(0f64..count as f64, 0f64..top)?;
-        chart
-            .configure_mesh()
-            .light_line_style(theme.grid.mix(0.5))
-            .bold_line_style(theme.grid)
-            .axis_style(theme.grid)
-            .label_style(text.clone())
+        let mut chart = column_chart(root).build_cartesian_2d(0f64..count as f64, 0f64..top)?;
+        themed_mesh(&mut chart.configure_mesh(), theme, &text)
             .x_labels(8.min(count))
             .x_label_formatter(&|x| bucket_label(trend, *x as usize))
             .y_labels(count_ticks(top))
             .y_label_formatter(&whole_number)
             .y_desc("Active users")
-            .axis_desc_style(text)
             .draw()?;
         // Annotated buckets first, under the line.
         let noted: Vec<usize> = (0..trend.buckets.len())
@@ -115,14 +108,6 @@ impl Chart for AnnotatedTrend {
             .legend(move |(x, y)| {
                 Rectangle::new([(x, y - 4), (x + 14, y + 4)], theme.accent.filled())
             });
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(theme.background.mix(0.85))
-            .border_style(theme.grid)
-            .label_font(font(TextSize::Large).color(&theme.text))
-            .draw()?;
-        root.present()?;
-        Ok(chart.plotting_area().get_pixel_range().into())
+        finish(root, chart, theme)
     }
 }

@@ -8,6 +8,8 @@ use clap::Subcommand;
 use pulse_model::Annotation;
 use pulse_model::check_public_id;
 
+use super::all_or_nothing;
+
 use super::open_store;
 use crate::config::DatabaseConfig;
 
@@ -38,19 +40,7 @@ pub async fn run(command: AnnotationsCommand) -> anyhow::Result<()> {
     }
     let text = std::fs::read_to_string(&file)
         .with_context(|| format!("could not read {} as UTF-8 text", file.display()))?;
-    let notes = match parse_calendar(&text) {
-        Ok(notes) => notes,
-        Err(errors) => {
-            for error in &errors {
-                eprintln!("{}: {error}", file.display());
-            }
-            bail!(
-                "{} problem(s) in {}; nothing was imported",
-                errors.len(),
-                file.display()
-            );
-        }
-    };
+    let notes = all_or_nothing(&file, parse_calendar(&text))?;
     let store = open_store(&database).await?;
     let agent_ref = store.find_agent(&agent).await?.with_context(|| {
         format!("no agent {agent:?} (create it first: PUT /api/v1/agents/{agent})")

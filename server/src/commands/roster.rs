@@ -8,6 +8,8 @@ use clap::Subcommand;
 use pulse_db::sections::RosterLine;
 use pulse_model::check_public_id;
 
+use super::all_or_nothing;
+
 use super::open_store;
 use crate::config::DatabaseConfig;
 
@@ -42,19 +44,7 @@ pub async fn run(command: RosterCommand) -> anyhow::Result<()> {
     }
     let text =
         std::fs::read(&file).with_context(|| format!("could not read {}", file.display()))?;
-    let lines = match parse_roster(&text) {
-        Ok(lines) => lines,
-        Err(errors) => {
-            for error in &errors {
-                eprintln!("{}: {error}", file.display());
-            }
-            bail!(
-                "{} problem(s) in {}; nothing was imported",
-                errors.len(),
-                file.display()
-            );
-        }
-    };
+    let lines = all_or_nothing(&file, parse_roster(&text))?;
     let store = open_store(&database).await?;
     let agent_ref = match store.find_agent(&agent).await? {
         Some(found) => found,

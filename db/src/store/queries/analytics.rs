@@ -318,7 +318,7 @@ pub async fn users_activity(
     to: Millis,
 ) -> Result<Vec<RawActivity>> {
     let mut events = Vec::new();
-    for chunk in users.chunks(500) {
+    for chunk in super::in_lists(users) {
         let mut query =
             sqlx::QueryBuilder::<Db>::new("SELECT at, user_id, kind FROM events WHERE agent_id = ");
         query
@@ -328,10 +328,7 @@ pub async fn users_activity(
             .push(" AND at < ")
             .push_bind(to)
             .push(" AND user_id IN (");
-        let mut list = query.separated(", ");
-        for user in chunk {
-            list.push_bind(*user);
-        }
+        super::push_list(&mut query, chunk);
         query.push(")");
         let rows: Vec<(Millis, UserKey, i64)> = query.build_query_as().fetch_all(db.pool()).await?;
         events.extend(rows.into_iter().map(|(at, user, kind)| RawActivity {
@@ -385,7 +382,7 @@ pub async fn users_active_between(
     to: Millis,
 ) -> Result<Vec<UserKey>> {
     let mut found = Vec::new();
-    for chunk in users.chunks(500) {
+    for chunk in super::in_lists(users) {
         let mut query =
             sqlx::QueryBuilder::<Db>::new("SELECT DISTINCT user_id FROM events WHERE agent_id = ");
         query
@@ -395,10 +392,7 @@ pub async fn users_active_between(
             .push(" AND at <= ")
             .push_bind(to)
             .push(" AND user_id IN (");
-        let mut list = query.separated(", ");
-        for user in chunk {
-            list.push_bind(*user);
-        }
+        super::push_list(&mut query, chunk);
         query.push(")");
         let rows: Vec<(UserKey,)> = query.build_query_as().fetch_all(db.pool()).await?;
         found.extend(rows.into_iter().map(|(user,)| user));

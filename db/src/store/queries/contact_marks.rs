@@ -22,10 +22,8 @@ pub async fn registered_keys(
              WHERE m.agent_id = ",
         );
         query.push_bind(agent).push(" AND u.user_key IN (");
-        let mut list = query.separated(", ");
-        for user in chunk {
-            list.push_bind(user.as_str());
-        }
+        let ids: Vec<&str> = chunk.iter().map(String::as_str).collect();
+        super::push_list(&mut query, &ids);
         query.push(")");
         let rows: Vec<(String, UserKey)> = query.build_query_as().fetch_all(db.pool()).await?;
         found.extend(rows);
@@ -47,10 +45,7 @@ pub async fn unvouched(db: &Reader<Db>, agent: AgentKey, users: &[UserKey]) -> R
                AND m.agent_id = ",
         );
         query.push_bind(agent).push(" AND m.user_id IN (");
-        let mut list = query.separated(", ");
-        for user in chunk {
-            list.push_bind(*user);
-        }
+        super::push_list(&mut query, chunk);
         query.push(") ORDER BY u.user_key");
         let rows: Vec<(String,)> = query.build_query_as().fetch_all(db.pool()).await?;
         found.extend(rows.into_iter().map(|(user,)| user));

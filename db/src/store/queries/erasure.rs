@@ -129,10 +129,7 @@ async fn forget_on_agent(
             .push(" AND user_id = ")
             .push_bind(user)
             .push(" AND day IN (");
-        let mut list = query.separated(", ");
-        for day in chunk {
-            list.push_bind(*day);
-        }
+        super::push_list(&mut query, chunk);
         query.push(")");
         query.build().execute(&mut **tx).await?;
     }

@@ -186,10 +186,7 @@ async fn stored_events(
     let event_keys: Vec<&str> = batch.events.iter().map(|event| event.id.as_str()).collect();
     let mut query =
         QueryBuilder::<Db>::new("SELECT agent_id, event_key FROM events WHERE agent_id IN (");
-    let mut list = query.separated(", ");
-    for agent in agent_keys {
-        list.push_bind(agent);
-    }
+    push_list(&mut query, &agent_keys);
     query.push(") AND event_key IN (");
     push_list(&mut query, &event_keys);
     query.push(")");

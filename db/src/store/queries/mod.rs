@@ -129,7 +129,10 @@ async fn raise_versions(
 
 /// Binds a list for `IN (...)`; an empty list matches nothing (PostgreSQL
 /// rejects `IN ()`).
-fn push_list(query: &mut QueryBuilder<Db>, keys: &[&str]) {
+fn push_list<'t, T>(query: &mut QueryBuilder<Db>, keys: &[T])
+where
+    T: Copy + sqlx::Encode<'t, Db> + sqlx::Type<Db>,
+{
     if keys.is_empty() {
         query.push("NULL");
     }
