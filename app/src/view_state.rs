@@ -331,6 +331,40 @@ mod tests {
         assert_eq!(ViewState::default().to_query(), "period=7d");
     }
 
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn unknown_or_out_of_range_values_fall_back_to_the_defaults() {
+        let map = ParamsMap::from_iter(
+            [
+                ("period", "fortnight"),
+                ("sort", "shoe_size"),
+                ("filter", "everyone"),
+                ("status", "asleep"),
+                ("uncontacted", "0"),
+                ("days", "100000"),
+                ("weeks", "0"),
+                ("heat_avg", "yes"),
+                ("dir", "asc"),
+            ]
+            .map(|(key, value)| (key.to_owned(), value.to_owned())),
+        );
+        let state = ViewState::from_query(&map);
+        let defaults = ViewState::default();
+        assert_eq!(
+            state,
+            ViewState {
+                descending: false,
+                ..defaults.clone()
+            }
+        );
+        // Only what differs from the defaults goes back into the URL: the
+        // sort column travels with its direction.
+        assert_eq!(
+            state.to_query(),
+            format!("{}&sort=last&dir=asc", defaults.to_query())
+        );
+    }
+
     fn decode(value: &str) -> String {
         let bytes = value.as_bytes();
         let mut out = Vec::new();

@@ -1,14 +1,12 @@
-use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashMap};
 
 use leptos::html;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use pulse_model::{ActivityStrips, ContactMark, UserRow, users_csv};
-use unicode_normalization::UnicodeNormalization;
-use unicode_normalization::char::is_combining_mark;
 
 use super::follow_up_bar::FollowUpBar;
+use super::learner_rows::{TextKeys, relative, shown_rows};
 use super::sparkline::Sparkline;
 use super::status_bar::{StatusBar, StatusLabel};
 use crate::browser;
@@ -18,7 +16,6 @@ const ROW_HEIGHT: f64 = 40.0;
 const VISIBLE_ROWS: usize = 14;
 /// Rows drawn beyond the visible ones, so fast scrolling shows no gaps.
 const OVERSCAN: usize = 8;
-const DAY_MS: i64 = 86_400_000;
 /// Where the table's scroll position waits while a learner's page is open.
 const SCROLL_KEY: &str = "pulse-user-table-scroll";
 
@@ -359,24 +356,19 @@ fn UserLine(
 /// that leads to the learner (no id, no link, no selection, no note).
 #[component]
 fn PrivateLine(line: Line) -> impl IntoView {
-    let Line {
-        row,
-        top,
-        now,
-        position,
-        inactive_days,
-        mark,
-        strip,
-    } = line;
+    // When, never the note (it may name the learner).
+    let contacted = line
+        .mark
+        .map(|mark| (relative(line.now - mark.marked_at.timestamp_millis()), None));
+    let (row, now, inactive_days, strip) = (line.row, line.now, line.inactive_days, line.strip);
     view! {
-        <div class="row placed" role="row" aria-rowindex=position.to_string() data-testid="user-row"
-            style:top=format!("{top}px") style:height=format!("{ROW_HEIGHT}px")>
+        <div class="row placed" role="row" aria-rowindex=line.position.to_string() data-testid="user-row"
+            style:top=format!("{}px", line.top) style:height=format!("{ROW_HEIGHT}px")>
             <div class="select-cell" role="cell"></div>
             <div class="cell" role="cell">{row.name.clone().unwrap_or_default()}</div>
             <div class="cell muted" role="cell"></div>
             <FigureCells row now inactive_days />
-            // When, never the note (it may name the learner).
-            <FollowUpCells contacted=mark.map(|mark| (relative(now - mark.marked_at.timestamp_millis()), None)) strip />
+            <FollowUpCells contacted strip />
         </div>
     }
 }
@@ -448,141 +440,4 @@ fn restore_scroll(body: NodeRef<html::Div>, shown: Memo<Vec<usize>>, scroll_top:
             scroll_top.set(top);
         }
     });
-}
-
-/// Indexes of the rows to show, filtered and in order (a stable sort).
-/// Ids are searched only when `by_id` (not in privacy mode: an id typed
-/// would pick out the learner behind a pseudonym).
-fn shown_rows(
-    rows: &[UserRow],
-    keys: &[TextKeys],
-    marks: &HashMap<String, ContactMark>,
-    (view, by_id): (&ViewState, bool),
-    now_ms: i64,
-) -> Vec<usize> {
-    let needle = fold(view.search.trim());
-    let top_threshold = top_senders_threshold(rows);
-    let cutoff = now_ms - i64::from(view.inactive_days) * DAY_MS;
-    let mut order: Vec<usize> = (0..rows.len())
-        .filter(|&index| {
-            needle.is_empty()
-                || keys[index].name.contains(&needle)
-                || keys[index].username.contains(&needle)
-                || (by_id && keys[index].user_id.contains(&needle))
-        })
-        .filter(|&index| {
-            let row = &rows[index];
-            match view.filter {
-                QuickFilter::All => true,
-                QuickFilter::Inactive => row
-                    .last_active
-                    .is_none_or(|at| at.timestamp_millis() <= cutoff),
-                QuickFilter::Never => row.last_active.is_none(),
-                QuickFilter::ActiveInPeriod => row.active_days > 0,
-                QuickFilter::TopSenders => row.messages > 0 && row.messages >= top_threshold,
-            }
-        })
-        .filter(|&index| {
-            view.status
-                .is_none_or(|status| rows[index].status == status)
-        })
-        .filter(|&index| {
-            view.uncontacted_days.is_none_or(|days| {
-                let since = now_ms - i64::from(days) * DAY_MS;
-                marks
-                    .get(&rows[index].user_id)
-                    .is_none_or(|mark| mark.marked_at.timestamp_millis() < since)
-            })
-        })
-        .collect();
-    order.sort_by(|&a, &b| {
-        let contacted = |index: usize| marks.get(&rows[index].user_id).map(|mark| mark.marked_at);
-        let ordering = match view.sort {
-            Column::Contacted => contacted(a).cmp(&contacted(b)),
-            column => compare((&rows[a], &keys[a]), (&rows[b], &keys[b]), column),
-        };
-        if view.descending {
-            ordering.reverse()
-        } else {
-            ordering
-        }
-    });
-    order
-}
-
-/// A row's texts as searched and sorted: folded. The name column shows
-/// (and sorts by) the user id when there is neither name nor username.
-#[derive(Debug, Clone, PartialEq)]
-struct TextKeys {
-    name: String,
-    username: String,
-    user_id: String,
-}
-
-impl TextKeys {
-    fn of(row: &UserRow) -> TextKeys {
-        let shown_name = match (&row.name, &row.username) {
-            (Some(name), _) => name.as_str(),
-            (None, None) => row.user_id.as_str(),
-            (None, Some(_)) => "",
-        };
-        TextKeys {
-            name: fold(shown_name),
-            username: fold(row.username.as_deref().unwrap_or("")),
-            user_id: fold(&row.user_id),
-        }
-    }
-}
-
-fn compare(
-    (a, a_keys): (&UserRow, &TextKeys),
-    (b, b_keys): (&UserRow, &TextKeys),
-    column: Column,
-) -> Ordering {
-    match column {
-        Column::Name => a_keys.name.cmp(&b_keys.name),
-        Column::Username => a_keys.username.cmp(&b_keys.username),
-        Column::Messages => a.messages.cmp(&b.messages),
-        Column::ActiveDays => a.active_days.cmp(&b.active_days),
-        Column::LastActive => a.last_active.cmp(&b.last_active),
-        Column::Status => a.status.cmp(&b.status),
-        // Sorted by the caller, who has the marks.
-        Column::Contacted => Ordering::Equal,
-    }
-}
-
-/// The message count from which a user is among the top tenth of senders.
-fn top_senders_threshold(rows: &[UserRow]) -> u64 {
-    let mut counts: Vec<u64> = rows
-        .iter()
-        .map(|row| row.messages)
-        .filter(|m| *m > 0)
-        .collect();
-    if counts.is_empty() {
-        return u64::MAX;
-    }
-    counts.sort_unstable_by(|a, b| b.cmp(a));
-    counts[(counts.len().div_ceil(10)).saturating_sub(1)]
-}
-
-/// Lower case without accents, so "zoe" finds "Zoë".
-fn fold(text: &str) -> String {
-    text.nfd()
-        .filter(|c| !is_combining_mark(*c))
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
-/// "3 days ago" and the like.
-fn relative(ms_ago: i64) -> String {
-    let minutes = ms_ago.max(0) / 60_000;
-    let (value, unit) = match minutes {
-        0 => return "just now".into(),
-        1..60 => (minutes, "minute"),
-        60..1440 => (minutes / 60, "hour"),
-        1440..43_200 => (minutes / 1440, "day"),
-        43_200..525_600 => (minutes / 43_200, "month"),
-        _ => (minutes / 525_600, "year"),
-    };
-    format!("{value} {unit}{} ago", if value == 1 { "" } else { "s" })
 }

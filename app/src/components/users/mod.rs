@@ -3,6 +3,7 @@
 mod chart_canvas;
 mod follow_up_bar;
 mod heatmap_panel;
+mod learner_rows;
 mod learner_table;
 mod retention_panel;
 mod section_filter;
