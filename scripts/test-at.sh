@@ -58,7 +58,7 @@ failed=0
 if [[ "$which" == all || "$which" == rust ]]; then
     step "Rust tests at $moment ($zone)"
     binaries="$(mktemp)"
-    cargo test --no-run --message-format=json 2>/dev/null | python3 -c '
+    cargo test --release --no-run --message-format=json 2>/dev/null | python3 -c '
 import json, sys
 for line in sys.stdin:
     message = json.loads(line)
@@ -66,7 +66,7 @@ for line in sys.stdin:
         print(message["manifest_path"].rsplit("/", 1)[0], message["executable"])
 ' >"$binaries"
     if [[ "${PIPESTATUS[0]}" -ne 0 || ! -s "$binaries" ]]; then
-        echo "the tests did not build: run cargo test --no-run to see why" >&2
+        echo "the tests did not build: run cargo test --release --no-run to see why" >&2
         exit 1
     fi
     while read -r package executable; do

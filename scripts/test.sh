@@ -21,14 +21,15 @@ cargo clippy -p pulse-frontend --target wasm32-unknown-unknown -- -D warnings
 step "Building the web app (release wasm)"
 trunk build --release
 
+# One build for every test: the Rust tests run in the release profile, and
+# the `pulse` binary cargo builds for them (target/release/pulse) is the one
+# the browser tests and the fuzzer run, alone in an empty folder
+# (end2end/server.js), as a school runs it. A separate debug build for the
+# tests and release build for the browser took twice the compiling
+# (docs/BENCHMARKS.md, "Setup"); optimized, the oracle's random cases run
+# several times faster too.
 step "Rust tests (SQLite and PostgreSQL at $PULSE_TEST_POSTGRES_URL)"
-cargo test --no-fail-fast
-
-# The browser tests run the program a school deploys: the release binary,
-# alone in an empty folder (end2end/server.js). scripts/run.sh builds the
-# same binary, so the two commands share this build.
-step "Building pulse (release)"
-cargo build --release -p pulse-server
+cargo test --release --no-fail-fast
 
 step "Browser tests (Playwright, Debian's Chromium)"
 export PULSE_BIN="$CARGO_TARGET_DIR/release/pulse"
@@ -36,6 +37,6 @@ export PULSE_BIN="$CARGO_TARGET_DIR/release/pulse"
 
 # The REST API against its generated /api/v1/openapi.json: schemathesis,
 # every check, read and ingest keys, on SQLite and PostgreSQL, with the
-# release binary built above.
+# binary built above.
 step "Contract fuzzing of the REST API (schemathesis)"
 PULSE_BIN="$CARGO_TARGET_DIR/release/pulse" bash scripts/fuzz-api.sh
