@@ -8,7 +8,8 @@ use pulse_model::LearnerDay;
 use super::fonts::{TextSize, font};
 use super::palette::Theme;
 use super::{
-    Chart, DrawError, PlotArea, column_chart, count_ticks, headroom, themed_mesh, whole_number,
+    Chart, DrawError, PlotArea, column_chart, count_ticks, finish, headroom, themed_mesh,
+    whole_number,
 };
 
 /// The day-by-day chart of the learner view.
@@ -83,14 +84,6 @@ impl Chart for LearnerDays {
             .legend(move |(x, y)| {
                 PathElement::new([(x, y), (x + 14, y)], theme.text.stroke_width(2))
             });
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(theme.background.mix(0.85))
-            .border_style(theme.grid)
-            .label_font(font(TextSize::Large).color(&theme.text))
-            .draw()?;
-        root.present()?;
-        Ok(chart.plotting_area().get_pixel_range().into())
+        finish(root, &mut chart, theme)
     }
 }

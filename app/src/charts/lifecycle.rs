@@ -93,6 +93,6 @@ impl Chart for Retention {
                 Rectangle::new([(x, y - 4), (x + 14, y + 4)], colour(group, theme).filled())
             });
         }
-        finish(root, chart, theme)
+        finish(root, &mut chart, theme)
     }
 }

@@ -101,7 +101,7 @@ fn themed_mesh<'a, 'b, 'c, X: Ranged, Y: Ranged, DB: DrawingBackend>(
 /// The legend of the series drawn, top left, then the picture shown.
 fn finish<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
     root: &DrawingArea<DB, Shift>,
-    mut chart: ChartContext<'a, DB, CT>,
+    chart: &mut ChartContext<'a, DB, CT>,
     theme: Theme,
 ) -> Result<PlotArea, DrawError<DB>>
 where

@@ -70,6 +70,6 @@ impl Chart for SectionsChart {
                     Rectangle::new([(x, y - 2), (x + 14, y + 2)], colour.filled())
                 });
         }
-        finish(root, chart, theme)
+        finish(root, &mut chart, theme)
     }
 }

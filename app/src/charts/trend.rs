@@ -108,6 +108,6 @@ impl Chart for AnnotatedTrend {
             .legend(move |(x, y)| {
                 Rectangle::new([(x, y - 4), (x + 14, y + 4)], theme.accent.filled())
             });
-        finish(root, chart, theme)
+        finish(root, &mut chart, theme)
     }
 }
