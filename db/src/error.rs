@@ -37,6 +37,9 @@ pub enum StoreError {
     /// sections, its annotations); nothing was written. The text names it.
     #[error("{0}")]
     LimitReached(String),
+    /// What was asked cannot be done on this backend; the text says so.
+    #[error("{0}")]
+    Unsupported(&'static str),
     /// The folder of a new SQLite database file could not be created.
     #[error("could not create the database folder {path}: {source}")]
     CreateDir {

@@ -97,7 +97,7 @@ impl TestDb {
     }
 
     /// A database with no tables.
-    async fn empty(backend: TestBackend) -> TestDb {
+    pub async fn empty(backend: TestBackend) -> TestDb {
         match backend {
             TestBackend::Sqlite => {
                 let dir = tempfile::tempdir().expect("a temporary folder");
@@ -117,6 +117,16 @@ impl TestDb {
                 TestDb::connect(database_url(&admin, &name), None, Some(name)).await
             }
         }
+    }
+
+    /// The same database through new connections, after an outside program
+    /// (a restore) replaced its file or its tables.
+    pub async fn reopened(self) -> TestDb {
+        self.store.close().await;
+        let store = Store::connect(&self.url)
+            .await
+            .expect("open the test database");
+        TestDb { store, ..self }
     }
 
     async fn connect(

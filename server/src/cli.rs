@@ -54,6 +54,10 @@ pub enum Command {
     /// Manage sections (classes) of an agent.
     #[command(subcommand)]
     Roster(commands::roster::RosterCommand),
+    /// Write a consistent copy of the database to a new file, while it runs.
+    Backup(commands::backup::BackupArgs),
+    /// Load a backup into an empty database.
+    Restore(commands::backup::RestoreArgs),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -69,5 +73,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Roster(command) => commands::roster::run(command).await,
         Command::Share(command) => commands::share::run(command).await,
         Command::Annotations(command) => commands::annotations::run(command).await,
+        Command::Backup(args) => commands::backup::backup(args).await,
+        Command::Restore(args) => commands::backup::restore(args).await,
     }
 }

@@ -13,6 +13,7 @@ mod support;
 
 mod annotations;
 mod authorization_matrix;
+mod backups;
 mod commands;
 mod compression;
 mod crash_safety;

@@ -4,7 +4,7 @@
 //! One concern, two files of one name: `store/<concern>.rs` holds the
 //! `Store` methods of that concern (agents and learners in `registry`,
 //! `sections`, `annotations`, `ingest`, `erasure`, `share_links`,
-//! `api_keys`, `accounts`, `analytics`, `contact_marks`), and
+//! `api_keys`, `accounts`, `analytics`, `contact_marks`, `backup`), and
 //! `store/queries/<concern>.rs` their SQL. The SQL is written once and
 //! compiled once per backend: `sqlite.rs` and `postgres.rs` each include
 //! `queries/` as their module `queries` with their own `Db` type, and each
@@ -126,6 +126,7 @@ mod accounts;
 mod analytics;
 mod annotations;
 mod api_keys;
+mod backup;
 mod connect;
 mod contact_marks;
 mod erasure;

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod annotations;
+pub mod backup;
 pub mod demo;
 pub mod forget;
 pub mod import;

@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod analytics;
 pub mod annotations;
 pub mod api_keys;
+pub mod backup;
 pub mod contact_marks;
 pub mod erasure;
 pub mod ingest;
