@@ -7,7 +7,6 @@ use crate::support;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Output};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
@@ -16,25 +15,9 @@ use pulse_db::testing::{TestBackend, TestDb};
 use rstest::rstest;
 use serde_json::{Value, json};
 use support::TestApp;
+use support::process::{pulse, text};
 
 const EVENTS_PER_BATCH: usize = 40;
-
-fn pulse(database_url: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pulse"))
-        .args(args)
-        .env("PULSE_DATABASE_URL", database_url)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run pulse")
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
 
 /// Batch `index`: messages of a few learners, yesterday (UTC), so that a
 /// custom period of yesterday holds them all and does not move with the

@@ -2,28 +2,12 @@
 
 use crate::support;
 
-use std::process::{Command, Output};
+use std::process::Command;
 
 use pulse_db::testing::{TestBackend, TestDb};
 use rstest::rstest;
+use support::process::{pulse, text};
 use support::stored_events;
-
-fn pulse(database_url: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pulse"))
-        .args(args)
-        .env("PULSE_DATABASE_URL", database_url)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run pulse")
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
 
 #[rstest]
 #[case::sqlite(TestBackend::Sqlite)]

@@ -2,7 +2,7 @@
 //! by the reliability tests.
 
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// A running `pulse serve`; killed when dropped.
@@ -154,4 +154,24 @@ pub fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// Runs a `pulse` command (not `serve`) on the database at `database_url`
+/// to its end.
+pub fn pulse(database_url: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pulse"))
+        .args(args)
+        .env("PULSE_DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run pulse")
+}
+
+/// What a command printed, on both streams.
+pub fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
 }
