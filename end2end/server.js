@@ -38,7 +38,7 @@ function createAccount(databaseUrl, { username, password }) {
  * serves the web app built into it and keeps its database in data/ beside
  * it. Resolves with its URL once it listens.
  */
-function startServer(home) {
+function startServer(home, settings = {}) {
   const binary = path.join(home, 'pulse');
   fs.copyFileSync(pulseBin(), binary);
   fs.chmodSync(binary, 0o755);
@@ -46,6 +46,8 @@ function startServer(home) {
   for (const name of Object.keys(env)) {
     if (name.startsWith('PULSE_')) delete env[name];
   }
+  // Settings a walk needs (embedding's), as a school would set them.
+  Object.assign(env, settings);
   // A purge period far longer than any test data's age: every walk
   // runs with the purge on (and the Users tab says so), no figure changes.
   const child = spawn(binary, ['serve', '--addr', '127.0.0.1:0', '--retention-days', '3650'], {

@@ -114,3 +114,17 @@ pub fn recall(key: &str) -> Option<String> {
     let _ = storage.remove_item(key);
     value
 }
+
+/// Whether this page is shown inside another page's frame (a host
+/// platform's, docs/EMBED.md).
+pub fn is_framed() -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    // `window.top` differs from the window itself inside a frame; reading
+    // it is allowed across origins.
+    match window.top() {
+        Ok(Some(top)) => top != window,
+        _ => false,
+    }
+}

@@ -9,6 +9,7 @@ use pulse_model::ApiError;
 use crate::accounts::{GateFull, LOGIN_WINDOW_MS, RuleError, SignInError};
 use crate::analytics::{AnalyticsError, LearnerError};
 use crate::contact_marks::FollowUpError;
+use crate::embedding::EmbedError;
 use crate::error::{Outage, StoreError};
 use crate::share_links::ShareError;
 
@@ -22,7 +23,7 @@ fn throttle_seconds() -> u32 {
 /// gives the status). The details go to the log, never to the wire.
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> ApiError {
-        if let StoreError::LimitReached(message) = error {
+        if let StoreError::LimitReached(message) | StoreError::Refused(message) = error {
             return ApiError::Conflict(message);
         }
         match error.outage() {
@@ -124,6 +125,16 @@ impl From<ShareError> for ApiError {
             ShareError::Busy(full) => full.into(),
             ShareError::Analytics(error) => error.into(),
             ShareError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<EmbedError> for ApiError {
+    fn from(error: EmbedError) -> ApiError {
+        match error {
+            EmbedError::Replayed => ApiError::Refused(error.to_string()),
+            EmbedError::Disabled => ApiError::Forbidden(error.to_string()),
+            EmbedError::Store(error) => error.into(),
         }
     }
 }

@@ -37,6 +37,10 @@ pub enum StoreError {
     /// sections, its annotations); nothing was written. The text names it.
     #[error("{0}")]
     LimitReached(String),
+    /// The write breaks a rule of the data it would change (an embedded
+    /// viewer given a password, say); nothing was written. The text says why.
+    #[error("{0}")]
+    Refused(String),
     /// What was asked cannot be done on this backend; the text says so.
     #[error("{0}")]
     Unsupported(&'static str),

@@ -10,6 +10,7 @@ mod api_error;
 #[cfg(feature = "testing")]
 pub mod bench_data;
 pub mod contact_marks;
+pub mod embedding;
 mod error;
 pub mod ids;
 pub mod ingest;

@@ -97,8 +97,36 @@ pub struct AccountView {
     pub superadmin: bool,
     /// A disabled account cannot sign in.
     pub disabled: bool,
-    /// Agents an administrator may see.
+    /// Agents an administrator (or an embedded viewer) may see.
     pub agents: Vec<String>,
+    /// For a viewer who arrived from a host platform's embedded tab: the
+    /// integration and the name its latest token gave (docs/EMBED.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub embedded: Option<EmbeddedViewer>,
+}
+
+/// Where an embedded viewer comes from, as Settings shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmbeddedViewer {
+    /// The integration (host platform) whose token made the account.
+    pub integration: String,
+    /// The viewer's name as that platform gave it.
+    pub display_name: String,
+}
+
+/// Who is signed in, as the app's header shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedInAs {
+    /// The name shown: the username, or an embedded viewer's display name.
+    pub name: String,
+    /// Whether Settings (accounts, keys, share links) is theirs to open: a
+    /// superadministrator signed in to Pulse itself.
+    pub manages_settings: bool,
+    /// Whether they are a superadministrator.
+    pub superadmin: bool,
+    /// Set inside a host platform's page: the agents the embedding token
+    /// named, the only ones the agent switcher offers.
+    pub embedded_agents: Option<Vec<String>>,
 }
 
 /// An API key as the settings page lists it; never its secret.

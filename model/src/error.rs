@@ -7,6 +7,10 @@ pub enum ApiError {
     /// No valid credentials.
     #[error("sign in required")]
     Unauthorized,
+    /// Credentials presented and refused (an embedding token expired,
+    /// replayed or badly signed, 401); the text says which check failed.
+    #[error("{0}")]
+    Refused(String),
     /// Valid credentials that do not allow this.
     #[error("not allowed: {0}")]
     Forbidden(String),
@@ -78,7 +82,7 @@ impl ApiError {
     /// mapping, for the REST API and the server functions alike.
     pub fn status(&self) -> u16 {
         match self {
-            ApiError::Unauthorized => 401,
+            ApiError::Unauthorized | ApiError::Refused(_) => 401,
             ApiError::Forbidden(_) => 403,
             ApiError::NotFound(_) => 404,
             ApiError::BadRequest(_) => 400,

@@ -45,7 +45,8 @@ named!(
 );
 
 pub use admin::{
-    AccountUpdate, AccountView, KeyAgents, KeyRequest, KeyScope, KeyView, NewAccount, Role,
+    AccountUpdate, AccountView, EmbeddedViewer, KeyAgents, KeyRequest, KeyScope, KeyView,
+    NewAccount, Role, SignedInAs,
 };
 pub use annotations::{
     Annotation, MAX_ANNOTATION_DAYS, MAX_ANNOTATION_LABEL_CHARS, MAX_ANNOTATIONS_PER_AGENT,

@@ -79,6 +79,8 @@ pub struct ServeConfig {
     /// Seconds the host platform has to answer a reminder.
     #[arg(long, env = "PULSE_OUTREACH_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
     pub outreach_timeout: u64,
+    #[command(flatten)]
+    pub embed: EmbedConfig,
     /// Keep the demo data set's live sessions fresh (see `pulse demo`).
     #[arg(long)]
     pub demo: bool,
@@ -86,6 +88,38 @@ pub struct ServeConfig {
     pub connections: ConnectionLimits,
     #[command(flatten)]
     pub database: DatabaseConfig,
+}
+
+/// Host platforms that show the Users tab inside their own pages, with
+/// tokens they sign (docs/EMBED.md). With none, nothing may be framed.
+#[derive(Debug, Clone, Default, Args)]
+pub struct EmbedConfig {
+    /// The `iss` of the host platform's tokens: the integration's name.
+    #[arg(long, env = "PULSE_EMBED_ISSUER")]
+    pub embed_issuer: Option<String>,
+    /// The origins of the host platform's pages that may frame the Users
+    /// tab, separated by spaces (`https://lms.school.example`).
+    #[arg(long, env = "PULSE_EMBED_ORIGINS", value_delimiter = ' ')]
+    pub embed_origins: Vec<String>,
+    /// The secret the platform signs HS256 tokens with (32 characters or
+    /// more). Never shown.
+    #[arg(long, env = "PULSE_EMBED_SECRET", hide_env_values = true)]
+    pub embed_secret: Option<String>,
+    /// A file holding that secret, or several (one per line) while one is
+    /// replaced by another; read again at each token, so secrets rotate
+    /// without a restart.
+    #[arg(long, env = "PULSE_EMBED_SECRET_FILE")]
+    pub embed_secret_file: Option<PathBuf>,
+    /// Where the platform publishes the public keys of its EdDSA or RS256
+    /// tokens: an http(s) URL of a JWKS document, or a file (JWKS or PEM).
+    /// Fetched again when a token names a key not seen yet.
+    #[arg(long, env = "PULSE_EMBED_JWKS_URL")]
+    pub embed_jwks_url: Option<String>,
+    /// A TOML file of further host platforms (`[[integration]]` tables with
+    /// `name`, `origins`, and `hs256_secrets`, `public_keys_file` or
+    /// `jwks_url`), read again when it changes.
+    #[arg(long, env = "PULSE_EMBED_CONFIG")]
+    pub embed_config: Option<PathBuf>,
 }
 
 /// How long and how many clients may hold a connection, so that clients
@@ -163,6 +197,18 @@ impl Origin {
     }
 }
 
+/// `scheme://host[:port]`, the port left out when it is the scheme's
+/// default: as browsers write an origin (CSP sources, `postMessage`).
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}://{}", self.scheme, self.host)?;
+        if default_port(&self.scheme) != Some(self.port) {
+            write!(f, ":{}", self.port)?;
+        }
+        Ok(())
+    }
+}
+
 fn default_port(scheme: &str) -> Option<u16> {
     match scheme {
         "http" => Some(80),
@@ -206,6 +252,13 @@ mod tests {
         assert_ne!(public, Origin::parse("http://pulse.example").unwrap());
         assert!(public.has_authority("PULSE.example") && public.has_authority("pulse.example:443"));
         assert!(!public.has_authority("pulse.example:80"));
+        assert_eq!(public.to_string(), "https://pulse.example");
+        assert_eq!(
+            Origin::parse("http://LocalHost:8080/x")
+                .unwrap()
+                .to_string(),
+            "http://localhost:8080"
+        );
         let loopback = Origin::parse("http://[::1]:3000").unwrap();
         assert!(loopback.has_authority("[::1]:3000") && !loopback.has_authority("[::1]"));
         for invalid in [

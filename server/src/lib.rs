@@ -4,6 +4,7 @@
 pub mod cli;
 mod commands;
 pub mod config;
+mod embedding;
 mod purge;
 mod routes;
 pub mod startup;

@@ -56,6 +56,7 @@ impl Application {
             )),
             None => None,
         };
+        let integrations = crate::embedding::Integrations::configured(&config.embed)?;
         let state = AppState {
             context: ServerContext {
                 store,
@@ -69,6 +70,7 @@ impl Application {
             trusted_proxies: config.trusted_proxies.clone().into(),
             metrics_allow: config.metrics_allow.clone().into(),
             kept_answers: crate::routes::KeptAnswers::with_bytes(keep_bytes / 4),
+            embedding: std::sync::Arc::new(crate::embedding::Embedding::new(integrations)),
         };
         let listener = TcpListener::bind(config.addr)
             .await

@@ -279,6 +279,15 @@ fn rest_rows() -> Vec<RestRow> {
         (Method::GET, "/healthz", "/healthz", None, |_| {
             Expect::Status(200)
         }),
+        // Only a host platform's signed token opens an embedded session: no
+        // session or key stands in for one (tests/embedding.rs signs them).
+        (
+            Method::POST,
+            "/api/v1/embed/session",
+            "/api/v1/embed/session",
+            Some(json!({"token": "not.a.token", "agent": "agent-a"})),
+            |_| Expect::Status(401),
+        ),
         // Erasure: only an ingest key for every agent (the first such call
         // erases u-erase; a key limited to agents is refused before looking).
         (

@@ -21,6 +21,7 @@ mod dashboard_auth;
 mod database_faults;
 mod deploy_files;
 mod doc_references;
+mod embedding;
 mod follow_up;
 mod freshness;
 mod hostile_clients;

@@ -1,16 +1,31 @@
 use leptos::prelude::*;
-use pulse_model::ApiError;
+use pulse_model::{ApiError, SignedInAs};
 
-/// The signed-in account's name and whether it is a superadministrator,
-/// or nothing when the browser is not signed in.
+/// Who is signed in (name, role, and inside a host platform the agents the
+/// embedding token named), or nothing when the browser is not signed in.
 #[server]
-pub async fn current_account() -> Result<Option<(String, bool)>, ApiError> {
+pub async fn current_account() -> Result<Option<SignedInAs>, ApiError> {
     use crate::server::{server_context, signed_in};
     use pulse_db::accounts::Role;
     let context = server_context()?;
-    match signed_in(&context).await {
-        Ok(account) => Ok(Some((account.username, account.role == Role::Superadmin))),
-        Err(ApiError::Unauthorized) => Ok(None),
-        Err(error) => Err(error),
-    }
+    let account = match signed_in(&context).await {
+        Ok(account) => account,
+        Err(ApiError::Unauthorized) => return Ok(None),
+        Err(error) => return Err(error),
+    };
+    let superadmin = account.role == Role::Superadmin;
+    Ok(Some(match account.embedded {
+        Some(embedded) => SignedInAs {
+            name: embedded.display_name,
+            manages_settings: false,
+            superadmin,
+            embedded_agents: Some(account.agents),
+        },
+        None => SignedInAs {
+            name: account.username,
+            manages_settings: superadmin,
+            superadmin,
+            embedded_agents: None,
+        },
+    }))
 }

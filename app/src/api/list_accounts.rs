@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use pulse_model::{AccountView, ApiError};
+use pulse_model::{AccountView, ApiError, EmbeddedViewer};
 
 /// Every dashboard account (superadministrators only).
 #[server]
@@ -16,6 +16,10 @@ pub async fn list_accounts() -> Result<Vec<AccountView>, ApiError> {
             username: account.username,
             disabled: account.disabled,
             agents: account.agents,
+            embedded: account.embedded.map(|embedded| EmbeddedViewer {
+                integration: embedded.integration,
+                display_name: embedded.display_name,
+            }),
         })
         .collect())
 }

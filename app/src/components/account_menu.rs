@@ -17,6 +17,7 @@ pub fn AccountMenu() -> impl IntoView {
         if let Some(Ok(None)) = me.get()
             && path != "/login"
             && !path.starts_with("/share/")
+            && !crate::browser::is_framed()
         {
             // The router's `search` has no leading '?'.
             let search = location.search.get_untracked();
@@ -38,10 +39,24 @@ pub fn AccountMenu() -> impl IntoView {
     view! {
         <div class="account-menu">
             {move || match me.get() {
-                Some(Ok(Some((name, superadmin)))) => view! {
-                    <span data-testid="signed-in-as">{name} {superadmin.then_some(" (superadmin)")}</span>
-                    <A href="/settings" attr:data-testid="settings-link">"Settings"</A>
-                    <button type="button" class="button" data-testid="sign-out" on:click=move |_| { sign_out.dispatch(()); }>"Sign out"</button>
+                Some(Ok(Some(me))) => {
+                    // Inside a host platform, the platform signs people in
+                    // and out (docs/EMBED.md).
+                    let embedded = me.embedded_agents.is_some();
+                    view! {
+                        <span data-testid="signed-in-as">{me.name} {me.superadmin.then_some(" (superadmin)")}</span>
+                        {me.manages_settings.then(|| view! {
+                            <A href="/settings" attr:data-testid="settings-link">"Settings"</A>
+                        })}
+                        {(!embedded).then(|| view! {
+                            <button type="button" class="button" data-testid="sign-out" on:click=move |_| { sign_out.dispatch(()); }>"Sign out"</button>
+                        })}
+                    }.into_any()
+                }
+                // A framed page cannot show the sign-in page (it refuses to
+                // be framed): the host platform must open a new session.
+                Some(Ok(None)) if crate::browser::is_framed() => view! {
+                    <span role="alert" data-testid="embed-signed-out">"This session has ended: reload the page to open a new one."</span>
                 }.into_any(),
                 _ => ().into_any(),
             }}

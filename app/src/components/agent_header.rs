@@ -15,7 +15,9 @@ pub fn AgentHeader(agent_id: Memo<String>) -> impl IntoView {
     view! {
         <div class="agent-header">
             <div>
-                <A href="/" attr:class="back">"← Agents"</A>
+                <Show when=move || !super::held_to_one_agent()>
+                    <A href="/" attr:class="back">"← Agents"</A>
+                </Show>
                 <h1 data-testid="agent-name">{name}</h1>
                 <span class="agent-id">{move || agent_id.get()}</span>
             </div>

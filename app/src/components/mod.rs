@@ -12,4 +12,4 @@ pub mod users;
 pub use account_menu::AccountMenu;
 pub use agent_header::AgentHeader;
 pub use error_panel::ErrorPanel;
-pub use signed_in::{SignedIn, provide_me, use_me};
+pub use signed_in::{SignedIn, held_to_one_agent, provide_me, use_me};

@@ -4,13 +4,13 @@
 //! sent to sign in by the account menu.
 
 use leptos::prelude::*;
-use pulse_model::ApiError;
+use pulse_model::{ApiError, SignedInAs};
 
 use crate::api::current_account;
 
-/// The signed-in account (name, superadministrator), `None` when signed out.
+/// The signed-in account, `None` when signed out.
 #[derive(Clone, Copy)]
-pub struct Me(pub LocalResource<Result<Option<(String, bool)>, ApiError>>);
+pub struct Me(pub LocalResource<Result<Option<SignedInAs>, ApiError>>);
 
 /// Asks the server who is signed in and shares the answer with the app.
 pub fn provide_me() {
@@ -18,8 +18,24 @@ pub fn provide_me() {
 }
 
 /// The answer shared by [`provide_me`].
-pub fn use_me() -> LocalResource<Result<Option<(String, bool)>, ApiError>> {
+pub fn use_me() -> LocalResource<Result<Option<SignedInAs>, ApiError>> {
     expect_context::<Me>().0
+}
+
+/// Who is signed in, once known.
+fn signed_in_as() -> Option<SignedInAs> {
+    match use_me().get() {
+        Some(Ok(Some(me))) => Some(me),
+        _ => None,
+    }
+}
+
+/// Whether the viewer came from a host platform whose token named one
+/// agent: then nothing offers another (docs/EMBED.md).
+pub fn held_to_one_agent() -> bool {
+    signed_in_as()
+        .and_then(|me| me.embedded_agents)
+        .is_some_and(|agents| agents.len() == 1)
 }
 
 /// Its children, once the browser is known to be signed in.

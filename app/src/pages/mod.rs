@@ -16,7 +16,7 @@ use leptos::prelude::*;
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
 
-use crate::components::{AccountMenu, SignedIn, provide_me};
+use crate::components::{AccountMenu, SignedIn, held_to_one_agent, provide_me};
 
 /// The root component: the header and the routed page below it.
 #[component]
@@ -25,7 +25,12 @@ pub fn App() -> impl IntoView {
     view! {
         <Router>
             <header class="app-header">
-                <A href="/" attr:class="brand">"Pulse"</A>
+                // Inside a host platform, for one agent, the brand leads
+                // nowhere: the agents page is the only agent switcher.
+                <Show when=move || !held_to_one_agent()
+                    fallback=|| view! { <span class="brand">"Pulse"</span> }>
+                    <A href="/" attr:class="brand">"Pulse"</A>
+                </Show>
                 <span class="tagline">"Who uses your agents, and when"</span>
                 <AccountMenu />
             </header>

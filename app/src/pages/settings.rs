@@ -16,7 +16,7 @@ use crate::components::use_me;
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let me = use_me();
-    let superadmin = move || matches!(me.get(), Some(Ok(Some((_, true)))));
+    let superadmin = move || matches!(me.get(), Some(Ok(Some(me))) if me.manages_settings);
     view! {
         <h1>"Settings"</h1>
         <Show when=superadmin><AgentsSection /></Show>
@@ -146,10 +146,41 @@ fn AccountLine(account: AccountView, update: UpdateAction) -> impl IntoView {
     let name = account.username.clone();
     let (for_agents, for_password, for_access) = (name.clone(), name.clone(), name.clone());
     let disabled = account.disabled;
+    let role = if account.superadmin {
+        "superadministrator"
+    } else {
+        "administrator"
+    };
+    let access = move || {
+        view! {
+            <td>
+                <button type="button" class="button" on:click=move |_| {
+                    update.dispatch(AccountUpdate {
+                        disabled: Some(!disabled),
+                        ..AccountUpdate::of(for_access.clone())
+                    });
+                }>{if disabled { "Enable" } else { "Disable" }}</button>
+            </td>
+        }
+    };
+    // An embedded viewer's grants come from each token; they have no
+    // password (docs/EMBED.md): only their access is Pulse's to change.
+    if let Some(embedded) = account.embedded {
+        return view! {
+            <tr data-testid="account-row" data-embedded="true">
+                <td>{embedded.display_name}" "<span class="muted">{format!("({})", account.username)}</span></td>
+                <td>{format!("{role}, embedded viewer of {}", embedded.integration)}</td>
+                <td>{account.agents.join(", ")}" "<span class="muted">"(from their latest token)"</span></td>
+                <td><span class="muted">"none: signed in by the host platform"</span></td>
+                {access()}
+            </tr>
+        }
+        .into_any();
+    }
     view! {
         <tr data-testid="account-row">
             <td>{account.username.clone()}</td>
-            <td>{if account.superadmin { "superadministrator" } else { "administrator" }}</td>
+            <td>{role}</td>
             <td>
                 {(!account.superadmin).then(|| view! {
                     <input aria-label=format!("Agents of {name}") prop:value=move || agents.get()
@@ -173,16 +204,10 @@ fn AccountLine(account: AccountView, update: UpdateAction) -> impl IntoView {
                     });
                 }>"Reset"</button>
             </td>
-            <td>
-                <button type="button" class="button" on:click=move |_| {
-                    update.dispatch(AccountUpdate {
-                        disabled: Some(!disabled),
-                        ..AccountUpdate::of(for_access.clone())
-                    });
-                }>{if disabled { "Enable" } else { "Disable" }}</button>
-            </td>
+            {access()}
         </tr>
     }
+    .into_any()
 }
 
 #[component]

@@ -91,6 +91,17 @@ pub fn checked_username(username: &str) -> Result<String, RuleError> {
             "The username {username:?} is reserved for links made on the command line."
         )));
     }
+    // Embedded viewers' accounts are named by their host platform
+    // (crate::embedding); a hand-made account must not take one's name.
+    if username
+        .to_ascii_lowercase()
+        .starts_with(crate::embedding::USERNAME_PREFIX)
+    {
+        return Err(RuleError(format!(
+            "Usernames starting with {:?} are kept for viewers embedded in a host platform.",
+            crate::embedding::USERNAME_PREFIX
+        )));
+    }
     Ok(username.to_owned())
 }
 
@@ -135,6 +146,19 @@ pub struct Account {
     pub agents: Vec<String>,
     /// Granted agents it may see only some sections of.
     pub sections: crate::sections::SectionLimits,
+    /// Set for a viewer who arrives from a host platform with an embedding
+    /// token (crate::embedding): they see only the agents their latest token
+    /// named, whatever their role.
+    pub embedded: Option<Embedded>,
+}
+
+/// Where an embedded viewer comes from and what the host platform calls them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Embedded {
+    /// The integration (host platform) whose token made the account.
+    pub integration: String,
+    /// The viewer's name as the token gave it.
+    pub display_name: String,
 }
 
 /// What an update changes in an account; `None` leaves a part as it is.
@@ -150,11 +174,18 @@ pub struct AccountChange {
 
 impl Account {
     /// Whether this account may see the figures of `agent_id`: a
-    /// superadministrator every agent, an administrator those granted, a
-    /// disabled account none.
+    /// superadministrator every agent, an administrator and an embedded
+    /// viewer those granted, a disabled account none.
     pub fn may_view(&self, agent_id: &str) -> bool {
         !self.disabled
-            && (self.role == Role::Superadmin || self.agents.iter().any(|agent| agent == agent_id))
+            && (self.sees_every_agent() || self.agents.iter().any(|agent| agent == agent_id))
+    }
+
+    /// Whether no grant limits what this account sees: a superadministrator,
+    /// unless embedded with a token that named agents (then only those, and
+    /// the token's section).
+    fn sees_every_agent(&self) -> bool {
+        self.role == Role::Superadmin && (self.embedded.is_none() || self.agents.is_empty())
     }
 
     /// Whose word the account's registrations are (crate::learners): a
@@ -170,9 +201,10 @@ impl Account {
     /// The sections of `agent_id` this account is limited to; `None` when
     /// it may see the whole agent (a superadministrator always may).
     pub fn section_limit(&self, agent_id: &str) -> Option<Vec<String>> {
-        match self.role {
-            Role::Superadmin => None,
-            Role::Admin => self.sections.for_agent(agent_id),
+        if self.sees_every_agent() {
+            None
+        } else {
+            self.sections.for_agent(agent_id)
         }
     }
 }
@@ -376,6 +408,7 @@ mod tests {
             disabled: false,
             agents: vec!["x".into()],
             sections: crate::sections::SectionLimits(vec![("x".into(), "s1".into())]),
+            embedded: None,
         };
         assert!(admin.may_view("x") && !admin.may_view("y"));
         assert_eq!(admin.section_limit("x"), Some(vec!["s1".to_owned()]));
@@ -393,5 +426,23 @@ mod tests {
             }
             .may_view("y")
         );
+    }
+
+    #[test]
+    fn an_embedded_superadministrator_sees_only_what_the_token_named() {
+        let embedded = Account {
+            id: 2,
+            username: "embed:lms:42".into(),
+            role: Role::Superadmin,
+            disabled: false,
+            agents: vec!["x".into()],
+            sections: crate::sections::SectionLimits(vec![("x".into(), "s1".into())]),
+            embedded: Some(Embedded {
+                integration: "lms".into(),
+                display_name: "Ann".into(),
+            }),
+        };
+        assert!(embedded.may_view("x") && !embedded.may_view("y"));
+        assert_eq!(embedded.section_limit("x"), Some(vec!["s1".to_owned()]));
     }
 }

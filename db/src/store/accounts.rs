@@ -100,4 +100,19 @@ impl Store {
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
         on_writer!(self, accounts::delete_session(token_hash))
     }
+
+    /// Opens an embedded viewer's session in one transaction (see
+    /// crate::embedding): the token used once, the account made or updated
+    /// with the token's grants, the session stored under `token_hash`.
+    pub async fn open_embedded_session(
+        &self,
+        grant: &crate::embedding::EmbedGrant,
+        token_hash: &str,
+        now: Millis,
+    ) -> Result<crate::embedding::EmbedOpening> {
+        on_writer!(
+            self,
+            accounts::open_embedded_session(grant, token_hash, now.0)
+        )
+    }
 }

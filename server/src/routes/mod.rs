@@ -3,6 +3,7 @@
 
 mod api;
 mod client_address;
+mod embed;
 mod health;
 pub(crate) mod metrics;
 mod security;
@@ -39,11 +40,15 @@ pub struct AppState {
     /// Answers kept as sent: REST reads until a write changes their
     /// figures, the server functions' large answers by their content.
     pub kept_answers: KeptAnswers,
+    /// The host platforms that may embed the Users tab (docs/EMBED.md).
+    pub embedding: std::sync::Arc<crate::embedding::Embedding>,
 }
 
 pub fn router(state: AppState, config: &ServeConfig) -> Router {
+    let state_embedding = std::sync::Arc::clone(&state.embedding);
     let mut router = Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/embed/{*page}", get(embed::page))
         .route("/metrics", get(metrics::metrics))
         .nest(
             "/api/v1",
@@ -60,9 +65,13 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
         .with_state(state)
         .fallback_service(spa::router(config.dist_dir.as_deref()))
         .layer(middleware::from_fn(metrics::record));
-    for layer in security::layers(&spa::index_html(config.dist_dir.as_deref())) {
-        router = router.layer(layer);
-    }
+    router = router.layer(middleware::from_fn_with_state(
+        security::SecurityHeaders::new(
+            &spa::index_html(config.dist_dir.as_deref()),
+            state_embedding,
+        ),
+        security::add_headers,
+    ));
     // Answers are compressed when the client accepts it and they are worth
     // it; the web app's files come precompressed (the layer leaves alone
     // what already has a Content-Encoding).

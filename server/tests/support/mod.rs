@@ -7,7 +7,7 @@ use chrono::Utc;
 use pulse_db::accounts::{Role, hash_password};
 use pulse_db::keys::KeyScope;
 use pulse_db::testing::{TestBackend, TestDb};
-use pulse_server::config::{ConnectionLimits, DatabaseConfig, ServeConfig};
+use pulse_server::config::{ConnectionLimits, DatabaseConfig, EmbedConfig, ServeConfig};
 use pulse_server::startup::Application;
 use reqwest::{Client, RequestBuilder, Response};
 use serde_json::Value;
@@ -45,6 +45,7 @@ impl TestApp {
             request_timeout: 30,
             dist_dir: Some(dist.path().to_owned()),
             demo: false,
+            embed: EmbedConfig::default(),
             outreach_webhook: None,
             outreach_webhook_secret: None,
             outreach_timeout: 10,

@@ -1,7 +1,10 @@
 //! Dashboard accounts, their sessions and the sign-in throttle.
 
 use super::{BACKEND, Db, begin_write};
-use crate::accounts::{ABSOLUTE_TIMEOUT_MS, Account, AccountChange, IDLE_TIMEOUT_MS, Role};
+use crate::accounts::{
+    ABSOLUTE_TIMEOUT_MS, Account, AccountChange, Embedded, IDLE_TIMEOUT_MS, Role,
+};
+use crate::embedding::{EmbedGrant, EmbedOpening};
 use crate::error::{Result, StoreError};
 use crate::store::Backend;
 use crate::store::access::{Reader, Writer};
@@ -109,11 +112,15 @@ struct AccountRow {
     username: String,
     role: String,
     disabled: i64,
+    embedded_by: Option<String>,
+    display_name: Option<String>,
 }
 
 async fn account_by_id(db: &Reader<Db>, id: i64) -> Result<Option<Account>> {
     let row: Option<AccountRow> =
-        sqlx::query_as("SELECT id, username, role, disabled FROM accounts WHERE id = $1")
+        sqlx::query_as(
+            "SELECT id, username, role, disabled, embedded_by, display_name FROM accounts WHERE id = $1",
+        )
             .bind(id)
             .fetch_optional(db.pool())
             .await?;
@@ -144,6 +151,10 @@ async fn account_by_id(db: &Reader<Db>, id: i64) -> Result<Option<Account>> {
         disabled: row.disabled != 0,
         agents,
         sections: crate::sections::SectionLimits(sections),
+        embedded: row.embedded_by.map(|integration| Embedded {
+            integration,
+            display_name: row.display_name.unwrap_or_default(),
+        }),
     }))
 }
 
@@ -304,13 +315,20 @@ pub async fn update_account(
     change: &AccountChange,
 ) -> Result<bool> {
     let mut tx = begin_write(db).await?;
-    let Some(id): Option<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE username = $1")
-        .bind(username)
-        .fetch_optional(&mut *tx)
-        .await?
+    let Some((id, embedded_by)): Option<(i64, Option<String>)> =
+        sqlx::query_as("SELECT id, embedded_by FROM accounts WHERE username = $1")
+            .bind(username)
+            .fetch_optional(&mut *tx)
+            .await?
     else {
         return Ok(false);
     };
+    if embedded_by.is_some() && (change.agents.is_some() || change.password_hash.is_some()) {
+        return Err(StoreError::Refused(format!(
+            "{username:?} is an embedded viewer: their host platform's tokens set their agents, \
+             and they have no password; they can only be disabled or enabled"
+        )));
+    }
     if let Some(agents) = &change.agents {
         sqlx::query("DELETE FROM account_agents WHERE account_id = $1")
             .bind(id)
@@ -348,4 +366,100 @@ pub async fn update_account(
     }
     tx.commit().await?;
     Ok(true)
+}
+
+/// Opens the session of an embedded viewer in one transaction: the token's
+/// id is recorded (refused when already there), the account is made or
+/// updated with the token's name, role and grants (refused when disabled),
+/// and the session is stored under `token_hash`. Token ids past their
+/// expiry are forgotten on the way.
+pub async fn open_embedded_session(
+    db: &Writer<Db>,
+    grant: &EmbedGrant,
+    token_hash: &str,
+    now: i64,
+) -> Result<EmbedOpening> {
+    let mut tx = begin_write(db).await?;
+    sqlx::query("DELETE FROM embed_token_uses WHERE expires_at < $1")
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    let first_use = sqlx::query(
+        "INSERT INTO embed_token_uses (integration, token_id, expires_at) VALUES ($1, $2, $3)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(&grant.integration)
+    .bind(&grant.token_id)
+    .bind(grant.expires_at.0)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if !first_use {
+        return Ok(EmbedOpening::Replayed);
+    }
+    let username = grant.username();
+    let found: Option<(i64, i64)> =
+        sqlx::query_as("SELECT id, disabled FROM accounts WHERE username = $1")
+            .bind(&username)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let id = match found {
+        Some((_, disabled)) if disabled != 0 => {
+            // The token counts as used all the same.
+            tx.commit().await?;
+            return Ok(EmbedOpening::Disabled);
+        }
+        Some((id, _)) => {
+            sqlx::query("UPDATE accounts SET role = $1, display_name = $2 WHERE id = $3")
+                .bind(grant.role.as_str())
+                .bind(&grant.display_name)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            id
+        }
+        None => sqlx::query_scalar(
+            "INSERT INTO accounts (username, password_hash, role, disabled, created_at, embedded_by, display_name)
+             VALUES ($1, $2, $3, 0, $4, $5, $6) RETURNING id",
+        )
+        .bind(&username)
+        .bind(crate::embedding::NO_PASSWORD)
+        .bind(grant.role.as_str())
+        .bind(now)
+        .bind(&grant.integration)
+        .bind(&grant.display_name)
+        .fetch_one(&mut *tx)
+        .await?,
+    };
+    for delete in [
+        "DELETE FROM account_agent_sections WHERE account_id = $1",
+        "DELETE FROM account_agents WHERE account_id = $1",
+    ] {
+        sqlx::query(delete).bind(id).execute(&mut *tx).await?;
+    }
+    grant_agents(&mut tx, id, &grant.agents).await?;
+    if let Some(section) = &grant.section {
+        for agent in &grant.agents {
+            sqlx::query(
+                "INSERT INTO account_agent_sections (account_id, agent_key, section_key)
+                 VALUES ($1, $2, $3)",
+            )
+            .bind(id)
+            .bind(agent.as_str())
+            .bind(section.as_str())
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    sqlx::query(
+        "INSERT INTO auth_sessions (token_hash, account_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)",
+    )
+    .bind(token_hash)
+    .bind(id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(EmbedOpening::Opened)
 }

@@ -2,6 +2,7 @@
 
 mod annotations;
 mod auth;
+mod embed;
 mod error;
 mod events;
 mod kept_answers;
@@ -22,6 +23,7 @@ use super::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/events", post(events::post_events))
+        .route("/embed/session", post(embed::open_session))
         .route("/agents", get(reads::list_agents))
         .route("/agents/{agent_id}", put(registry::put_agent))
         .route(

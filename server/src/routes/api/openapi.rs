@@ -20,12 +20,13 @@ use utoipa::openapi::{ContentBuilder, OpenApi as Document, RefOr, Response, Resp
 use utoipa::{Modify, OpenApi, ToSchema};
 
 use super::annotations::AnnotationBody;
+use super::embed::{EmbedSession, EmbedSessionBody};
 use super::error::{ErrorBody, ErrorDetail};
 use super::events::{Event, EventBatch, EventType, IngestResult};
 use super::params::{TimeZone, UsersFormat};
 use super::registry::{AgentBody, ErasureBody, MemberBody, UserBody};
 use super::sections::SectionBody;
-use super::{annotations, events, reads, registry, sections};
+use super::{annotations, embed, events, reads, registry, sections};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -62,6 +63,7 @@ use super::{annotations, events, reads, registry, sections};
         reads::retention,
         reads::users,
         reads::learner,
+        embed::open_session,
         serve,
         crate::routes::health::healthz,
         crate::routes::metrics::metrics,
@@ -106,6 +108,8 @@ use super::{annotations, events, reads, registry, sections};
         WeekStart,
         UsersFormat,
         TimeZone,
+        EmbedSessionBody,
+        EmbedSession,
     )),
     modifiers(&Common, &Identifiers),
     tags(
@@ -114,6 +118,7 @@ use super::{annotations, events, reads, registry, sections};
         (name = "annotations", description = "Dated notes of an agent shown on its trend (ingest key to change, read key to list)"),
         (name = "sections", description = "Sections of an agent and their learners (ingest key to change, read key to list)"),
         (name = "reads", description = "The Users tab's figures (read key)"),
+        (name = "embedding", description = "A host platform's signed token exchanged for a session of the embedded Users tab (docs/EMBED.md); no key"),
         (name = "operations", description = "For tools and monitoring; no key"),
     ),
 )]
