@@ -77,7 +77,10 @@ document.getElementById("users-tab").addEventListener("click", async () => {
   const frame = document.createElement("iframe");
   frame.id = "pulse";
   frame.title = "Users";
-  frame.src = pulseOrigin + "/embed?agent=" + encodeURIComponent(agent) + "#token=" + encodeURIComponent(answer.token);
+  // The tab's own path under /embed, with this page's query (period, tz,
+  // section); the token goes in the fragment.
+  frame.src = pulseOrigin + "/embed/agents/" + encodeURIComponent(agent) + "/analytics/users" +
+    location.search + "#token=" + encodeURIComponent(answer.token);
   document.getElementById("panel").replaceChildren(frame);
 });
 window.addEventListener("message", (event) => {

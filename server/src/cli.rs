@@ -28,7 +28,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the web app and the HTTP API.
-    Serve(ServeConfig),
+    Serve(Box<ServeConfig>),
     /// Apply the schema migrations and exit.
     Migrate(DatabaseConfig),
     /// Recompute the rollups from the raw events.
@@ -62,7 +62,7 @@ pub enum Command {
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve(config) => commands::serve(config).await,
+        Command::Serve(config) => commands::serve(*config).await,
         Command::Migrate(config) => commands::migrate(config).await,
         Command::Rebuild(config) => commands::rebuild(config).await,
         Command::Demo(args) => commands::demo::run(args).await,

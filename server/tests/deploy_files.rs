@@ -248,7 +248,7 @@ fn serve_defaults() -> pulse_server::config::ServeConfig {
         .expect("pulse serve parses")
         .command
     {
-        pulse_server::cli::Command::Serve(config) => config,
+        pulse_server::cli::Command::Serve(config) => *config,
         _ => unreachable!("parsed serve"),
     }
 }

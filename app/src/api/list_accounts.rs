@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use pulse_model::{AccountView, ApiError, EmbeddedViewer};
+use pulse_model::{AccountView, ApiError};
 
 /// Every dashboard account (superadministrators only).
 #[server]
@@ -16,10 +16,12 @@ pub async fn list_accounts() -> Result<Vec<AccountView>, ApiError> {
             username: account.username,
             disabled: account.disabled,
             agents: account.agents,
-            embedded: account.embedded.map(|embedded| EmbeddedViewer {
-                integration: embedded.integration,
-                display_name: embedded.display_name,
-            }),
+            embedded: account
+                .embedded
+                .map(|embedded| pulse_model::EmbeddedViewer {
+                    integration: embedded.integration,
+                    display_name: embedded.display_name,
+                }),
         })
         .collect())
 }
