@@ -13,7 +13,7 @@ use pulse_db::testing::TestBackend;
 use rstest::rstest;
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, event, server_fn_path};
+use crate::support::{TestApp, event};
 
 const SECRET: &str = "a shared secret of more than thirty-two characters";
 const HOST: &str = "http://127.0.0.1:4455";
@@ -149,6 +149,17 @@ async fn embedding_app(backend: TestBackend, dir: &Path, keys_file: &Path) -> Te
     app
 }
 
+/// An app whose integration trusts a new Ed25519 key (and [`SECRET`]):
+/// the folder holding the key files, the app, and the private key's file.
+async fn app_with_ed_key(backend: TestBackend) -> (tempfile::TempDir, TestApp, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let (private, public) = key_pair(dir.path(), "ed", "ed25519");
+    let keys = dir.path().join("keys.pem");
+    std::fs::write(&keys, public).unwrap();
+    let app = embedding_app(backend, dir.path(), &keys).await;
+    (dir, app, private)
+}
+
 /// Exchanges a token: the status, the answer and the cookie set, if any.
 async fn exchange(app: &TestApp, token: &str, agent: Option<&str>) -> (u16, Value, Option<String>) {
     let mut body = json!({"token": token});
@@ -172,16 +183,8 @@ async fn exchange(app: &TestApp, token: &str, agent: Option<&str>) -> (u16, Valu
 
 /// A server function called with the session `cookie` (`name=value`).
 async fn call(app: &TestApp, cookie: &str, name: &str, form: &[(&str, &str)]) -> (u16, Value) {
-    let response = app
-        .client
-        .post(format!("{}{}", app.url, server_fn_path(name)))
-        .header("Cookie", cookie)
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
+    let (status, text) = crate::support::call_form_as(app, cookie, name, form).await;
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
 async fn opened_session(app: &TestApp, token: &str) -> String {
@@ -207,11 +210,7 @@ async fn opened_session(app: &TestApp, token: &str) -> String {
 async fn the_documented_examples_open_the_tab_of_the_agents_they_name(
     #[case] backend: TestBackend,
 ) {
-    let dir = tempfile::tempdir().unwrap();
-    let (_, public) = key_pair(dir.path(), "ed", "ed25519");
-    let keys = dir.path().join("keys.pem");
-    std::fs::write(&keys, public).unwrap();
-    let app = embedding_app(backend, dir.path(), &keys).await;
+    let (_dir, app, _) = app_with_ed_key(backend).await;
     let examples = repository().join("examples/host-platform");
     let shell = output(
         Command::new(examples.join("mint-token.sh"))
@@ -283,11 +282,7 @@ async fn the_documented_examples_open_the_tab_of_the_agents_they_name(
 async fn every_refusal_says_what_was_wrong_and_never_repeats_the_token(
     #[case] backend: TestBackend,
 ) {
-    let dir = tempfile::tempdir().unwrap();
-    let (ed_private, ed_public) = key_pair(dir.path(), "ed", "ed25519");
-    let keys = dir.path().join("keys.pem");
-    std::fs::write(&keys, &ed_public).unwrap();
-    let app = embedding_app(backend, dir.path(), &keys).await;
+    let (dir, app, ed_private) = app_with_ed_key(backend).await;
     let now = chrono::Utc::now().timestamp();
     let with = |changes: Value| {
         let mut claims = claims(&["tutor"]);
@@ -561,10 +556,7 @@ async fn keys_rotate_without_a_restart_and_sections_limit_the_viewer() {
 
 #[tokio::test]
 async fn only_embeddable_pages_may_be_framed_and_only_by_the_host() {
-    let dir = tempfile::tempdir().unwrap();
-    let keys = dir.path().join("keys.pem");
-    std::fs::write(&keys, key_pair(dir.path(), "ed", "ed25519").1).unwrap();
-    let app = embedding_app(TestBackend::Sqlite, dir.path(), &keys).await;
+    let (_dir, app, _) = app_with_ed_key(TestBackend::Sqlite).await;
     for (path, framed) in [
         ("/embed/agents/tutor/analytics/users", true),
         ("/agents/tutor/analytics/users", true),

@@ -56,15 +56,7 @@ async fn call_form(
     name: &str,
     form: &[(&str, &str)],
 ) -> (u16, String) {
-    let response = app
-        .client
-        .post(format!("{}{}", app.url, server_fn_path(name)))
-        .header("Cookie", cookie)
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    (response.status().as_u16(), response.text().await.unwrap())
+    support::call_form_as(app, cookie, name, form).await
 }
 
 async fn send(

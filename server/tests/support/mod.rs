@@ -185,6 +185,25 @@ pub async fn call_as(app: &TestApp, cookie: &str, name: &str, body: &Value) -> (
     (response.status().as_u16(), response.text().await.unwrap())
 }
 
+/// Calls a server function with form arguments as the holder of `cookie`
+/// (`name=value`): the status and the answer's text.
+pub async fn call_form_as(
+    app: &TestApp,
+    cookie: &str,
+    name: &str,
+    form: &[(&str, &str)],
+) -> (u16, String) {
+    let response = app
+        .client
+        .post(format!("{}{}", app.url, server_fn_path(name)))
+        .header("Cookie", cookie)
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
 /// A stand-in for Trunk's output: an index page, a hashed asset, a public file.
 pub fn test_dist() -> tempfile::TempDir {
     let dist = tempfile::tempdir().unwrap();

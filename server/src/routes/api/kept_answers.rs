@@ -237,14 +237,33 @@ fn mark_encoded(headers: &mut HeaderMap, encoding: Encoding) {
 #[derive(Clone)]
 pub struct KeptAnswers(Option<Arc<AnswerCache>>);
 
-/// Each kept answer by key.
-type AnswerCache = Cache<AnswerKey, Arc<KeptBody>, AnswerWeight>;
+/// Each kept answer by key, and the thread that compresses reused ones
+/// again ([`shrink_later`]).
+struct AnswerCache {
+    answers: Cache<AnswerKey, Arc<KeptBody>, AnswerWeight>,
+    shrinker: OnceLock<SyncSender<Shrink>>,
+}
+
+impl AnswerCache {
+    fn get(&self, key: &AnswerKey) -> Option<Arc<KeptBody>> {
+        self.answers.get(key)
+    }
+
+    fn insert(&self, key: AnswerKey, kept: Arc<KeptBody>) {
+        self.answers.insert(key, kept);
+    }
+}
 
 impl KeptAnswers {
     /// Answers kept in about `bytes` (compressed answers are a tenth of their
     /// JSON or less; docs/BENCHMARKS.md, "Users tab over HTTP"); none for 0.
     pub fn with_bytes(bytes: u64) -> KeptAnswers {
-        KeptAnswers((bytes > 0).then(|| Arc::new(Cache::with_weighter(4096, bytes, AnswerWeight))))
+        KeptAnswers((bytes > 0).then(|| {
+            Arc::new(AnswerCache {
+                answers: Cache::with_weighter(4096, bytes, AnswerWeight),
+                shrinker: OnceLock::new(),
+            })
+        }))
     }
 }
 
@@ -374,7 +393,7 @@ async fn kept_or_made(
         shrink_later(cache, key, &kept);
         return Ok(kept);
     }
-    cache.get_or_insert_async(&key, make).await
+    cache.answers.get_or_insert_async(&key, make).await
 }
 
 /// Has a reused answer kept fast compressed again, harder, and its smaller
@@ -391,7 +410,8 @@ fn shrink_later(cache: &Arc<AnswerCache>, key: AnswerKey, kept: &Arc<KeptBody>) 
         key,
         kept: Arc::clone(kept),
     };
-    if let Err(TrySendError::Full(job) | TrySendError::Disconnected(job)) = shrinker().try_send(job)
+    if let Err(TrySendError::Full(job) | TrySendError::Disconnected(job)) =
+        shrinker(cache).try_send(job)
     {
         // Tried again at its next reuse.
         job.kept.shrinking.store(false, Ordering::Relaxed);
@@ -420,10 +440,11 @@ impl Shrink {
 /// The answers waiting to be compressed again, done one at a time on a
 /// thread of their own: each takes a core and a compression context for a
 /// moment (docs/BENCHMARKS.md, "zstd levels"), which the requests being
-/// served must not wait for.
-fn shrinker() -> &'static SyncSender<Shrink> {
-    static SHRINKER: OnceLock<SyncSender<Shrink>> = OnceLock::new();
-    SHRINKER.get_or_init(|| {
+/// served must not wait for. One thread per cache (a server has one), so
+/// that one app's backlog never holds up another's (the tests run many in
+/// one process); it ends when its cache is dropped and the jobs are done.
+fn shrinker(cache: &AnswerCache) -> &SyncSender<Shrink> {
+    cache.shrinker.get_or_init(|| {
         let (sender, waiting) = std::sync::mpsc::sync_channel::<Shrink>(64);
         // Without the thread, nothing is received and answers stay as sent.
         let _ = std::thread::Builder::new()
