@@ -9,12 +9,14 @@ const net = require('node:net');
 const path = require('node:path');
 const { test, expect } = require('./fixtures');
 const { AGENT, OTHER_AGENT, api, seed } = require('./data');
-const { createKey, freshHome, startServer } = require('../server');
+const { createAccount, createKey, freshHome, startServer } = require('../server');
 const { mint } = require('../../examples/host-platform/mint-token');
 
 const SECRET = 'the e2e embedding secret, longer than 32 characters';
 const VIEWER = { integration: 'lms', viewerId: 'teacher-1', viewerName: 'Ada Teacher', role: 'admin' };
 const QUERY = 'period=7d&tz=UTC';
+// A superadministrator of the embedding Pulse, signed in to Pulse itself.
+const OWNER = { username: 'e2e-owner', password: 'e2e owner password' };
 
 // Signed out, in a browser that blocks third-party cookies.
 test.use({
@@ -58,6 +60,7 @@ test.beforeAll(async () => {
   const { home, databaseUrl } = freshHome();
   const ingestKey = createKey(databaseUrl, 'ingest');
   readKey = createKey(databaseUrl, 'read');
+  createAccount(databaseUrl, OWNER);
   const { child, url } = await startServer(home, {
     PULSE_EMBED_ISSUER: VIEWER.integration,
     PULSE_EMBED_ORIGINS: hostUrl,
@@ -212,4 +215,27 @@ test('a page of an origin not configured cannot frame Pulse', async ({ page: che
   await expect.poll(() => page.frames().map((f) => f.url()).find((u) => u !== page.url()))
     .toMatch(/^chrome-error:/);
   await expect(page.frameLocator('#pulse').getByTestId('embed-status')).toHaveCount(0);
+});
+
+test('Settings lists the embedded viewer, and disabling them refuses their next token', async ({ page }) => {
+  const viewer = { ...VIEWER, viewerId: 'teacher-settings', viewerName: 'Grace Settings' };
+  const frame = await frameWith(page, mint({ secret: SECRET, ...viewer, agents: [AGENT.id] }));
+  await expect(frame.getByTestId('signed-in-as')).toHaveText('Grace Settings');
+  // The owner, in Pulse itself (first party): Settings, accounts.
+  const owner = await page.context().newPage();
+  await owner.goto(`${pulseUrl}/login`);
+  await owner.getByTestId('login-username').fill(OWNER.username);
+  await owner.getByTestId('login-password').fill(OWNER.password);
+  await owner.getByTestId('login-submit').click();
+  await owner.waitForURL(`${pulseUrl}/`);
+  await owner.goto(`${pulseUrl}/settings`);
+  const row = owner.locator('[data-testid=account-row][data-embedded=true]').filter({ hasText: 'Grace Settings' });
+  await expect(row).toContainText('embedded viewer of lms');
+  await expect(row).toContainText(AGENT.id);
+  await expect(row.locator('input[type=password]')).toHaveCount(0);
+  await row.getByRole('button', { name: 'Disable' }).click();
+  await expect(row.getByRole('button', { name: 'Enable' })).toBeVisible();
+  await owner.close();
+  const refused = await frameWith(page, mint({ secret: SECRET, ...viewer, agents: [AGENT.id] }));
+  await expect(refused.getByTestId('embed-status')).toContainText('disabled in Pulse');
 });

@@ -664,3 +664,85 @@ fn the_minting_examples_in_the_docs_are_the_tested_files() {
     }
     assert!(checked >= 20, "only {checked} lines checked");
 }
+
+/// The platform's public keys published as a JWKS document at a URL (a real
+/// HTTP server here): a token naming a new `kid` makes Pulse fetch the
+/// document again; an unreachable URL is a 502 naming only its host.
+#[tokio::test]
+async fn keys_published_at_a_jwks_url_are_fetched_again_for_a_new_kid() {
+    use std::sync::{Arc, Mutex};
+    let dir = tempfile::tempdir().unwrap();
+    // An Ed25519 public key as a JWK: its raw 32 bytes, the DER's last ones.
+    let jwk = |name: &str, kid: &str| -> (PathBuf, Value) {
+        let (private, _) = key_pair(dir.path(), name, "ed25519");
+        let der = Command::new("openssl")
+            .args(["pkey", "-pubout", "-outform", "DER", "-in"])
+            .arg(&private)
+            .output()
+            .unwrap()
+            .stdout;
+        let x = b64url(&der[der.len() - 32..]);
+        (
+            private,
+            json!({"kty": "OKP", "crv": "Ed25519", "x": x, "kid": kid, "alg": "EdDSA", "use": "sig"}),
+        )
+    };
+    let (first_private, first) = jwk("first", "k1");
+    let (second_private, second) = jwk("second", "k2");
+    let published = Arc::new(Mutex::new(json!({"keys": [first]})));
+    let document = Arc::clone(&published);
+    let platform = axum::Router::new().route(
+        "/.well-known/jwks.json",
+        axum::routing::get(move || {
+            let document = Arc::clone(&document);
+            async move { axum::Json(document.lock().unwrap().clone()) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let jwks_url = format!(
+        "http://{}/.well-known/jwks.json",
+        listener.local_addr().unwrap()
+    );
+    tokio::spawn(async move { axum::serve(listener, platform).await.unwrap() });
+
+    let app = TestApp::spawn_with(TestBackend::Sqlite, |serve| {
+        serve.embed.embed_issuer = Some("lms".into());
+        serve.embed.embed_origins = vec![HOST.into()];
+        serve.embed.embed_jwks_url = Some(jwks_url.clone());
+    })
+    .await;
+    let signed = |kid: &str, private: &Path| {
+        sign(
+            &json!({"alg": "EdDSA", "kid": kid}),
+            &claims(&["tutor"]),
+            &Signer::Ed25519(private),
+        )
+    };
+    opened_session(&app, &signed("k1", &first_private)).await;
+    // The platform adds a key; a token signed with it makes Pulse look again
+    // (once the few seconds between two fetches have passed).
+    published.lock().unwrap()["keys"] = json!([first, second]);
+    tokio::time::sleep(std::time::Duration::from_millis(5100)).await;
+    opened_session(&app, &signed("k2", &second_private)).await;
+    // A kid the document names, with another key's signature: refused.
+    let (status, body, _) = exchange(&app, &signed("k1", &second_private), None).await;
+    assert_eq!(status, 401, "{body}");
+    app.cleanup().await;
+
+    // A platform whose keys cannot be fetched: 502, naming only the host.
+    let down = TestApp::spawn_with(TestBackend::Sqlite, |serve| {
+        serve.embed.embed_issuer = Some("lms".into());
+        serve.embed.embed_origins = vec![HOST.into()];
+        serve.embed.embed_jwks_url = Some("http://127.0.0.1:9/keys?token=s3cret".into());
+    })
+    .await;
+    let (status, body, _) = exchange(&down, &signed("k1", &first_private), None).await;
+    assert_eq!(status, 502, "{body}");
+    let error = body["error"].as_str().unwrap();
+    assert!(
+        error.contains("could not be fetched from 127.0.0.1"),
+        "{error}"
+    );
+    assert!(!error.contains("s3cret"), "{error}");
+    down.cleanup().await;
+}
