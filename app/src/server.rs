@@ -31,20 +31,29 @@ pub struct ClientAddress(pub String);
 /// The name of the session cookie.
 pub const SESSION_COOKIE: &str = "pulse_session";
 
+/// The name of an embedded viewer's session cookie (partitioned, inside a
+/// host platform's frame; docs/EMBED.md): apart from [`SESSION_COOKIE`], so
+/// that one never stands in for the other.
+pub const EMBED_SESSION_COOKIE: &str = "pulse_embed_session";
+
 /// The context of the current call.
 pub fn server_context() -> Result<ServerContext, ApiError> {
     use_context::<ServerContext>()
         .ok_or_else(|| ApiError::Internal("server context missing".into()))
 }
 
-/// The session token of the calling browser, from its cookie.
+/// The session token of the calling browser, from its cookie: a session
+/// signed in to Pulse itself first, else an embedded viewer's.
 pub fn session_token() -> Option<String> {
     let parts = use_context::<http::request::Parts>()?;
     let cookies = parts.headers.get(http::header::COOKIE)?.to_str().ok()?;
-    cookies.split(';').find_map(|cookie| {
-        let (name, value) = cookie.trim().split_once('=')?;
-        (name == SESSION_COOKIE && !value.is_empty()).then(|| value.to_owned())
-    })
+    let named = |wanted: &str| {
+        cookies.split(';').find_map(|cookie| {
+            let (name, value) = cookie.trim().split_once('=')?;
+            (name == wanted && !value.is_empty()).then(|| value.to_owned())
+        })
+    };
+    named(SESSION_COOKIE).or_else(|| named(EMBED_SESSION_COOKIE))
 }
 
 /// The signed-in account, or Unauthorized.
@@ -56,11 +65,17 @@ pub async fn signed_in(context: &ServerContext) -> Result<Account, ApiError> {
         .ok_or(ApiError::Unauthorized)
 }
 
-/// The signed-in account when it is a superadministrator.
+/// The signed-in account when it manages Pulse itself: a
+/// superadministrator signed in to Pulse, not an embedded viewer (whose
+/// host platform's word reaches only the agents it named).
 pub async fn superadmin(context: &ServerContext) -> Result<Account, ApiError> {
     let account = signed_in(context).await?;
-    if account.role == pulse_db::accounts::Role::Superadmin {
+    if account.manages_pulse() {
         Ok(account)
+    } else if account.embedded.is_some() {
+        Err(ApiError::Forbidden(
+            "a viewer embedded in a host platform may not change Pulse's settings; sign in to Pulse itself".into(),
+        ))
     } else {
         Err(ApiError::Forbidden(
             "only a superadministrator may do this".into(),

@@ -134,6 +134,7 @@ impl From<EmbedError> for ApiError {
         match error {
             EmbedError::Replayed => ApiError::Refused(error.to_string()),
             EmbedError::Disabled => ApiError::Forbidden(error.to_string()),
+            EmbedError::NameTaken(_) => ApiError::Conflict(error.to_string()),
             EmbedError::Store(error) => error.into(),
         }
     }

@@ -12,6 +12,11 @@ use crate::{Store, StoreError};
 /// password ever verifies against it (`accounts::verify_password`).
 pub const NO_PASSWORD: &str = "!embedded viewer: no password";
 
+/// How long a used token's id is kept past its expiry: longer than any
+/// sensible difference between two servers' clocks, so that no server
+/// takes a token again that another forgot.
+pub const TOKEN_IDS_KEPT_BEYOND_EXPIRY_MS: i64 = 10 * 60 * 1000;
+
 /// The prefix of every embedded viewer's username; no account made in
 /// Settings or on the command line may start with it.
 pub const USERNAME_PREFIX: &str = "embed:";
@@ -54,6 +59,9 @@ pub enum EmbedOpening {
     Replayed,
     /// The viewer's account was disabled in Settings.
     Disabled,
+    /// An account of that name exists that no token of this integration
+    /// made: it is left alone.
+    NameTaken,
 }
 
 /// Why no session was opened.
@@ -67,6 +75,11 @@ pub enum EmbedError {
     /// The viewer's account was disabled in Pulse's Settings.
     #[error("this viewer has been disabled in Pulse's settings")]
     Disabled,
+    /// An account made otherwise already has the viewer's name.
+    #[error(
+        "an account named {0:?} exists that this host platform did not make; rename it in Pulse"
+    )]
+    NameTaken(String),
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -84,5 +97,6 @@ pub async fn open_session(
         EmbedOpening::Opened => Ok(token),
         EmbedOpening::Replayed => Err(EmbedError::Replayed),
         EmbedOpening::Disabled => Err(EmbedError::Disabled),
+        EmbedOpening::NameTaken => Err(EmbedError::NameTaken(grant.username())),
     }
 }

@@ -133,7 +133,7 @@ test('Analytics, then Users: the embedded tab shows what the API says, and fits 
   // unpartitioned storage: third-party cookies really are blocked here.
   expect(await inner.evaluate(() => document.hasStorageAccess())).toBe(false);
   const cookies = await page.context().cookies(pulseUrl);
-  const session = cookies.find((c) => c.name === 'pulse_session');
+  const session = cookies.find((c) => c.name === 'pulse_embed_session');
   expect(session).toBeTruthy();
   expect(session.partitionKey).toBeTruthy();
 

@@ -1,5 +1,6 @@
 // The superadministrator's settings: accounts and API keys.
 const { test, expect } = require('./fixtures');
+const { api, serverState } = require('./data');
 
 test('a superadministrator creates an account and a key, then revokes the key', async ({ page }) => {
   await page.goto('/');
@@ -33,6 +34,10 @@ test('a superadministrator adds and renames agents', async ({ page }) => {
   await expect(name).toHaveValue('Brand New Agent');
   await name.fill('Renamed Agent');
   await page.getByTestId('agents-table').locator('tr').filter({ has: name }).getByRole('button', { name: 'Rename' }).click();
+  // Stored before the page is left (leaving could cancel the call).
+  const { url, readKey } = serverState();
+  await expect.poll(async () => (await api(url, readKey, 'GET', '/api/v1/agents'))
+    .find((agent) => agent.agent_id === 'e2e-new-agent')?.name).toBe('Renamed Agent');
   await page.goto('/');
   await expect(page.getByTestId('agent-list')).toContainText('Renamed Agent');
 });

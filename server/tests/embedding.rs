@@ -438,6 +438,36 @@ async fn every_refusal_says_what_was_wrong_and_never_repeats_the_token(
             403,
             "does not name agent \"essays\"",
         ),
+        (
+            "exp before iat",
+            hs256(&with(json!({"iat": now, "exp": now - 30}))),
+            None,
+            401,
+            "more than 10 minutes after its `iat`",
+        ),
+        (
+            "iat at the start of time",
+            hs256(&with(json!({"iat": i64::MIN, "exp": now + 60}))),
+            None,
+            401,
+            "more than 10 minutes after its `iat`",
+        ),
+        (
+            "a superadministrator's section without agents",
+            hs256(&with(
+                json!({"role": "superadmin", "agents": null, "section": "p1"}),
+            )),
+            None,
+            401,
+            "lacks the `agents` claim",
+        ),
+        (
+            "a superadministrator's empty agent list",
+            hs256(&with(json!({"role": "superadmin", "agents": []}))),
+            None,
+            401,
+            "`agents` claim",
+        ),
     ];
     for (what, token, agent, status, message) in &cases {
         let (actual, body, cookie) = exchange(&app, token, *agent).await;
@@ -745,4 +775,83 @@ async fn keys_published_at_a_jwks_url_are_fetched_again_for_a_new_kid() {
     );
     assert!(!error.contains("s3cret"), "{error}");
     down.cleanup().await;
+}
+
+/// Whatever role a host platform gives, an embedded viewer manages nothing
+/// in Pulse (accounts, keys, agents); a superadministrator's token without
+/// agents sees every agent, and only that; an account of the viewer's name
+/// made otherwise is never taken over.
+#[rstest]
+#[case::sqlite(TestBackend::Sqlite)]
+#[case::postgres(TestBackend::Postgres)]
+#[tokio::test]
+async fn an_embedded_superadministrator_manages_nothing_and_names_are_never_taken_over(
+    #[case] backend: TestBackend,
+) {
+    let (_dir, app, _) = app_with_ed_key(backend).await;
+    let mut limited = claims(&["tutor", "tutor"]);
+    limited["role"] = json!("superadmin");
+    limited["section"] = json!("p1");
+    // The same agent twice with a section: one grant, no error.
+    let cookie = opened_session(&app, &hs256(&limited)).await;
+    for name in ["list_accounts", "list_keys"] {
+        let (status, body) = call(&app, &cookie, name, &[]).await;
+        assert_eq!(status, 403, "{name}: {body}");
+    }
+    let (status, _) = crate::support::call_as(
+        &app,
+        &cookie,
+        "create_key",
+        &json!({"request": {"scope": "read", "agents": "every", "label": "x"}}),
+    )
+    .await;
+    assert_eq!(status, 403, "create_key");
+    let (status, _) = crate::support::call_as(
+        &app,
+        &cookie,
+        "update_account",
+        &json!({"update": {"username": "embed:lms:teacher-7", "agents": null, "password": "a new password 123", "disabled": null}}),
+    )
+    .await;
+    assert_eq!(status, 403, "update_account");
+    let (_, me) = call(&app, &cookie, "current_account", &[]).await;
+    assert_eq!(me["manages_settings"], false);
+    let (status, _) = call(&app, &cookie, "get_agent", &[("agent_id", "essays")]).await;
+    assert_eq!(status, 404, "a superadministrator's token names its agents");
+    // Without agents: every agent, still managing nothing.
+    let mut every = claims(&["tutor"]);
+    every.as_object_mut().unwrap().remove("agents");
+    every["role"] = json!("superadmin");
+    every["sub"] = json!("principal");
+    let (status, body, cookie) = exchange(&app, &hs256(&every), Some("essays")).await;
+    assert_eq!(status, 200, "{body}");
+    let cookie = cookie.unwrap().split(';').next().unwrap().to_owned();
+    let (status, _) = call(&app, &cookie, "get_agent", &[("agent_id", "essays")]).await;
+    assert_eq!(status, 200);
+    let (status, _) = call(&app, &cookie, "list_accounts", &[]).await;
+    assert_eq!(status, 403);
+    // An account named like a viewer, made before the names were reserved.
+    app.db
+        .store
+        .create_account(
+            "embed:lms:old-account",
+            &pulse_db::accounts::hash_password("a password of old"),
+            Role::Superadmin,
+            &[],
+            pulse_db::time::Millis::now(),
+        )
+        .await
+        .unwrap();
+    let mut taker = claims(&["tutor"]);
+    taker["sub"] = json!("old-account");
+    let (status, body, cookie) = exchange(&app, &hs256(&taker), None).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(cookie.is_none());
+    let accounts = app.db.store.list_accounts().await.unwrap();
+    let old = accounts
+        .iter()
+        .find(|a| a.username == "embed:lms:old-account")
+        .unwrap();
+    assert!(old.embedded.is_none() && old.role == Role::Superadmin && old.agents.is_empty());
+    app.cleanup().await;
 }

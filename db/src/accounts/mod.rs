@@ -189,13 +189,21 @@ impl Account {
     }
 
     /// Whose word the account's registrations are (crate::learners): a
-    /// superadministrator's the platform's, an administrator's only their
-    /// agent's.
+    /// superadministrator's who sees every agent the platform's, anyone
+    /// else's only their agent's.
     pub fn naming(&self) -> crate::learners::Naming {
-        match self.role {
-            Role::Superadmin => crate::learners::Naming::Platform,
-            Role::Admin => crate::learners::Naming::Administrator,
+        if self.sees_every_agent() {
+            crate::learners::Naming::Platform
+        } else {
+            crate::learners::Naming::Administrator
         }
+    }
+
+    /// Whether the account manages Pulse itself (accounts, keys, agents): a
+    /// superadministrator signed in to Pulse, never an embedded viewer,
+    /// whatever role their host platform gave them (docs/EMBED.md).
+    pub fn manages_pulse(&self) -> bool {
+        !self.disabled && self.role == Role::Superadmin && self.embedded.is_none()
     }
 
     /// The sections of `agent_id` this account is limited to; `None` when
@@ -444,5 +452,10 @@ mod tests {
         };
         assert!(embedded.may_view("x") && !embedded.may_view("y"));
         assert_eq!(embedded.section_limit("x"), Some(vec!["s1".to_owned()]));
+        assert!(
+            !embedded.manages_pulse(),
+            "an embedded viewer manages nothing"
+        );
+        assert_eq!(embedded.naming(), crate::learners::Naming::Administrator);
     }
 }

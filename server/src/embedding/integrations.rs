@@ -63,6 +63,8 @@ pub struct Integration {
     jwks_url: Option<reqwest::Url>,
     /// Public keys from the file or the URL, as last read.
     public_keys: Mutex<Option<KeptKeys>>,
+    /// Held while the public keys are fetched.
+    fetching: tokio::sync::Mutex<()>,
 }
 
 /// Public keys as last read, when, and the key file's modification time then.
@@ -121,13 +123,18 @@ impl Integration {
         // A JWKS "URL" that is not http(s) names a file.
         let (jwks_url, jwks_file) = match entry.jwks_url.as_deref() {
             None => (None, None),
-            Some(url) if url.starts_with("http://") || url.starts_with("https://") => (
-                Some(
-                    reqwest::Url::parse(url)
-                        .map_err(|_| bad("`jwks_url` is not a valid URL".into()))?,
-                ),
-                None,
-            ),
+            Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+                let url = reqwest::Url::parse(url)
+                    .map_err(|_| bad("`jwks_url` is not a valid URL".into()))?;
+                // Keys fetched in clear could be swapped on the way.
+                let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+                if url.scheme() != "https" && !loopback {
+                    return Err(bad(
+                        "`jwks_url` must be https (http only for localhost)".into()
+                    ));
+                }
+                (Some(url), None)
+            }
             Some(path) => (
                 None,
                 Some(PathBuf::from(path.strip_prefix("file://").unwrap_or(path))),
@@ -152,6 +159,7 @@ impl Integration {
             public_keys_file,
             jwks_url,
             public_keys: Mutex::new(None),
+            fetching: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -197,23 +205,47 @@ impl Integration {
                 .collect()
         };
         let file_modified = self.public_keys_file.as_deref().and_then(modified);
-        let kept = self.public_keys.lock().expect("not poisoned").clone();
-        if let Some(kept) = &kept {
+        let kept_keys = |kept: &Option<KeptKeys>| -> Option<Vec<VerifyingKey>> {
+            let kept = kept.as_ref()?;
             let found = matching(&kept.keys);
             let age = kept.fetched.elapsed();
             let current = age < KEYS_KEPT_FOR && kept.file_modified == file_modified;
-            if current && (!found.is_empty() || age < REFETCH_AT_MOST) {
-                return Ok(found);
-            }
+            (current && (!found.is_empty() || age < REFETCH_AT_MOST)).then_some(found)
+        };
+        if let Some(found) = kept_keys(&self.public_keys.lock().expect("not poisoned")) {
+            return Ok(found);
         }
-        let keys = self.fetch_public_keys(client).await?;
-        let found = matching(&keys);
-        *self.public_keys.lock().expect("not poisoned") = Some(KeptKeys {
-            fetched: Instant::now(),
-            file_modified,
-            keys,
-        });
-        Ok(found)
+        // One fetch at a time: the requests that arrive meanwhile use its keys.
+        let _fetching = self.fetching.lock().await;
+        let kept = self.public_keys.lock().expect("not poisoned").clone();
+        if let Some(found) = kept_keys(&kept) {
+            return Ok(found);
+        }
+        match self.fetch_public_keys(client).await {
+            Ok(keys) => {
+                let found = matching(&keys);
+                *self.public_keys.lock().expect("not poisoned") = Some(KeptKeys {
+                    fetched: Instant::now(),
+                    file_modified,
+                    keys,
+                });
+                Ok(found)
+            }
+            // Unreachable for now: the keys last fetched serve a while
+            // longer, and the next attempt waits its turn.
+            Err(error) => match kept {
+                Some(kept) => {
+                    tracing::warn!(%error, "embedding keys not fetched again; the last ones stay");
+                    let found = matching(&kept.keys);
+                    *self.public_keys.lock().expect("not poisoned") = Some(KeptKeys {
+                        fetched: Instant::now(),
+                        ..kept
+                    });
+                    Ok(found)
+                }
+                None => Err(error),
+            },
+        }
     }
 
     /// The inline secrets, and those of the secret file as it is now.
@@ -486,7 +518,12 @@ fn from_settings(config: &crate::config::EmbedConfig) -> Result<Option<Integrati
         public_keys_file: None,
         jwks_url: config.embed_jwks_url.clone(),
     })
-    .map(Some)
+    .and_then(|integration| {
+        // A missing or unusable secret file stops the server now, not at
+        // the first token.
+        integration.hs256_keys()?;
+        Ok(Some(integration))
+    })
 }
 
 /// A file's modification time, when it can be read.
@@ -501,9 +538,20 @@ fn read_file(path: &Path) -> Result<(Option<SystemTime>, Vec<Arc<Integration>>),
         |why: String| KeysError::Config(format!("PULSE_EMBED_CONFIG {}: {why}", path.display()));
     let modified = modified(path);
     let text = std::fs::read_to_string(path).map_err(|error| unreadable(error.to_string()))?;
-    // toml's message quotes the offending line, which may hold a secret.
-    let file: IntegrationsFile = toml::from_str(&text)
-        .map_err(|error| unreadable(format!("not valid: {}", error.message())))?;
+    // toml's and serde's messages may quote a value, which may be a
+    // secret: only the line is named.
+    let file: IntegrationsFile = toml::from_str(&text).map_err(|error| {
+        let line = error
+            .span()
+            .map(|span| text[..span.start.min(text.len())].lines().count().max(1));
+        unreadable(match line {
+            Some(line) => format!(
+                "not valid at line {line}: each [[integration]] takes name, origins, and hs256_secrets, \
+                 hs256_secret_file, public_keys_file or jwks_url"
+            ),
+            None => "not a valid TOML file of [[integration]] tables".into(),
+        })
+    })?;
     let mut names = BTreeSet::new();
     let mut integrations = Vec::new();
     for entry in file.integration {
@@ -517,4 +565,43 @@ fn read_file(path: &Path) -> Result<(Option<SystemTime>, Vec<Arc<Integration>>),
         integrations.push(Arc::new(integration));
     }
     Ok((modified, integrations))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(jwks_url: &str) -> IntegrationEntry {
+        IntegrationEntry {
+            name: "lms".into(),
+            origins: vec!["https://lms.example".into()],
+            hs256_secrets: Vec::new(),
+            hs256_secret_file: None,
+            public_keys_file: None,
+            jwks_url: Some(jwks_url.into()),
+        }
+    }
+
+    #[test]
+    fn public_keys_come_over_https_only_loopback_excepted() {
+        assert!(Integration::from_entry(entry("http://keys.example/jwks.json")).is_err());
+        assert!(Integration::from_entry(entry("https://keys.example/jwks.json")).is_ok());
+        assert!(Integration::from_entry(entry("http://127.0.0.1:8080/jwks.json")).is_ok());
+        assert!(Integration::from_entry(entry("http://localhost/jwks.json")).is_ok());
+    }
+
+    #[test]
+    fn a_broken_file_is_named_by_line_never_by_its_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("embed.toml");
+        let secret = "a secret that must never reach a log line";
+        std::fs::write(
+            &path,
+            format!("[[integration]]\nname = \"lms\"\norigins = [\"https://lms.example\"]\nhs256_secrets = \"{secret}\"\n"),
+        )
+        .unwrap();
+        let error = read_file(&path).err().unwrap().to_string();
+        assert!(error.contains("line 4"), "{error}");
+        assert!(!error.contains(secret), "{error}");
+    }
 }

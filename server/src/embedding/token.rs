@@ -104,7 +104,7 @@ pub async fn verify(
     let integration = current
         .iter()
         .find(|integration| integration.name == issuer)
-        .ok_or_else(|| Refusal::UnknownIntegration(issuer.clone()))?;
+        .ok_or_else(|| Refusal::UnknownIntegration(issuer.chars().take(100).collect()))?;
     if !integration.accepts(header.alg) {
         return Err(Refusal::AlgorithmRefused {
             integration: integration.name.clone(),
@@ -183,7 +183,10 @@ fn grant(integration: &str, claims: Claims, now: Millis) -> Result<EmbedGrant, R
     {
         return Err(Refusal::NotYetValid);
     }
-    if exp - iat > MAX_LIFETIME_SECONDS || exp > now_s + MAX_LIFETIME_SECONDS + CLOCK_SKEW_SECONDS {
+    // Checked arithmetic: claims are the caller's numbers, any of them.
+    let lifetime = exp.checked_sub(iat).filter(|lifetime| *lifetime >= 0);
+    let latest = now_s.saturating_add(MAX_LIFETIME_SECONDS + CLOCK_SKEW_SECONDS);
+    if lifetime.is_none_or(|lifetime| lifetime > MAX_LIFETIME_SECONDS) || exp > latest {
         return Err(Refusal::TooLongLived);
     }
     let text = |claim: &'static str, value: Option<String>| -> Result<String, Refusal> {
@@ -206,18 +209,25 @@ fn grant(integration: &str, claims: Claims, now: Millis) -> Result<EmbedGrant, R
             });
         }
     };
-    // A superadministrator's token may leave `agents` out: every agent.
+    // A superadministrator's token may leave `agents` out: every agent. A
+    // list, when given, names at least one (an empty one must not widen to
+    // all), and a section needs the agents it belongs to.
     let agents = match (claims.agents, role) {
-        (Some(agents), _) => agents,
-        (None, Role::Superadmin) => Vec::new(),
-        (None, Role::Admin) => return Err(Refusal::MissingClaim("agents")),
+        (Some(mut agents), _) => {
+            if agents.is_empty() || agents.len() > MAX_AGENTS {
+                return Err(Refusal::BadClaim {
+                    claim: "agents",
+                    why: format!("must list 1 to {MAX_AGENTS} agent ids"),
+                });
+            }
+            // Each once, in the token's order (the first opens by default).
+            let mut seen = std::collections::HashSet::new();
+            agents.retain(|agent| seen.insert(agent.clone()));
+            agents
+        }
+        (None, Role::Superadmin) if claims.section.is_none() => Vec::new(),
+        (None, _) => return Err(Refusal::MissingClaim("agents")),
     };
-    if (agents.is_empty() && role == Role::Admin) || agents.len() > MAX_AGENTS {
-        return Err(Refusal::BadClaim {
-            claim: "agents",
-            why: format!("must list 1 to {MAX_AGENTS} agent ids"),
-        });
-    }
     for agent in &agents {
         pulse_model::check_public_id("each agent id", agent).map_err(|why| Refusal::BadClaim {
             claim: "agents",

@@ -380,8 +380,10 @@ pub async fn open_embedded_session(
     now: i64,
 ) -> Result<EmbedOpening> {
     let mut tx = begin_write(db).await?;
+    // Forgotten only well after their expiry: another server whose clock
+    // runs behind this one's may still take a token this one thinks expired.
     sqlx::query("DELETE FROM embed_token_uses WHERE expires_at < $1")
-        .bind(now)
+        .bind(now - crate::embedding::TOKEN_IDS_KEPT_BEYOND_EXPIRY_MS)
         .execute(&mut *tx)
         .await?;
     let first_use = sqlx::query(
@@ -399,39 +401,41 @@ pub async fn open_embedded_session(
         return Ok(EmbedOpening::Replayed);
     }
     let username = grant.username();
-    let found: Option<(i64, i64)> =
-        sqlx::query_as("SELECT id, disabled FROM accounts WHERE username = $1")
+    // Made on the first token; a second first token at the same moment
+    // (another server) finds the account the other one made.
+    sqlx::query(
+        "INSERT INTO accounts (username, password_hash, role, disabled, created_at, embedded_by, display_name)
+         VALUES ($1, $2, $3, 0, $4, $5, $6) ON CONFLICT (username) DO NOTHING",
+    )
+    .bind(&username)
+    .bind(crate::embedding::NO_PASSWORD)
+    .bind(grant.role.as_str())
+    .bind(now)
+    .bind(&grant.integration)
+    .bind(&grant.display_name)
+    .execute(&mut *tx)
+    .await?;
+    let (id, disabled, embedded_by): (i64, i64, Option<String>) =
+        sqlx::query_as("SELECT id, disabled, embedded_by FROM accounts WHERE username = $1")
             .bind(&username)
-            .fetch_optional(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?;
-    let id = match found {
-        Some((_, disabled)) if disabled != 0 => {
-            // The token counts as used all the same.
-            tx.commit().await?;
-            return Ok(EmbedOpening::Disabled);
-        }
-        Some((id, _)) => {
-            sqlx::query("UPDATE accounts SET role = $1, display_name = $2 WHERE id = $3")
-                .bind(grant.role.as_str())
-                .bind(&grant.display_name)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            id
-        }
-        None => sqlx::query_scalar(
-            "INSERT INTO accounts (username, password_hash, role, disabled, created_at, embedded_by, display_name)
-             VALUES ($1, $2, $3, 0, $4, $5, $6) RETURNING id",
-        )
-        .bind(&username)
-        .bind(crate::embedding::NO_PASSWORD)
+    if embedded_by.as_deref() != Some(grant.integration.as_str()) {
+        // An account of that name made otherwise (before the name was
+        // reserved): never taken over by a token.
+        return Ok(EmbedOpening::NameTaken);
+    }
+    if disabled != 0 {
+        // The token counts as used all the same.
+        tx.commit().await?;
+        return Ok(EmbedOpening::Disabled);
+    }
+    sqlx::query("UPDATE accounts SET role = $1, display_name = $2 WHERE id = $3")
         .bind(grant.role.as_str())
-        .bind(now)
-        .bind(&grant.integration)
         .bind(&grant.display_name)
-        .fetch_one(&mut *tx)
-        .await?,
-    };
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     for delete in [
         "DELETE FROM account_agent_sections WHERE account_id = $1",
         "DELETE FROM account_agents WHERE account_id = $1",
@@ -443,7 +447,7 @@ pub async fn open_embedded_session(
         for agent in &grant.agents {
             sqlx::query(
                 "INSERT INTO account_agent_sections (account_id, agent_key, section_key)
-                 VALUES ($1, $2, $3)",
+                 VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
             )
             .bind(id)
             .bind(agent.as_str())

@@ -47,7 +47,7 @@ pub struct EmbedSession {
     security(()),
     request_body(content = EmbedSessionBody, content_type = "application/json"),
     responses(
-        (status = 200, description = "Signed in: the session is in a partitioned cookie (`Set-Cookie: pulse_session=...; Secure; SameSite=None; Partitioned`)", body = EmbedSession),
+        (status = 200, description = "Signed in: the session is in a partitioned cookie (`Set-Cookie: pulse_embed_session=...; Secure; SameSite=None; Partitioned`)", body = EmbedSession),
         (status = 400, description = "The body is not a JSON object of the fields above, or names no agent when the token names none", body = ErrorBody),
         (status = 401, description = "The token is refused: missing, malformed, unsigned, an unknown integration or algorithm, a bad signature, expired, not yet valid, too long-lived, already used, or a claim missing or invalid; the message says which", body = ErrorBody),
         (status = 403, description = "The token does not name that agent, or the viewer is disabled in Settings", body = ErrorBody),
@@ -104,7 +104,7 @@ pub async fn open_session(
 fn embedded_session_cookie(token: &str) -> String {
     format!(
         "{}={token}; Path=/; HttpOnly; Secure; SameSite=None; Partitioned; Max-Age={}",
-        pulse_app::server::SESSION_COOKIE,
+        pulse_app::server::EMBED_SESSION_COOKIE,
         pulse_db::accounts::IDLE_TIMEOUT_MS / 1000
     )
 }
