@@ -51,6 +51,7 @@ pub struct EmbedSession {
         (status = 400, description = "The body is not a JSON object of the fields above, or names no agent when the token names none", body = ErrorBody),
         (status = 401, description = "The token is refused: missing, malformed, unsigned, an unknown integration or algorithm, a bad signature, expired, not yet valid, too long-lived, already used, or a claim missing or invalid; the message says which", body = ErrorBody),
         (status = 403, description = "The token does not name that agent, or the viewer is disabled in Settings", body = ErrorBody),
+        (status = 409, description = "An account of the viewer's name exists that this host platform did not make", body = ErrorBody),
         (status = 413, description = "The body is over 64 KiB", body = ErrorBody),
         (status = 415, description = "Content-Type is not application/json", body = ErrorBody),
         (status = 502, description = "The integration's public keys could not be fetched from its JWKS URL", body = ErrorBody),
