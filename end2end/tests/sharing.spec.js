@@ -243,3 +243,44 @@ test('"Share this view" on the Users tab makes a link of the period and zone on 
   await expect(shared.getByTestId('card-active').locator('.card-value')).toHaveText(String(overview.active_users));
   await close();
 });
+
+test('the shared heatmap: busier cells stand further from the page, darker when light, brighter when dark', async ({ browser }) => {
+  // An agent of its own: one hour with three learners, one with two (no
+  // count small enough to be hidden, nor one hidden with it).
+  const { url, ingestKey } = serverState();
+  const agent = 'e2e-heat';
+  const events = [];
+  for (const [hoursAgo, learners] of [[2, 3], [5, 2]]) {
+    for (let learner = 0; learner < learners; learner += 1) {
+      events.push({ id: `heat-${hoursAgo}-${learner}`, type: 'message', agent_id: agent, user_id: `heat-${learner}`, at: minutesAgo(60 * hoursAgo + 1) });
+    }
+  }
+  await api(url, ingestKey, 'POST', '/api/v1/events', events);
+  const printed = pulse(['share', 'create', '--agent', agent, '--min-count', '2', '--tz', 'UTC']);
+  const link = printed.split('\n')[0].trim();
+  // Relative luminance (WCAG) of a computed rgb() colour.
+  const luminanceOf = (rgb) => {
+    const [r, g, b] = rgb.match(/\d+/g).map(Number).map((c) => {
+      const v = c / 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  for (const scheme of ['light', 'dark']) {
+    const { close, page } = await openAnonymously(browser, link);
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.reload();
+    const cells = page.getByTestId('shared-heatmap').locator('td[title]:not(.empty):not(.suppressed)');
+    await expect(cells.first()).toBeVisible();
+    const shown = await cells.evaluateAll((list) => list.map((cell) => ({
+      value: Number(cell.textContent), background: getComputedStyle(cell).backgroundColor,
+    })));
+    const values = [...new Set(shown.map((cell) => cell.value))].sort((a, b) => a - b);
+    expect(values.length, 'cells of at least two counts').toBeGreaterThan(1);
+    const light = (value) => luminanceOf(shown.find((cell) => cell.value === value).background);
+    const [least, most] = [values[0], values[values.length - 1]];
+    if (scheme === 'dark') expect(light(most)).toBeGreaterThan(light(least));
+    else expect(light(most)).toBeLessThan(light(least));
+    await close();
+  }
+});

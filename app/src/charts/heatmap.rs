@@ -1,12 +1,13 @@
 //! The access-times heatmap: 7 weekdays x 24 hours (or, on a phone, 24
-//! hours x 7 weekdays), darker = busier, with totals and a legend.
+//! hours x 7 weekdays), darker = busier (brighter on a dark page), with
+//! totals and a legend.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use pulse_model::Heatmap;
 
 use super::fonts::{TextSize, font};
-use super::palette::{Theme, sequential};
+use super::palette::{Theme, intensity};
 use super::{Chart, DrawError, PlotArea};
 
 pub const WEEKDAYS: [&str; 7] = [
@@ -230,7 +231,7 @@ impl Chart for HeatGrid {
                 let x0 = left + (column as f64 * cell_w) as i32;
                 let x1 = left + ((column + 1) as f64 * cell_w) as i32;
                 let color = if value > 0.0 {
-                    sequential(value / grid.scale_max)
+                    intensity(theme, value / grid.scale_max)
                 } else {
                     theme.grid
                 };
@@ -293,7 +294,7 @@ fn draw_legend<DB: DrawingBackend>(
         let x0 = x + 40 + step * 18;
         root.draw(&Rectangle::new(
             [(x0, y), (x0 + 16, y + 14)],
-            sequential(f64::from(step) / 9.0).filled(),
+            intensity(theme, f64::from(step) / 9.0).filled(),
         ))?;
     }
     let scale = if grid.view.transposed {

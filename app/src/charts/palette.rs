@@ -9,6 +9,8 @@ pub struct Theme {
     pub text: RGBColor,
     pub grid: RGBColor,
     pub accent: RGBColor,
+    /// Whether the page is dark: "more" is then brighter, not darker.
+    pub dark: bool,
 }
 
 pub const LIGHT: Theme = Theme {
@@ -16,6 +18,7 @@ pub const LIGHT: Theme = Theme {
     text: RGBColor(27, 31, 36),
     grid: RGBColor(216, 222, 228),
     accent: RGBColor(31, 111, 235),
+    dark: false,
 };
 
 pub const DARK: Theme = Theme {
@@ -23,6 +26,7 @@ pub const DARK: Theme = Theme {
     text: RGBColor(230, 233, 237),
     grid: RGBColor(45, 51, 59),
     accent: RGBColor(68, 147, 248),
+    dark: true,
 };
 
 /// The theme the system asks for.
@@ -58,4 +62,60 @@ pub fn sequential(t: f64) -> RGBColor {
     let mix =
         |x: u8, y: u8| (f64::from(x) + (f64::from(y) - f64::from(x)) * fraction).round() as u8;
     RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+/// How busy `t` (0..=1) looks on `theme`'s page: further from the
+/// background the busier, so darker on a light page and brighter on a dark
+/// one (the same viridis colours, the other way round).
+pub fn intensity(theme: Theme, t: f64) -> RGBColor {
+    if theme.dark {
+        sequential(1.0 - t.clamp(0.0, 1.0))
+    } else {
+        sequential(t)
+    }
+}
+
+/// Ink that reads on `background`: white on dark colours, black on light
+/// ones (by relative luminance, WCAG's formula).
+pub fn ink_on(background: RGBColor) -> &'static str {
+    if luminance(background) < 0.35 {
+        "#ffffff"
+    } else {
+        "#000000"
+    }
+}
+
+/// WCAG relative luminance, 0 (black) to 1 (white).
+pub fn luminance(colour: RGBColor) -> f64 {
+    let linear = |channel: u8| {
+        let c = f64::from(channel) / 255.0;
+        if c <= 0.039_28 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * linear(colour.0) + 0.7152 * linear(colour.1) + 0.0722 * linear(colour.2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn busier_stands_further_from_the_page_in_both_schemes() {
+        for step in 0..10 {
+            let (less, more) = (f64::from(step) / 10.0, f64::from(step + 1) / 10.0);
+            assert!(
+                luminance(intensity(LIGHT, more)) < luminance(intensity(LIGHT, less)),
+                "light: {less} -> {more}"
+            );
+            assert!(
+                luminance(intensity(DARK, more)) > luminance(intensity(DARK, less)),
+                "dark: {less} -> {more}"
+            );
+        }
+        assert_eq!(ink_on(intensity(LIGHT, 1.0)), "#ffffff");
+        assert_eq!(ink_on(intensity(DARK, 1.0)), "#000000");
+    }
 }

@@ -8,7 +8,7 @@ use pulse_model::SharedFigures;
 
 use crate::browser::download;
 use crate::charts::heatmap::WEEKDAYS;
-use crate::charts::palette::sequential;
+use crate::charts::palette::{current_theme, ink_on, intensity};
 
 /// A count as shown: the number, or "fewer than k" when hidden.
 pub fn count_text(count: Option<u64>, k: u32) -> String {
@@ -133,6 +133,8 @@ pub fn SharedTrend(figures: SharedFigures) -> impl IntoView {
 pub fn SharedHeatmap(figures: SharedFigures) -> impl IntoView {
     let k = figures.min_count;
     let heatmap = figures.heatmap;
+    // More is darker on a light page, brighter on a dark one.
+    let theme = current_theme();
     let top = heatmap
         .users
         .iter()
@@ -178,9 +180,8 @@ pub fn SharedHeatmap(figures: SharedFigures) -> impl IntoView {
                                         Some(0) => (String::new(), "", "0".to_owned()),
                                         Some(value) => {
                                             let share = value as f64 / top;
-                                            let colour = sequential(share);
-                                            // Dark cells (the busiest) take light digits.
-                                            let ink = if share > 0.55 { "#ffffff" } else { "#000000" };
+                                            let colour = intensity(theme, share);
+                                            let ink = ink_on(colour);
                                             (
                                                 format!("rgb({},{},{})", colour.0, colour.1, colour.2),
                                                 ink,
