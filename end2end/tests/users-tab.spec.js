@@ -81,6 +81,14 @@ test('a custom range reaching past today ends now, and its trend follows the day
   const tooltip = page.getByTestId('trend-tooltip');
   if (trend.granularity === 'hour') await expect(tooltip).toContainText(`${weekday} ${last.start.slice(11, 16)}`);
   await expect(tooltip).toContainText(`${last.active_users} active users`);
+  // The bucket in words, never as a raw timestamp, and said to be partial
+  // while it lasts (unless it ended between the API's answer and now).
+  const words = page.getByTestId('trend-span');
+  await expect(words).not.toContainText(last.start);
+  const bucketMs = trend.granularity === 'hour' ? 3_600_000 : 86_400_000;
+  if (Date.now() < Date.parse(last.start) + bucketMs - 5_000) await expect(words).toContainText('not over yet');
+  await page.keyboard.press('Home');
+  await expect(words).not.toContainText('not over yet');
 });
 
 test('a slow earlier answer never overwrites a newer one', async ({ page }) => {

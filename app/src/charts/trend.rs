@@ -12,6 +12,37 @@ use super::{
     whole_number,
 };
 
+/// What bucket `index` covers, in words, for its tooltip: the whole date
+/// (and hours), and whether it is still going on at `now_ms` (a partial
+/// bucket, whose figures will grow: never read as a drop).
+pub fn bucket_span(trend: &Trend, index: usize, now_ms: i64) -> Option<String> {
+    let bucket = trend.buckets.get(index)?;
+    let step = match trend.granularity {
+        Granularity::Hour => chrono::Duration::hours(1),
+        Granularity::Day => chrono::Duration::days(1),
+    };
+    // The next bucket's start where there is one (a DST day is 23 or 25 hours).
+    let end = trend
+        .buckets
+        .get(index + 1)
+        .map_or(bucket.start + step, |next| next.start);
+    let span = match trend.granularity {
+        Granularity::Hour => format!(
+            "{}, {}–{}",
+            bucket.start.format("%A %-d %B %Y"),
+            bucket.start.format("%H:%M"),
+            end.format("%H:%M")
+        ),
+        Granularity::Day => bucket.start.format("%A %-d %B %Y").to_string(),
+    };
+    let ongoing = bucket.start.timestamp_millis() <= now_ms && now_ms < end.timestamp_millis();
+    Some(if ongoing {
+        format!("{span} · not over yet: its figures are so far")
+    } else {
+        span
+    })
+}
+
 /// The label of bucket `index` on the axis and in tooltips.
 pub fn bucket_label(trend: &Trend, index: usize) -> String {
     let Some(bucket) = trend.buckets.get(index) else {
@@ -109,5 +140,59 @@ impl Chart for AnnotatedTrend {
                 Rectangle::new([(x, y - 4), (x + 14, y + 4)], theme.accent.filled())
             });
         finish(root, &mut chart, theme)
+    }
+}
+
+#[cfg(test)]
+mod span_tests {
+    use super::*;
+    use pulse_model::TrendBucket;
+
+    fn trend(granularity: Granularity, starts: &[&str]) -> Trend {
+        Trend {
+            granularity,
+            buckets: starts
+                .iter()
+                .map(|start| TrendBucket {
+                    start: chrono::DateTime::parse_from_rfc3339(start).unwrap(),
+                    active_users: 1,
+                    messages: 1,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_bucket_says_what_it_covers_and_whether_it_is_over() {
+        // New York's fall-back day: the day bucket lasts 25 hours.
+        let days = trend(
+            Granularity::Day,
+            &[
+                "2026-10-31T00:00:00-04:00",
+                "2026-11-01T00:00:00-04:00",
+                "2026-11-02T00:00:00-05:00",
+            ],
+        );
+        let during = chrono::DateTime::parse_from_rfc3339("2026-11-01T23:30:00-05:00")
+            .unwrap()
+            .timestamp_millis();
+        assert_eq!(
+            bucket_span(&days, 0, during).unwrap(),
+            "Saturday 31 October 2026"
+        );
+        assert_eq!(
+            bucket_span(&days, 1, during).unwrap(),
+            "Sunday 1 November 2026 · not over yet: its figures are so far"
+        );
+        assert!(!bucket_span(&days, 2, during).unwrap().contains("not over"));
+        let hours = trend(Granularity::Hour, &["2026-12-07T14:00:00+05:45"]);
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-07T14:59:59+05:45")
+            .unwrap()
+            .timestamp_millis();
+        assert_eq!(
+            bucket_span(&hours, 0, now).unwrap(),
+            "Monday 7 December 2026, 14:00–15:00 · not over yet: its figures are so far"
+        );
+        assert!(bucket_span(&hours, 1, now).is_none());
     }
 }

@@ -5,7 +5,7 @@ use pulse_model::{Annotation, Trend};
 use super::chart_canvas::{ExportButtons, column_cursor, draw_whenever};
 use crate::api::{delete_annotation, save_annotation};
 use crate::charts::PlotArea;
-use crate::charts::trend::{AnnotatedTrend, bucket_label};
+use crate::charts::trend::{AnnotatedTrend, bucket_label, bucket_span};
 
 const SIZE: (u32, u32) = (960, 320);
 
@@ -51,7 +51,7 @@ pub fn TrendPanel(
                 <span>{format!("{} active users", bucket.active_users)}</span>
                 <span>{format!("{} messages", bucket.messages)}</span>
                 {labels}
-                <span class="muted">{bucket.start.to_rfc3339()}</span>
+                <span class="muted" data-testid="trend-span">{bucket_span(&trend, index, js_sys::Date::now() as i64)}</span>
             </div>
         })
     };
