@@ -13,17 +13,18 @@ pub async fn current_account() -> Result<Option<SignedInAs>, ApiError> {
         Err(ApiError::Unauthorized) => return Ok(None),
         Err(error) => return Err(error),
     };
+    let manages_settings = account.manages_pulse();
     let superadmin = account.role == Role::Superadmin;
     Ok(Some(match account.embedded {
         Some(embedded) => SignedInAs {
             name: embedded.display_name,
-            manages_settings: false,
+            manages_settings,
             superadmin,
             embedded_agents: Some(account.agents),
         },
         None => SignedInAs {
             name: account.username,
-            manages_settings: superadmin,
+            manages_settings,
             superadmin,
             embedded_agents: None,
         },

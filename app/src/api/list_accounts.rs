@@ -16,12 +16,7 @@ pub async fn list_accounts() -> Result<Vec<AccountView>, ApiError> {
             username: account.username,
             disabled: account.disabled,
             agents: account.agents,
-            embedded: account
-                .embedded
-                .map(|embedded| pulse_model::EmbeddedViewer {
-                    integration: embedded.integration,
-                    display_name: embedded.display_name,
-                }),
+            embedded: account.embedded,
         })
         .collect())
 }

@@ -147,18 +147,10 @@ pub struct Account {
     /// Granted agents it may see only some sections of.
     pub sections: crate::sections::SectionLimits,
     /// Set for a viewer who arrives from a host platform with an embedding
-    /// token (crate::embedding): they see only the agents their latest token
-    /// named, whatever their role.
-    pub embedded: Option<Embedded>,
-}
-
-/// Where an embedded viewer comes from and what the host platform calls them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Embedded {
-    /// The integration (host platform) whose token made the account.
-    pub integration: String,
-    /// The viewer's name as the token gave it.
-    pub display_name: String,
+    /// token (crate::embedding): they see the agents their latest token
+    /// named, whatever their role (a superadministrator's token naming none:
+    /// every agent), and manage nothing in Pulse.
+    pub embedded: Option<pulse_model::EmbeddedViewer>,
 }
 
 /// What an update changes in an account; `None` leaves a part as it is.
@@ -445,7 +437,7 @@ mod tests {
             disabled: false,
             agents: vec!["x".into()],
             sections: crate::sections::SectionLimits(vec![("x".into(), "s1".into())]),
-            embedded: Some(Embedded {
+            embedded: Some(pulse_model::EmbeddedViewer {
                 integration: "lms".into(),
                 display_name: "Ann".into(),
             }),

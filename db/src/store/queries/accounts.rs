@@ -1,9 +1,7 @@
 //! Dashboard accounts, their sessions and the sign-in throttle.
 
 use super::{BACKEND, Db, begin_write};
-use crate::accounts::{
-    ABSOLUTE_TIMEOUT_MS, Account, AccountChange, Embedded, IDLE_TIMEOUT_MS, Role,
-};
+use crate::accounts::{ABSOLUTE_TIMEOUT_MS, Account, AccountChange, IDLE_TIMEOUT_MS, Role};
 use crate::embedding::{EmbedGrant, EmbedOpening};
 use crate::error::{Result, StoreError};
 use crate::store::Backend;
@@ -151,10 +149,12 @@ async fn account_by_id(db: &Reader<Db>, id: i64) -> Result<Option<Account>> {
         disabled: row.disabled != 0,
         agents,
         sections: crate::sections::SectionLimits(sections),
-        embedded: row.embedded_by.map(|integration| Embedded {
-            integration,
-            display_name: row.display_name.unwrap_or_default(),
-        }),
+        embedded: row
+            .embedded_by
+            .map(|integration| pulse_model::EmbeddedViewer {
+                integration,
+                display_name: row.display_name.unwrap_or_default(),
+            }),
     }))
 }
 
