@@ -20,6 +20,46 @@ pub struct ServerContext {
     pub outreach: Option<std::sync::Arc<crate::outreach::Outreach>>,
     /// Days of events kept (`PULSE_RETENTION_DAYS`); none: all of them.
     pub kept_event_days: Option<u32>,
+    /// How people sign in: passwords, single sign-on, or both.
+    pub sign_in: SignInMethods,
+}
+
+/// How people sign in here (docs/SSO.md).
+#[derive(Clone)]
+pub struct SignInMethods {
+    /// Whether passwords sign anyone in (`PULSE_PASSWORD_SIGN_IN`).
+    pub password: bool,
+    /// The school's OpenID provider, when configured (`PULSE_OIDC_*`).
+    pub single_sign_on: Option<std::sync::Arc<dyn SingleSignOnProvider>>,
+}
+
+impl Default for SignInMethods {
+    fn default() -> SignInMethods {
+        SignInMethods {
+            password: true,
+            single_sign_on: None,
+        }
+    }
+}
+
+/// What the app needs of the server's single sign-on: the server runs the
+/// protocol on its own routes (`/auth/oidc/...`).
+pub trait SingleSignOnProvider: Send + Sync {
+    /// The provider's name on the sign-in page's button.
+    fn name(&self) -> &str;
+    /// Where a signing-out browser goes to end its session at the provider
+    /// too; none when the provider offers no such endpoint.
+    fn end_session_url(&self) -> futures::future::BoxFuture<'_, Option<String>>;
+}
+
+/// The session cookie a signed-in browser keeps: never readable by
+/// scripts, never sent by another site's requests.
+pub fn session_cookie(token: &str, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+        pulse_db::accounts::ABSOLUTE_TIMEOUT_MS / 1000
+    )
 }
 
 pub use crate::outreach::Reminder;
@@ -46,14 +86,17 @@ pub fn server_context() -> Result<ServerContext, ApiError> {
 /// signed in to Pulse itself first, else an embedded viewer's.
 pub fn session_token() -> Option<String> {
     let parts = use_context::<http::request::Parts>()?;
-    let cookies = parts.headers.get(http::header::COOKIE)?.to_str().ok()?;
-    let named = |wanted: &str| {
-        cookies.split(';').find_map(|cookie| {
-            let (name, value) = cookie.trim().split_once('=')?;
-            (name == wanted && !value.is_empty()).then(|| value.to_owned())
-        })
-    };
-    named(SESSION_COOKIE).or_else(|| named(EMBED_SESSION_COOKIE))
+    cookie_value(&parts.headers, SESSION_COOKIE)
+        .or_else(|| cookie_value(&parts.headers, EMBED_SESSION_COOKIE))
+}
+
+/// The value of the cookie `name` among a request's headers, when set.
+pub fn cookie_value(headers: &http::HeaderMap, name: &str) -> Option<String> {
+    let cookies = headers.get(http::header::COOKIE)?.to_str().ok()?;
+    cookies.split(';').find_map(|cookie| {
+        let (found, value) = cookie.trim().split_once('=')?;
+        (found == name && !value.is_empty()).then(|| value.to_owned())
+    })
 }
 
 /// The signed-in account, or Unauthorized.

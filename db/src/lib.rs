@@ -18,6 +18,7 @@ pub mod keys;
 pub mod learners;
 pub mod sections;
 pub mod share_links;
+pub mod single_sign_on;
 mod store;
 pub mod synthetic;
 #[cfg(feature = "testing")]

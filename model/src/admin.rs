@@ -103,6 +103,18 @@ pub struct AccountView {
     /// integration and the name its latest token gave (docs/EMBED.md).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub embedded: Option<EmbeddedViewer>,
+    /// For an account made by single sign-on: the name the provider gave
+    /// (its role and agents come from the provider, docs/SSO.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub single_sign_on: Option<SingleSignOnUser>,
+}
+
+/// A person who signs in through the school's OpenID provider, as
+/// Settings shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SingleSignOnUser {
+    /// Their name as the provider gave it at their latest sign-in.
+    pub display_name: String,
 }
 
 /// Where an embedded viewer comes from, as Settings shows it.
@@ -114,10 +126,20 @@ pub struct EmbeddedViewer {
     pub display_name: String,
 }
 
+/// How a site signs people in, as its sign-in page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInOptions {
+    /// Whether passwords sign anyone in.
+    pub password: bool,
+    /// The single-sign-on provider's name, when there is one.
+    pub single_sign_on: Option<String>,
+}
+
 /// Who is signed in, as the app's header shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignedInAs {
-    /// The name shown: the username, or an embedded viewer's display name.
+    /// The name shown: the username, or the display name an embedded
+    /// viewer's host platform or the single-sign-on provider gave.
     pub name: String,
     /// Whether Settings (accounts, keys, share links) is theirs to open: a
     /// superadministrator signed in to Pulse itself.

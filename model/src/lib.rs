@@ -46,7 +46,7 @@ named!(
 
 pub use admin::{
     AccountUpdate, AccountView, EmbeddedViewer, KeyAgents, KeyRequest, KeyScope, KeyView,
-    NewAccount, Role, SignedInAs,
+    NewAccount, Role, SignInOptions, SignedInAs, SingleSignOnUser,
 };
 pub use annotations::{
     Annotation, MAX_ANNOTATION_DAYS, MAX_ANNOTATION_LABEL_CHARS, MAX_ANNOTATIONS_PER_AGENT,

@@ -81,6 +81,8 @@ pub struct ServeConfig {
     pub outreach_timeout: u64,
     #[command(flatten)]
     pub embed: EmbedConfig,
+    #[command(flatten)]
+    pub oidc: OidcConfig,
     /// Keep the demo data set's live sessions fresh (see `pulse demo`).
     #[arg(long)]
     pub demo: bool,
@@ -120,6 +122,78 @@ pub struct EmbedConfig {
     /// `jwks_url`), read again when it changes.
     #[arg(long, env = "PULSE_EMBED_CONFIG")]
     pub embed_config: Option<PathBuf>,
+}
+
+/// Single sign-on through the school's OpenID provider (docs/SSO.md).
+/// With no issuer set, people sign in with passwords only.
+#[derive(Debug, Clone, Args)]
+pub struct OidcConfig {
+    /// The provider's issuer URL (its discovery document is at
+    /// ISSUER/.well-known/openid-configuration). Needs PULSE_PUBLIC_URL:
+    /// the provider sends people back to PULSE_PUBLIC_URL/auth/oidc/callback.
+    #[arg(long, env = "PULSE_OIDC_ISSUER")]
+    pub oidc_issuer: Option<String>,
+    /// Pulse's client id at the provider.
+    #[arg(long, env = "PULSE_OIDC_CLIENT_ID")]
+    pub oidc_client_id: Option<String>,
+    /// Pulse's client secret at the provider. Never shown.
+    #[arg(long, env = "PULSE_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    pub oidc_client_secret: Option<String>,
+    /// A file holding the client secret instead, read at each sign-in.
+    #[arg(long, env = "PULSE_OIDC_CLIENT_SECRET_FILE")]
+    pub oidc_client_secret_file: Option<PathBuf>,
+    /// The ID token's claim whose values grant roles and agents: a name
+    /// (`groups`) or a dotted path (`realm_access.roles`).
+    #[arg(long, env = "PULSE_OIDC_ROLES_CLAIM", default_value = OidcConfig::DEFAULT_ROLES_CLAIM)]
+    pub oidc_roles_claim: String,
+    /// What each value of that claim grants, separated by `;` or new
+    /// lines: `VALUE=superadmin`, or `VALUE=admin:AGENT,AGENT/SECTION`.
+    /// Applied at each sign-in; a person none of whose values is named
+    /// cannot sign in.
+    #[arg(long, env = "PULSE_OIDC_GRANTS")]
+    pub oidc_grants: Option<String>,
+    /// Scopes asked for besides `openid`, separated by spaces.
+    #[arg(long, env = "PULSE_OIDC_SCOPES", default_value = OidcConfig::DEFAULT_SCOPES)]
+    pub oidc_scopes: String,
+    /// The provider's name on the sign-in page ("Sign in with NAME").
+    #[arg(long, env = "PULSE_OIDC_NAME", default_value = OidcConfig::DEFAULT_NAME)]
+    pub oidc_name: String,
+    /// `off`: no one signs in with a password (single sign-on only; the
+    /// command line's accounts and keys still work).
+    #[arg(long, env = "PULSE_PASSWORD_SIGN_IN", default_value = "on", value_parser = parse_switch)]
+    pub password_sign_in: bool,
+}
+
+impl OidcConfig {
+    const DEFAULT_ROLES_CLAIM: &str = "groups";
+    const DEFAULT_SCOPES: &str = "profile email";
+    const DEFAULT_NAME: &str = "single sign-on";
+}
+
+/// No single sign-on; passwords on.
+impl Default for OidcConfig {
+    fn default() -> OidcConfig {
+        OidcConfig {
+            oidc_issuer: None,
+            oidc_client_id: None,
+            oidc_client_secret: None,
+            oidc_client_secret_file: None,
+            oidc_roles_claim: OidcConfig::DEFAULT_ROLES_CLAIM.into(),
+            oidc_grants: None,
+            oidc_scopes: OidcConfig::DEFAULT_SCOPES.into(),
+            oidc_name: OidcConfig::DEFAULT_NAME.into(),
+            password_sign_in: true,
+        }
+    }
+}
+
+/// `on` or `off` (also `true`/`false`, `1`/`0`, `yes`/`no`).
+fn parse_switch(text: &str) -> Result<bool, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "on" | "true" | "1" | "yes" => Ok(true),
+        "off" | "false" | "0" | "no" => Ok(false),
+        _ => Err(format!("{text:?} is neither on nor off")),
+    }
 }
 
 /// How long and how many clients may hold a connection, so that clients

@@ -7,5 +7,6 @@ pub mod config;
 mod embedding;
 mod purge;
 mod routes;
+mod single_sign_on;
 pub mod startup;
 pub mod telemetry;

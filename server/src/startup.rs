@@ -57,6 +57,22 @@ impl Application {
             None => None,
         };
         let integrations = crate::embedding::Integrations::configured(&config.embed)?;
+        let single_sign_on = crate::single_sign_on::SingleSignOn::configured(
+            &config.oidc,
+            config.public_url.as_ref(),
+        )?
+        .map(std::sync::Arc::new);
+        if !config.oidc.password_sign_in && single_sign_on.is_none() {
+            anyhow::bail!(
+                "PULSE_PASSWORD_SIGN_IN=off needs single sign-on (PULSE_OIDC_ISSUER): nobody could sign in"
+            );
+        }
+        let sign_in = pulse_app::server::SignInMethods {
+            password: config.oidc.password_sign_in,
+            single_sign_on: single_sign_on.clone().map(|provider| {
+                provider as std::sync::Arc<dyn pulse_app::server::SingleSignOnProvider>
+            }),
+        };
         let state = AppState {
             context: ServerContext {
                 store,
@@ -65,12 +81,14 @@ impl Application {
                 hash_gate: std::sync::Arc::new(HashGate::for_this_machine()),
                 outreach,
                 kept_event_days: config.retention_days,
+                sign_in,
             },
             public_origin: config.public_url.clone(),
             trusted_proxies: config.trusted_proxies.clone().into(),
             metrics_allow: config.metrics_allow.clone().into(),
             kept_answers: crate::routes::KeptAnswers::with_bytes(keep_bytes / 4),
             embedding: std::sync::Arc::new(crate::embedding::Embedding::new(integrations)),
+            single_sign_on,
         };
         let listener = TcpListener::bind(config.addr)
             .await

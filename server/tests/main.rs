@@ -35,4 +35,5 @@ mod read_api;
 mod request_guards;
 mod sections;
 mod share_links;
+mod single_sign_on;
 mod sqlite_outside_clients;

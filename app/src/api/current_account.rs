@@ -23,7 +23,9 @@ pub async fn current_account() -> Result<Option<SignedInAs>, ApiError> {
             embedded_agents: Some(account.agents),
         },
         None => SignedInAs {
-            name: account.username,
+            name: account
+                .single_sign_on
+                .map_or(account.username, |user| user.display_name),
             manages_settings,
             superadmin,
             embedded_agents: None,

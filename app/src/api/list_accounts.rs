@@ -17,6 +17,7 @@ pub async fn list_accounts() -> Result<Vec<AccountView>, ApiError> {
             disabled: account.disabled,
             agents: account.agents,
             embedded: account.embedded,
+            single_sign_on: account.single_sign_on,
         })
         .collect())
 }

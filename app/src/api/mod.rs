@@ -55,7 +55,7 @@ pub use list_contact_marks::{ListContactMarks, list_contact_marks};
 pub use list_keys::{ListKeys, list_keys};
 pub use list_sections::{ListSections, list_sections};
 pub use list_share_links::{ListShareLinks, list_share_links};
-pub use login::{Login, Logout, login, logout};
+pub use login::{Login, Logout, SignInMethods, login, logout, sign_in_methods};
 pub use mark_contacted::{MarkContacted, mark_contacted};
 pub use online_now::{OnlineNow, online_now};
 pub use open_share_link::{OpenShareLink, open_share_link};

@@ -32,8 +32,10 @@ pub fn AccountMenu() -> impl IntoView {
     });
     let sign_out = Action::new_local(|_: &()| logout());
     Effect::new(move |_| {
-        if sign_out.value().get().is_some() {
-            let _ = window().location().set_href("/login");
+        if let Some(answer) = sign_out.value().get() {
+            // Signed on by the provider: on to end that session too.
+            let next = answer.ok().flatten().unwrap_or_else(|| "/login".into());
+            let _ = window().location().set_href(&next);
         }
     });
     view! {

@@ -177,6 +177,23 @@ fn AccountLine(account: AccountView, update: UpdateAction) -> impl IntoView {
         }
         .into_any();
     }
+    // A single-sign-on account's role and agents come from the provider's
+    // claim at each sign-in (docs/SSO.md); it has no password.
+    if let Some(user) = account.single_sign_on {
+        return view! {
+            <tr data-testid="account-row" data-single-sign-on="true">
+                <td>{user.display_name}" "<span class="muted">{format!("({})", account.username)}</span></td>
+                <td>{format!("{role}, by single sign-on")}</td>
+                <td>
+                    {if account.superadmin { "every agent".to_owned() } else { account.agents.join(", ") }}
+                    " "<span class="muted">"(from the provider, at their latest sign-in)"</span>
+                </td>
+                <td><span class="muted">"none: signed in by the provider"</span></td>
+                {access()}
+            </tr>
+        }
+        .into_any();
+    }
     view! {
         <tr data-testid="account-row">
             <td>{account.username.clone()}</td>

@@ -91,16 +91,24 @@ pub fn checked_username(username: &str) -> Result<String, RuleError> {
             "The username {username:?} is reserved for links made on the command line."
         )));
     }
-    // Embedded viewers' accounts are named by their host platform
-    // (crate::embedding); a hand-made account must not take one's name.
-    if username
-        .to_ascii_lowercase()
-        .starts_with(crate::embedding::USERNAME_PREFIX)
-    {
-        return Err(RuleError(format!(
-            "Usernames starting with {:?} are kept for viewers embedded in a host platform.",
-            crate::embedding::USERNAME_PREFIX
-        )));
+    // Embedded viewers' and single-sign-on accounts are named from outside
+    // (crate::embedding, crate::single_sign_on); a hand-made account must
+    // not take one's name.
+    for (prefix, kept_for) in [
+        (
+            crate::embedding::USERNAME_PREFIX,
+            "viewers embedded in a host platform",
+        ),
+        (
+            crate::single_sign_on::USERNAME_PREFIX,
+            "accounts made by single sign-on",
+        ),
+    ] {
+        if username.to_ascii_lowercase().starts_with(prefix) {
+            return Err(RuleError(format!(
+                "Usernames starting with {prefix:?} are kept for {kept_for}."
+            )));
+        }
     }
     Ok(username.to_owned())
 }
@@ -151,6 +159,9 @@ pub struct Account {
     /// named, whatever their role (a superadministrator's token naming none:
     /// every agent), and manage nothing in Pulse.
     pub embedded: Option<pulse_model::EmbeddedViewer>,
+    /// Set for an account made by single sign-on (crate::single_sign_on):
+    /// the provider's claim sets its role and agents at each sign-in.
+    pub single_sign_on: Option<pulse_model::SingleSignOnUser>,
 }
 
 /// What an update changes in an account; `None` leaves a part as it is.
@@ -409,6 +420,7 @@ mod tests {
             agents: vec!["x".into()],
             sections: crate::sections::SectionLimits(vec![("x".into(), "s1".into())]),
             embedded: None,
+            single_sign_on: None,
         };
         assert!(admin.may_view("x") && !admin.may_view("y"));
         assert_eq!(admin.section_limit("x"), Some(vec!["s1".to_owned()]));
@@ -441,6 +453,7 @@ mod tests {
                 integration: "lms".into(),
                 display_name: "Ann".into(),
             }),
+            single_sign_on: None,
         };
         assert!(embedded.may_view("x") && !embedded.may_view("y"));
         assert_eq!(embedded.section_limit("x"), Some(vec!["s1".to_owned()]));

@@ -115,4 +115,35 @@ impl Store {
             accounts::open_embedded_session(grant, token_hash, now.0)
         )
     }
+
+    /// Keeps a sign-in sent to the OpenID provider under the hash of its
+    /// state (crate::single_sign_on).
+    pub async fn remember_sso_login(
+        &self,
+        state_hash: &str,
+        login: &crate::single_sign_on::PendingLogin,
+        now: Millis,
+    ) -> Result<()> {
+        on_writer!(self, accounts::remember_sso_login(state_hash, login, now.0))
+    }
+
+    /// Takes back, once, the sign-in kept under `state_hash`, if within its time.
+    pub async fn take_sso_login(
+        &self,
+        state_hash: &str,
+        now: Millis,
+    ) -> Result<Option<crate::single_sign_on::PendingLogin>> {
+        on_writer!(self, accounts::take_sso_login(state_hash, now.0))
+    }
+
+    /// Opens the session of a person the OpenID provider signed in, in one
+    /// transaction (see crate::single_sign_on).
+    pub async fn open_sso_session(
+        &self,
+        grant: &crate::single_sign_on::SsoGrant,
+        token_hash: &str,
+        now: Millis,
+    ) -> Result<crate::single_sign_on::SsoOpening> {
+        on_writer!(self, accounts::open_sso_session(grant, token_hash, now.0))
+    }
 }

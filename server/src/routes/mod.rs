@@ -8,6 +8,7 @@ mod health;
 pub(crate) mod metrics;
 mod security;
 mod server_fns;
+mod single_sign_on;
 mod spa;
 
 use std::time::Duration;
@@ -42,6 +43,8 @@ pub struct AppState {
     pub kept_answers: KeptAnswers,
     /// The host platforms that may embed the Users tab (docs/EMBED.md).
     pub embedding: std::sync::Arc<crate::embedding::Embedding>,
+    /// The school's OpenID provider, when single sign-on is on (docs/SSO.md).
+    pub single_sign_on: Option<std::sync::Arc<crate::single_sign_on::SingleSignOn>>,
 }
 
 pub fn router(state: AppState, config: &ServeConfig) -> Router {
@@ -49,6 +52,14 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
     let mut router = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/embed/{*page}", get(embed::page))
+        .route(
+            crate::single_sign_on::LOGIN_PATH,
+            get(single_sign_on::login),
+        )
+        .route(
+            crate::single_sign_on::CALLBACK_PATH,
+            get(single_sign_on::callback),
+        )
         .route("/metrics", get(metrics::metrics))
         .nest(
             "/api/v1",

@@ -7,7 +7,9 @@ use chrono::Utc;
 use pulse_db::accounts::{Role, hash_password};
 use pulse_db::keys::KeyScope;
 use pulse_db::testing::{TestBackend, TestDb};
-use pulse_server::config::{ConnectionLimits, DatabaseConfig, EmbedConfig, ServeConfig};
+use pulse_server::config::{
+    ConnectionLimits, DatabaseConfig, EmbedConfig, OidcConfig, ServeConfig,
+};
 use pulse_server::startup::Application;
 use reqwest::{Client, RequestBuilder, Response};
 use serde_json::Value;
@@ -37,27 +39,8 @@ impl TestApp {
     /// The app on a database the test filled first.
     pub async fn spawn_on(db: TestDb, configure: impl FnOnce(&mut ServeConfig)) -> TestApp {
         let dist = test_dist();
-        let mut config = ServeConfig {
-            addr: "127.0.0.1:0".parse().unwrap(),
-            online_window: 300,
-            figure_cache_mb: 96,
-            retention_days: None,
-            request_timeout: 30,
-            dist_dir: Some(dist.path().to_owned()),
-            demo: false,
-            embed: EmbedConfig::default(),
-            outreach_webhook: None,
-            outreach_webhook_secret: None,
-            outreach_timeout: 10,
-            secure_cookies: false,
-            public_url: None,
-            trusted_proxies: Vec::new(),
-            metrics_allow: vec!["127.0.0.0/8".parse().unwrap()],
-            connections: ConnectionLimits::default(),
-            database: DatabaseConfig {
-                database_url: db.url.clone(),
-            },
-        };
+        let mut config = config_for(&db.url);
+        config.dist_dir = Some(dist.path().to_owned());
         configure(&mut config);
         let app = Application::build(config).await.expect("the app starts");
         let url = format!("http://{}", app.address());
@@ -154,6 +137,32 @@ impl TestApp {
 
     pub async fn cleanup(self) {
         self.db.cleanup().await;
+    }
+}
+
+/// The tests' default settings, on the database at `database_url`.
+pub fn config_for(database_url: &str) -> ServeConfig {
+    ServeConfig {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        online_window: 300,
+        figure_cache_mb: 96,
+        retention_days: None,
+        request_timeout: 30,
+        dist_dir: None,
+        demo: false,
+        embed: EmbedConfig::default(),
+        oidc: OidcConfig::default(),
+        outreach_webhook: None,
+        outreach_webhook_secret: None,
+        outreach_timeout: 10,
+        secure_cookies: false,
+        public_url: None,
+        trusted_proxies: Vec::new(),
+        metrics_allow: vec!["127.0.0.0/8".parse().unwrap()],
+        connections: ConnectionLimits::default(),
+        database: DatabaseConfig {
+            database_url: database_url.to_owned(),
+        },
     }
 }
 

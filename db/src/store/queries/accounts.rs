@@ -4,6 +4,7 @@ use super::{BACKEND, Db, begin_write};
 use crate::accounts::{ABSOLUTE_TIMEOUT_MS, Account, AccountChange, IDLE_TIMEOUT_MS, Role};
 use crate::embedding::{EmbedGrant, EmbedOpening};
 use crate::error::{Result, StoreError};
+use crate::single_sign_on::{PendingLogin, SsoGrant, SsoOpening};
 use crate::store::Backend;
 use crate::store::access::{Reader, Writer};
 
@@ -111,13 +112,14 @@ struct AccountRow {
     role: String,
     disabled: i64,
     embedded_by: Option<String>,
+    signed_on_by: Option<String>,
     display_name: Option<String>,
 }
 
 async fn account_by_id(db: &Reader<Db>, id: i64) -> Result<Option<Account>> {
     let row: Option<AccountRow> =
         sqlx::query_as(
-            "SELECT id, username, role, disabled, embedded_by, display_name FROM accounts WHERE id = $1",
+            "SELECT id, username, role, disabled, embedded_by, signed_on_by, display_name FROM accounts WHERE id = $1",
         )
             .bind(id)
             .fetch_optional(db.pool())
@@ -149,6 +151,12 @@ async fn account_by_id(db: &Reader<Db>, id: i64) -> Result<Option<Account>> {
         disabled: row.disabled != 0,
         agents,
         sections: crate::sections::SectionLimits(sections),
+        single_sign_on: row
+            .signed_on_by
+            .is_some()
+            .then(|| pulse_model::SingleSignOnUser {
+                display_name: row.display_name.clone().unwrap_or_default(),
+            }),
         embedded: row
             .embedded_by
             .map(|integration| pulse_model::EmbeddedViewer {
@@ -315,8 +323,8 @@ pub async fn update_account(
     change: &AccountChange,
 ) -> Result<bool> {
     let mut tx = begin_write(db).await?;
-    let Some((id, embedded_by)): Option<(i64, Option<String>)> =
-        sqlx::query_as("SELECT id, embedded_by FROM accounts WHERE username = $1")
+    let Some((id, embedded_by, signed_on_by)): Option<(i64, Option<String>, Option<String>)> =
+        sqlx::query_as("SELECT id, embedded_by, signed_on_by FROM accounts WHERE username = $1")
             .bind(username)
             .fetch_optional(&mut *tx)
             .await?
@@ -327,6 +335,12 @@ pub async fn update_account(
         return Err(StoreError::Refused(format!(
             "{username:?} is an embedded viewer: their host platform's tokens set their agents, \
              and they have no password; they can only be disabled or enabled"
+        )));
+    }
+    if signed_on_by.is_some() && (change.agents.is_some() || change.password_hash.is_some()) {
+        return Err(StoreError::Refused(format!(
+            "{username:?} signs in with single sign-on: the provider's claim sets their role and \
+             agents at each sign-in, and they have no password; they can only be disabled or enabled"
         )));
     }
     if let Some(agents) = &change.agents {
@@ -430,40 +444,201 @@ pub async fn open_embedded_session(
         tx.commit().await?;
         return Ok(EmbedOpening::Disabled);
     }
+    let section_limits: Vec<(String, String)> = grant
+        .section
+        .iter()
+        .flat_map(|section| {
+            grant
+                .agents
+                .iter()
+                .map(move |agent| (agent.clone(), section.clone()))
+        })
+        .collect();
+    replace_grants(
+        &mut tx,
+        id,
+        grant.role,
+        &grant.display_name,
+        &grant.agents,
+        &section_limits,
+    )
+    .await?;
+    insert_session(&mut tx, token_hash, id, now).await?;
+    tx.commit().await?;
+    Ok(EmbedOpening::Opened)
+}
+
+/// Replaces what an account made from outside (a host platform's token, a
+/// provider's claim) may see with what the latest word grants: its role,
+/// shown name, agents and section limits (agent, section), in the caller's
+/// transaction.
+async fn replace_grants(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    id: i64,
+    role: Role,
+    display_name: &str,
+    agents: &[String],
+    section_limits: &[(String, String)],
+) -> Result<()> {
     sqlx::query("UPDATE accounts SET role = $1, display_name = $2 WHERE id = $3")
-        .bind(grant.role.as_str())
-        .bind(&grant.display_name)
+        .bind(role.as_str())
+        .bind(display_name)
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     for delete in [
         "DELETE FROM account_agent_sections WHERE account_id = $1",
         "DELETE FROM account_agents WHERE account_id = $1",
     ] {
-        sqlx::query(delete).bind(id).execute(&mut *tx).await?;
+        sqlx::query(delete).bind(id).execute(&mut **tx).await?;
     }
-    grant_agents(&mut tx, id, &grant.agents).await?;
-    if let Some(section) = &grant.section {
-        for agent in &grant.agents {
-            sqlx::query(
-                "INSERT INTO account_agent_sections (account_id, agent_key, section_key)
-                 VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            )
-            .bind(id)
-            .bind(agent.as_str())
-            .bind(section.as_str())
-            .execute(&mut *tx)
-            .await?;
-        }
+    grant_agents(tx, id, agents).await?;
+    for (agent, section) in section_limits {
+        sqlx::query(
+            "INSERT INTO account_agent_sections (account_id, agent_key, section_key)
+             VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(agent.as_str())
+        .bind(section.as_str())
+        .execute(&mut **tx)
+        .await?;
     }
+    Ok(())
+}
+
+/// Stores a browser session (in the caller's transaction).
+async fn insert_session(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    token_hash: &str,
+    account: i64,
+    now: i64,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO auth_sessions (token_hash, account_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)",
     )
     .bind(token_hash)
-    .bind(id)
+    .bind(account)
     .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Keeps a sign-in sent to the provider under the hash of its state;
+/// sign-ins past their time are forgotten on the way.
+pub async fn remember_sso_login(
+    db: &Writer<Db>,
+    state_hash: &str,
+    login: &PendingLogin,
+    now: i64,
+) -> Result<()> {
+    let mut tx = begin_write(db).await?;
+    sqlx::query("DELETE FROM sso_logins WHERE expires_at < $1")
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO sso_logins (state_hash, nonce, pkce_verifier, next_path, expires_at)
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(state_hash)
+    .bind(&login.nonce)
+    .bind(&login.pkce_verifier)
+    .bind(&login.next_path)
+    .bind(login.expires_at.0)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(EmbedOpening::Opened)
+    Ok(())
+}
+
+/// Takes (deletes and returns) the sign-in kept under `state_hash` when it
+/// is still within its time; its `state` is left blank (only its hash was
+/// kept).
+pub async fn take_sso_login(
+    db: &Writer<Db>,
+    state_hash: &str,
+    now: i64,
+) -> Result<Option<PendingLogin>> {
+    let row: Option<(String, String, String, i64)> = sqlx::query_as(
+        "DELETE FROM sso_logins WHERE state_hash = $1
+         RETURNING nonce, pkce_verifier, next_path, expires_at",
+    )
+    .bind(state_hash)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.filter(|(_, _, _, expires_at)| *expires_at >= now).map(
+        |(nonce, pkce_verifier, next_path, expires_at)| PendingLogin {
+            state: String::new(),
+            nonce,
+            pkce_verifier,
+            next_path,
+            expires_at: crate::time::Millis(expires_at),
+        },
+    ))
+}
+
+/// Opens the session of a person signed in by the provider, in one
+/// transaction: the account is made on their first sign-in, its role,
+/// name and grants replaced by the grant's (refused when disabled, and
+/// when the grant gives no access: then an existing account keeps no
+/// agents), and the session stored under `token_hash`.
+pub async fn open_sso_session(
+    db: &Writer<Db>,
+    grant: &SsoGrant,
+    token_hash: &str,
+    now: i64,
+) -> Result<SsoOpening> {
+    let mut tx = begin_write(db).await?;
+    let username = grant.username();
+    if grant.grants_access() {
+        // A second first sign-in at the same moment (another server) finds
+        // the account the other one made.
+        sqlx::query(
+            "INSERT INTO accounts (username, password_hash, role, disabled, created_at, signed_on_by, display_name)
+             VALUES ($1, $2, $3, 0, $4, $5, $6) ON CONFLICT (username) DO NOTHING",
+        )
+        .bind(&username)
+        .bind(crate::embedding::NO_PASSWORD)
+        .bind(grant.role.as_str())
+        .bind(now)
+        .bind(&grant.issuer)
+        .bind(&grant.display_name)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let row: Option<(i64, i64, Option<String>)> =
+        sqlx::query_as("SELECT id, disabled, signed_on_by FROM accounts WHERE username = $1")
+            .bind(&username)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some((id, disabled, signed_on_by)) = row else {
+        return Ok(SsoOpening::NoAccess);
+    };
+    if signed_on_by.as_deref() != Some(grant.issuer.as_str()) {
+        // Made otherwise, or by another provider: never taken over.
+        return Ok(SsoOpening::NameTaken);
+    }
+    // Refreshed even for a disabled account or one that lost its access,
+    // so that Settings shows what the provider says now.
+    replace_grants(
+        &mut tx,
+        id,
+        grant.role,
+        &grant.display_name,
+        &grant.agents,
+        &grant.section_limits,
+    )
+    .await?;
+    let opening = if disabled != 0 {
+        SsoOpening::Disabled
+    } else if !grant.grants_access() {
+        SsoOpening::NoAccess
+    } else {
+        insert_session(&mut tx, token_hash, id, now).await?;
+        SsoOpening::Opened
+    };
+    tx.commit().await?;
+    Ok(opening)
 }
