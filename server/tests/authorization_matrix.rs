@@ -308,6 +308,36 @@ fn rest_rows() -> Vec<RestRow> {
     ]
 }
 
+/// Routes a browser opens that are not the REST API (so not in its
+/// OpenAPI document): the same for every caller, since they sign people in
+/// or show a page that does. Single sign-on is off here: its routes are
+/// not found (tests/single_sign_on.rs walks them with a real provider).
+fn page_rows() -> Vec<RestRow> {
+    vec![
+        (
+            Method::GET,
+            "/embed/{*page}",
+            "/embed/agents/agent-b/analytics/users",
+            None,
+            |_| Expect::Status(200),
+        ),
+        (
+            Method::GET,
+            "/auth/oidc/login",
+            "/auth/oidc/login?next=/",
+            None,
+            |_| Expect::Status(404),
+        ),
+        (
+            Method::GET,
+            "/auth/oidc/callback",
+            "/auth/oidc/callback?code=c&state=s",
+            None,
+            |_| Expect::Status(404),
+        ),
+    ]
+}
+
 /// Writing agent B's registry: only an ingest key for every agent.
 fn write_b(caller: Caller) -> Expect {
     match caller {
@@ -554,6 +584,7 @@ fn server_fn_rows() -> Vec<FnRow> {
         // Public by design: they are how one signs in and out.
         ("current_account", FnArgs::none(), |_| Expect::Status(200)),
         ("logout", FnArgs::none(), |_| Expect::Status(200)),
+        ("sign_in_methods", FnArgs::none(), |_| Expect::Status(200)),
         (
             "login",
             FnArgs::Form(vec![("username", "nobody"), ("password", "wrong password")]),
@@ -651,7 +682,7 @@ async fn every_route_answers_each_caller_as_it_should() {
         "every server function needs a row in the matrix"
     );
 
-    for (method, _, path, body, expect) in &rows {
+    for (method, _, path, body, expect) in rows.iter().chain(&page_rows()) {
         for caller in CALLERS {
             let mut request = app
                 .client
