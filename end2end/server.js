@@ -36,9 +36,10 @@ function createAccount(databaseUrl, { username, password }) {
  * Starts the server as a school would: the binary alone, copied into an
  * empty folder and started there with no settings but a free port, so it
  * serves the web app built into it and keeps its database in data/ beside
- * it. Resolves with its URL once it listens.
+ * it. Resolves with its URL once it listens. `addr` is a free port unless
+ * the test must know it first (single sign-on's PULSE_PUBLIC_URL).
  */
-function startServer(home, settings = {}) {
+function startServer(home, settings = {}, addr = '127.0.0.1:0') {
   const binary = path.join(home, 'pulse');
   fs.copyFileSync(pulseBin(), binary);
   fs.chmodSync(binary, 0o755);
@@ -50,7 +51,7 @@ function startServer(home, settings = {}) {
   Object.assign(env, settings);
   // A purge period far longer than any test data's age: every walk
   // runs with the purge on (and the Users tab says so), no figure changes.
-  const child = spawn(binary, ['serve', '--addr', '127.0.0.1:0', '--retention-days', '3650'], {
+  const child = spawn(binary, ['serve', '--addr', addr, '--retention-days', '3650'], {
     cwd: home,
     env,
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -16,6 +16,8 @@ use reqwest::redirect::Policy;
 use rstest::rstest;
 use serde_json::{Value, json};
 
+use pulse_server::config::ServeConfig;
+
 use crate::support::process::free_port;
 use crate::support::{TestApp, call_as, call_form_as, sign_in};
 
@@ -610,10 +612,13 @@ async fn a_rotated_key_is_fetched_and_sign_out_ends_the_providers_session_too() 
     app.cleanup().await;
 }
 
+/// A change to the settings, making them wrong.
+type Change = dyn Fn(&mut ServeConfig);
+
 #[tokio::test]
 async fn single_sign_on_settings_are_checked_at_start() {
     let dir = tempfile::tempdir().unwrap();
-    let cases: [(&str, Box<dyn Fn(&mut pulse_server::config::ServeConfig)>); 4] = [
+    let cases: [(&str, Box<Change>); 4] = [
         (
             "PULSE_PUBLIC_URL",
             Box::new(|config| config.public_url = None),
