@@ -21,21 +21,21 @@ pub struct ServerContext {
     /// Days of events kept (`PULSE_RETENTION_DAYS`); none: all of them.
     pub kept_event_days: Option<u32>,
     /// How people sign in: passwords, single sign-on, or both.
-    pub sign_in: SignInMethods,
+    pub sign_in: SignInConfig,
 }
 
 /// How people sign in here (docs/SSO.md).
 #[derive(Clone)]
-pub struct SignInMethods {
+pub struct SignInConfig {
     /// Whether passwords sign anyone in (`PULSE_PASSWORD_SIGN_IN`).
     pub password: bool,
     /// The school's OpenID provider, when configured (`PULSE_OIDC_*`).
     pub single_sign_on: Option<std::sync::Arc<dyn SingleSignOnProvider>>,
 }
 
-impl Default for SignInMethods {
-    fn default() -> SignInMethods {
-        SignInMethods {
+impl Default for SignInConfig {
+    fn default() -> SignInConfig {
+        SignInConfig {
             password: true,
             single_sign_on: None,
         }
@@ -332,7 +332,7 @@ pub fn register_server_fns() {
     register_explicit::<OnlineNow>();
     register_explicit::<Login>();
     register_explicit::<Logout>();
-    register_explicit::<SignInMethods>();
+    register_explicit::<crate::api::SignInMethods>();
     register_explicit::<CurrentAccount>();
     register_explicit::<ListAccounts>();
     register_explicit::<CreateAccount>();

@@ -67,7 +67,7 @@ impl Application {
                 "PULSE_PASSWORD_SIGN_IN=off needs single sign-on (PULSE_OIDC_ISSUER): nobody could sign in"
             );
         }
-        let sign_in = pulse_app::server::SignInMethods {
+        let sign_in = pulse_app::server::SignInConfig {
             password: config.oidc.password_sign_in,
             single_sign_on: single_sign_on.clone().map(|provider| {
                 provider as std::sync::Arc<dyn pulse_app::server::SingleSignOnProvider>
