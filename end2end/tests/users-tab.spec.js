@@ -86,9 +86,19 @@ test('a custom range reaching past today ends now, and its trend follows the day
   const words = page.getByTestId('trend-span');
   await expect(words).not.toContainText(last.start);
   const bucketMs = trend.granularity === 'hour' ? 3_600_000 : 86_400_000;
-  if (Date.now() < Date.parse(last.start) + bucketMs - 5_000) await expect(words).toContainText('not over yet');
+  if (Date.now() < Date.parse(last.start) + bucketMs - 5_000) {
+    await expect(words).toContainText('not over yet');
+    // ...and drawn apart (dashed, pale): the chart marks that bucket.
+    await expect(page.getByTestId('trend-canvas'))
+      .toHaveAttribute('data-ongoing-bucket', String(trend.buckets.length - 1));
+  }
   await page.keyboard.press('Home');
   await expect(words).not.toContainText('not over yet');
+
+  // A range that ended has no bucket going on: nothing is drawn as partial.
+  await page.goto(`${TAB}?period=custom&from=${day(-9)}&to=${day(-3)}&tz=UTC`);
+  await expect(page.getByTestId('card-active').locator('.card-value')).not.toHaveText('–');
+  await expect(page.getByTestId('trend-canvas')).not.toHaveAttribute('data-ongoing-bucket', /.*/);
 });
 
 test('a slow earlier answer never overwrites a newer one', async ({ page }) => {
