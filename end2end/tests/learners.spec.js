@@ -86,6 +86,8 @@ test('stopped learners: open one, check them against the API, come back, mark th
   await expect(page.getByTestId('selected-count')).toHaveText('3 selected');
   await page.getByTestId('mark-contacted').click();
   await page.getByTestId('contact-note').fill('Emailed about week 3 <b>now</b>');
+  // The button says how many one click reaches.
+  await expect(page.getByTestId('contact-submit')).toHaveText('Mark 3 learners as contacted');
   await page.getByTestId('contact-submit').click();
   await expect(page.getByTestId('follow-up-message')).toContainText('Marked 3 learners');
   await expect(page.getByTestId('contacted-cell')).toHaveText(['just now', 'just now', 'just now']);
