@@ -38,7 +38,15 @@ test('every period shows the figures of the API', async ({ page }) => {
 
 test('a custom range is checked before it is applied', async ({ page }) => {
   await page.goto(`${TAB}?period=7d&tz=UTC`);
+  await expect(page.getByTestId('card-active').locator('.card-value')).not.toHaveText('–');
   await page.getByTestId('period-custom').click();
+  // Its dates start at the period shown, which stays chosen until applied.
+  const shown = (await apiFigures('period=7d&tz=UTC')).overview.period;
+  await expect(page.getByTestId('custom-from')).toHaveValue(shown.start.slice(0, 10));
+  await expect(page.getByTestId('custom-to'))
+    .toHaveValue(new Date(Date.parse(shown.end) - 1).toISOString().slice(0, 10));
+  await expect(page.getByTestId('period-custom')).toHaveAttribute('aria-pressed', 'false');
+  await expect(page.getByTestId('period-7d')).toHaveAttribute('aria-pressed', 'true');
   await page.getByTestId('custom-from').fill('2026-03-10');
   await page.getByTestId('custom-to').fill('2026-03-01');
   await page.getByTestId('custom-apply').click();
@@ -50,6 +58,7 @@ test('a custom range is checked before it is applied', async ({ page }) => {
   await page.getByTestId('custom-to').fill(today);
   await page.getByTestId('custom-apply').click();
   await expect(page).toHaveURL(new RegExp(`period=custom&from=${weekAgo}&to=${today}`));
+  await expect(page.getByTestId('period-custom')).toHaveAttribute('aria-pressed', 'true');
   const { overview } = await apiFigures(`period=custom&from=${weekAgo}&to=${today}&tz=UTC`);
   await expect(page.getByTestId('card-active').locator('.card-value')).toHaveText(String(overview.active_users));
 });
