@@ -73,6 +73,11 @@ test('stopped learners: open one, check them against the API, come back, mark th
   expect(shownDays).toEqual(view.days.map((day) => [day.date, String(day.messages), String(day.active_hours)]));
   await expect(page.getByTestId('days-canvas')).toBeVisible();
   await expect(page.getByTestId('no-contacts')).toBeVisible();
+  // Every time on the page is in its zone, said by the zone's name.
+  for (const [at, cell] of [[view.sessions[0].start, page.getByTestId('session-row').first().locator('td').first()]]) {
+    expect(await cell.locator('time').getAttribute('datetime')).toBe(new Date(at).toISOString().replace('.000Z', '+00:00'));
+    await expect(cell).toContainText('UTC');
+  }
 
   // Back to the very same table state.
   await page.getByTestId('back-to-table').click();
@@ -125,6 +130,26 @@ test('sparklines show who was active when; an unknown learner has a page that sa
   await page.getByTestId('learner-not-found').getByRole('link').click();
   await expect(page).toHaveURL(new RegExp(`${TAB}\\?`));
   await expect(page.getByTestId('user-row')).toHaveCount(5);
+});
+
+test("a learner's page shows every time in the zone chosen, never in UTC", async ({ page }) => {
+  const zone = 'America/New_York';
+  const view = await apiGet(`/api/v1/agents/${AGENT.id}/users/ana?period=30d&tz=${encodeURIComponent(zone)}`);
+  await page.goto(`${TAB}/ana?period=30d&tz=${encodeURIComponent(zone)}`);
+  await expect(page.getByTestId('learner-name')).toHaveText('Ana Stopped');
+  await expect(page.getByTestId('zone-note')).toContainText(zone);
+  // The same instant, written in that zone by the browser's own calendar.
+  const inZone = (at, withYear) => page.evaluate(({ at, withYear, zone }) => new Intl.DateTimeFormat([], {
+    weekday: 'short', day: 'numeric', month: 'short', ...(withYear ? { year: 'numeric' } : {}),
+    hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short', timeZone: zone,
+  }).format(new Date(at)), { at, withYear, zone });
+  const first = page.getByTestId('session-row').first().locator('td');
+  await expect(first.nth(0)).toHaveText(await inZone(view.sessions[0].start, false));
+  await expect(first.nth(1)).toHaveText(await inZone(view.sessions[0].end, false));
+  await expect(page.locator('.learner-who time').last()).toHaveText(await inZone(view.user.last_active, true));
+  // New York is UTC-4 or UTC-5: its name, not UTC's.
+  await expect(first.nth(0)).toHaveText(/E[SD]T|GMT-[45]/);
+  await expect(page.getByTestId('learner-page')).not.toContainText('UTC');
 });
 
 test('Back from a learner returns the table to where it was scrolled', async ({ page }) => {
