@@ -73,6 +73,11 @@ test('stopped learners: open one, check them against the API, come back, mark th
   expect(shownDays).toEqual(view.days.map((day) => [day.date, String(day.messages), String(day.active_hours)]));
   await expect(page.getByTestId('days-canvas')).toBeVisible();
   await expect(page.getByTestId('no-contacts')).toBeVisible();
+  // Every time on the page is in its zone, said by the zone's name.
+  for (const [at, cell] of [[view.sessions[0].start, page.getByTestId('session-row').first().locator('td').first()]]) {
+    expect(Date.parse(await cell.locator('time').getAttribute('datetime'))).toBe(Date.parse(at));
+    await expect(cell).toContainText('UTC');
+  }
 
   // Back to the very same table state.
   await page.getByTestId('back-to-table').click();
@@ -86,6 +91,8 @@ test('stopped learners: open one, check them against the API, come back, mark th
   await expect(page.getByTestId('selected-count')).toHaveText('3 selected');
   await page.getByTestId('mark-contacted').click();
   await page.getByTestId('contact-note').fill('Emailed about week 3 <b>now</b>');
+  // The button says how many one click reaches.
+  await expect(page.getByTestId('contact-submit')).toHaveText('Mark 3 learners as contacted');
   await page.getByTestId('contact-submit').click();
   await expect(page.getByTestId('follow-up-message')).toContainText('Marked 3 learners');
   await expect(page.getByTestId('contacted-cell')).toHaveText(['just now', 'just now', 'just now']);
@@ -123,6 +130,26 @@ test('sparklines show who was active when; an unknown learner has a page that sa
   await page.getByTestId('learner-not-found').getByRole('link').click();
   await expect(page).toHaveURL(new RegExp(`${TAB}\\?`));
   await expect(page.getByTestId('user-row')).toHaveCount(5);
+});
+
+test("a learner's page shows every time in the zone chosen, never in UTC", async ({ page }) => {
+  const zone = 'America/New_York';
+  const view = await apiGet(`/api/v1/agents/${AGENT.id}/users/ana?period=30d&tz=${encodeURIComponent(zone)}`);
+  await page.goto(`${TAB}/ana?period=30d&tz=${encodeURIComponent(zone)}`);
+  await expect(page.getByTestId('learner-name')).toHaveText('Ana Stopped');
+  await expect(page.getByTestId('zone-note')).toContainText(zone);
+  // The same instant, written in that zone by the browser's own calendar.
+  const inZone = (at, withYear) => page.evaluate(({ at, withYear, zone }) => new Intl.DateTimeFormat([], {
+    weekday: 'short', day: 'numeric', month: 'short', ...(withYear ? { year: 'numeric' } : {}),
+    hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short', timeZone: zone,
+  }).format(new Date(at)), { at, withYear, zone });
+  const first = page.getByTestId('session-row').first().locator('td');
+  await expect(first.nth(0)).toHaveText(await inZone(view.sessions[0].start, false));
+  await expect(first.nth(1)).toHaveText(await inZone(view.sessions[0].end, false));
+  await expect(page.locator('.learner-who time').last()).toHaveText(await inZone(view.user.last_active, true));
+  // New York is UTC-4 or UTC-5: its name, not UTC's.
+  await expect(first.nth(0)).toHaveText(/E[SD]T|GMT-[45]/);
+  await expect(page.getByTestId('learner-page')).not.toContainText('UTC');
 });
 
 test('Back from a learner returns the table to where it was scrolled', async ({ page }) => {

@@ -120,10 +120,17 @@ test('the retention panel: cohorts and lifecycle of a section as the API says, w
   await page.getByTestId('lifecycle-canvas').focus();
   await page.keyboard.press('End');
   const last = retention.lifecycle[3];
-  for (const [name, value] of [['new', last.new], ['returning', last.returning], ['resurrected', last.resurrected], ['dormant', last.dormant]]) {
+  // The current week: nobody is called dormant before it is over.
+  expect(retention.weeks[3].complete).toBe(false);
+  for (const [name, value] of [['new', last.new], ['returning', last.returning], ['resurrected', last.resurrected], ['not back yet', last.dormant]]) {
     await expect(tooltip).toContainText(`${value} ${name}`);
   }
+  await expect(tooltip).not.toContainText('dormant');
   await expect(tooltip).toContainText('This week is not over');
+  // An ended week says dormant.
+  await page.keyboard.press('ArrowLeft');
+  await expect(tooltip).toContainText(`${retention.lifecycle[2].dormant} dormant`);
+  await expect(tooltip).not.toContainText('not over');
 });
 
 test('a section made in Settings, its learners set there', async ({ page }) => {

@@ -70,6 +70,11 @@ test('a share link made in Settings shows the figures to anyone, small counts hi
   await page.getByTestId('create-share').click();
   const link = await page.getByTestId('share-link').getAttribute('href');
   expect(link).toMatch(/\/share\/[0-9a-f]{64}$/);
+  // Shown once: a button copies it.
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await page.getByTestId('share-copy').click();
+  await expect(page.getByTestId('share-copy')).toHaveText('Copied');
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(link);
 
   const { close, page: shared, answers } = await openAnonymously(browser, link);
   await expect(shared.getByTestId('shared-title')).toHaveText(AGENT.name);

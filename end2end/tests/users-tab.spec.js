@@ -38,7 +38,15 @@ test('every period shows the figures of the API', async ({ page }) => {
 
 test('a custom range is checked before it is applied', async ({ page }) => {
   await page.goto(`${TAB}?period=7d&tz=UTC`);
+  await expect(page.getByTestId('card-active').locator('.card-value')).not.toHaveText('–');
   await page.getByTestId('period-custom').click();
+  // Its dates start at the period shown, which stays chosen until applied.
+  const shown = (await apiFigures('period=7d&tz=UTC')).overview.period;
+  await expect(page.getByTestId('custom-from')).toHaveValue(shown.start.slice(0, 10));
+  await expect(page.getByTestId('custom-to'))
+    .toHaveValue(new Date(Date.parse(shown.end) - 1).toISOString().slice(0, 10));
+  await expect(page.getByTestId('period-custom')).toHaveAttribute('aria-pressed', 'false');
+  await expect(page.getByTestId('period-7d')).toHaveAttribute('aria-pressed', 'true');
   await page.getByTestId('custom-from').fill('2026-03-10');
   await page.getByTestId('custom-to').fill('2026-03-01');
   await page.getByTestId('custom-apply').click();
@@ -50,6 +58,7 @@ test('a custom range is checked before it is applied', async ({ page }) => {
   await page.getByTestId('custom-to').fill(today);
   await page.getByTestId('custom-apply').click();
   await expect(page).toHaveURL(new RegExp(`period=custom&from=${weekAgo}&to=${today}`));
+  await expect(page.getByTestId('period-custom')).toHaveAttribute('aria-pressed', 'true');
   const { overview } = await apiFigures(`period=custom&from=${weekAgo}&to=${today}&tz=UTC`);
   await expect(page.getByTestId('card-active').locator('.card-value')).toHaveText(String(overview.active_users));
 });
@@ -86,9 +95,19 @@ test('a custom range reaching past today ends now, and its trend follows the day
   const words = page.getByTestId('trend-span');
   await expect(words).not.toContainText(last.start);
   const bucketMs = trend.granularity === 'hour' ? 3_600_000 : 86_400_000;
-  if (Date.now() < Date.parse(last.start) + bucketMs - 5_000) await expect(words).toContainText('not over yet');
+  if (Date.now() < Date.parse(last.start) + bucketMs - 5_000) {
+    await expect(words).toContainText('not over yet');
+    // ...and drawn apart (dashed, pale): the chart marks that bucket.
+    await expect(page.getByTestId('trend-canvas'))
+      .toHaveAttribute('data-ongoing-bucket', String(trend.buckets.length - 1));
+  }
   await page.keyboard.press('Home');
   await expect(words).not.toContainText('not over yet');
+
+  // A range that ended has no bucket going on: nothing is drawn as partial.
+  await page.goto(`${TAB}?period=custom&from=${day(-9)}&to=${day(-3)}&tz=UTC`);
+  await expect(page.getByTestId('card-active').locator('.card-value')).not.toHaveText('–');
+  await expect(page.getByTestId('trend-canvas')).not.toHaveAttribute('data-ongoing-bucket', /.*/);
 });
 
 test('a slow earlier answer never overwrites a newer one', async ({ page }) => {

@@ -1,5 +1,7 @@
 //! New, returning and resurrected learners per week stacked above the axis,
-//! dormant ones below it (they left): the lifecycle of METRICS.md.
+//! dormant ones below it (they left): the lifecycle of METRICS.md. The
+//! current week is not over: its columns are drawn pale with an outline,
+//! and nobody is drawn as dormant in it (those not back yet may still come).
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -31,6 +33,21 @@ fn colour(group: usize, theme: Theme) -> RGBColor {
     }
 }
 
+/// Whether the week at `index` has ended (only the last one has not).
+pub fn is_over(retention: &Retention, index: usize) -> bool {
+    retention.weeks.get(index).is_none_or(|week| week.complete)
+}
+
+/// The dormant learners drawn for a week: none while it is not over, since
+/// a learner not back yet this week may still come back before it ends.
+fn dormant_drawn(retention: &Retention, index: usize, week: &LifecycleWeek) -> u64 {
+    if is_over(retention, index) {
+        week.dormant
+    } else {
+        0
+    }
+}
+
 impl Chart for Retention {
     fn draw<DB: DrawingBackend>(
         &self,
@@ -52,7 +69,8 @@ impl Chart for Retention {
         let down = self
             .lifecycle
             .iter()
-            .map(|week| week.dormant)
+            .enumerate()
+            .map(|(index, week)| dormant_drawn(self, index, week))
             .max()
             .unwrap_or(0) as f64
             * 1.15;
@@ -73,26 +91,65 @@ impl Chart for Retention {
             .y_desc("Learners")
             .draw()?;
         for (group, (name, value)) in GROUPS.iter().enumerate() {
-            let bars = self.lifecycle.iter().enumerate().map(move |(index, week)| {
-                let below: u64 = GROUPS[..group.min(3)]
-                    .iter()
-                    .map(|(_, other)| other(week))
-                    .sum();
-                let (from, to) = if group == 3 {
-                    (0.0, -(value(week) as f64))
-                } else {
-                    (below as f64, (below + value(week)) as f64)
-                };
-                let x = index as f64;
-                Rectangle::new(
-                    [(x + 0.15, from), (x + 0.85, to)],
-                    colour(group, theme).filled(),
-                )
-            });
+            let bars = self
+                .lifecycle
+                .iter()
+                .enumerate()
+                .flat_map(move |(index, week)| {
+                    let below: u64 = GROUPS[..group.min(3)]
+                        .iter()
+                        .map(|(_, other)| other(week))
+                        .sum();
+                    let (from, to) = if group == 3 {
+                        (0.0, -(dormant_drawn(self, index, week) as f64))
+                    } else {
+                        (below as f64, (below + value(week)) as f64)
+                    };
+                    let x = index as f64;
+                    let corners = [(x + 0.15, from), (x + 0.85, to)];
+                    let colour = colour(group, theme);
+                    if is_over(self, index) {
+                        vec![Rectangle::new(corners, colour.filled())]
+                    } else {
+                        // Not over yet: pale, outlined.
+                        vec![
+                            Rectangle::new(corners, colour.mix(0.35).filled()),
+                            Rectangle::new(corners, colour.stroke_width(2)),
+                        ]
+                    }
+                });
             chart.draw_series(bars)?.label(*name).legend(move |(x, y)| {
                 Rectangle::new([(x, y - 4), (x + 14, y + 4)], colour(group, theme).filled())
             });
         }
         finish(root, &mut chart, theme)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pulse_model::RetentionWeek;
+
+    #[test]
+    fn nobody_is_drawn_dormant_in_a_week_that_is_not_over() {
+        let week = |day: u32, complete: bool| RetentionWeek {
+            start: chrono::NaiveDate::from_ymd_opt(2026, 11, day).unwrap(),
+            complete,
+        };
+        let counts = LifecycleWeek {
+            new: 1,
+            returning: 2,
+            resurrected: 0,
+            dormant: 5,
+        };
+        let retention = Retention {
+            weeks: vec![week(22, true), week(29, false)],
+            cohorts: Vec::new(),
+            lifecycle: vec![counts, counts],
+        };
+        assert!(is_over(&retention, 0) && !is_over(&retention, 1));
+        assert_eq!(dormant_drawn(&retention, 0, &counts), 5);
+        assert_eq!(dormant_drawn(&retention, 1, &counts), 0);
     }
 }

@@ -17,15 +17,7 @@ use super::{
 /// bucket, whose figures will grow: never read as a drop).
 pub fn bucket_span(trend: &Trend, index: usize, now_ms: i64) -> Option<String> {
     let bucket = trend.buckets.get(index)?;
-    let step = match trend.granularity {
-        Granularity::Hour => chrono::Duration::hours(1),
-        Granularity::Day => chrono::Duration::days(1),
-    };
-    // The next bucket's start where there is one (a DST day is 23 or 25 hours).
-    let end = trend
-        .buckets
-        .get(index + 1)
-        .map_or(bucket.start + step, |next| next.start);
+    let end = bucket_end(trend, index)?;
     let span = match trend.granularity {
         Granularity::Hour => format!(
             "{}, {}–{}",
@@ -35,7 +27,7 @@ pub fn bucket_span(trend: &Trend, index: usize, now_ms: i64) -> Option<String> {
         ),
         Granularity::Day => bucket.start.format("%A %-d %B %Y").to_string(),
     };
-    let ongoing = bucket.start.timestamp_millis() <= now_ms && now_ms < end.timestamp_millis();
+    let ongoing = ongoing_bucket(trend, now_ms) == Some(index);
     Some(if ongoing {
         format!("{span} · not over yet: its figures are so far")
     } else {
@@ -59,6 +51,9 @@ pub fn bucket_label(trend: &Trend, index: usize) -> String {
 pub struct AnnotatedTrend {
     pub trend: Trend,
     pub notes: Vec<Annotation>,
+    /// The time of drawing (ms since the epoch): the bucket holding it is
+    /// not over, and is drawn dashed and pale.
+    pub now_ms: i64,
 }
 
 impl AnnotatedTrend {
@@ -70,6 +65,31 @@ impl AnnotatedTrend {
         let date = bucket.start.date_naive();
         self.notes.iter().filter(|note| note.covers(date)).collect()
     }
+}
+
+/// When bucket `index` ends: the next bucket's start where there is one
+/// (a DST day is 23 or 25 hours), else its start plus one step.
+fn bucket_end(trend: &Trend, index: usize) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    let bucket = trend.buckets.get(index)?;
+    let step = match trend.granularity {
+        Granularity::Hour => chrono::Duration::hours(1),
+        Granularity::Day => chrono::Duration::days(1),
+    };
+    Some(
+        trend
+            .buckets
+            .get(index + 1)
+            .map_or(bucket.start + step, |next| next.start),
+    )
+}
+
+/// The bucket still going on at `now_ms` (today, this hour), if the trend
+/// shows it: its figures are so far, and it is drawn as such.
+pub fn ongoing_bucket(trend: &Trend, now_ms: i64) -> Option<usize> {
+    (0..trend.buckets.len()).rev().find(|&index| {
+        let start = trend.buckets[index].start.timestamp_millis();
+        bucket_end(trend, index).is_some_and(|end| start <= now_ms && now_ms < end.timestamp_millis())
+    })
 }
 
 impl Chart for AnnotatedTrend {
@@ -125,13 +145,17 @@ impl Chart for AnnotatedTrend {
             .enumerate()
             .map(|(i, b)| (i as f64 + 0.5, b.active_users as f64))
             .collect();
+        // The bucket going on now is drawn apart: dashed, pale, hollow, so
+        // that a partial day never reads as a drop.
+        let ongoing = ongoing_bucket(trend, self.now_ms);
+        let over = ongoing.map_or(points.len(), |index| index);
         chart.draw_series(
-            AreaSeries::new(points.clone(), 0.0, theme.accent.mix(0.18))
+            AreaSeries::new(points[..over].to_vec(), 0.0, theme.accent.mix(0.18))
                 .border_style(theme.accent.stroke_width(2)),
         )?;
         chart
             .draw_series(
-                points
+                points[..over]
                     .iter()
                     .map(|&(x, y)| Circle::new((x, y), 3, theme.accent.filled())),
             )?
@@ -139,6 +163,27 @@ impl Chart for AnnotatedTrend {
             .legend(move |(x, y)| {
                 Rectangle::new([(x, y - 4), (x + 14, y + 4)], theme.accent.filled())
             });
+        if let Some(index) = ongoing {
+            let segment: Vec<(f64, f64)> = points[index.saturating_sub(1)..=index].to_vec();
+            chart.draw_series(AreaSeries::new(segment.clone(), 0.0, theme.accent.mix(0.07)))?;
+            chart
+                .draw_series(DashedLineSeries::new(
+                    segment,
+                    6,
+                    4,
+                    theme.accent.stroke_width(2),
+                ))?
+                .label("Not over yet (so far)")
+                .legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 5, y)], theme.accent.stroke_width(2))
+                });
+            let (x, y) = points[index];
+            chart.draw_series(std::iter::once(Circle::new(
+                (x, y),
+                4,
+                theme.accent.stroke_width(2),
+            )))?;
+        }
         finish(root, &mut chart, theme)
     }
 }

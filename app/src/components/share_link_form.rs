@@ -68,9 +68,17 @@ pub fn NewLinkNotice(
     move || match made.get() {
         Some(Ok(NewShareLink { path, .. })) => {
             let href = format!("{}{path}", window().location().origin().unwrap_or_default());
+            let copied = RwSignal::new(false);
+            let to_copy = href.clone();
             Some(view! {
                 <p class="notice" role="status">"Copy this link now; it is not shown again: "
-                    <a data-testid=format!("{prefix}-link") href=href.clone() target="_blank" rel="noopener noreferrer">{href.clone()}</a></p>
+                    <a data-testid=format!("{prefix}-link") href=href.clone() target="_blank" rel="noopener noreferrer">{href.clone()}</a>
+                    " "
+                    <button type="button" class="button" data-testid=format!("{prefix}-copy")
+                        on:click=move |_| { crate::browser::copy_text(&to_copy); copied.set(true); }>
+                        {move || if copied.get() { "Copied" } else { "Copy link" }}
+                    </button>
+                </p>
             }.into_any())
         }
         Some(Err(error)) => {

@@ -80,14 +80,16 @@ pub fn LearnerPage() -> impl IntoView {
                 Some(Ok(LearnerPage { view, marks })) => {
                     let days = LearnerDays(view.days.clone());
                     let sessions = view.sessions.clone();
+                    // One zone for every time on the page: the one chosen.
+                    let tz = state.get_untracked().tz;
                     view! {
-                        <Summary view inactive_days=inactive_days.get_untracked() />
+                        <Summary view inactive_days=inactive_days.get_untracked() tz=tz.clone() />
                         <DayChart days />
                         <div class="panels">
                             <HeatmapPanel heatmap state set_state />
-                            <Sessions sessions />
+                            <Sessions sessions tz=tz.clone() />
                         </div>
-                        <ContactPanel agent_id=agent_id.get_untracked() user_id=user_id.get_untracked() marks on_marked />
+                        <ContactPanel agent_id=agent_id.get_untracked() user_id=user_id.get_untracked() marks on_marked tz />
                     }.into_any()
                 }
             }}

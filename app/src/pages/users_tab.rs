@@ -114,6 +114,12 @@ pub fn UsersTabPage() -> impl IntoView {
             )}</p>
         })
     };
+    // The local dates of the figures on screen (the end is exclusive).
+    let shown_dates = Signal::derive(move || {
+        let bounds = overview.get()?.period;
+        let last = bounds.end - chrono::Duration::milliseconds(1);
+        Some((bounds.start.date_naive(), last.date_naive().max(bounds.start.date_naive())))
+    });
     // The exact span the figures cover, in the selected zone.
     let span = move || {
         let bounds = overview.get()?.period;
@@ -133,7 +139,7 @@ pub fn UsersTabPage() -> impl IntoView {
         </nav>
         <section class="users-tab" data-testid="users-tab" aria-busy=move || loading().to_string()>
             <div class="filters">
-                <TimeFilter state set_state browser_tz=browser_tz.clone() zones />
+                <TimeFilter state set_state browser_tz=browser_tz.clone() zones shown=shown_dates />
                 <SectionFilter state set_state sections />
                 <ViewTools privacy agent_id period_query />
             </div>

@@ -10,6 +10,8 @@ pub fn ContactPanel(
     user_id: String,
     marks: Vec<ContactMark>,
     on_marked: Callback<()>,
+    /// The page's zone (the browser's when empty): every time is in it.
+    tz: String,
 ) -> impl IntoView {
     let note = RwSignal::new(String::new());
     let mark = Action::new_local(|request: &ContactRequest| mark_contacted(request.clone()));
@@ -37,7 +39,7 @@ pub fn ContactPanel(
             <ul class="contacts" data-testid="contact-list">
                 {marks.into_iter().map(|mark| view! {
                     <li data-testid="contact-item">
-                        <time datetime=mark.marked_at.to_rfc3339()>{mark.marked_at.format("%a %-d %b %Y %H:%M UTC").to_string()}</time>
+                        <time datetime=mark.marked_at.to_rfc3339()>{crate::browser::local_time(mark.marked_at, &tz, true)}</time>
                         " · " {mark.marked_by} {mark.reminder.then_some(" · reminder sent")}
                         {mark.note.map(|note| view! { <p class="note">{note}</p> })}
                     </li>

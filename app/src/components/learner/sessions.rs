@@ -3,7 +3,11 @@ use pulse_model::LearnerSession;
 
 /// The learner's recent sessions in the period, newest first.
 #[component]
-pub fn Sessions(sessions: Vec<LearnerSession>) -> impl IntoView {
+pub fn Sessions(
+    sessions: Vec<LearnerSession>,
+    /// The page's zone (the browser's when empty): every time is in it.
+    tz: String,
+) -> impl IntoView {
     let empty = sessions.is_empty();
     view! {
         <section class="panel" aria-labelledby="sessions-title">
@@ -17,8 +21,8 @@ pub fn Sessions(sessions: Vec<LearnerSession>) -> impl IntoView {
                     let minutes = (session.end - session.start).num_minutes();
                     view! {
                         <tr data-testid="session-row">
-                            <td><time datetime=session.start.to_rfc3339()>{session.start.format("%a %-d %b %H:%M UTC").to_string()}</time></td>
-                            <td><time datetime=session.end.to_rfc3339()>{session.end.format("%a %-d %b %H:%M UTC").to_string()}</time></td>
+                            <td><time datetime=session.start.to_rfc3339()>{crate::browser::local_time(session.start, &tz, false)}</time></td>
+                            <td><time datetime=session.end.to_rfc3339()>{crate::browser::local_time(session.end, &tz, false)}</time></td>
                             <td>{format!("{} h {:02} min", minutes / 60, minutes % 60)}</td>
                             <td class="number">{session.messages}</td>
                             <td>{if session.ended { "yes" } else { "no" }}</td>

@@ -5,13 +5,16 @@ use crate::components::users::StatusLabel;
 
 /// Who the learner is, and their period against the agent's median learner.
 #[component]
-pub fn Summary(view: LearnerView, inactive_days: u32) -> impl IntoView {
+pub fn Summary(
+    view: LearnerView,
+    inactive_days: u32,
+    /// The page's zone (the browser's when empty): every time is in it.
+    tz: String,
+) -> impl IntoView {
     let user = view.user;
-    let instant = |at: Option<chrono::DateTime<chrono::Utc>>| {
-        match at {
-        Some(at) => view! { <time datetime=at.to_rfc3339()>{at.format("%a %-d %b %Y %H:%M UTC").to_string()}</time> }.into_any(),
+    let instant = move |at: Option<chrono::DateTime<chrono::Utc>>| match at {
+        Some(at) => view! { <time datetime=at.to_rfc3339()>{crate::browser::local_time(at, &tz, true)}</time> }.into_any(),
         None => view! { <span class="muted">"never"</span> }.into_any(),
-    }
     };
     let title = user
         .name

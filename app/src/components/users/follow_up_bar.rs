@@ -117,7 +117,18 @@ pub fn FollowUpBar(
                             prop:value=move || note.get() on:input=move |e| note.set(event_target_value(&e))></textarea>
                     </label>
                     <button type="submit" class="button primary" data-testid="contact-submit" disabled=move || send.pending().get()>
-                        {move || if form.get() == Form::Remind { "Send" } else { "Mark as contacted" }}
+                        // The count on the button: one click may reach hundreds of learners.
+                        {move || {
+                            let learners = match count() {
+                                1 => "1 learner".to_owned(),
+                                n => format!("{n} learners"),
+                            };
+                            if form.get() == Form::Remind {
+                                format!("Send to {learners}")
+                            } else {
+                                format!("Mark {learners} as contacted")
+                            }
+                        }}
                     </button>
                     <button type="button" class="button" on:click=move |_| form.set(Form::Closed)>"Cancel"</button>
                 </form>

@@ -149,9 +149,17 @@ fn LifecycleChart(retention: Signal<Option<Retention>>) -> impl IntoView {
         let retention = retention.get()?;
         let week = retention.lifecycle.get(index)?;
         let start = retention.weeks.get(index)?;
+        let over = start.complete;
+        // Not dormant before the week is over: "not back yet".
         let lines = GROUPS
             .iter()
-            .map(|(name, value)| view! { <span>{format!("{} {}", value(week), name.to_lowercase())}</span> })
+            .map(|(name, value)| {
+                let name = match (*name, over) {
+                    ("Dormant", false) => "not back yet".to_owned(),
+                    (name, _) => name.to_lowercase(),
+                };
+                view! { <span>{format!("{} {name}", value(week))}</span> }
+            })
             .collect_view();
         Some(view! {
             <div class="tooltip" role="status" data-testid="lifecycle-tooltip"
@@ -159,7 +167,7 @@ fn LifecycleChart(retention: Signal<Option<Retention>>) -> impl IntoView {
                 style:top=format!("{:.1}%", y / f64::from(SIZE.1) * 100.0)>
                 <strong>{format!("Week of {}", start.start.format("%a %d %b"))}</strong>
                 {lines}
-                {(!start.complete).then(|| view! { <span class="muted">"This week is not over"</span> })}
+                {(!over).then(|| view! { <span class="muted">"This week is not over: drawn pale, and nobody counts as dormant yet"</span> })}
             </div>
         })
     };

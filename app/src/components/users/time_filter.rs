@@ -8,12 +8,15 @@ use crate::view_state::ViewState;
 const MAX_DAYS: i64 = 366;
 
 /// Today, Past 7 Days, Past Month or a custom range, and the time zone.
+/// `shown`: the local first and last dates of the figures on screen, which
+/// a custom range starts from when opened.
 #[component]
 pub fn TimeFilter(
     state: Memo<ViewState>,
     set_state: Callback<ViewState>,
     browser_tz: String,
     zones: Vec<String>,
+    #[prop(optional, into)] shown: Option<Signal<Option<(NaiveDate, NaiveDate)>>>,
 ) -> impl IntoView {
     let from = RwSignal::new(state.get_untracked().from);
     let to = RwSignal::new(state.get_untracked().to);
@@ -24,10 +27,12 @@ pub fn TimeFilter(
         let mut next = state.get_untracked();
         next.period = period;
         if period == PeriodKind::Custom {
-            // Opening the custom form changes nothing until it is applied.
+            // Opening the custom form changes nothing until it is applied;
+            // its dates start at the period shown.
             if next.from.is_empty() {
-                from.set(String::new());
-                to.set(String::new());
+                let dates = shown.and_then(|shown| shown.get_untracked());
+                from.set(dates.map(|(first, _)| first.to_string()).unwrap_or_default());
+                to.set(dates.map(|(_, last)| last.to_string()).unwrap_or_default());
             }
             next.period = state.get_untracked().period;
             custom_open.set(true);
@@ -57,10 +62,8 @@ pub fn TimeFilter(
     view! {
         <div class="time-filter" role="group" aria-label="Time period">
             {PeriodKind::ALL.into_iter().map(|period| {
-                let pressed = move || {
-                    if period == PeriodKind::Custom { custom_open.get() || state.get().period == period }
-                    else { !custom_open.get() && state.get().period == period }
-                };
+                // The period the figures are for: Custom only once a range is applied.
+                let pressed = move || state.get().period == period;
                 view! {
                     <button type="button" class="chip" aria-pressed=move || pressed().to_string()
                         data-testid=format!("period-{}", period.as_str())

@@ -5,7 +5,7 @@ use pulse_model::{Annotation, Trend};
 use super::chart_canvas::{ExportButtons, column_cursor, draw_whenever};
 use crate::api::{delete_annotation, save_annotation};
 use crate::charts::PlotArea;
-use crate::charts::trend::{AnnotatedTrend, bucket_label, bucket_span};
+use crate::charts::trend::{AnnotatedTrend, bucket_label, bucket_span, ongoing_bucket};
 
 const SIZE: (u32, u32) = (960, 320);
 
@@ -24,6 +24,7 @@ pub fn TrendPanel(
         trend_only.get().map(|trend| AnnotatedTrend {
             trend,
             notes: notes.get(),
+            now_ms: js_sys::Date::now() as i64,
         })
     });
     let canvas = NodeRef::<html::Canvas>::new();
@@ -66,6 +67,9 @@ pub fn TrendPanel(
             <div class="chart-scroll">
             <div class="chart">
                 <canvas node_ref=canvas width=SIZE.0 height=SIZE.1 data-testid="trend-canvas"
+                    data-ongoing-bucket=move || {
+                        trend.get().and_then(|chart| ongoing_bucket(&chart.trend, chart.now_ms)).map(|index| index.to_string())
+                    }
                     tabindex="0" role="img"
                     aria-label="Chart of unique active users per time bucket. Arrow keys read each bucket's figures."
                     on:mousemove=on_move on:mouseleave=move |_| hover.set(None)
