@@ -39,20 +39,31 @@ pub fn local_time(at: chrono::DateTime<chrono::Utc>, tz: &str, with_year: bool) 
     }
     let formatted = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("Intl"))
         .and_then(|intl| js_sys::Reflect::get(&intl, &JsValue::from_str("DateTimeFormat")))
-        .and_then(|constructor| constructor.dyn_into::<js_sys::Function>().map_err(JsValue::from))
+        .and_then(JsCast::dyn_into::<js_sys::Function>)
         // Constructed through Reflect: an unknown zone is an exception to
         // catch, not a panic.
         .and_then(|constructor| {
-            js_sys::Reflect::construct(&constructor, &js_sys::Array::of2(&js_sys::Array::new(), &options))
+            js_sys::Reflect::construct(
+                &constructor,
+                &js_sys::Array::of2(&js_sys::Array::new(), &options),
+            )
         })
         .map(js_sys::Intl::DateTimeFormat::from)
         .ok()
         .and_then(|format| {
             let date = js_sys::Date::new(&JsValue::from_f64(at.timestamp_millis() as f64));
-            format.format().call1(&JsValue::NULL, &date).ok()?.as_string()
+            format
+                .format()
+                .call1(&JsValue::NULL, &date)
+                .ok()?
+                .as_string()
         });
     formatted.unwrap_or_else(|| {
-        let pattern = if with_year { "%a %-d %b %Y %H:%M UTC" } else { "%a %-d %b %H:%M UTC" };
+        let pattern = if with_year {
+            "%a %-d %b %Y %H:%M UTC"
+        } else {
+            "%a %-d %b %H:%M UTC"
+        };
         at.format(pattern).to_string()
     })
 }

@@ -88,7 +88,8 @@ fn bucket_end(trend: &Trend, index: usize) -> Option<chrono::DateTime<chrono::Fi
 pub fn ongoing_bucket(trend: &Trend, now_ms: i64) -> Option<usize> {
     (0..trend.buckets.len()).rev().find(|&index| {
         let start = trend.buckets[index].start.timestamp_millis();
-        bucket_end(trend, index).is_some_and(|end| start <= now_ms && now_ms < end.timestamp_millis())
+        bucket_end(trend, index)
+            .is_some_and(|end| start <= now_ms && now_ms < end.timestamp_millis())
     })
 }
 
@@ -165,7 +166,11 @@ impl Chart for AnnotatedTrend {
             });
         if let Some(index) = ongoing {
             let segment: Vec<(f64, f64)> = points[index.saturating_sub(1)..=index].to_vec();
-            chart.draw_series(AreaSeries::new(segment.clone(), 0.0, theme.accent.mix(0.07)))?;
+            chart.draw_series(AreaSeries::new(
+                segment.clone(),
+                0.0,
+                theme.accent.mix(0.07),
+            ))?;
             chart
                 .draw_series(DashedLineSeries::new(
                     segment,

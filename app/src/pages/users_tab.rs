@@ -118,7 +118,10 @@ pub fn UsersTabPage() -> impl IntoView {
     let shown_dates = Signal::derive(move || {
         let bounds = overview.get()?.period;
         let last = bounds.end - chrono::Duration::milliseconds(1);
-        Some((bounds.start.date_naive(), last.date_naive().max(bounds.start.date_naive())))
+        Some((
+            bounds.start.date_naive(),
+            last.date_naive().max(bounds.start.date_naive()),
+        ))
     });
     // The exact span the figures cover, in the selected zone.
     let span = move || {

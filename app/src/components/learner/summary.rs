@@ -12,9 +12,11 @@ pub fn Summary(
     tz: String,
 ) -> impl IntoView {
     let user = view.user;
-    let instant = move |at: Option<chrono::DateTime<chrono::Utc>>| match at {
+    let instant = move |at: Option<chrono::DateTime<chrono::Utc>>| {
+        match at {
         Some(at) => view! { <time datetime=at.to_rfc3339()>{crate::browser::local_time(at, &tz, true)}</time> }.into_any(),
         None => view! { <span class="muted">"never"</span> }.into_any(),
+    }
     };
     let title = user
         .name

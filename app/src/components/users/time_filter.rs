@@ -31,7 +31,11 @@ pub fn TimeFilter(
             // its dates start at the period shown.
             if next.from.is_empty() {
                 let dates = shown.and_then(|shown| shown.get_untracked());
-                from.set(dates.map(|(first, _)| first.to_string()).unwrap_or_default());
+                from.set(
+                    dates
+                        .map(|(first, _)| first.to_string())
+                        .unwrap_or_default(),
+                );
                 to.set(dates.map(|(_, last)| last.to_string()).unwrap_or_default());
             }
             next.period = state.get_untracked().period;
