@@ -332,7 +332,7 @@ pub fn register_server_fns() {
     register_explicit::<OnlineNow>();
     register_explicit::<Login>();
     register_explicit::<Logout>();
-    register_explicit::<crate::api::SignInMethods>();
+    register_explicit::<SignInMethods>();
     register_explicit::<CurrentAccount>();
     register_explicit::<ListAccounts>();
     register_explicit::<CreateAccount>();
