@@ -301,6 +301,25 @@ test('screenshots at desktop and phone widths, light and dark', async ({ browser
   }
 });
 
+test('on a phone no page scrolls sideways: a learner and Settings too', async ({ browser }) => {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const width = 390;
+  for (const colorScheme of ['light', 'dark']) {
+    const page = await browser.newPage({ viewport: { width, height: 844 }, colorScheme, storageState: AUTH_STATE });
+    for (const [name, route, ready] of [
+      ['learner', `${TAB}/zoe?period=7d&tz=UTC`, 'learner-name'],
+      ['settings', '/settings', 'account-row'],
+    ]) {
+      await page.goto(`${process.env.PULSE_URL}${route}`);
+      await expect(page.getByTestId(ready).first()).toBeVisible();
+      expect(await page.evaluate(() => document.documentElement.scrollWidth), `${name} ${colorScheme}`)
+        .toBeLessThanOrEqual(width);
+      await page.screenshot({ path: path.join(ARTIFACTS, `${name}-${width}-${colorScheme}.png`), fullPage: true });
+    }
+    await page.close();
+  }
+});
+
 test('user text is shown as text, never run as HTML or a formula', async ({ page }) => {
   const { url, ingestKey } = serverState();
   const html = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>';
