@@ -141,6 +141,13 @@ test('a slow earlier answer never overwrites a newer one', async ({ page }) => {
   await expect(page.getByTestId('period-7d')).toHaveAttribute('aria-pressed', 'true');
 });
 
+test('opening an agent opens its Users tab, under its header', async ({ page }) => {
+  await page.goto(`/agents/${AGENT.id}`);
+  await page.waitForURL(new RegExp(`/agents/${AGENT.id}/analytics/users`));
+  await expect(page.getByTestId('users-tab')).toBeVisible();
+  await expect(page.getByTestId('agent-name')).toHaveText(AGENT.name);
+});
+
 test('the view lives in the URL: a link reopens it, Back and Forward walk it', async ({ page }) => {
   await page.goto(`${TAB}?period=30d&tz=UTC&sort=messages&dir=desc&q=jos`);
   await expect(page.getByTestId('period-30d')).toHaveAttribute('aria-pressed', 'true');
