@@ -141,6 +141,13 @@ test('a slow earlier answer never overwrites a newer one', async ({ page }) => {
   await expect(page.getByTestId('period-7d')).toHaveAttribute('aria-pressed', 'true');
 });
 
+test('opening an agent opens its Users tab, under its header', async ({ page }) => {
+  await page.goto(`/agents/${AGENT.id}`);
+  await page.waitForURL(new RegExp(`/agents/${AGENT.id}/analytics/users`));
+  await expect(page.getByTestId('users-tab')).toBeVisible();
+  await expect(page.getByTestId('agent-name')).toHaveText(AGENT.name);
+});
+
 test('the view lives in the URL: a link reopens it, Back and Forward walk it', async ({ page }) => {
   await page.goto(`${TAB}?period=30d&tz=UTC&sort=messages&dir=desc&q=jos`);
   await expect(page.getByTestId('period-30d')).toHaveAttribute('aria-pressed', 'true');
@@ -366,8 +373,17 @@ test('the heatmap speaks of learners and learner-hours, with distinct totals', a
   const headline = page.getByTestId('busiest');
   await expect(headline).toContainText(`Busiest: ${days[best.weekday]} ${hours(best.hour)}`);
   await expect(headline).toContainText(`(${best.value} learner-hours over ${times} such hour`);
-  await expect(headline).toContainText('learners per week on average');
+  // Whole people: an average below one is "fewer than 1".
+  const perWeek = best.value / times;
+  const people = perWeek < 1 ? 'fewer than 1' : Math.round(perWeek).toLocaleString('en-US');
+  await expect(headline).toContainText(`: ${people} learners per week on average`);
   await expect(headline).not.toContainText('active users');
+  // Averaging off: the sentence says the period's total.
+  await page.getByTestId('heat-average').click();
+  await expect(headline).toContainText(`: ${best.value.toLocaleString('en-US')} learner-hours in the period (${times} such hour`);
+  await expect(headline).not.toContainText('per week');
+  await page.getByTestId('heat-average').click();
+  await expect(headline).toContainText('per week on average');
   // Distinct totals never exceed the period's active users; sums may.
   for (const total of [...heat.weekday_users, ...heat.hour_users]) expect(total).toBeLessThanOrEqual(overview.active_users);
   const canvas = page.getByTestId('heatmap-canvas');

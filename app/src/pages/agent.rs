@@ -1,19 +1,14 @@
 use leptos::prelude::*;
-use leptos_router::components::A;
+use leptos_router::components::Redirect;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::AgentHeader;
+use crate::view_state::encode_segment;
 
-/// An agent's home: its header, with the way into its analytics.
+/// An agent opened by its address alone: its Users tab, the one thing an
+/// administrator opens an agent for (with the agent's header above it).
 #[component]
 pub fn AgentPage() -> impl IntoView {
     let params = use_params_map();
-    let agent_id = Memo::new(move |_| params.read().get("agent_id").unwrap_or_default());
-    view! {
-        <AgentHeader agent_id />
-        <section class="agent-home">
-            <p>"Open " <A href=move || format!("/agents/{}/analytics/users", agent_id.get())>"Analytics"</A>
-            " to see who uses this agent, how often and when."</p>
-        </section>
-    }
+    let agent_id = params.read_untracked().get("agent_id").unwrap_or_default();
+    view! { <Redirect path=format!("/agents/{}/analytics/users", encode_segment(&agent_id)) /> }
 }

@@ -63,7 +63,7 @@ pub fn HeatmapPanel(
         Some(format!(
             "Busiest: {}: {}",
             hour_span(weekday, hour),
-            cell_words(&heatmap, weekday, hour, grid.view.messages)
+            cell_words(&heatmap, weekday, hour, grid.view)
         ))
     };
     let on_move = move |event: web_sys::MouseEvent| {
@@ -129,11 +129,13 @@ pub fn HeatmapPanel(
         let day_total = grid.row_totals[weekday_row];
         let hour_total = grid.hour_totals[hour];
         Some(view! {
+            // Past the middle it opens leftwards, so that it stays inside the chart.
             <div class="tooltip" role="status" data-testid="heatmap-tooltip"
+                class:flip=x / f64::from(width) > 0.5
                 style:left=format!("{:.1}%", x / f64::from(width) * 100.0)
                 style:top=format!("{:.1}%", y / f64::from(height) * 100.0)>
                 <strong>{hour_span(weekday, hour)}</strong>
-                <span>{cell_words(&heatmap, weekday, hour, grid.view.messages)}</span>
+                <span>{cell_words(&heatmap, weekday, hour, grid.view)}</span>
                 <span class="muted">{format!(
                     "{}s: {} {unit} · {:02}:00–{:02}:00: {} {unit}",
                     WEEKDAYS[weekday],
@@ -197,35 +199,59 @@ fn hour_span(weekday: usize, hour: usize) -> String {
 }
 
 /// What a cell holds, in words that mean what they say (METRICS.md): a
-/// learners cell counts learner-hours, shown as learners per week on average.
-fn cell_words(heatmap: &Heatmap, weekday: usize, hour: usize, messages: bool) -> String {
+/// learners cell counts learner-hours; with "Average per week" on, shown
+/// as learners per week on average, else as the period's total.
+fn cell_words(heatmap: &Heatmap, weekday: usize, hour: usize, view: HeatView) -> String {
     let times = heatmap.occurrences[weekday][hour];
-    let (value, per_week, total) = if messages {
-        (
-            heatmap.messages[weekday][hour],
-            "messages per week on average",
-            "messages",
-        )
+    let (value, unit, total) = if view.messages {
+        (heatmap.messages[weekday][hour], "messages", "messages")
     } else {
-        (
-            heatmap.users[weekday][hour],
-            "learners per week on average",
-            "learner-hours",
-        )
+        (heatmap.users[weekday][hour], "learners", "learner-hours")
     };
+    let hours = if times == 1 {
+        "1 such hour".to_owned()
+    } else {
+        format!("{times} such hours")
+    };
+    if !view.per_week {
+        return format!("{} {total} in the period ({hours})", format_value(value as f64));
+    }
     let average = if times == 0 {
         0.0
     } else {
-        (value as f64 / times as f64 * 10.0).round() / 10.0
-    };
-    let hours = if times == 1 {
-        "such hour"
-    } else {
-        "such hours"
+        value as f64 / times as f64
     };
     format!(
-        "{} {per_week} ({} {total} over {times} {hours})",
-        format_value(average),
+        "{} {unit} per week on average ({} {total} over {hours})",
+        rounded_average(average, !view.messages),
         format_value(value as f64)
     )
+}
+
+/// An average as people read it: learners are whole people (a fraction
+/// below one is "fewer than 1"), messages whole from 10 on and to one
+/// decimal below.
+fn rounded_average(average: f64, people: bool) -> String {
+    if average > 0.0 && average < 1.0 && people {
+        return "fewer than 1".to_owned();
+    }
+    if people || average >= 10.0 {
+        format_value(average.round())
+    } else {
+        format_value((average * 10.0).round() / 10.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rounded_average;
+
+    #[test]
+    fn averages_round_as_people_read_them() {
+        assert_eq!(rounded_average(384.3, true), "384");
+        assert_eq!(rounded_average(0.5, true), "fewer than 1");
+        assert_eq!(rounded_average(0.0, true), "0");
+        assert_eq!(rounded_average(2821.8, false), "2,822");
+        assert_eq!(rounded_average(2.25, false), "2.3");
+    }
 }
