@@ -128,10 +128,11 @@ pub fn HeatmapPanel(
         };
         let day_total = grid.row_totals[weekday_row];
         let hour_total = grid.hour_totals[hour];
+        // Past the middle it opens leftwards, so that it stays inside the chart.
+        let flip = x / f64::from(width) > 0.5;
         Some(view! {
-            // Past the middle it opens leftwards, so that it stays inside the chart.
             <div class="tooltip" role="status" data-testid="heatmap-tooltip"
-                class:flip=x / f64::from(width) > 0.5
+                class:flip=flip
                 style:left=format!("{:.1}%", x / f64::from(width) * 100.0)
                 style:top=format!("{:.1}%", y / f64::from(height) * 100.0)>
                 <strong>{hour_span(weekday, hour)}</strong>
@@ -214,7 +215,10 @@ fn cell_words(heatmap: &Heatmap, weekday: usize, hour: usize, view: HeatView) ->
         format!("{times} such hours")
     };
     if !view.per_week {
-        return format!("{} {total} in the period ({hours})", format_value(value as f64));
+        return format!(
+            "{} {total} in the period ({hours})",
+            format_value(value as f64)
+        );
     }
     let average = if times == 0 {
         0.0
