@@ -8,7 +8,8 @@ use pulse_model::LearnerDay;
 use super::fonts::{TextSize, font};
 use super::palette::Theme;
 use super::{
-    Chart, DrawError, PlotArea, column_chart, count_ticks, finish, headroom, themed_mesh,
+    Chart, DrawError, LegendEntry, Mark, PlotArea, column_chart, count_ticks, finish, headroom,
+    themed_mesh,
     whole_number,
 };
 
@@ -37,7 +38,11 @@ impl Chart for LearnerDays {
         let count = self.0.len().max(1);
         let top = headroom(self.0.iter().map(|d| d.messages).max().unwrap_or(0));
         let text = font(TextSize::Large).color(&theme.text);
-        let mut chart = column_chart(root)
+        let legend = [
+            LegendEntry::new("Messages", Mark::Block, theme.accent.mix(0.55).filled()),
+            LegendEntry::new("Active hours", Mark::Line, theme.text.stroke_width(2)),
+        ];
+        let mut chart = column_chart(root, &legend)
             .right_y_label_area_size(44)
             .build_cartesian_2d(0f64..count as f64, 0f64..top)?
             .set_secondary_coord(0f64..count as f64, 0f64..24.0);
@@ -64,26 +69,14 @@ impl Chart for LearnerDays {
                     [(x + 0.15, 0.0), (x + 0.85, day.messages as f64)],
                     theme.accent.mix(0.55).filled(),
                 )
-            }))?
-            .label("Messages")
-            .legend(move |(x, y)| {
-                Rectangle::new(
-                    [(x, y - 4), (x + 14, y + 4)],
-                    theme.accent.mix(0.55).filled(),
-                )
-            });
+            }))?;
         let hours: Vec<(f64, f64)> = self
             .0
             .iter()
             .enumerate()
             .map(|(i, day)| (i as f64 + 0.5, day.active_hours as f64))
             .collect();
-        chart
-            .draw_secondary_series(LineSeries::new(hours, theme.text.stroke_width(2)))?
-            .label("Active hours")
-            .legend(move |(x, y)| {
-                PathElement::new([(x, y), (x + 14, y)], theme.text.stroke_width(2))
-            });
-        finish(root, &mut chart, theme)
+        chart.draw_secondary_series(LineSeries::new(hours, theme.text.stroke_width(2)))?;
+        finish(root, &mut chart, theme, &legend)
     }
 }

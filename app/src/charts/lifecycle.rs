@@ -10,7 +10,8 @@ use pulse_model::{LifecycleWeek, Retention};
 use super::fonts::{TextSize, font};
 use super::palette::{Theme, sequential};
 use super::{
-    Chart, DrawError, PlotArea, column_chart, finish, headroom, themed_mesh, whole_number,
+    Chart, DrawError, LegendEntry, Mark, PlotArea, column_chart, finish, headroom, themed_mesh,
+    whole_number,
 };
 
 /// How many learners of one group a week has.
@@ -76,8 +77,15 @@ impl Chart for Retention {
             * 1.15;
         let text = font(TextSize::Large).color(&theme.text);
         let weeks = &self.weeks;
-        let mut chart =
-            column_chart(root).build_cartesian_2d(0f64..count as f64, -down.max(0.5)..up)?;
+        let legend: Vec<LegendEntry> = GROUPS
+            .iter()
+            .enumerate()
+            .map(|(group, (name, _))| {
+                LegendEntry::new(*name, Mark::Block, colour(group, theme).filled())
+            })
+            .collect();
+        let mut chart = column_chart(root, &legend)
+            .build_cartesian_2d(0f64..count as f64, -down.max(0.5)..up)?;
         themed_mesh(&mut chart.configure_mesh(), theme, &text)
             .disable_x_mesh()
             .x_labels(count.min(13))
@@ -90,7 +98,7 @@ impl Chart for Retention {
             .y_label_formatter(&|y| whole_number(&y.abs()))
             .y_desc("Learners")
             .draw()?;
-        for (group, (name, value)) in GROUPS.iter().enumerate() {
+        for (group, (_, value)) in GROUPS.iter().enumerate() {
             let bars = self
                 .lifecycle
                 .iter()
@@ -118,11 +126,9 @@ impl Chart for Retention {
                         ]
                     }
                 });
-            chart.draw_series(bars)?.label(*name).legend(move |(x, y)| {
-                Rectangle::new([(x, y - 4), (x + 14, y + 4)], colour(group, theme).filled())
-            });
+            chart.draw_series(bars)?;
         }
-        finish(root, &mut chart, theme)
+        finish(root, &mut chart, theme, &legend)
     }
 }
 

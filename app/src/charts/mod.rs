@@ -10,11 +10,11 @@ pub mod palette;
 pub mod sections;
 pub mod trend;
 
-use plotters::chart::{ChartBuilder, ChartContext, MeshStyle, SeriesLabelPosition};
+use plotters::chart::{ChartBuilder, ChartContext, MeshStyle};
 use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::{
-    Color, DrawingArea, DrawingAreaErrorKind, DrawingBackend, IntoDrawingArea, Ranged, SVGBackend,
-    TextStyle,
+    Color, DrawingArea, DrawingAreaErrorKind, DrawingBackend, IntoDrawingArea, PathElement, Ranged,
+    Rectangle, SVGBackend, ShapeStyle, Text, TextStyle, TriangleMarker,
 };
 
 use fonts::{TextSize, font};
@@ -73,16 +73,115 @@ pub fn headroom(max: u64) -> f64 {
 }
 
 /// A chart over columns (buckets, days, weeks) with the margins and label
-/// areas every such chart shares.
+/// areas every such chart shares, and room above the plot for `legend`.
 fn column_chart<'a, 'b, DB: DrawingBackend>(
     root: &'a DrawingArea<DB, Shift>,
+    legend: &[LegendEntry],
 ) -> ChartBuilder<'a, 'b, DB> {
     let mut builder = ChartBuilder::on(root);
     builder
         .margin(12)
+        .margin_top(12 + legend_height(root, legend))
         .x_label_area_size(34)
         .y_label_area_size(44);
     builder
+}
+
+/// How a legend entry's mark is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    /// A filled block: bars, areas.
+    Block,
+    /// A line.
+    Line,
+    /// A dashed line: what is not over yet.
+    Dashes,
+    /// A small triangle: markers.
+    Triangle,
+}
+
+/// A series named in the legend above its chart.
+#[derive(Debug, Clone)]
+pub struct LegendEntry {
+    pub name: String,
+    pub mark: Mark,
+    pub style: ShapeStyle,
+}
+
+impl LegendEntry {
+    pub fn new(name: impl Into<String>, mark: Mark, style: ShapeStyle) -> LegendEntry {
+        LegendEntry {
+            name: name.into(),
+            mark,
+            style,
+        }
+    }
+}
+
+/// The height of one legend row, and the width of a mark and its gap.
+const LEGEND_ROW: i32 = 20;
+const MARK_WIDTH: i32 = 16;
+const ENTRY_GAP: i32 = 18;
+const LEGEND_LEFT: i32 = 56;
+
+/// Where each entry goes, as (row, x): side by side, wrapping at the
+/// root's right edge.
+fn legend_layout<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    legend: &[LegendEntry],
+) -> Vec<(i32, i32)> {
+    let width = i32::try_from(root.dim_in_pixel().0).unwrap_or(i32::MAX) - 12;
+    let style = font(TextSize::Large);
+    let (mut row, mut x) = (0, LEGEND_LEFT);
+    legend
+        .iter()
+        .map(|entry| {
+            let text = root
+                .estimate_text_size(&entry.name, &style)
+                .map_or(8 * entry.name.len() as i32, |(w, _)| w as i32);
+            let span = MARK_WIDTH + 6 + text;
+            if x > LEGEND_LEFT && x + span > width {
+                row += 1;
+                x = LEGEND_LEFT;
+            }
+            let at = (row, x);
+            x += span + ENTRY_GAP;
+            at
+        })
+        .collect()
+}
+
+/// The room the legend takes above the plot (none without entries).
+fn legend_height<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, legend: &[LegendEntry]) -> u32 {
+    legend_layout(root, legend)
+        .iter()
+        .map(|(row, _)| (row + 1) * LEGEND_ROW + 6)
+        .max()
+        .map_or(0, |height| height as u32)
+}
+
+/// The legend, above the plot where it covers no data.
+fn draw_legend<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    legend: &[LegendEntry],
+    theme: Theme,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let text = font(TextSize::Large).color(&theme.text);
+    for (entry, (row, x)) in legend.iter().zip(legend_layout(root, legend)) {
+        let y = 12 + row * LEGEND_ROW + LEGEND_ROW / 2;
+        let style = entry.style;
+        match entry.mark {
+            Mark::Block => root.draw(&Rectangle::new([(x, y - 5), (x + 14, y + 5)], style.filled()))?,
+            Mark::Line => root.draw(&PathElement::new([(x, y), (x + 14, y)], style))?,
+            Mark::Dashes => {
+                root.draw(&PathElement::new([(x, y), (x + 5, y)], style))?;
+                root.draw(&PathElement::new([(x + 9, y), (x + 14, y)], style))?;
+            }
+            Mark::Triangle => root.draw(&TriangleMarker::new((x + 7, y), 6, style.filled()))?,
+        }
+        root.draw(&Text::new(entry.name.clone(), (x + MARK_WIDTH + 6, y - 7), text.clone()))?;
+    }
+    Ok(())
 }
 
 /// The grid, axes and labels of every chart, in the theme's colours.
@@ -98,22 +197,17 @@ fn themed_mesh<'a, 'b, 'c, X: Ranged, Y: Ranged, DB: DrawingBackend>(
         .axis_desc_style(text.clone())
 }
 
-/// The legend of the series drawn, top left, then the picture shown.
+/// The legend above the plot, then the picture shown.
 fn finish<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
     root: &DrawingArea<DB, Shift>,
     chart: &mut ChartContext<'a, DB, CT>,
     theme: Theme,
+    legend: &[LegendEntry],
 ) -> Result<PlotArea, DrawError<DB>>
 where
     DB::ErrorType: 'static,
 {
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(theme.background.mix(0.85))
-        .border_style(theme.grid)
-        .label_font(font(TextSize::Large).color(&theme.text))
-        .draw()?;
+    draw_legend(root, legend, theme)?;
     root.present()?;
     Ok(chart.plotting_area().get_pixel_range().into())
 }

@@ -9,7 +9,8 @@ use super::fonts::{TextSize, font};
 use super::palette::{Theme, sequential};
 use super::trend::bucket_label;
 use super::{
-    Chart, DrawError, PlotArea, column_chart, count_ticks, finish, headroom, themed_mesh,
+    Chart, DrawError, LegendEntry, Mark, PlotArea, column_chart, count_ticks, finish, headroom,
+    themed_mesh,
     whole_number,
 };
 
@@ -45,7 +46,21 @@ impl Chart for SectionsChart {
         );
         let text = font(TextSize::Large).color(&theme.text);
         let labels = &first.trend;
-        let mut chart = column_chart(root).build_cartesian_2d(0f64..count as f64, 0f64..top)?;
+        let lines = self.0.len();
+        let legend: Vec<LegendEntry> = self
+            .0
+            .iter()
+            .enumerate()
+            .map(|(index, section)| {
+                LegendEntry::new(
+                    section.section.name.clone(),
+                    Mark::Line,
+                    line_colour(index, lines).stroke_width(2),
+                )
+            })
+            .collect();
+        let mut chart =
+            column_chart(root, &legend).build_cartesian_2d(0f64..count as f64, 0f64..top)?;
         themed_mesh(&mut chart.configure_mesh(), theme, &text)
             .x_labels(8.min(count))
             .x_label_formatter(&|x| bucket_label(labels, *x as usize))
@@ -53,7 +68,6 @@ impl Chart for SectionsChart {
             .y_label_formatter(&whole_number)
             .y_desc("Active users")
             .draw()?;
-        let lines = self.0.len();
         for (index, section) in self.0.iter().enumerate() {
             let colour = line_colour(index, lines);
             let points: Vec<(f64, f64)> = section
@@ -63,13 +77,8 @@ impl Chart for SectionsChart {
                 .enumerate()
                 .map(|(i, b)| (i as f64 + 0.5, b.active_users as f64))
                 .collect();
-            chart
-                .draw_series(LineSeries::new(points, colour.stroke_width(2)))?
-                .label(section.section.name.clone())
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 2), (x + 14, y + 2)], colour.filled())
-                });
+            chart.draw_series(LineSeries::new(points, colour.stroke_width(2)))?;
         }
-        finish(root, &mut chart, theme)
+        finish(root, &mut chart, theme, &legend)
     }
 }

@@ -8,8 +8,8 @@ use pulse_model::{Annotation, Granularity, Trend};
 use super::fonts::{TextSize, font};
 use super::palette::Theme;
 use super::{
-    Chart, DrawError, PlotArea, column_chart, count_ticks, finish, headroom, themed_mesh,
-    whole_number,
+    Chart, DrawError, LegendEntry, Mark, PlotArea, column_chart, count_ticks, finish, headroom,
+    themed_mesh, whole_number,
 };
 
 /// What bucket `index` covers, in words, for its tooltip: the whole date
@@ -115,7 +115,30 @@ impl Chart for AnnotatedTrend {
                 .unwrap_or(0),
         );
         let text = font(TextSize::Large).color(&theme.text);
-        let mut chart = column_chart(root).build_cartesian_2d(0f64..count as f64, 0f64..top)?;
+        let noted: Vec<usize> = (0..trend.buckets.len())
+            .filter(|index| !self.notes_at(*index).is_empty())
+            .collect();
+        // The bucket going on now is drawn apart: dashed, pale, hollow, so
+        // that a partial day never reads as a drop.
+        let ongoing = ongoing_bucket(trend, self.now_ms);
+        let shade = RGBColor(214, 130, 20);
+        let mut legend = vec![LegendEntry::new(
+            "Unique active users",
+            Mark::Block,
+            theme.accent.filled(),
+        )];
+        if ongoing.is_some() {
+            legend.push(LegendEntry::new(
+                "Not over yet (so far)",
+                Mark::Dashes,
+                theme.accent.stroke_width(2),
+            ));
+        }
+        if !noted.is_empty() {
+            legend.push(LegendEntry::new("Annotated", Mark::Triangle, shade.filled()));
+        }
+        let mut chart =
+            column_chart(root, &legend).build_cartesian_2d(0f64..count as f64, 0f64..top)?;
         themed_mesh(&mut chart.configure_mesh(), theme, &text)
             .x_labels(8.min(count))
             .x_label_formatter(&|x| bucket_label(trend, *x as usize))
@@ -124,64 +147,38 @@ impl Chart for AnnotatedTrend {
             .y_desc("Active users")
             .draw()?;
         // Annotated buckets first, under the line.
-        let noted: Vec<usize> = (0..trend.buckets.len())
-            .filter(|index| !self.notes_at(*index).is_empty())
-            .collect();
-        let shade = RGBColor(214, 130, 20);
         chart.draw_series(noted.iter().map(|&index| {
             let x = index as f64;
             Rectangle::new([(x, 0.0), (x + 1.0, top)], shade.mix(0.14).filled())
         }))?;
-        if !noted.is_empty() {
-            chart
-                .draw_series(noted.iter().map(|&index| {
-                    TriangleMarker::new((index as f64 + 0.5, top * 0.97), 6, shade.filled())
-                }))?
-                .label("Annotated")
-                .legend(move |(x, y)| TriangleMarker::new((x + 7, y), 6, shade.filled()));
-        }
+        chart.draw_series(noted.iter().map(|&index| {
+            TriangleMarker::new((index as f64 + 0.5, top * 0.97), 6, shade.filled())
+        }))?;
         let points: Vec<(f64, f64)> = trend
             .buckets
             .iter()
             .enumerate()
             .map(|(i, b)| (i as f64 + 0.5, b.active_users as f64))
             .collect();
-        // The bucket going on now is drawn apart: dashed, pale, hollow, so
-        // that a partial day never reads as a drop.
-        let ongoing = ongoing_bucket(trend, self.now_ms);
         let over = ongoing.map_or(points.len(), |index| index);
         chart.draw_series(
             AreaSeries::new(points[..over].to_vec(), 0.0, theme.accent.mix(0.18))
                 .border_style(theme.accent.stroke_width(2)),
         )?;
-        chart
-            .draw_series(
-                points[..over]
-                    .iter()
-                    .map(|&(x, y)| Circle::new((x, y), 3, theme.accent.filled())),
-            )?
-            .label("Unique active users")
-            .legend(move |(x, y)| {
-                Rectangle::new([(x, y - 4), (x + 14, y + 4)], theme.accent.filled())
-            });
+        chart.draw_series(
+            points[..over]
+                .iter()
+                .map(|&(x, y)| Circle::new((x, y), 3, theme.accent.filled())),
+        )?;
         if let Some(index) = ongoing {
             let segment: Vec<(f64, f64)> = points[index.saturating_sub(1)..=index].to_vec();
-            chart.draw_series(AreaSeries::new(
-                segment.clone(),
-                0.0,
-                theme.accent.mix(0.07),
+            chart.draw_series(AreaSeries::new(segment.clone(), 0.0, theme.accent.mix(0.07)))?;
+            chart.draw_series(DashedLineSeries::new(
+                segment,
+                6,
+                4,
+                theme.accent.stroke_width(2),
             ))?;
-            chart
-                .draw_series(DashedLineSeries::new(
-                    segment,
-                    6,
-                    4,
-                    theme.accent.stroke_width(2),
-                ))?
-                .label("Not over yet (so far)")
-                .legend(move |(x, y)| {
-                    PathElement::new([(x, y), (x + 5, y)], theme.accent.stroke_width(2))
-                });
             let (x, y) = points[index];
             chart.draw_series(std::iter::once(Circle::new(
                 (x, y),
@@ -189,7 +186,7 @@ impl Chart for AnnotatedTrend {
                 theme.accent.stroke_width(2),
             )))?;
         }
-        finish(root, &mut chart, theme)
+        finish(root, &mut chart, theme, &legend)
     }
 }
 
@@ -209,6 +206,39 @@ mod span_tests {
                     messages: 1,
                 })
                 .collect(),
+        }
+    }
+
+    /// The y of the SVG text `label`.
+    fn text_y(svg: &str, label: &str) -> f64 {
+        svg.split("<text")
+            .find(|element| element.contains(&format!(">{label}<")))
+            .and_then(|element| element.split(" y=\"").nth(1))
+            .and_then(|rest| rest.split('"').next())
+            .and_then(|y| y.parse().ok())
+            .unwrap_or_else(|| panic!("no text {label:?} in the drawing"))
+    }
+
+    #[test]
+    fn the_legend_sits_above_the_plot_where_it_covers_no_data() {
+        let days = trend(
+            Granularity::Day,
+            &["2026-11-01T00:00:00-04:00", "2026-11-02T00:00:00-05:00", "2026-11-03T00:00:00-05:00"],
+        );
+        // Drawn during the last day: its partial bucket has its own entry.
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-03T12:00:00-05:00").unwrap();
+        let chart = AnnotatedTrend {
+            trend: days,
+            notes: Vec::new(),
+            now_ms: now.timestamp_millis(),
+        };
+        let mut svg = String::new();
+        let plot = {
+            let root = SVGBackend::with_string(&mut svg, (960, 320)).into_drawing_area();
+            chart.draw(&root, crate::charts::palette::LIGHT).unwrap()
+        };
+        for label in ["Unique active users", "Not over yet (so far)"] {
+            assert!(text_y(&svg, label) < f64::from(plot.top), "{label} at {} inside the plot from {}", text_y(&svg, label), plot.top);
         }
     }
 
