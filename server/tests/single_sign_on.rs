@@ -271,6 +271,62 @@ fn people(groups: &[&str]) -> Value {
     json!({ "ada": { "name": "Ada Lovelace", "groups": groups } })
 }
 
+/// Pulse and its provider, started together, Ada in `groups`.
+struct SignOnSetting {
+    app: TestApp,
+    provider: Provider,
+    provider_port: u16,
+    people_file: PathBuf,
+    claims_in_id_token: bool,
+    _dir: tempfile::TempDir,
+}
+
+impl SignOnSetting {
+    async fn start(
+        backend: TestBackend,
+        password_sign_in: bool,
+        claims_in_id_token: bool,
+        groups: &[&str],
+    ) -> SignOnSetting {
+        let provider_port = free_port();
+        let app = pulse_for(backend, provider_port, password_sign_in).await;
+        let dir = tempfile::tempdir().unwrap();
+        let people_file = dir.path().join("people.json");
+        let provider = Provider::start(
+            provider_port,
+            &app.url,
+            &people_file,
+            "key-1",
+            claims_in_id_token,
+        );
+        provider.set_people(&people(groups));
+        SignOnSetting {
+            app,
+            provider,
+            provider_port,
+            people_file,
+            claims_in_id_token,
+            _dir: dir,
+        }
+    }
+
+    /// The provider started again, signing with a new key `key_id`.
+    fn restart_provider(&mut self, key_id: &str) {
+        let people = std::fs::read_to_string(&self.people_file).unwrap();
+        // The old one stops (and frees its port) first.
+        self.provider.child.kill().unwrap();
+        self.provider.child.wait().unwrap();
+        self.provider = Provider::start(
+            self.provider_port,
+            &self.app.url,
+            &self.people_file,
+            key_id,
+            self.claims_in_id_token,
+        );
+        std::fs::write(&self.people_file, people).unwrap();
+    }
+}
+
 #[rstest]
 #[case::sqlite(TestBackend::Sqlite)]
 #[case::postgres(TestBackend::Postgres)]
@@ -278,18 +334,11 @@ fn people(groups: &[&str]) -> Value {
 async fn the_first_sign_in_makes_the_account_its_claim_maps_to_and_each_sign_in_refreshes_it(
     #[case] backend: TestBackend,
 ) {
-    let provider_port = free_port();
-    let app = pulse_for(backend, provider_port, true).await;
-    let dir = tempfile::tempdir().unwrap();
     // The standard provider: groups at the userinfo endpoint, not in the ID token.
-    let provider = Provider::start(
-        provider_port,
-        &app.url,
-        &dir.path().join("people.json"),
-        "key-1",
-        false,
-    );
-    provider.set_people(&people(&["algebra-teachers", "choir"]));
+    let SignOnSetting {
+        app, provider, _dir, ..
+    } =
+        SignOnSetting::start(backend, true, false, &["algebra-teachers", "choir"]).await;
 
     let landing = sign_on(&browser(), &app, "ada", NEXT).await;
     assert_eq!(landing.location, NEXT, "back where the sign-in started");
@@ -392,17 +441,10 @@ async fn the_first_sign_in_makes_the_account_its_claim_maps_to_and_each_sign_in_
 async fn answers_that_are_not_this_browsers_own_fresh_ones_land_on_the_sign_in_page(
     #[case] backend: TestBackend,
 ) {
-    let provider_port = free_port();
-    let app = pulse_for(backend, provider_port, true).await;
-    let dir = tempfile::tempdir().unwrap();
-    let provider = Provider::start(
-        provider_port,
-        &app.url,
-        &dir.path().join("people.json"),
-        "key-1",
-        true,
-    );
-    provider.set_people(&people(&["algebra-teachers"]));
+    let SignOnSetting {
+        app, provider, _dir, ..
+    } =
+        SignOnSetting::start(backend, true, true, &["algebra-teachers"]).await;
 
     // A callback this browser never started (a forged or stolen link).
     let stranger = browser();
@@ -510,20 +552,17 @@ async fn answers_that_are_not_this_browsers_own_fresh_ones_land_on_the_sign_in_p
 
 #[tokio::test]
 async fn a_rotated_key_is_fetched_and_sign_out_ends_the_providers_session_too() {
-    let provider_port = free_port();
-    let app = pulse_for(TestBackend::Sqlite, provider_port, false).await;
-    let dir = tempfile::tempdir().unwrap();
-    let people_file = dir.path().join("people.json");
-    let provider = Provider::start(provider_port, &app.url, &people_file, "key-1", true);
-    provider.set_people(&people(&["algebra-teachers"]));
+    let mut setting =
+        SignOnSetting::start(TestBackend::Sqlite, false, true, &["algebra-teachers"]).await;
     let ada = browser();
-    assert!(sign_on(&ada, &app, "ada", "/").await.session.is_some());
+    assert!(sign_on(&ada, &setting.app, "ada", "/").await.session.is_some());
 
     // The provider restarts with a new signing key: Pulse, which kept the
     // old one, fetches the new one when a token names it.
-    drop(provider);
-    let provider = Provider::start(provider_port, &app.url, &people_file, "key-2", true);
-    provider.set_people(&people(&["algebra-teachers"]));
+    setting.restart_provider("key-2");
+    let SignOnSetting {
+        app, provider, _dir, ..
+    } = setting;
     let landing = sign_on(&ada, &app, "ada", "/").await;
     let session = landing.session.expect("signed in with the rotated key");
     // Still signed in at the provider: no form this time.

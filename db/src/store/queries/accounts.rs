@@ -417,17 +417,14 @@ pub async fn open_embedded_session(
     let username = grant.username();
     // Made on the first token; a second first token at the same moment
     // (another server) finds the account the other one made.
-    sqlx::query(
-        "INSERT INTO accounts (username, password_hash, role, disabled, created_at, embedded_by, display_name)
-         VALUES ($1, $2, $3, 0, $4, $5, $6) ON CONFLICT (username) DO NOTHING",
+    insert_outside_account(
+        &mut tx,
+        &username,
+        grant.role,
+        &grant.display_name,
+        now,
+        MadeBy::Integration(&grant.integration),
     )
-    .bind(&username)
-    .bind(crate::embedding::NO_PASSWORD)
-    .bind(grant.role.as_str())
-    .bind(now)
-    .bind(&grant.integration)
-    .bind(&grant.display_name)
-    .execute(&mut *tx)
     .await?;
     let (id, disabled, embedded_by): (i64, i64, Option<String>) =
         sqlx::query_as("SELECT id, disabled, embedded_by FROM accounts WHERE username = $1")
@@ -466,6 +463,50 @@ pub async fn open_embedded_session(
     insert_session(&mut tx, token_hash, id, now).await?;
     tx.commit().await?;
     Ok(EmbedOpening::Opened)
+}
+
+/// Who made an account from outside Pulse, as its column records it.
+enum MadeBy<'a> {
+    /// A host platform's embedding token (`embedded_by`).
+    Integration(&'a str),
+    /// The single-sign-on provider, by its issuer (`signed_on_by`).
+    Provider(&'a str),
+}
+
+/// Makes an account from outside Pulse, with no password anyone can sign
+/// in with, unless one of that name exists (a second first sign-in at the
+/// same moment, on another server, finds the one the first made).
+async fn insert_outside_account(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    username: &str,
+    role: Role,
+    display_name: &str,
+    now: i64,
+    made_by: MadeBy<'_>,
+) -> Result<()> {
+    // sqlx takes only static SQL: one text per column.
+    let (sql, origin) = match made_by {
+        MadeBy::Integration(integration) => (
+            "INSERT INTO accounts (username, password_hash, role, disabled, created_at, embedded_by, display_name)
+             VALUES ($1, $2, $3, 0, $4, $5, $6) ON CONFLICT (username) DO NOTHING",
+            integration,
+        ),
+        MadeBy::Provider(issuer) => (
+            "INSERT INTO accounts (username, password_hash, role, disabled, created_at, signed_on_by, display_name)
+             VALUES ($1, $2, $3, 0, $4, $5, $6) ON CONFLICT (username) DO NOTHING",
+            issuer,
+        ),
+    };
+    sqlx::query(sql)
+        .bind(username)
+        .bind(crate::embedding::NO_PASSWORD)
+        .bind(role.as_str())
+        .bind(now)
+        .bind(origin)
+        .bind(display_name)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// Replaces what an account made from outside (a host platform's token, a
@@ -595,17 +636,14 @@ pub async fn open_sso_session(
     if grant.grants_access() {
         // A second first sign-in at the same moment (another server) finds
         // the account the other one made.
-        sqlx::query(
-            "INSERT INTO accounts (username, password_hash, role, disabled, created_at, signed_on_by, display_name)
-             VALUES ($1, $2, $3, 0, $4, $5, $6) ON CONFLICT (username) DO NOTHING",
+        insert_outside_account(
+            &mut tx,
+            &username,
+            grant.role,
+            &grant.display_name,
+            now,
+            MadeBy::Provider(&grant.issuer),
         )
-        .bind(&username)
-        .bind(crate::embedding::NO_PASSWORD)
-        .bind(grant.role.as_str())
-        .bind(now)
-        .bind(&grant.issuer)
-        .bind(&grant.display_name)
-        .execute(&mut *tx)
         .await?;
     }
     let row: Option<(i64, i64, Option<String>)> =
