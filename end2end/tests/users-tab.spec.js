@@ -240,7 +240,7 @@ test('by keyboard alone: charts read out exact figures, headers sort', async ({ 
   await page.keyboard.press('ArrowDown'); // Tuesday
   await page.keyboard.press('End'); // 23:00
   await expect(heatTip).toContainText('Tuesday 23:00–00:00');
-  await expect(heatTip).toContainText(`(${heatData.users[1][23]} learner-hours over ${heatData.occurrences[1][23]} such hour`);
+  await expect(heatTip).toContainText(`${heatData.users[1][23]} learner-hours in the period (${heatData.occurrences[1][23]} such hour`);
   await expect(heatTip).toContainText(`Tuesdays: ${heatData.weekday_users[1]} learners · 23:00–00:00: ${heatData.hour_users[23]} learners`);
 
   // Column headers are buttons: Tab reaches them, Enter sorts.
@@ -372,18 +372,22 @@ test('the heatmap speaks of learners and learner-hours, with distinct totals', a
   const times = heat.occurrences[best.weekday][best.hour];
   const headline = page.getByTestId('busiest');
   await expect(headline).toContainText(`Busiest: ${days[best.weekday]} ${hours(best.hour)}`);
-  await expect(headline).toContainText(`(${best.value} learner-hours over ${times} such hour`);
-  // Whole people: an average below one is "fewer than 1".
-  const perWeek = best.value / times;
-  const people = perWeek < 1 ? 'fewer than 1' : Math.round(perWeek).toLocaleString('en-US');
-  await expect(headline).toContainText(`: ${people} learners per week on average`);
-  await expect(headline).not.toContainText('active users');
-  // Averaging off: the sentence says the period's total.
-  await page.getByTestId('heat-average').click();
+  // Averaging off (the default): the sentence says the period's total.
   await expect(headline).toContainText(`: ${best.value.toLocaleString('en-US')} learner-hours in the period (${times} such hour`);
   await expect(headline).not.toContainText('per week');
+  await expect(headline).not.toContainText('active users');
+  // Averaging on: whole people per week (below one, "fewer than 1").
   await page.getByTestId('heat-average').click();
-  await expect(headline).toContainText('per week on average');
+  await expect(page.getByTestId('heat-average')).toHaveAttribute('aria-pressed', 'true');
+  const average = await api(url, readKey, 'GET', `/api/v1/agents/${AGENT.id}/users/heatmap?period=30d&tz=UTC`);
+  let top = null;
+  average.users.forEach((row, weekday) => row.forEach((value, hour) => {
+    const perWeek = average.occurrences[weekday][hour] ? value / average.occurrences[weekday][hour] : 0;
+    if (value > 0 && (!top || perWeek > top.perWeek)) top = { weekday, hour, value, perWeek };
+  }));
+  const people = top.perWeek < 1 ? 'fewer than 1' : Math.round(top.perWeek).toLocaleString('en-US');
+  await expect(headline).toContainText(`Busiest: ${days[top.weekday]} ${hours(top.hour)}: ${people} learners per week on average (${top.value} learner-hours over ${average.occurrences[top.weekday][top.hour]} such hour`);
+  await page.getByTestId('heat-average').click();
   // Distinct totals never exceed the period's active users; sums may.
   for (const total of [...heat.weekday_users, ...heat.hour_users]) expect(total).toBeLessThanOrEqual(overview.active_users);
   const canvas = page.getByTestId('heatmap-canvas');

@@ -134,7 +134,7 @@ pub fn AgentsPage() -> impl IntoView {
                                 view! {
                                     <tr data-testid="agent-row" data-agent-id=agent.agent_id.clone()>
                                         <th scope="row">
-                                            <A href=format!("/agents/{}", agent.agent_id)>
+                                            <A href=format!("/agents/{}/analytics/users", crate::view_state::encode_segment(&agent.agent_id))>
                                                 <span class="agent-name">{agent.name.clone()}</span>
                                             </A>
                                             " "<span class="agent-id">{agent.agent_id.clone()}</span>
