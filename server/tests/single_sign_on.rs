@@ -336,9 +336,11 @@ async fn the_first_sign_in_makes_the_account_its_claim_maps_to_and_each_sign_in_
 ) {
     // The standard provider: groups at the userinfo endpoint, not in the ID token.
     let SignOnSetting {
-        app, provider, _dir, ..
-    } =
-        SignOnSetting::start(backend, true, false, &["algebra-teachers", "choir"]).await;
+        app,
+        provider,
+        _dir,
+        ..
+    } = SignOnSetting::start(backend, true, false, &["algebra-teachers", "choir"]).await;
 
     let landing = sign_on(&browser(), &app, "ada", NEXT).await;
     assert_eq!(landing.location, NEXT, "back where the sign-in started");
@@ -442,9 +444,11 @@ async fn answers_that_are_not_this_browsers_own_fresh_ones_land_on_the_sign_in_p
     #[case] backend: TestBackend,
 ) {
     let SignOnSetting {
-        app, provider, _dir, ..
-    } =
-        SignOnSetting::start(backend, true, true, &["algebra-teachers"]).await;
+        app,
+        provider,
+        _dir,
+        ..
+    } = SignOnSetting::start(backend, true, true, &["algebra-teachers"]).await;
 
     // A callback this browser never started (a forged or stolen link).
     let stranger = browser();
@@ -555,13 +559,21 @@ async fn a_rotated_key_is_fetched_and_sign_out_ends_the_providers_session_too() 
     let mut setting =
         SignOnSetting::start(TestBackend::Sqlite, false, true, &["algebra-teachers"]).await;
     let ada = browser();
-    assert!(sign_on(&ada, &setting.app, "ada", "/").await.session.is_some());
+    assert!(
+        sign_on(&ada, &setting.app, "ada", "/")
+            .await
+            .session
+            .is_some()
+    );
 
     // The provider restarts with a new signing key: Pulse, which kept the
     // old one, fetches the new one when a token names it.
     setting.restart_provider("key-2");
     let SignOnSetting {
-        app, provider, _dir, ..
+        app,
+        provider,
+        _dir,
+        ..
     } = setting;
     let landing = sign_on(&ada, &app, "ada", "/").await;
     let session = landing.session.expect("signed in with the rotated key");

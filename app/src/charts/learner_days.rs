@@ -9,8 +9,7 @@ use super::fonts::{TextSize, font};
 use super::palette::Theme;
 use super::{
     Chart, DrawError, LegendEntry, Mark, PlotArea, column_chart, count_ticks, finish, headroom,
-    themed_mesh,
-    whole_number,
+    themed_mesh, whole_number,
 };
 
 /// The day-by-day chart of the learner view.
@@ -62,14 +61,13 @@ impl Chart for LearnerDays {
             .y_desc("Active hours")
             .axis_desc_style(text)
             .draw()?;
-        chart
-            .draw_series(self.0.iter().enumerate().map(|(i, day)| {
-                let x = i as f64;
-                Rectangle::new(
-                    [(x + 0.15, 0.0), (x + 0.85, day.messages as f64)],
-                    theme.accent.mix(0.55).filled(),
-                )
-            }))?;
+        chart.draw_series(self.0.iter().enumerate().map(|(i, day)| {
+            let x = i as f64;
+            Rectangle::new(
+                [(x + 0.15, 0.0), (x + 0.85, day.messages as f64)],
+                theme.accent.mix(0.55).filled(),
+            )
+        }))?;
         let hours: Vec<(f64, f64)> = self
             .0
             .iter()

@@ -131,7 +131,7 @@ fn legend_layout<DB: DrawingBackend>(
     legend: &[LegendEntry],
 ) -> Vec<(i32, i32)> {
     let width = i32::try_from(root.dim_in_pixel().0).unwrap_or(i32::MAX) - 12;
-    let style = font(TextSize::Large);
+    let style = TextStyle::from(font(TextSize::Large));
     let (mut row, mut x) = (0, LEGEND_LEFT);
     legend
         .iter()
@@ -171,7 +171,10 @@ fn draw_legend<DB: DrawingBackend>(
         let y = 12 + row * LEGEND_ROW + LEGEND_ROW / 2;
         let style = entry.style;
         match entry.mark {
-            Mark::Block => root.draw(&Rectangle::new([(x, y - 5), (x + 14, y + 5)], style.filled()))?,
+            Mark::Block => root.draw(&Rectangle::new(
+                [(x, y - 5), (x + 14, y + 5)],
+                style.filled(),
+            ))?,
             Mark::Line => root.draw(&PathElement::new([(x, y), (x + 14, y)], style))?,
             Mark::Dashes => {
                 root.draw(&PathElement::new([(x, y), (x + 5, y)], style))?;
@@ -179,7 +182,11 @@ fn draw_legend<DB: DrawingBackend>(
             }
             Mark::Triangle => root.draw(&TriangleMarker::new((x + 7, y), 6, style.filled()))?,
         }
-        root.draw(&Text::new(entry.name.clone(), (x + MARK_WIDTH + 6, y - 7), text.clone()))?;
+        root.draw(&Text::new(
+            entry.name.clone(),
+            (x + MARK_WIDTH + 6, y - 7),
+            text.clone(),
+        ))?;
     }
     Ok(())
 }

@@ -10,8 +10,7 @@ use super::palette::{Theme, sequential};
 use super::trend::bucket_label;
 use super::{
     Chart, DrawError, LegendEntry, Mark, PlotArea, column_chart, count_ticks, finish, headroom,
-    themed_mesh,
-    whole_number,
+    themed_mesh, whole_number,
 };
 
 /// Every section's trend (the same buckets each).

@@ -135,7 +135,11 @@ impl Chart for AnnotatedTrend {
             ));
         }
         if !noted.is_empty() {
-            legend.push(LegendEntry::new("Annotated", Mark::Triangle, shade.filled()));
+            legend.push(LegendEntry::new(
+                "Annotated",
+                Mark::Triangle,
+                shade.filled(),
+            ));
         }
         let mut chart =
             column_chart(root, &legend).build_cartesian_2d(0f64..count as f64, 0f64..top)?;
@@ -172,7 +176,11 @@ impl Chart for AnnotatedTrend {
         )?;
         if let Some(index) = ongoing {
             let segment: Vec<(f64, f64)> = points[index.saturating_sub(1)..=index].to_vec();
-            chart.draw_series(AreaSeries::new(segment.clone(), 0.0, theme.accent.mix(0.07)))?;
+            chart.draw_series(AreaSeries::new(
+                segment.clone(),
+                0.0,
+                theme.accent.mix(0.07),
+            ))?;
             chart.draw_series(DashedLineSeries::new(
                 segment,
                 6,
@@ -212,7 +220,7 @@ mod span_tests {
     /// The y of the SVG text `label`.
     fn text_y(svg: &str, label: &str) -> f64 {
         svg.split("<text")
-            .find(|element| element.contains(&format!(">{label}<")))
+            .find(|element| element.contains(label))
             .and_then(|element| element.split(" y=\"").nth(1))
             .and_then(|rest| rest.split('"').next())
             .and_then(|y| y.parse().ok())
@@ -223,7 +231,11 @@ mod span_tests {
     fn the_legend_sits_above_the_plot_where_it_covers_no_data() {
         let days = trend(
             Granularity::Day,
-            &["2026-11-01T00:00:00-04:00", "2026-11-02T00:00:00-05:00", "2026-11-03T00:00:00-05:00"],
+            &[
+                "2026-11-01T00:00:00-04:00",
+                "2026-11-02T00:00:00-05:00",
+                "2026-11-03T00:00:00-05:00",
+            ],
         );
         // Drawn during the last day: its partial bucket has its own entry.
         let now = chrono::DateTime::parse_from_rfc3339("2026-11-03T12:00:00-05:00").unwrap();
@@ -238,7 +250,12 @@ mod span_tests {
             chart.draw(&root, crate::charts::palette::LIGHT).unwrap()
         };
         for label in ["Unique active users", "Not over yet (so far)"] {
-            assert!(text_y(&svg, label) < f64::from(plot.top), "{label} at {} inside the plot from {}", text_y(&svg, label), plot.top);
+            assert!(
+                text_y(&svg, label) < f64::from(plot.top),
+                "{label} at {} inside the plot from {}",
+                text_y(&svg, label),
+                plot.top
+            );
         }
     }
 
