@@ -252,6 +252,23 @@ async fn sign_on(browser: &reqwest::Client, app: &TestApp, login: &str, next: &s
     }
 }
 
+/// Starts a sign-in in `browser` (to come back to `next`) without going on
+/// to the provider: the `state` it was given.
+async fn started_state(browser: &reqwest::Client, app: &TestApp, next: &str) -> String {
+    let start = browser
+        .get(format!("{}/auth/oidc/login?next={}", app.url, urlencode(next)))
+        .send()
+        .await
+        .unwrap();
+    reqwest::Url::parse(&location(&start))
+        .unwrap()
+        .query_pairs()
+        .find(|(name, _)| name == "state")
+        .expect("a state in the provider's URL")
+        .1
+        .into_owned()
+}
+
 fn urlencode(text: &str) -> String {
     percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
@@ -472,19 +489,7 @@ async fn answers_that_are_not_this_browsers_own_fresh_ones_land_on_the_sign_in_p
     // Someone else's answer, in another browser (login CSRF): refused.
     let victim = browser();
     let attacker = browser();
-    let start = attacker
-        .get(format!("{}/auth/oidc/login?next=/", app.url))
-        .send()
-        .await
-        .unwrap();
-    let authorize = location(&start);
-    let state = reqwest::Url::parse(&authorize)
-        .unwrap()
-        .query_pairs()
-        .find(|(name, _)| name == "state")
-        .unwrap()
-        .1
-        .into_owned();
+    let state = started_state(&attacker, &app, "/").await;
     let planted = victim
         .get(format!(
             "{}/auth/oidc/callback?code=abc&state={state}",
@@ -496,22 +501,7 @@ async fn answers_that_are_not_this_browsers_own_fresh_ones_land_on_the_sign_in_p
     assert_eq!(location(&planted), "/login?sso=expired");
 
     // The provider says no (the person cancelled there).
-    let start = attacker
-        .get(format!(
-            "{}/auth/oidc/login?next={}",
-            app.url,
-            urlencode(NEXT)
-        ))
-        .send()
-        .await
-        .unwrap();
-    let state = reqwest::Url::parse(&location(&start))
-        .unwrap()
-        .query_pairs()
-        .find(|(name, _)| name == "state")
-        .unwrap()
-        .1
-        .into_owned();
+    let state = started_state(&attacker, &app, NEXT).await;
     let denied = attacker
         .get(format!(
             "{}/auth/oidc/callback?error=access_denied&error_description=%3Cb%3Ehi&state={state}",
