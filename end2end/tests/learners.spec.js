@@ -147,6 +147,14 @@ test("a learner's page shows every time in the zone chosen, never in UTC", async
   await expect(first.nth(0)).toHaveText(await inZone(view.sessions[0].start, false));
   await expect(first.nth(1)).toHaveText(await inZone(view.sessions[0].end, false));
   await expect(page.locator('.learner-who time').last()).toHaveText(await inZone(view.user.last_active, true));
+  // Lengths and states in words.
+  for (const [index, session] of view.sessions.entries()) {
+    const cells = page.getByTestId('session-row').nth(index).locator('td');
+    const minutes = Math.floor((Date.parse(session.end) - Date.parse(session.start)) / 60_000);
+    await expect(cells.nth(2)).toHaveText(minutes < 1 ? 'under 1 min' : minutes < 60 ? `${minutes} min`
+      : `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`);
+    await expect(cells.nth(4)).toHaveText(session.ended ? 'ended' : 'not ended');
+  }
   // New York is UTC-4 or UTC-5: its name, not UTC's.
   await expect(first.nth(0)).toHaveText(/E[SD]T|GMT-[45]/);
   // (The zone picker may offer UTC; no time says it.)

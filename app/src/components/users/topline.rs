@@ -73,6 +73,29 @@ fn change_text((now, before): (u64, u64)) -> String {
             format!("+{now} vs none in previous period")
         };
     }
-    let percent = (now as f64 - before as f64) / before as f64 * 100.0;
+    if now == before {
+        return format!("no change vs previous period ({before})");
+    }
+    let percent = ((now as f64 - before as f64) / before as f64 * 100.0).round();
+    if percent == 0.0 {
+        // Never "-0%": a change under half a percent reads as what it is.
+        return format!("about the same as previous period ({before})");
+    }
     format!("{percent:+.0}% vs previous period ({before})")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::change_text;
+
+    #[test]
+    fn a_change_reads_as_what_it_is() {
+        assert_eq!(change_text((0, 0)), "no change vs previous period");
+        assert_eq!(change_text((3, 0)), "+3 vs none in previous period");
+        assert_eq!(change_text((300, 300)), "no change vs previous period (300)");
+        assert_eq!(change_text((999, 1000)), "about the same as previous period (1000)");
+        assert_eq!(change_text((1001, 1000)), "about the same as previous period (1000)");
+        assert_eq!(change_text((95, 100)), "-5% vs previous period (100)");
+        assert_eq!(change_text((112, 100)), "+12% vs previous period (100)");
+    }
 }
