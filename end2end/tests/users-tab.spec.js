@@ -131,6 +131,9 @@ test('a slow earlier answer never overwrites a newer one', async ({ page }) => {
     released();
   });
   await page.getByTestId('period-today').click();
+  // While Today loads, last month's figures stay, marked as loading.
+  await expect(page.getByTestId('users-tab')).toHaveAttribute('aria-busy', 'true');
+  await expect(page.locator('.panels.loading')).toHaveCount(1);
   await page.getByTestId('period-7d').click();
   const spanStart = async () => Date.parse(await page.getByTestId('period-span').locator('time').first().getAttribute('datetime'));
   await expect.poll(spanStart).toBe(Date.parse(week.overview.period.start));
@@ -139,6 +142,7 @@ test('a slow earlier answer never overwrites a newer one', async ({ page }) => {
   expect(await spanStart()).toBe(Date.parse(week.overview.period.start));
   await expect(page.getByTestId('card-messages').locator('.card-value')).toHaveText(String(week.overview.messages));
   await expect(page.getByTestId('period-7d')).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByTestId('users-tab')).toHaveAttribute('aria-busy', 'false');
 });
 
 test('opening an agent opens its Users tab, under its header', async ({ page }) => {

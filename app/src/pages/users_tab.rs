@@ -32,12 +32,15 @@ pub fn UsersTabPage() -> impl IntoView {
         inactive_days,
     } = use_routed_view();
     // Only the period and zone refetch; sorting and filtering stay in the browser.
+    // Each answer keeps what it was asked, so that the figures of the
+    // previous period, kept on screen while the next ones load, show as such.
+    let asked = Memo::new(move |_| (agent_id.get(), period_query.get(), inactive_days.get()));
     let dashboard = LocalResource::new(move || {
-        users_dashboard(
-            agent_id.get(),
-            period_query.get(),
-            Some(inactive_days.get()),
-        )
+        let key = asked.get();
+        async move {
+            let answer = users_dashboard(key.0.clone(), key.1.clone(), Some(key.2)).await;
+            (key, answer)
+        }
     });
     let section = Memo::new(move |_| period_query.get().section);
     let online = LocalResource::new(move || online_now(agent_id.get(), section.get()));
@@ -74,8 +77,8 @@ pub fn UsersTabPage() -> impl IntoView {
     };
     live_refresh(online);
 
-    let loaded = Memo::new(move |_| dashboard.get().and_then(Result::ok));
-    let error = Memo::new(move |_| dashboard.get().and_then(Result::err));
+    let loaded = Memo::new(move |_| dashboard.get().and_then(|(_, answer)| answer.ok()));
+    let error = Memo::new(move |_| dashboard.get().and_then(|(_, answer)| answer.err()));
     let overview = Signal::derive(move || loaded.get().map(|d: Dashboard| d.overview));
     let trend = Signal::derive(move || loaded.get().map(|d: Dashboard| d.trend));
     let heatmap = Signal::derive(move || loaded.get().map(|d: Dashboard| d.heatmap));
@@ -133,7 +136,10 @@ pub fn UsersTabPage() -> impl IntoView {
         Some(view! { "Figures for " {time(bounds.start)} " – " {time(bounds.end)} {zone} })
     };
     let empty = move || loaded.get().is_some_and(|d| d.overview.active_users == 0);
-    let loading = move || dashboard.get().is_none();
+    let loading = move || {
+        let asked = asked.get();
+        dashboard.with(|answer| answer.as_ref().is_none_or(|(key, _)| *key != asked))
+    };
 
     view! {
         <AgentHeader agent_id />
