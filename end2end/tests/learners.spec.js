@@ -50,6 +50,9 @@ test('stopped learners: open one, check them against the API, come back, mark th
     const count = table.users.filter((row) => row.status === status).length;
     await expect(page.getByTestId(`status-${status}`).locator('.status-count')).toHaveText(String(count));
   }
+  // The status of learners doing fine is "On track": "Active" is the period's active users.
+  await expect(page.getByTestId('status-active')).toContainText('On track');
+  await expect(page.getByTestId('status-active')).not.toContainText('Active');
   await page.getByTestId('status-stopped').click();
   await expect(page).toHaveURL(/status=stopped/);
   await expect(page.getByTestId('user-row')).toHaveCount(3);

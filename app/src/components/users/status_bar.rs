@@ -16,7 +16,9 @@ pub fn status_label(status: FollowUpStatus) -> &'static str {
         FollowUpStatus::Stopped => "Stopped",
         FollowUpStatus::New => "New",
         FollowUpStatus::Slowing => "Slowing",
-        FollowUpStatus::Active => "Active",
+        // Not "Active": that word is the period's active users, a
+        // different count (docs/METRICS.md).
+        FollowUpStatus::Active => "On track",
     }
 }
 
@@ -32,7 +34,7 @@ pub fn status_meaning(status: FollowUpStatus, inactive_days: u32) -> String {
             "Active on fewer than half as many days as in the previous period (which had 2 or more)."
                 .into()
         }
-        FollowUpStatus::Active => "None of the above.".into(),
+        FollowUpStatus::Active => "Used the agent, and none of the above.".into(),
     }
 }
 
