@@ -36,6 +36,12 @@ test('every period shows the figures of the API', async ({ page }) => {
   }
 });
 
+test('each count says what it covers: the 30-day card is rolling, not the period', async ({ page }) => {
+  await page.goto(`${TAB}?period=30d&tz=UTC`);
+  await expect(page.getByTestId('card-active30').locator('.card-note')).toHaveText('rolling: the 30 days up to now, whatever the period');
+  await expect(page.getByTestId('card-active').locator('.card-label')).toHaveText('Active users in period');
+});
+
 test('a custom range is checked before it is applied', async ({ page }) => {
   await page.goto(`${TAB}?period=7d&tz=UTC`);
   await expect(page.getByTestId('card-active').locator('.card-value')).not.toHaveText('–');

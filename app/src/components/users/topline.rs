@@ -24,7 +24,10 @@ pub fn Topline(overview: Signal<Option<Overview>>, online: Signal<Option<u64>>) 
         <section class="cards" aria-label="Topline counts">
             <Card label="Currently logged in" testid="card-online" live=true
                 value=Signal::derive(move || online.get().map_or_else(|| "–".into(), |n| n.to_string())) />
-            <Card label="Active in the last 30 days" testid="card-active30" value=Signal::derive(figure(|o| o.active_30d)) />
+            // Said on the card: it is not the period's count, which may differ
+            // by a learner or two even for Past Month (METRICS.md).
+            <Card label="Active in the last 30 days" testid="card-active30" value=Signal::derive(figure(|o| o.active_30d))
+                note=Signal::derive(|| "rolling: the 30 days up to now, whatever the period".to_owned()) />
             <Card label="Total registered users" testid="card-registered" value=Signal::derive(figure(|o| o.registered)) />
             <Card label="Active users in period" testid="card-active" value=Signal::derive(figure(|o| o.active_users))
                 note=Signal::derive(change(|o| (o.active_users, o.previous_active_users))) />
