@@ -232,7 +232,8 @@ pub fn LearnerTable(
                     }).collect_view()}
                     <div role="columnheader" class="cell">"Activity"</div>
                 </div>
-                <div class="table-body" data-testid="table-body" tabindex="0" node_ref=body
+                // The rows' group: it scrolls, so the keyboard can reach it.
+                <div class="table-body" role="rowgroup" data-testid="table-body" tabindex="0" node_ref=body
                     // As tall as its rows, up to VISIBLE_ROWS of them; then it scrolls.
                     style:max-height=format!("{}px", ROW_HEIGHT * VISIBLE_ROWS as f64)
                     on:scroll=move |event| scroll_top.set(f64::from(event_target::<web_sys::Element>(&event).scroll_top()))>

@@ -1,0 +1,40 @@
+// axe-core on every page, in the light and the dark scheme: no serious or
+// critical violation (contrast, roles, names, labels). The pages are read
+// once they show their data, as a teacher sees them.
+const AxeBuilder = require('@axe-core/playwright').default;
+const { test, expect } = require('./fixtures');
+const { AGENT } = require('./data');
+const { AUTH_STATE } = require('../server');
+
+const PAGES = [
+  ['agents', '/', 'agent-list'],
+  ['users tab', `/agents/${AGENT.id}/analytics/users?period=30d&tz=UTC`, 'user-row'],
+  ['learner', `/agents/${AGENT.id}/analytics/users/zoe?period=30d&tz=UTC`, 'learner-name'],
+  ['settings', '/settings', 'account-row'],
+];
+
+/** The serious and critical violations on the page, in words. */
+async function violations(page) {
+  const { violations: found } = await new AxeBuilder({ page }).analyze();
+  return found
+    .filter((violation) => ['serious', 'critical'].includes(violation.impact))
+    .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
+}
+
+for (const colorScheme of ['light', 'dark']) {
+  test(`no serious accessibility violation on any page, ${colorScheme} scheme`, async ({ browser }) => {
+    const signedOut = await browser.newPage({ colorScheme, storageState: { cookies: [], origins: [] } });
+    await signedOut.goto(`${process.env.PULSE_URL}/login`);
+    await expect(signedOut.getByTestId('login-submit')).toBeVisible();
+    expect(await violations(signedOut), `sign-in page, ${colorScheme}`).toEqual([]);
+    await signedOut.close();
+
+    const page = await browser.newPage({ colorScheme, storageState: AUTH_STATE });
+    for (const [name, route, ready] of PAGES) {
+      await page.goto(`${process.env.PULSE_URL}${route}`);
+      await expect(page.getByTestId(ready).first()).toBeVisible();
+      expect(await violations(page), `${name}, ${colorScheme}`).toEqual([]);
+    }
+    await page.close();
+  });
+}
