@@ -256,7 +256,11 @@ async fn sign_on(browser: &reqwest::Client, app: &TestApp, login: &str, next: &s
 /// to the provider: the `state` it was given.
 async fn started_state(browser: &reqwest::Client, app: &TestApp, next: &str) -> String {
     let start = browser
-        .get(format!("{}/auth/oidc/login?next={}", app.url, urlencode(next)))
+        .get(format!(
+            "{}/auth/oidc/login?next={}",
+            app.url,
+            urlencode(next)
+        ))
         .send()
         .await
         .unwrap();

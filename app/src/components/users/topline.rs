@@ -95,9 +95,18 @@ mod tests {
     fn a_change_reads_as_what_it_is() {
         assert_eq!(change_text((0, 0)), "no change vs previous period");
         assert_eq!(change_text((3, 0)), "+3 vs none in previous period");
-        assert_eq!(change_text((300, 300)), "no change vs previous period (300)");
-        assert_eq!(change_text((999, 1000)), "about the same as previous period (1000)");
-        assert_eq!(change_text((1001, 1000)), "about the same as previous period (1000)");
+        assert_eq!(
+            change_text((300, 300)),
+            "no change vs previous period (300)"
+        );
+        assert_eq!(
+            change_text((999, 1000)),
+            "about the same as previous period (1000)"
+        );
+        assert_eq!(
+            change_text((1001, 1000)),
+            "about the same as previous period (1000)"
+        );
         assert_eq!(change_text((95, 100)), "-5% vs previous period (100)");
         assert_eq!(change_text((112, 100)), "+12% vs previous period (100)");
     }
