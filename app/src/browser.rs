@@ -68,6 +68,28 @@ pub fn local_time(at: chrono::DateTime<chrono::Utc>, tz: &str, with_year: bool) 
     })
 }
 
+/// A count written as the browser's language writes numbers ("46,214" in
+/// English, "46 214" in French), by `Intl.NumberFormat`, so that every
+/// count on a page reads alike; plain digits where there is no browser.
+pub fn number(value: u64) -> String {
+    if cfg!(not(target_arch = "wasm32")) {
+        return value.to_string();
+    }
+    let formatted = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("Intl"))
+        .ok()
+        .map(|_| {
+            js_sys::Intl::NumberFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
+        })
+        .and_then(|format| {
+            format
+                .format()
+                .call1(&JsValue::NULL, &JsValue::from_f64(value as f64))
+                .ok()?
+                .as_string()
+        });
+    formatted.unwrap_or_else(|| value.to_string())
+}
+
 /// Every IANA zone the browser knows (`Intl.supportedValuesOf`).
 pub fn known_time_zones() -> Vec<String> {
     let intl = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("Intl")).ok();

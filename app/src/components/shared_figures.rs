@@ -12,7 +12,7 @@ use crate::charts::palette::{current_theme, ink_on, intensity};
 
 /// A count as shown: the number, or "fewer than k" when hidden.
 pub fn count_text(count: Option<u64>, k: u32) -> String {
-    count.map_or_else(|| format!("fewer than {k}"), |count| count.to_string())
+    count.map_or_else(|| format!("fewer than {k}"), crate::browser::number)
 }
 
 /// The topline cards, hidden counts saying "fewer than k".
@@ -44,7 +44,7 @@ pub fn SharedCards(figures: SharedFigures) -> impl IntoView {
         (
             "Messages in period",
             "card-messages",
-            overview.messages.to_string(),
+            crate::browser::number(overview.messages),
         ),
         (
             "Average daily users",

@@ -42,12 +42,12 @@ pub fn Summary(
         <section class="cards" aria-label="This learner's period">
             <div class="card" data-testid="learner-messages">
                 <span class="card-label">"Messages in period"</span>
-                <span class="card-value">{user.messages}</span>
+                <span class="card-value">{crate::browser::number(user.messages)}</span>
                 <span class="card-note">{format!("agent median {} · previous period {}", number(median.messages), user.previous_messages)}</span>
             </div>
             <div class="card" data-testid="learner-active-days">
                 <span class="card-label">"Active days in period"</span>
-                <span class="card-value">{user.active_days}</span>
+                <span class="card-value">{crate::browser::number(user.active_days)}</span>
                 <span class="card-note">{format!("agent median {} · previous period {}", number(median.active_days), user.previous_active_days)}</span>
             </div>
         </section>

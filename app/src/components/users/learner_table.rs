@@ -401,8 +401,8 @@ fn FigureCells(row: UserRow, now: i64, inactive_days: u32) -> impl IntoView {
         .last_active
         .map(|at| (relative(now - at.timestamp_millis()), at.to_rfc3339()));
     view! {
-        <div class="cell number" role="cell">{row.messages}</div>
-        <div class="cell number" role="cell">{row.active_days}</div>
+        <div class="cell number" role="cell">{crate::browser::number(row.messages)}</div>
+        <div class="cell number" role="cell">{crate::browser::number(row.active_days)}</div>
         <div class="cell" role="cell">
             {match last {
                 Some((text, exact)) => view! { <time datetime=exact.clone() title=exact>{text}</time> }.into_any(),

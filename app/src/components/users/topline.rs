@@ -9,7 +9,7 @@ pub fn Topline(overview: Signal<Option<Overview>>, online: Signal<Option<u64>>) 
         move || {
             overview
                 .get()
-                .map_or_else(|| "–".into(), |o| pick(&o).to_string())
+                .map_or_else(|| "–".into(), |o| crate::browser::number(pick(&o)))
         }
     };
     let change = move |pick: fn(&Overview) -> (u64, u64)| {
@@ -23,7 +23,7 @@ pub fn Topline(overview: Signal<Option<Overview>>, online: Signal<Option<u64>>) 
     view! {
         <section class="cards" aria-label="Topline counts">
             <Card label="Currently logged in" testid="card-online" live=true
-                value=Signal::derive(move || online.get().map_or_else(|| "–".into(), |n| n.to_string())) />
+                value=Signal::derive(move || online.get().map_or_else(|| "–".into(), crate::browser::number)) />
             // Said on the card: it is not the period's count, which may differ
             // by a learner or two even for Past Month (METRICS.md).
             <Card label="Active in the last 30 days" testid="card-active30" value=Signal::derive(figure(|o| o.active_30d))
