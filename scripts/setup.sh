@@ -74,8 +74,13 @@ if ! command -v pdftotext >/dev/null; then
 fi
 
 step "Browser-test packages (end2end/)"
-if [[ ! -d "$PULSE_ROOT/end2end/node_modules/@playwright/test" ]]; then
+# Installed again whenever package-lock.json changed since the last install
+# (a pulled commit may add a package), known by a stamp of its hash.
+lock_hash=$(sha256sum "$PULSE_ROOT/end2end/package-lock.json" | cut -d' ' -f1)
+stamp="$PULSE_ROOT/end2end/node_modules/.pulse-lock-sha256"
+if [[ ! -d "$PULSE_ROOT/end2end/node_modules/@playwright/test" || "$(cat "$stamp" 2>/dev/null)" != "$lock_hash" ]]; then
     (cd "$PULSE_ROOT/end2end" && npm ci --silent --no-audit --no-fund)
+    echo "$lock_hash" > "$stamp"
 fi
 
 # The contract fuzzer of scripts/fuzz-api.sh, in a virtual environment of

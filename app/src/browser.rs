@@ -77,9 +77,7 @@ pub fn number(value: u64) -> String {
     }
     let formatted = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("Intl"))
         .ok()
-        .map(|_| {
-            js_sys::Intl::NumberFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
-        })
+        .map(|_| js_sys::Intl::NumberFormat::new(&js_sys::Array::new(), &js_sys::Object::new()))
         .and_then(|format| {
             format
                 .format()
