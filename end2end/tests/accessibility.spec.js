@@ -23,18 +23,21 @@ async function violations(page) {
 
 for (const colorScheme of ['light', 'dark']) {
   test(`no serious accessibility violation on any page, ${colorScheme} scheme`, async ({ browser }) => {
-    const signedOut = await browser.newPage({ colorScheme, storageState: { cookies: [], origins: [] } });
+    // axe's builder needs pages of a context made for them.
+    const outside = await browser.newContext({ colorScheme, storageState: { cookies: [], origins: [] } });
+    const signedOut = await outside.newPage();
     await signedOut.goto(`${process.env.PULSE_URL}/login`);
     await expect(signedOut.getByTestId('login-submit')).toBeVisible();
     expect(await violations(signedOut), `sign-in page, ${colorScheme}`).toEqual([]);
-    await signedOut.close();
+    await outside.close();
 
-    const page = await browser.newPage({ colorScheme, storageState: AUTH_STATE });
+    const inside = await browser.newContext({ colorScheme, storageState: AUTH_STATE });
+    const page = await inside.newPage();
     for (const [name, route, ready] of PAGES) {
       await page.goto(`${process.env.PULSE_URL}${route}`);
       await expect(page.getByTestId(ready).first()).toBeVisible();
       expect(await violations(page), `${name}, ${colorScheme}`).toEqual([]);
     }
-    await page.close();
+    await inside.close();
   });
 }
