@@ -75,17 +75,19 @@ pub fn number(value: u64) -> String {
     if cfg!(not(target_arch = "wasm32")) {
         return value.to_string();
     }
-    let formatted = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("Intl"))
-        .ok()
-        .map(|_| js_sys::Intl::NumberFormat::new(&js_sys::Array::new(), &js_sys::Object::new()))
-        .and_then(|format| {
+    thread_local! {
+        // Made once: the user table writes two counts per row drawn.
+        static FORMAT: js_sys::Function =
+            js_sys::Intl::NumberFormat::new(&js_sys::Array::new(), &js_sys::Object::new()).format();
+    }
+    FORMAT
+        .with(|format| {
             format
-                .format()
                 .call1(&JsValue::NULL, &JsValue::from_f64(value as f64))
                 .ok()?
                 .as_string()
-        });
-    formatted.unwrap_or_else(|| value.to_string())
+        })
+        .unwrap_or_else(|| value.to_string())
 }
 
 /// Every IANA zone the browser knows (`Intl.supportedValuesOf`).

@@ -8,8 +8,8 @@ use pulse_model::LearnerDay;
 use super::fonts::{TextSize, font};
 use super::palette::Theme;
 use super::{
-    Chart, DrawError, LegendEntry, Mark, PlotArea, column_chart, count_ticks, finish, headroom,
-    themed_mesh, whole_number,
+    Chart, DrawError, Legend, LegendEntry, Mark, PlotArea, column_chart, count_ticks, finish,
+    headroom, themed_mesh, whole_number,
 };
 
 /// The day-by-day chart of the learner view.
@@ -41,6 +41,7 @@ impl Chart for LearnerDays {
             LegendEntry::new("Messages", Mark::Block, theme.accent.mix(0.55).filled()),
             LegendEntry::new("Active hours", Mark::Line, theme.text.stroke_width(2)),
         ];
+        let legend = Legend::lay_out(root, legend);
         let mut chart = column_chart(root, &legend)
             .right_y_label_area_size(44)
             .build_cartesian_2d(0f64..count as f64, 0f64..top)?

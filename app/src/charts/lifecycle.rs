@@ -10,8 +10,8 @@ use pulse_model::{LifecycleWeek, Retention};
 use super::fonts::{TextSize, font};
 use super::palette::{Theme, sequential};
 use super::{
-    Chart, DrawError, LegendEntry, Mark, PlotArea, column_chart, finish, headroom, themed_mesh,
-    whole_number,
+    Chart, DrawError, Legend, LegendEntry, Mark, PlotArea, column_chart, finish, headroom,
+    themed_mesh, whole_number,
 };
 
 /// How many learners of one group a week has.
@@ -84,6 +84,7 @@ impl Chart for Retention {
                 LegendEntry::new(*name, Mark::Block, colour(group, theme).filled())
             })
             .collect();
+        let legend = Legend::lay_out(root, legend);
         let mut chart = column_chart(root, &legend)
             .build_cartesian_2d(0f64..count as f64, -down.max(0.5)..up)?;
         themed_mesh(&mut chart.configure_mesh(), theme, &text)

@@ -76,12 +76,12 @@ pub fn headroom(max: u64) -> f64 {
 /// areas every such chart shares, and room above the plot for `legend`.
 fn column_chart<'a, 'b, DB: DrawingBackend>(
     root: &'a DrawingArea<DB, Shift>,
-    legend: &[LegendEntry],
+    legend: &Legend,
 ) -> ChartBuilder<'a, 'b, DB> {
     let mut builder = ChartBuilder::on(root);
     builder
         .margin(12)
-        .margin_top(12 + legend_height(root, legend))
+        .margin_top(12 + legend.height)
         .x_label_area_size(34)
         .y_label_area_size(44);
     builder
@@ -124,50 +124,53 @@ const MARK_WIDTH: i32 = 16;
 const ENTRY_GAP: i32 = 18;
 const LEGEND_LEFT: i32 = 56;
 
-/// Where each entry goes, as (row, x): side by side, wrapping at the
-/// root's right edge.
-fn legend_layout<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    legend: &[LegendEntry],
-) -> Vec<(i32, i32)> {
-    let width = i32::try_from(root.dim_in_pixel().0).unwrap_or(i32::MAX) - 12;
-    let style = TextStyle::from(font(TextSize::Large));
-    let (mut row, mut x) = (0, LEGEND_LEFT);
-    legend
-        .iter()
-        .map(|entry| {
-            let text = root
-                .estimate_text_size(&entry.name, &style)
-                .map_or(8 * entry.name.len() as i32, |(w, _)| w as i32);
-            let span = MARK_WIDTH + 6 + text;
-            if x > LEGEND_LEFT && x + span > width {
-                row += 1;
-                x = LEGEND_LEFT;
-            }
-            let at = (row, x);
-            x += span + ENTRY_GAP;
-            at
-        })
-        .collect()
+/// A chart's legend laid out once (its text is measured by the browser):
+/// each entry with its (row, x), side by side, wrapping at the root's
+/// right edge, and the room it takes above the plot.
+pub struct Legend {
+    placed: Vec<(LegendEntry, i32, i32)>,
+    height: u32,
 }
 
-/// The room the legend takes above the plot (none without entries).
-fn legend_height<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, legend: &[LegendEntry]) -> u32 {
-    legend_layout(root, legend)
-        .iter()
-        .map(|(row, _)| (row + 1) * LEGEND_ROW + 6)
-        .max()
-        .map_or(0, |height| height as u32)
+impl Legend {
+    pub fn lay_out<DB: DrawingBackend>(
+        root: &DrawingArea<DB, Shift>,
+        entries: impl IntoIterator<Item = LegendEntry>,
+    ) -> Legend {
+        let width = i32::try_from(root.dim_in_pixel().0).unwrap_or(i32::MAX) - 12;
+        let style = TextStyle::from(font(TextSize::Large));
+        let (mut row, mut x) = (0, LEGEND_LEFT);
+        let placed: Vec<(LegendEntry, i32, i32)> = entries
+            .into_iter()
+            .map(|entry| {
+                let text = root
+                    .estimate_text_size(&entry.name, &style)
+                    .map_or(8 * entry.name.len() as i32, |(w, _)| w as i32);
+                let span = MARK_WIDTH + 6 + text;
+                if x > LEGEND_LEFT && x + span > width {
+                    row += 1;
+                    x = LEGEND_LEFT;
+                }
+                let at = x;
+                x += span + ENTRY_GAP;
+                (entry, row, at)
+            })
+            .collect();
+        let height = placed
+            .last()
+            .map_or(0, |(_, row, _)| ((row + 1) * LEGEND_ROW + 6) as u32);
+        Legend { placed, height }
+    }
 }
 
 /// The legend, above the plot where it covers no data.
 fn draw_legend<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    legend: &[LegendEntry],
+    legend: &Legend,
     theme: Theme,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let text = font(TextSize::Large).color(&theme.text);
-    for (entry, (row, x)) in legend.iter().zip(legend_layout(root, legend)) {
+    for &(ref entry, row, x) in &legend.placed {
         let y = 12 + row * LEGEND_ROW + LEGEND_ROW / 2;
         let style = entry.style;
         match entry.mark {
@@ -209,7 +212,7 @@ fn finish<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
     root: &DrawingArea<DB, Shift>,
     chart: &mut ChartContext<'a, DB, CT>,
     theme: Theme,
-    legend: &[LegendEntry],
+    legend: &Legend,
 ) -> Result<PlotArea, DrawError<DB>>
 where
     DB::ErrorType: 'static,

@@ -9,8 +9,8 @@ use super::fonts::{TextSize, font};
 use super::palette::{Theme, sequential};
 use super::trend::bucket_label;
 use super::{
-    Chart, DrawError, LegendEntry, Mark, PlotArea, column_chart, count_ticks, finish, headroom,
-    themed_mesh, whole_number,
+    Chart, DrawError, Legend, LegendEntry, Mark, PlotArea, column_chart, count_ticks, finish,
+    headroom, themed_mesh, whole_number,
 };
 
 /// Every section's trend (the same buckets each).
@@ -58,6 +58,7 @@ impl Chart for SectionsChart {
                 )
             })
             .collect();
+        let legend = Legend::lay_out(root, legend);
         let mut chart =
             column_chart(root, &legend).build_cartesian_2d(0f64..count as f64, 0f64..top)?;
         themed_mesh(&mut chart.configure_mesh(), theme, &text)

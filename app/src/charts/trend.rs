@@ -8,8 +8,8 @@ use pulse_model::{Annotation, Granularity, Trend};
 use super::fonts::{TextSize, font};
 use super::palette::Theme;
 use super::{
-    Chart, DrawError, LegendEntry, Mark, PlotArea, column_chart, count_ticks, finish, headroom,
-    themed_mesh, whole_number,
+    Chart, DrawError, Legend, LegendEntry, Mark, PlotArea, column_chart, count_ticks, finish,
+    headroom, themed_mesh, whole_number,
 };
 
 /// What bucket `index` covers, in words, for its tooltip: the whole date
@@ -141,6 +141,7 @@ impl Chart for AnnotatedTrend {
                 shade.filled(),
             ));
         }
+        let legend = Legend::lay_out(root, legend);
         let mut chart =
             column_chart(root, &legend).build_cartesian_2d(0f64..count as f64, 0f64..top)?;
         themed_mesh(&mut chart.configure_mesh(), theme, &text)
