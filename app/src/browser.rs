@@ -14,60 +14,6 @@ pub fn time_zone() -> String {
         .unwrap_or_else(|| "UTC".to_owned())
 }
 
-/// `at` as people read it, in the IANA zone `tz` (the browser's own when
-/// empty) and the browser's language: weekday, date (with the year when
-/// asked), 24-hour time and the zone's short name, by the browser's
-/// `Intl.DateTimeFormat`, so that every time on a page reads alike. A zone
-/// the browser does not know falls back to UTC, said as such.
-pub fn local_time(at: chrono::DateTime<chrono::Utc>, tz: &str, with_year: bool) -> String {
-    let options = js_sys::Object::new();
-    let set = |key: &str, value: &str| {
-        let _ = js_sys::Reflect::set(&options, &JsValue::from_str(key), &JsValue::from_str(value));
-    };
-    set("weekday", "short");
-    set("day", "numeric");
-    set("month", "short");
-    if with_year {
-        set("year", "numeric");
-    }
-    set("hour", "2-digit");
-    set("minute", "2-digit");
-    set("hourCycle", "h23");
-    set("timeZoneName", "short");
-    if !tz.is_empty() {
-        set("timeZone", tz);
-    }
-    let formatted = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("Intl"))
-        .and_then(|intl| js_sys::Reflect::get(&intl, &JsValue::from_str("DateTimeFormat")))
-        .and_then(JsCast::dyn_into::<js_sys::Function>)
-        // Constructed through Reflect: an unknown zone is an exception to
-        // catch, not a panic.
-        .and_then(|constructor| {
-            js_sys::Reflect::construct(
-                &constructor,
-                &js_sys::Array::of2(&js_sys::Array::new(), &options),
-            )
-        })
-        .map(js_sys::Intl::DateTimeFormat::from)
-        .ok()
-        .and_then(|format| {
-            let date = js_sys::Date::new(&JsValue::from_f64(at.timestamp_millis() as f64));
-            format
-                .format()
-                .call1(&JsValue::NULL, &date)
-                .ok()?
-                .as_string()
-        });
-    formatted.unwrap_or_else(|| {
-        let pattern = if with_year {
-            "%a %-d %b %Y %H:%M UTC"
-        } else {
-            "%a %-d %b %H:%M UTC"
-        };
-        at.format(pattern).to_string()
-    })
-}
-
 /// A count written as the browser's language writes numbers ("46,214" in
 /// English, "46 214" in French), by `Intl.NumberFormat`, so that every
 /// count on a page reads alike; plain digits where there is no browser.

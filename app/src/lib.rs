@@ -12,6 +12,7 @@ pub mod api;
 mod browser;
 mod charts;
 mod components;
+mod dates;
 #[cfg(feature = "ssr")]
 pub mod outreach;
 mod pages;

@@ -8,13 +8,33 @@ test('a superadministrator creates an account and a key, then revokes the key', 
   await expect(page).toHaveURL(/\/settings$/);
   await page.getByTestId('new-username').fill('teacher-1');
   await page.getByTestId('new-password').fill('teacher password');
-  await page.getByTestId('new-agents').fill('e2e-tutor');
+  // Agents are ticked by name, never typed.
+  const choice = page.getByTestId('new-agents');
+  await choice.getByRole('checkbox', { name: 'E2E Algebra Tutor' }).check();
   await page.getByTestId('create-account').click();
   const row = page.getByTestId('account-row').filter({ hasText: 'teacher-1' });
   await expect(row).toContainText('administrator');
-  await expect(row.getByRole('textbox', { name: 'Agents of teacher-1' })).toHaveValue('e2e-tutor');
+  const granted = row.getByRole('group', { name: 'Agents of teacher-1' });
+  await expect(granted.getByRole('checkbox', { name: 'E2E Algebra Tutor' })).toBeChecked();
+  await expect(granted.getByRole('checkbox', { checked: true })).toHaveCount(1);
+  // What was ticked is what was stored: the page read again shows it.
+  await page.reload();
+  await expect(page.getByTestId('account-row').filter({ hasText: 'teacher-1' })
+    .getByRole('group', { name: 'Agents of teacher-1' }).getByRole('checkbox', { name: 'E2E Algebra Tutor' })).toBeChecked();
+
+  // A key for one agent: ticked by name, the box greyed while "every agent" is on.
+  const keyAgents = page.getByTestId('key-agents');
+  await expect(keyAgents.getByRole('checkbox').first()).toBeDisabled();
+  await page.getByTestId('key-every-agent').uncheck();
+  await keyAgents.getByRole('checkbox', { name: 'E2E Algebra Tutor' }).check();
+  await page.getByTestId('create-key').click();
+  const oneAgent = await page.getByTestId('new-key').innerText();
+  await expect(page.getByTestId('keys-table').locator('tr').filter({ hasText: oneAgent.slice(0, 16) }))
+    .toContainText('e2e-tutor');
+  await page.getByTestId('key-every-agent').check();
 
   await page.getByTestId('create-key').click();
+  await expect(page.getByTestId('new-key')).not.toHaveText(oneAgent);
   const secret = await page.getByTestId('new-key').innerText();
   expect(secret).toMatch(/^pk_read_[0-9a-f]{8}_[0-9a-f]{48}$/);
   const keys = page.getByTestId('keys-table');

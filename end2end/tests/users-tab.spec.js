@@ -300,17 +300,39 @@ test('screenshots at desktop and phone widths, light and dark', async ({ browser
       await expect(page.getByTestId('card-active').locator('.card-value')).not.toHaveText('–');
       const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
       expect(scroll).toBeLessThanOrEqual(width + 1);
-      // Chart labels stay readable: on a phone the charts scroll sideways at
-      // 760 px or more (12 px labels drawn at 960 px stay at least 9.5 px).
-      expect((await page.getByTestId('trend-canvas').boundingBox()).width).toBeGreaterThanOrEqual(760);
+      // Nothing scrolls sideways inside the page either (no chart box, no table).
+      const sideways = await page.evaluate(() => [...document.querySelectorAll('.chart-scroll, .table, .table-body, .panel')]
+        .filter((box) => box.scrollWidth > box.clientWidth + 1).map((box) => box.className));
+      expect(sideways, `boxes scrolling sideways at ${width}`).toEqual([]);
+      // Every chart fits the width, its labels readable: on a phone drawn at
+      // most 1.15 times the size shown (12 px labels stay above 10 px).
+      for (const id of ['trend-canvas', 'heatmap-canvas']) {
+        const canvas = page.getByTestId(id);
+        const box = await canvas.boundingBox();
+        expect(box.x, id).toBeGreaterThanOrEqual(0);
+        expect(box.x + box.width, id).toBeLessThanOrEqual(width);
+        const drawn = await canvas.evaluate((element) => element.width);
+        expect(drawn / box.width, `${id} scale at ${width}`).toBeLessThanOrEqual(width < 600 ? 1.15 : 1.3);
+      }
       const heat = await page.getByTestId('heatmap-canvas').boundingBox();
-      if (width >= 760) {
-        expect(heat.width).toBeGreaterThanOrEqual(760);
-      } else {
-        // On a phone the heatmap turns (hours down): the whole week is in view.
-        expect(heat.x).toBeGreaterThanOrEqual(0);
-        expect(heat.x + heat.width).toBeLessThanOrEqual(width);
-        expect(heat.height).toBeGreaterThan(heat.width);
+      // On a phone the heatmap turns (hours down): the whole week is in view.
+      if (width < 600) expect(heat.height).toBeGreaterThan(heat.width);
+      if (width < 600) {
+        // The table is a list of cards: name and status, then messages and
+        // last active, all in view; the other columns wait for a wider screen.
+        const card = page.getByTestId('user-row').first();
+        const cells = card.locator('.cell');
+        for (const index of [0, 2, 4, 5]) {
+          const box = await cells.nth(index).boundingBox();
+          expect(box, `card cell ${index}`).not.toBeNull();
+          expect(box.x + box.width).toBeLessThanOrEqual(width);
+        }
+        for (const index of [1, 3, 6, 7]) await expect(cells.nth(index)).toBeHidden();
+        const messages = await cells.nth(2).evaluate((cell) => `${cell.textContent}${getComputedStyle(cell, '::after').content}`);
+        expect(messages).toMatch(/^\d[\d,]*" messages?"$/);
+        // Name above messages, status above last active.
+        const [name, count] = [await cells.nth(0).boundingBox(), await cells.nth(2).boundingBox()];
+        expect(count.y).toBeGreaterThan(name.y + name.height - 2);
       }
       await page.screenshot({ path: path.join(ARTIFACTS, `users-tab-${width}-${colorScheme}.png`), fullPage: true });
       await page.close();
@@ -423,4 +445,49 @@ test('on a phone the heatmap shows the whole week and reads by keyboard', async 
   await page.keyboard.press('ArrowDown'); // 01:00, down
   await expect(page.getByTestId('heatmap-tooltip')).toContainText('Tuesday 01:00–02:00');
   await page.close();
+});
+
+test('dates read alike everywhere: the browser language\'s format, in the zone chosen', async ({ page }) => {
+  // The zone shown is Kathmandu (+05:45): wall clocks there, never UTC's.
+  const zone = 'Asia/Kathmandu';
+  await page.goto(`${TAB}?period=7d&tz=${zone}`);
+  await expect(page.getByTestId('card-active').locator('.card-value')).not.toHaveText('–');
+  // What Intl itself writes for a moment, in the style the page claims.
+  const intl = (iso, options) => page.evaluate(([iso, options]) =>
+    new Intl.DateTimeFormat(undefined, options).format(new Date(iso)), [iso, options]);
+  const moment = { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: zone };
+  const times = page.getByTestId('period-span').locator('time');
+  await expect(times).toHaveCount(2);
+  for (const time of await times.all()) {
+    const iso = await time.getAttribute('datetime');
+    await expect(time).toHaveText(await intl(iso, moment));
+  }
+  // The trend's last bucket (today, in that zone) in its tooltip: the whole date.
+  const { url, readKey } = serverState();
+  const trend = await api(url, readKey, 'GET', `/api/v1/agents/${AGENT.id}/users/trend?period=7d&tz=${zone}`);
+  const last = trend.buckets[trend.buckets.length - 1];
+  await page.getByTestId('trend-canvas').focus();
+  await page.keyboard.press('End');
+  const long = await intl(last.start, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: zone });
+  await expect(page.getByTestId('trend-tooltip')).toContainText(long);
+  // A learner's exact last activity (the title of the table's cell), same zone.
+  const { users } = await api(url, readKey, 'GET', `/api/v1/agents/${AGENT.id}/users?period=7d&tz=${zone}`);
+  const someone = users.find((user) => user.last_active);
+  const cell = page.locator(`[data-testid="user-row"][data-user-id="${someone.user_id}"] time`);
+  await page.getByTestId('user-search').fill(someone.user_id);
+  await expect(cell).toHaveAttribute('title', await intl(someone.last_active, { ...moment, timeZoneName: 'short' }));
+});
+
+test('the follow-up chips say what they count, and together count every registered learner', async ({ page }) => {
+  const { overview } = await apiFigures('period=today&tz=UTC');
+  await page.goto(`${TAB}?period=today&tz=UTC`);
+  const caption = page.getByTestId('status-caption');
+  await expect(caption).toContainText('Every registered learner, by status now');
+  await page.getByTestId('inactive-days').fill('30');
+  await page.getByTestId('inactive-days').blur();
+  await expect(caption).toContainText('the last 30 days, whatever the period');
+  const counts = page.locator('.status-chip .status-count');
+  await expect(counts).toHaveCount(5);
+  await expect.poll(async () => (await counts.allInnerTexts())
+    .reduce((sum, text) => sum + Number(text.replace(/\D/g, '')), 0)).toBe(overview.registered);
 });

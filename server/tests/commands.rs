@@ -208,3 +208,60 @@ fn logs_written_to_a_file_carry_no_colour_codes() {
     assert!(!logs.is_empty(), "debug logs were written");
     assert!(!logs.contains('\u{1b}'), "escape codes in {logs:?}");
 }
+
+/// `pulse share create --agent A` (with the environment given) and what it
+/// printed.
+fn share_create(url: &str, agent: &str, extra: &[&str], tz_env: Option<&str>) -> String {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pulse"));
+    command
+        .args(["share", "create", "--agent", agent])
+        .args(extra)
+        .env("PULSE_DATABASE_URL", url)
+        .env_remove("PULSE_PUBLIC_URL")
+        .env("RUST_LOG", "warn");
+    match tz_env {
+        Some(zone) => command.env("TZ", zone),
+        None => command.env_remove("TZ"),
+    };
+    let output = command.output().expect("run pulse");
+    assert!(output.status.success(), "{}", text(&output));
+    text(&output)
+}
+
+#[tokio::test]
+async fn a_share_link_made_on_the_command_line_is_in_the_makers_zone_and_says_so() {
+    let db = TestDb::new(TestBackend::Sqlite).await;
+    let demo = pulse(
+        &db.url,
+        &["demo", "--users", "20", "--agents", "1", "--days", "2"],
+    );
+    assert!(demo.status.success(), "{}", text(&demo));
+    let agent = db.store.list_agents().await.unwrap()[0].agent_id.clone();
+    // An odd offset (+05:45), named by TZ as a shell would.
+    let made = share_create(&db.url, &agent, &[], Some(":Asia/Kathmandu"));
+    assert!(
+        made.contains("figures in Asia/Kathmandu (this machine's zone"),
+        "{made}"
+    );
+    assert!(made.contains("+0545"), "the expiry in that zone: {made}");
+    // Chosen: said so.
+    let chosen = share_create(
+        &db.url,
+        &agent,
+        &["--tz", "America/St_Johns"],
+        Some("Asia/Kathmandu"),
+    );
+    assert!(
+        chosen.contains("figures in America/St_Johns (chosen with --tz)"),
+        "{chosen}"
+    );
+    let listed = text(&pulse(&db.url, &["share", "list"]));
+    let mut zones: Vec<&str> = listed
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split('\t').nth(4))
+        .collect();
+    zones.sort_unstable();
+    assert_eq!(zones, ["America/St_Johns", "Asia/Kathmandu"], "{listed}");
+    db.cleanup().await;
+}

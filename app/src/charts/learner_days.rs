@@ -9,7 +9,7 @@ use super::fonts::{TextSize, font};
 use super::palette::Theme;
 use super::{
     Chart, DrawError, Legend, LegendEntry, Mark, PlotArea, column_chart, count_ticks, finish,
-    headroom, themed_mesh, whole_number,
+    headroom, themed_mesh, whole_number, x_label_count,
 };
 
 /// The day-by-day chart of the learner view.
@@ -20,7 +20,7 @@ pub struct LearnerDays(pub Vec<LearnerDay>);
 pub fn day_label(days: &LearnerDays, index: usize) -> String {
     days.0
         .get(index)
-        .map(|day| day.date.format("%a %d %b").to_string())
+        .map(|day| crate::dates::date(day.date, crate::dates::DateStyle::Day))
         .unwrap_or_default()
 }
 
@@ -47,7 +47,7 @@ impl Chart for LearnerDays {
             .build_cartesian_2d(0f64..count as f64, 0f64..top)?
             .set_secondary_coord(0f64..count as f64, 0f64..24.0);
         themed_mesh(&mut chart.configure_mesh(), theme, &text)
-            .x_labels(8.min(count))
+            .x_labels(x_label_count(root, count, 120))
             .x_label_formatter(&|x| day_label(self, *x as usize))
             .y_labels(count_ticks(top))
             .y_label_formatter(&whole_number)

@@ -11,7 +11,7 @@ use super::fonts::{TextSize, font};
 use super::palette::{Theme, sequential};
 use super::{
     Chart, DrawError, Legend, LegendEntry, Mark, PlotArea, column_chart, finish, headroom,
-    themed_mesh, whole_number,
+    themed_mesh, whole_number, x_label_count,
 };
 
 /// How many learners of one group a week has.
@@ -89,11 +89,11 @@ impl Chart for Retention {
             .build_cartesian_2d(0f64..count as f64, -down.max(0.5)..up)?;
         themed_mesh(&mut chart.configure_mesh(), theme, &text)
             .disable_x_mesh()
-            .x_labels(count.min(13))
+            .x_labels(x_label_count(root, count, 72))
             .x_label_formatter(&|x| {
                 weeks
                     .get(*x as usize)
-                    .map(|week| week.start.format("%d %b").to_string())
+                    .map(|week| crate::dates::date(week.start, crate::dates::DateStyle::DayMonth))
                     .unwrap_or_default()
             })
             .y_label_formatter(&|y| whole_number(&y.abs()))

@@ -66,6 +66,18 @@ pub fn count_ticks(top: f64) -> usize {
     (top.floor() as usize + 1).clamp(2, 10)
 }
 
+/// How many of `count` columns an x axis labels: as many labels of about
+/// `label_width` pixels as fit the drawing's width (a phone's chart is
+/// narrower), at least 2.
+pub fn x_label_count<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    count: usize,
+    label_width: u32,
+) -> usize {
+    let fit = (root.dim_in_pixel().0 / label_width.max(1)).max(2) as usize;
+    fit.min(count)
+}
+
 /// The top of a count axis over counts up to `max`: room above the highest
 /// bar or point for the legend.
 pub fn headroom(max: u64) -> f64 {

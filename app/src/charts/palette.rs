@@ -13,11 +13,15 @@ pub struct Theme {
     pub dark: bool,
 }
 
+/// The light theme, as style/main.css defines it (`--surface`, `--text`,
+/// `--border`, `--accent`). In a browser [`current_theme`] reads the page's
+/// own values, so the stylesheet stays the one definition; these stand in
+/// where there is no page (exports drawn elsewhere, tests).
 pub const LIGHT: Theme = Theme {
     background: RGBColor(255, 255, 255),
     text: RGBColor(27, 31, 36),
     grid: RGBColor(216, 222, 228),
-    accent: RGBColor(31, 111, 235),
+    accent: RGBColor(26, 102, 217),
     dark: false,
 };
 
@@ -29,17 +33,45 @@ pub const DARK: Theme = Theme {
     dark: true,
 };
 
-/// The theme the system asks for.
+/// The theme the system asks for, in the page's own colours.
 pub fn current_theme() -> Theme {
-    let dark = web_sys::window()
-        .and_then(|window| {
-            window
-                .match_media("(prefers-color-scheme: dark)")
-                .ok()
-                .flatten()
-        })
+    let Some(window) = web_sys::window() else {
+        return LIGHT;
+    };
+    let dark = window
+        .match_media("(prefers-color-scheme: dark)")
+        .ok()
+        .flatten()
         .is_some_and(|query| query.matches());
-    if dark { DARK } else { LIGHT }
+    let fallback = if dark { DARK } else { LIGHT };
+    let style = window
+        .document()
+        .and_then(|document| document.document_element())
+        .and_then(|root| window.get_computed_style(&root).ok().flatten());
+    let Some(style) = style else {
+        return fallback;
+    };
+    let colour = |name: &str, otherwise: RGBColor| {
+        style
+            .get_property_value(name)
+            .ok()
+            .and_then(|value| hex_colour(value.trim()))
+            .unwrap_or(otherwise)
+    };
+    Theme {
+        background: colour("--surface", fallback.background),
+        text: colour("--text", fallback.text),
+        grid: colour("--border", fallback.grid),
+        accent: colour("--accent", fallback.accent),
+        dark,
+    }
+}
+
+/// A `#rrggbb` colour.
+fn hex_colour(text: &str) -> Option<RGBColor> {
+    let hex = text.strip_prefix('#').filter(|hex| hex.len() == 6)?;
+    let part = |at: usize| u8::from_str_radix(hex.get(at..at + 2)?, 16).ok();
+    Some(RGBColor(part(0)?, part(2)?, part(4)?))
 }
 
 /// Viridis, reversed so that darker means busier on a light page: 0 is a
@@ -101,6 +133,14 @@ pub fn luminance(colour: RGBColor) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_stylesheets_colours_are_read_as_written() {
+        assert_eq!(hex_colour("#1a66d9"), Some(LIGHT.accent));
+        assert_eq!(hex_colour("#4493f8"), Some(DARK.accent));
+        assert_eq!(hex_colour("rgb(1, 2, 3)"), None);
+        assert_eq!(hex_colour("#1a66d"), None);
+    }
 
     #[test]
     fn busier_stands_further_from_the_page_in_both_schemes() {

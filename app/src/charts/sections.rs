@@ -10,7 +10,7 @@ use super::palette::{Theme, sequential};
 use super::trend::bucket_label;
 use super::{
     Chart, DrawError, Legend, LegendEntry, Mark, PlotArea, column_chart, count_ticks, finish,
-    headroom, themed_mesh, whole_number,
+    headroom, themed_mesh, whole_number, x_label_count,
 };
 
 /// Every section's trend (the same buckets each).
@@ -62,7 +62,7 @@ impl Chart for SectionsChart {
         let mut chart =
             column_chart(root, &legend).build_cartesian_2d(0f64..count as f64, 0f64..top)?;
         themed_mesh(&mut chart.configure_mesh(), theme, &text)
-            .x_labels(8.min(count))
+            .x_labels(x_label_count(root, count, 120))
             .x_label_formatter(&|x| bucket_label(labels, *x as usize))
             .y_labels(count_ticks(top))
             .y_label_formatter(&whole_number)

@@ -9,8 +9,9 @@ use super::fonts::{TextSize, font};
 use super::palette::Theme;
 use super::{
     Chart, DrawError, Legend, LegendEntry, Mark, PlotArea, column_chart, count_ticks, finish,
-    headroom, themed_mesh, whole_number,
+    headroom, themed_mesh, whole_number, x_label_count,
 };
+use crate::dates::{DateStyle, wall_clock};
 
 /// What bucket `index` covers, in words, for its tooltip: the whole date
 /// (and hours), and whether it is still going on at `now_ms` (a partial
@@ -21,11 +22,11 @@ pub fn bucket_span(trend: &Trend, index: usize, now_ms: i64) -> Option<String> {
     let span = match trend.granularity {
         Granularity::Hour => format!(
             "{}, {}–{}",
-            bucket.start.format("%A %-d %B %Y"),
-            bucket.start.format("%H:%M"),
-            end.format("%H:%M")
+            wall_clock(bucket.start.naive_local(), DateStyle::LongDay),
+            wall_clock(bucket.start.naive_local(), DateStyle::Time),
+            wall_clock(end.naive_local(), DateStyle::Time)
         ),
-        Granularity::Day => bucket.start.format("%A %-d %B %Y").to_string(),
+        Granularity::Day => wall_clock(bucket.start.naive_local(), DateStyle::LongDay),
     };
     let ongoing = ongoing_bucket(trend, now_ms) == Some(index);
     Some(if ongoing {
@@ -41,8 +42,8 @@ pub fn bucket_label(trend: &Trend, index: usize) -> String {
         return String::new();
     };
     match trend.granularity {
-        Granularity::Hour => bucket.start.format("%a %H:%M").to_string(),
-        Granularity::Day => bucket.start.format("%a %d %b").to_string(),
+        Granularity::Hour => wall_clock(bucket.start.naive_local(), DateStyle::WeekdayTime),
+        Granularity::Day => wall_clock(bucket.start.naive_local(), DateStyle::Day),
     }
 }
 
@@ -145,7 +146,7 @@ impl Chart for AnnotatedTrend {
         let mut chart =
             column_chart(root, &legend).build_cartesian_2d(0f64..count as f64, 0f64..top)?;
         themed_mesh(&mut chart.configure_mesh(), theme, &text)
-            .x_labels(8.min(count))
+            .x_labels(x_label_count(root, count, 120))
             .x_label_formatter(&|x| bucket_label(trend, *x as usize))
             .y_labels(count_ticks(top))
             .y_label_formatter(&whole_number)

@@ -1,6 +1,7 @@
 //! Pieces shared by several pages.
 
 mod account_menu;
+mod agent_choice;
 mod agent_header;
 mod error_panel;
 pub mod learner;
@@ -10,6 +11,7 @@ mod signed_in;
 pub mod users;
 
 pub use account_menu::AccountMenu;
+pub use agent_choice::AgentChoice;
 pub use agent_header::AgentHeader;
 pub use error_panel::ErrorPanel;
 pub use signed_in::{SignedIn, held_to_one_agent, provide_me, use_me};

@@ -9,6 +9,7 @@ use pulse_model::SharedFigures;
 use crate::browser::download;
 use crate::charts::heatmap::WEEKDAYS;
 use crate::charts::palette::{current_theme, ink_on, intensity};
+use crate::dates::{DateStyle, wall_clock};
 
 /// A count as shown: the number, or "fewer than k" when hidden.
 pub fn count_text(count: Option<u64>, k: u32) -> String {
@@ -80,9 +81,9 @@ pub fn SharedTrend(figures: SharedFigures) -> impl IntoView {
     let hourly = figures.trend.granularity == pulse_model::Granularity::Hour;
     let label = move |start: &chrono::DateTime<chrono::FixedOffset>| {
         if hourly {
-            start.format("%a %H:%M").to_string()
+            wall_clock(start.naive_local(), DateStyle::WeekdayTime)
         } else {
-            start.format("%a %b %-d").to_string()
+            wall_clock(start.naive_local(), DateStyle::Day)
         }
     };
     let csv = {

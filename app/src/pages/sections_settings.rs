@@ -112,7 +112,7 @@ pub fn SectionsSettings() -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="sections-title">
             <h2 id="sections-title">"Sections"</h2>
-            <p class="muted">"Classes or cohorts of an agent's learners. Every figure of the Users tab can be limited to one; an administrator can be granted only some (pulse account grant --section)."</p>
+            <p class="muted">"Classes or cohorts of an agent's learners. Every figure of the Users tab can be limited to one; an administrator can be granted only some of them."</p>
             <label>"Agent "
                 <select data-testid="sections-agent" on:change=move |e| {
                     editing.set(None);

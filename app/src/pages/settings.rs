@@ -1,3 +1,5 @@
+use std::collections::BTreeSet;
+
 use leptos::prelude::*;
 use pulse_model::{
     AccountUpdate, AccountView, Agent, ApiError, KeyAgents, KeyRequest, KeyScope, KeyView,
@@ -8,7 +10,7 @@ use crate::api::{
     create_account, create_key, list_accounts, list_agents, list_keys, revoke_key, save_agent,
     update_account,
 };
-use crate::components::use_me;
+use crate::components::{AgentChoice, use_me};
 
 /// Settings: for a superadministrator, agents, sections, share links,
 /// accounts and API keys; for an administrator, the sections and share
@@ -19,21 +21,40 @@ pub fn SettingsPage() -> impl IntoView {
     let superadmin = move || matches!(me.get(), Some(Ok(Some(me))) if me.manages_settings);
     view! {
         <h1>"Settings"</h1>
-        <Show when=superadmin><AgentsSection /></Show>
-        <super::sections_settings::SectionsSettings />
-        <super::share_links_settings::ShareLinksSettings />
-        <Show when=superadmin><AdminOnly /></Show>
+        <div class="panels">
+            <Show when=superadmin><AdminOnly /></Show>
+            <super::sections_settings::SectionsSettings />
+            <super::share_links_settings::ShareLinksSettings />
+        </div>
     }
 }
 
-/// What only a superadministrator manages: accounts and keys.
+/// What only a superadministrator manages: agents, accounts and keys (the
+/// last two choose among the first).
 #[component]
 fn AdminOnly() -> impl IntoView {
+    let agents = LocalResource::new(list_agents);
+    let known: Signal<Vec<Agent>> =
+        Signal::derive(move || agents.get().and_then(Result::ok).unwrap_or_default());
     let accounts = LocalResource::new(list_accounts);
     let keys = LocalResource::new(list_keys);
     view! {
-        <AccountsSection accounts />
-        <KeysSection keys />
+        <AgentsSection agents />
+        <AccountsSection accounts agents=known />
+        <KeysSection keys agents=known />
+    }
+}
+
+/// `table` of a list, or `empty` said plainly when it has nothing.
+fn table_or<V: IntoView + 'static>(
+    is_empty: bool,
+    empty: &'static str,
+    table: impl FnOnce() -> V,
+) -> AnyView {
+    if is_empty {
+        view! { <p class="empty-state">{empty}</p> }.into_any()
+    } else {
+        table().into_any()
     }
 }
 
@@ -83,11 +104,15 @@ pub(super) fn outcome(result: Option<Result<(), ApiError>>, done: &'static str) 
 }
 
 #[component]
-fn AccountsSection(accounts: LocalResource<Result<Vec<AccountView>, ApiError>>) -> impl IntoView {
+fn AccountsSection(
+    accounts: LocalResource<Result<Vec<AccountView>, ApiError>>,
+    agents: Signal<Vec<Agent>>,
+) -> impl IntoView {
+    let known = agents;
     let (username, password, agents, superadmin) = (
         RwSignal::new(String::new()),
         RwSignal::new(String::new()),
-        RwSignal::new(String::new()),
+        RwSignal::new(BTreeSet::new()),
         RwSignal::new(false),
     );
     let create = Action::new_local(|account: &NewAccount| create_account(account.clone()));
@@ -99,12 +124,12 @@ fn AccountsSection(accounts: LocalResource<Result<Vec<AccountView>, ApiError>>) 
     view! {
         <section class="panel" aria-labelledby="accounts-title">
             <h2 id="accounts-title">"Accounts"</h2>
-            {loaded(accounts, move |list: Vec<AccountView>| view! {
+            {loaded(accounts, move |list: Vec<AccountView>| table_or(list.is_empty(), "No account yet.", move || view! {
                             <table class="plain" data-testid="accounts-table">
                                 <thead><tr><th>"Username"</th><th>"Role"</th><th>"Agents"</th><th>"Password"</th><th>"Access"</th></tr></thead>
-                                <tbody>{list.into_iter().map(|account| view! { <AccountLine account update /> }).collect_view()}</tbody>
+                                <tbody>{list.into_iter().map(|account| view! { <AccountLine account update agents=known /> }).collect_view()}</tbody>
                             </table>
-                        })}
+                        }))}
             {move || outcome(update.value().get(), "Saved.")}
             <h3>"New account"</h3>
             <form class="inline-form" on:submit=move |event| {
@@ -113,14 +138,14 @@ fn AccountsSection(accounts: LocalResource<Result<Vec<AccountView>, ApiError>>) 
                     username: username.get_untracked(),
                     password: password.get_untracked(),
                     role: if superadmin.get_untracked() { Role::Superadmin } else { Role::Admin },
-                    agents: split_list(&agents.get_untracked()),
+                    agents: agents.get_untracked().into_iter().collect(),
                 });
             }>
                 <label>"Username" <input required data-testid="new-username" on:input=move |e| username.set(event_target_value(&e)) /></label>
                 <label>"Password" <input type="password" required minlength="10" data-testid="new-password"
                     on:input=move |e| password.set(event_target_value(&e)) /></label>
-                <label>"Agents (comma-separated)" <input data-testid="new-agents" on:input=move |e| agents.set(event_target_value(&e)) /></label>
                 <label class="check"><input type="checkbox" on:change=move |e| superadmin.set(event_target_checked(&e)) /> "Superadministrator"</label>
+                <AgentChoice agents=known chosen=agents legend="Agents they see".into() testid="new-agents" disabled=superadmin />
                 <button type="submit" class="button primary" data-testid="create-account">"Create account"</button>
             </form>
             {move || outcome(create.value().get(), "Account created.")}
@@ -130,18 +155,14 @@ fn AccountsSection(accounts: LocalResource<Result<Vec<AccountView>, ApiError>>) 
 
 type UpdateAction = Action<AccountUpdate, Result<(), ApiError>>;
 
-/// The items of a comma-separated list as typed, blanks left out.
-fn split_list(text: &str) -> Vec<String> {
-    text.split(',')
-        .map(str::trim)
-        .filter(|item| !item.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
 #[component]
-fn AccountLine(account: AccountView, update: UpdateAction) -> impl IntoView {
-    let agents = RwSignal::new(account.agents.join(", "));
+fn AccountLine(
+    account: AccountView,
+    update: UpdateAction,
+    agents: Signal<Vec<Agent>>,
+) -> impl IntoView {
+    let known = agents;
+    let agents = RwSignal::new(account.agents.iter().cloned().collect::<BTreeSet<String>>());
     let password = RwSignal::new(String::new());
     let name = account.username.clone();
     let (for_agents, for_password, for_access) = (name.clone(), name.clone(), name.clone());
@@ -200,11 +221,10 @@ fn AccountLine(account: AccountView, update: UpdateAction) -> impl IntoView {
             <td>{role}</td>
             <td>
                 {(!account.superadmin).then(|| view! {
-                    <input aria-label=format!("Agents of {name}") prop:value=move || agents.get()
-                        on:input=move |e| agents.set(event_target_value(&e)) />
+                    <AgentChoice agents=known chosen=agents legend=format!("Agents of {name}") testid="account-agents" />
                     <button type="button" class="button" on:click=move |_| {
                         update.dispatch(AccountUpdate {
-                            agents: Some(split_list(&agents.get_untracked())),
+                            agents: Some(agents.get_untracked().into_iter().collect()),
                             ..AccountUpdate::of(for_agents.clone())
                         });
                     }>"Save"</button>
@@ -228,11 +248,15 @@ fn AccountLine(account: AccountView, update: UpdateAction) -> impl IntoView {
 }
 
 #[component]
-fn KeysSection(keys: LocalResource<Result<Vec<KeyView>, ApiError>>) -> impl IntoView {
+fn KeysSection(
+    keys: LocalResource<Result<Vec<KeyView>, ApiError>>,
+    agents: Signal<Vec<Agent>>,
+) -> impl IntoView {
+    let known = agents;
     let (scope, every_agent, agents, label) = (
         RwSignal::new(KeyScope::Read),
         RwSignal::new(true),
-        RwSignal::new(String::new()),
+        RwSignal::new(BTreeSet::new()),
         RwSignal::new(String::new()),
     );
     let create = Action::new_local(|request: &KeyRequest| create_key(request.clone()));
@@ -244,7 +268,7 @@ fn KeysSection(keys: LocalResource<Result<Vec<KeyView>, ApiError>>) -> impl Into
     view! {
         <section class="panel" aria-labelledby="keys-title">
             <h2 id="keys-title">"API keys"</h2>
-            {loaded(keys, move |list: Vec<KeyView>| view! {
+            {loaded(keys, move |list: Vec<KeyView>| table_or(list.is_empty(), "No API key yet.", move || view! {
                             <table class="plain" data-testid="keys-table">
                                 <thead><tr><th>"Key"</th><th>"Scope"</th><th>"Agents"</th><th>"Label"</th><th></th></tr></thead>
                                 <tbody>{list.into_iter().map(|key| {
@@ -264,7 +288,7 @@ fn KeysSection(keys: LocalResource<Result<Vec<KeyView>, ApiError>>) -> impl Into
                                     }
                                 }).collect_view()}</tbody>
                             </table>
-                        })}
+                        }))}
             <h3>"New key"</h3>
             <form class="inline-form" on:submit=move |event| {
                 event.prevent_default();
@@ -273,7 +297,7 @@ fn KeysSection(keys: LocalResource<Result<Vec<KeyView>, ApiError>>) -> impl Into
                     agents: if every_agent.get_untracked() {
                         KeyAgents::Every
                     } else {
-                        KeyAgents::Only(split_list(&agents.get_untracked()))
+                        KeyAgents::Only(agents.get_untracked().into_iter().collect())
                     },
                     label: label.get_untracked(),
                 });
@@ -287,8 +311,7 @@ fn KeysSection(keys: LocalResource<Result<Vec<KeyView>, ApiError>>) -> impl Into
                 </select></label>
                 <label><input type="checkbox" data-testid="key-every-agent" prop:checked=move || every_agent.get()
                     on:change=move |e| every_agent.set(event_target_checked(&e)) />" Every agent"</label>
-                <label>"Agents (comma-separated)" <input data-testid="key-agents" prop:disabled=move || every_agent.get()
-                    on:input=move |e| agents.set(event_target_value(&e)) /></label>
+                <AgentChoice agents=known chosen=agents legend="Agents it reaches".into() testid="key-agents" disabled=every_agent />
                 <label>"Label" <input on:input=move |e| label.set(event_target_value(&e)) /></label>
                 <button type="submit" class="button primary" data-testid="create-key">"Create key"</button>
             </form>
@@ -305,8 +328,7 @@ fn KeysSection(keys: LocalResource<Result<Vec<KeyView>, ApiError>>) -> impl Into
 
 /// Agents: rename one, or create one before its first event.
 #[component]
-fn AgentsSection() -> impl IntoView {
-    let agents = LocalResource::new(list_agents);
+fn AgentsSection(agents: LocalResource<Result<Vec<Agent>, ApiError>>) -> impl IntoView {
     let save =
         Action::new_local(|input: &(String, String)| save_agent(input.0.clone(), input.1.clone()));
     refetch_after(agents, move || save.value().get().is_some());
@@ -314,7 +336,7 @@ fn AgentsSection() -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="agents-title">
             <h2 id="agents-title">"Agents"</h2>
-            {loaded(agents, move |list: Vec<Agent>| view! {
+            {loaded(agents, move |list: Vec<Agent>| table_or(list.is_empty(), "No agent yet: add one below, or send its first event.", move || view! {
                             <table class="plain" data-testid="agents-table">
                                 <thead><tr><th>"Agent id"</th><th>"Name"</th></tr></thead>
                                 <tbody>{list.into_iter().map(|agent| {
@@ -334,7 +356,7 @@ fn AgentsSection() -> impl IntoView {
                                     }
                                 }).collect_view()}</tbody>
                             </table>
-                        })}
+                        }))}
             <form class="inline-form" on:submit=move |event| {
                 event.prevent_default();
                 save.dispatch((new_id.get_untracked(), new_name.get_untracked()));

@@ -8,6 +8,7 @@ use pulse_model::{ApiError, SharedPage, SharedView};
 
 use crate::api::open_share_link;
 use crate::components::shared_figures::{SharedCards, SharedHeatmap, SharedTrend};
+use crate::dates::{DateStyle, in_zone, wall_clock};
 
 #[component]
 pub fn SharePage() -> impl IntoView {
@@ -81,8 +82,14 @@ fn SharedFiguresView(view: SharedView) -> impl IntoView {
     };
     let period = format!(
         "{period_label}: {} to {} ({})",
-        overview.period.start.format("%Y-%m-%d %H:%M"),
-        overview.period.end.format("%Y-%m-%d %H:%M"),
+        wall_clock(
+            overview.period.start.naive_local(),
+            DateStyle::DayTimeWithYear
+        ),
+        wall_clock(
+            overview.period.end.naive_local(),
+            DateStyle::DayTimeWithYear
+        ),
         overview.tz
     );
     view! {
@@ -92,7 +99,7 @@ fn SharedFiguresView(view: SharedView) -> impl IntoView {
             <p class="muted">{format!(
                 "Counts of 1 to {} learners are shown as \"fewer than {k}\". This link works until {}.",
                 k - 1,
-                expires_at.format("%Y-%m-%d")
+                in_zone(expires_at, &overview.tz, DateStyle::DayWithYear, false)
             )}</p>
             <button type="button" class="button" data-testid="shared-print"
                 on:click=move |_| { let _ = window().print(); }>"Print"</button>

@@ -9,6 +9,7 @@ use super::settings::{loaded, refetch_after};
 use crate::api::{create_share_link, list_agents, list_share_links, revoke_share_link};
 use crate::browser::time_zone;
 use crate::components::share_link_form::{LinkOptionFields, LinkOptions, NewLinkNotice};
+use crate::dates::{DateStyle, in_zone};
 
 #[component]
 pub fn ShareLinksSettings() -> impl IntoView {
@@ -74,7 +75,7 @@ fn LinksTable(
     list: Vec<ShareLinkView>,
     revoke: Action<i64, Result<(), pulse_model::ApiError>>,
 ) -> impl IntoView {
-    let day = |at: chrono::DateTime<chrono::Utc>| at.format("%Y-%m-%d").to_string();
+    let day = |at: chrono::DateTime<chrono::Utc>| in_zone(at, "", DateStyle::DayWithYear, false);
     let now = chrono::DateTime::from_timestamp_millis(crate::browser::now_ms()).unwrap_or_default();
     view! {
         <table class="plain" data-testid="share-links">
@@ -107,7 +108,7 @@ fn LinksTable(
                         <td>{link.created_by.clone()}</td>
                         <td>{day(link.created_at)}</td>
                         <td>{day(link.expires_at)}</td>
-                        <td>{link.last_opened_at.map_or_else(|| "never".into(), |at| at.format("%Y-%m-%d %H:%M").to_string())}</td>
+                        <td>{link.last_opened_at.map_or_else(|| "never".into(), |at| in_zone(at, "", DateStyle::DayTimeWithYear, false))}</td>
                         <td data-testid="share-views">{link.views}</td>
                         <td>{state}</td>
                     </tr>

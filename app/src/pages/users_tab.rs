@@ -130,7 +130,7 @@ pub fn UsersTabPage() -> impl IntoView {
     let span = move || {
         let bounds = overview.get()?.period;
         let time = |at: chrono::DateTime<chrono::FixedOffset>| {
-            view! { <time datetime=at.to_rfc3339()>{at.format("%a %-d %b %Y %H:%M").to_string()}</time> }
+            view! { <time datetime=at.to_rfc3339()>{crate::dates::wall_clock(at.naive_local(), crate::dates::DateStyle::DayTimeWithYear)}</time> }
         };
         let zone = format!(" ({})", overview.get()?.tz);
         Some(view! { "Figures for " {time(bounds.start)} " – " {time(bounds.end)} {zone} })

@@ -32,9 +32,10 @@ pub enum ShareCommand {
         /// Last day of a custom period, included.
         #[arg(long)]
         to: Option<String>,
-        /// The IANA time zone of the view.
-        #[arg(long, default_value = "UTC")]
-        tz: String,
+        /// The IANA time zone of the view [default: this machine's zone,
+        /// or UTC when it has none].
+        #[arg(long)]
+        tz: Option<String>,
         /// Days until the link stops working (1 to 366).
         #[arg(long, default_value_t = 30)]
         expires_days: u32,
@@ -87,13 +88,25 @@ pub async fn run(command: ShareCommand) -> anyhow::Result<()> {
             } else {
                 None
             };
+            // Figures in the maker's zone unless another is chosen, and the
+            // maker told which (a link's zone cannot be changed later).
+            let (tz, zone_source) = match tz {
+                Some(tz) => (tz, "chosen with --tz"),
+                None => match machine_zone() {
+                    Some(zone) => (zone, "this machine's zone; --tz chooses another"),
+                    None => (
+                        "UTC".to_owned(),
+                        "this machine names no zone; --tz chooses one",
+                    ),
+                },
+            };
             let request = ShareLinkRequest {
                 agent_id: agent,
                 section,
                 period,
                 from,
                 to,
-                tz,
+                tz: tz.clone(),
                 expires_days,
                 min_count,
                 password,
@@ -116,11 +129,21 @@ pub async fn run(command: ShareCommand) -> anyhow::Result<()> {
                 Some(url) => println!("{}{}", url.trim_end_matches('/'), made.path),
                 None => println!("{}", made.path),
             }
-            println!(
-                "share link {} expires {}",
-                made.link.id,
-                made.link.expires_at.format("%Y-%m-%d %H:%M UTC")
-            );
+            let expires = match tz.parse::<chrono_tz::Tz>() {
+                Ok(zone) => made
+                    .link
+                    .expires_at
+                    .with_timezone(&zone)
+                    .format("%a %-d %b %Y, %H:%M %Z")
+                    .to_string(),
+                Err(_) => made
+                    .link
+                    .expires_at
+                    .format("%a %-d %b %Y, %H:%M UTC")
+                    .to_string(),
+            };
+            println!("share link {} expires {expires}", made.link.id);
+            println!("figures in {tz} ({zone_source})");
             Ok(())
         }
         ShareCommand::List { database } => {
@@ -128,7 +151,7 @@ pub async fn run(command: ShareCommand) -> anyhow::Result<()> {
             let links = store.list_share_links().await?;
             store.close().await;
             println!(
-                "id\tagent\tsection\tperiod\tmin_count\tpassword\tcreated_by\texpires\tstate\tviews\tlast_opened"
+                "id\tagent\tsection\tperiod\ttz\tmin_count\tpassword\tcreated_by\texpires\tstate\tviews\tlast_opened"
             );
             for link in links
                 .iter()
@@ -146,10 +169,11 @@ pub async fn run(command: ShareCommand) -> anyhow::Result<()> {
                     "active"
                 };
                 println!(
-                    "{}\t{}\t{}\t{period}\t{}\t{}\t{}\t{}\t{state}\t{}\t{}",
+                    "{}\t{}\t{}\t{period}\t{}\t{}\t{}\t{}\t{}\t{state}\t{}\t{}",
                     link.id,
                     link.agent_id,
                     link.section.as_deref().unwrap_or("-"),
+                    link.tz,
                     link.min_count,
                     if link.has_password { "yes" } else { "no" },
                     link.created_by,
@@ -174,4 +198,20 @@ pub async fn run(command: ShareCommand) -> anyhow::Result<()> {
             }
         }
     }
+}
+
+/// The zone of whoever runs the command: `TZ` when it names an IANA zone
+/// (as every program reads it), else the system's (/etc/localtime).
+fn machine_zone() -> Option<String> {
+    let named = |zone: &str| zone.parse::<chrono_tz::Tz>().is_ok();
+    if let Ok(tz) = std::env::var("TZ") {
+        // POSIX lets TZ start with ':' before a zone file's name.
+        let zone = tz.trim_start_matches(':');
+        if named(zone) {
+            return Some(zone.to_owned());
+        }
+    }
+    iana_time_zone::get_timezone()
+        .ok()
+        .filter(|zone| named(zone))
 }

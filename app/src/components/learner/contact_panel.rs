@@ -39,7 +39,7 @@ pub fn ContactPanel(
             <ul class="contacts" data-testid="contact-list">
                 {marks.into_iter().map(|mark| view! {
                     <li data-testid="contact-item">
-                        <time datetime=mark.marked_at.to_rfc3339()>{crate::browser::local_time(mark.marked_at, &tz, true)}</time>
+                        <time datetime=mark.marked_at.to_rfc3339()>{crate::dates::in_zone(mark.marked_at, &tz, crate::dates::DateStyle::DayTimeWithYear, true)}</time>
                         " · " {mark.marked_by} {mark.reminder.then_some(" · reminder sent")}
                         {mark.note.map(|note| view! { <p class="note">{note}</p> })}
                     </li>

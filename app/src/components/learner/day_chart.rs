@@ -3,9 +3,12 @@ use leptos::prelude::*;
 
 use crate::charts::PlotArea;
 use crate::charts::learner_days::{LearnerDays, day_label};
-use crate::components::users::{ExportButtons, column_cursor, draw_whenever};
+use crate::components::users::{
+    ExportButtons, canvas_size, column_cursor, draw_whenever, tooltip_place,
+};
 
-const SIZE: (u32, u32) = (960, 280);
+/// The canvas on a desktop (narrower on a phone).
+const WIDE: (u32, u32) = (960, 280);
 
 /// Messages and active hours per local day of the period, with a tooltip,
 /// keyboard reading, exports, and the figures as a table.
@@ -18,7 +21,8 @@ pub fn DayChart(days: LearnerDays) -> impl IntoView {
         let days = days.clone();
         move || Some(days.clone())
     });
-    draw_whenever(canvas, area, chart);
+    let size = canvas_size(WIDE);
+    draw_whenever(canvas, size, area, chart);
     let count = days.0.len();
     let (on_move, on_key) = column_cursor(canvas, area, hover, move || Some(count));
     let tooltip = {
@@ -28,7 +32,7 @@ pub fn DayChart(days: LearnerDays) -> impl IntoView {
             let day = days.0.get(index)?;
             Some(view! {
                 <div class="tooltip" role="status" data-testid="days-tooltip"
-                    style:left=format!("{:.1}%", x / f64::from(SIZE.0) * 100.0) style:top="20%">
+                    style:left=tooltip_place(x, 0.0, size.get()).0 style:top="20%">
                     <strong>{day_label(&days, index)}</strong>
                     <span>{format!("{} messages", day.messages)}</span>
                     <span>{format!("{} active hours", day.active_hours)}</span>
@@ -46,7 +50,7 @@ pub fn DayChart(days: LearnerDays) -> impl IntoView {
             </header>
             <div class="chart-scroll">
                 <div class="chart">
-                    <canvas node_ref=canvas width=SIZE.0 height=SIZE.1 data-testid="days-canvas" tabindex="0" role="img"
+                    <canvas node_ref=canvas width=size.get_untracked().0 height=size.get_untracked().1 data-testid="days-canvas" tabindex="0" role="img"
                         aria-label="Messages and active hours per day. Arrow keys read each day."
                         on:mousemove=on_move on:mouseleave=move |_| hover.set(None)
                         on:keydown=on_key on:blur=move |_| hover.set(None)></canvas>

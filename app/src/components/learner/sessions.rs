@@ -21,8 +21,8 @@ pub fn Sessions(
                     let minutes = (session.end - session.start).num_minutes();
                     view! {
                         <tr data-testid="session-row">
-                            <td><time datetime=session.start.to_rfc3339()>{crate::browser::local_time(session.start, &tz, false)}</time></td>
-                            <td><time datetime=session.end.to_rfc3339()>{crate::browser::local_time(session.end, &tz, false)}</time></td>
+                            <td><time datetime=session.start.to_rfc3339()>{crate::dates::in_zone(session.start, &tz, crate::dates::DateStyle::DayTime, true)}</time></td>
+                            <td><time datetime=session.end.to_rfc3339()>{crate::dates::in_zone(session.end, &tz, crate::dates::DateStyle::DayTime, true)}</time></td>
                             <td>{session_length(minutes)}</td>
                             <td class="number">{session.messages}</td>
                             <td>{if session.ended { "ended" } else { "not ended" }}</td>

@@ -14,7 +14,7 @@ pub fn Summary(
     let user = view.user;
     let instant = move |at: Option<chrono::DateTime<chrono::Utc>>| {
         match at {
-        Some(at) => view! { <time datetime=at.to_rfc3339()>{crate::browser::local_time(at, &tz, true)}</time> }.into_any(),
+        Some(at) => view! { <time datetime=at.to_rfc3339()>{crate::dates::in_zone(at, &tz, crate::dates::DateStyle::DayTimeWithYear, true)}</time> }.into_any(),
         None => view! { <span class="muted">"never"</span> }.into_any(),
     }
     };

@@ -7,10 +7,56 @@ use leptos::prelude::*;
 use crate::charts::palette::current_theme;
 use crate::charts::{Chart, PlotArea, draw_on_canvas, export_png, export_svg};
 
-/// Draws `chart` on `canvas` whenever it changes, and keeps where its
-/// plotting area is in `area` (to map the pointer and the keyboard to data).
+/// Below this width the screen is a phone's: charts are drawn on narrower
+/// canvases, so that their text stays readable once scaled to the screen
+/// and nothing scrolls sideways (the heatmap is also transposed).
+const NARROW_SCREEN: &str = "(max-width: 600px)";
+/// A chart's canvas width on a phone.
+const NARROW_WIDTH: u32 = 360;
+
+/// Whether the screen is narrow now, kept up to date as it turns or resizes.
+pub fn narrow_screen() -> Signal<bool> {
+    let matches = || {
+        window()
+            .match_media(NARROW_SCREEN)
+            .ok()
+            .flatten()
+            .is_some_and(|list| list.matches())
+    };
+    let narrow = RwSignal::new(matches());
+    let listener = window_event_listener(leptos::ev::resize, move |_| narrow.set(matches()));
+    on_cleanup(move || listener.remove());
+    narrow.into()
+}
+
+/// The canvas size of a chart drawn `wide` on a desktop: on a phone as
+/// tall, and narrower.
+pub fn canvas_size(wide: (u32, u32)) -> Signal<(u32, u32)> {
+    let narrow = narrow_screen();
+    Signal::derive(move || {
+        if narrow.get() {
+            (NARROW_WIDTH, wide.1)
+        } else {
+            wide
+        }
+    })
+}
+
+/// A tooltip's place in its chart, as percentages of the canvas `size`,
+/// for a point in canvas pixels.
+pub fn tooltip_place(x: f64, y: f64, size: (u32, u32)) -> (String, String) {
+    (
+        format!("{:.1}%", x / f64::from(size.0) * 100.0),
+        format!("{:.1}%", y / f64::from(size.1) * 100.0),
+    )
+}
+
+/// Draws `chart` on `canvas` at `size` whenever either changes, and keeps
+/// where its plotting area is in `area` (to map the pointer and the
+/// keyboard to data).
 pub fn draw_whenever<C: Chart>(
     canvas: NodeRef<html::Canvas>,
+    size: Signal<(u32, u32)>,
     area: RwSignal<PlotArea>,
     chart: Signal<Option<C>>,
 ) {
@@ -18,6 +64,15 @@ pub fn draw_whenever<C: Chart>(
         let (Some(canvas), Some(chart)) = (canvas.get(), chart.get()) else {
             return;
         };
+        // Set here, before drawing, and only when it differs: setting a
+        // canvas's size clears it.
+        let (width, height) = size.get();
+        if canvas.width() != width {
+            canvas.set_width(width);
+        }
+        if canvas.height() != height {
+            canvas.set_height(height);
+        }
         if let Some(plot) = draw_on_canvas(canvas, &chart, current_theme()) {
             area.set(plot);
         }

@@ -2,32 +2,14 @@ use leptos::html;
 use leptos::prelude::*;
 use pulse_model::Heatmap;
 
-use super::chart_canvas::{ExportButtons, canvas_point, draw_whenever};
+use super::chart_canvas::{ExportButtons, canvas_point, draw_whenever, narrow_screen};
 use crate::charts::heatmap::{HeatGrid, HeatView, WEEKDAYS, format_value};
 use crate::charts::{PlotArea, cursor_step};
 use crate::view_state::ViewState;
 
 /// The canvas: wide, or (transposed, on a phone) tall.
 const WIDE: (u32, u32) = (960, 330);
-const TALL: (u32, u32) = (420, 820);
-/// Below this width the heatmap is drawn transposed: 7 columns fit a phone.
-const NARROW_SCREEN: &str = "(max-width: 600px)";
-
-/// Whether the screen is narrow now, kept up to date as it turns or resizes.
-fn narrow_screen() -> Signal<bool> {
-    let matches = || {
-        window()
-            .match_media(NARROW_SCREEN)
-            .ok()
-            .flatten()
-            .is_some_and(|list| list.matches())
-    };
-    let narrow = RwSignal::new(matches());
-    let listener = window_event_listener(leptos::ev::resize, move |_| narrow.set(matches()));
-    on_cleanup(move || listener.remove());
-    narrow.into()
-}
-
+const TALL: (u32, u32) = (340, 680);
 /// When users come: weekday x hour, darker = busier.
 #[component]
 pub fn HeatmapPanel(
@@ -41,7 +23,7 @@ pub fn HeatmapPanel(
     // the grid's weekdays, hour), with where to show its tooltip.
     let hover = RwSignal::new(None::<(usize, usize, f64, f64)>);
     let narrow = narrow_screen();
-    let size = move || if narrow.get() { TALL } else { WIDE };
+    let size = Signal::derive(move || if narrow.get() { TALL } else { WIDE });
     let grid: Signal<Option<HeatGrid>> = Memo::new(move |_| {
         let view = state.get();
         Some(HeatGrid::new(
@@ -55,7 +37,7 @@ pub fn HeatmapPanel(
         ))
     })
     .into();
-    draw_whenever(canvas, area, grid);
+    draw_whenever(canvas, size, area, grid);
     let busiest = move || {
         let grid = grid.get()?;
         let (weekday, hour, _) = grid.busiest()?;
@@ -120,7 +102,7 @@ pub fn HeatmapPanel(
         let grid = grid.get()?;
         let heatmap = heatmap.get()?;
         let weekday = grid.rows.get(weekday_row)?.0;
-        let (width, height) = size();
+        let (width, height) = size.get();
         let unit = if grid.view.messages {
             "messages"
         } else {
@@ -178,7 +160,7 @@ pub fn HeatmapPanel(
             <p class="busiest" data-testid="busiest">{move || busiest().unwrap_or_else(|| "No activity in this period".into())}</p>
             <div class="chart-scroll">
             <div class="chart" class:portrait=move || narrow.get()>
-                <canvas node_ref=canvas width=move || size().0 height=move || size().1 data-testid="heatmap-canvas"
+                <canvas node_ref=canvas width=size.get_untracked().0 height=size.get_untracked().1 data-testid="heatmap-canvas"
                     tabindex="0" role="img"
                     aria-label="Heatmap of activity by weekday and hour. Arrow keys read each hour's figures."
                     on:mousemove=on_move on:mouseleave=move |_| hover.set(None)

@@ -5,14 +5,18 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use pulse_model::{ActivityStrips, ContactMark, UserRow, users_csv};
 
+use super::chart_canvas::narrow_screen;
 use super::follow_up_bar::FollowUpBar;
 use super::learner_rows::{TextKeys, relative, shown_rows};
 use super::sparkline::Sparkline;
 use super::status_bar::{StatusBar, StatusLabel};
 use crate::browser;
+use crate::dates::{DateStyle, in_zone};
 use crate::view_state::{Column, QuickFilter, ViewState, encode_segment};
 
+/// A row's height: a table line on a desktop, a two-line card on a phone.
 const ROW_HEIGHT: f64 = 40.0;
+const CARD_HEIGHT: f64 = 64.0;
 const VISIBLE_ROWS: usize = 14;
 /// Rows drawn beyond the visible ones, so fast scrolling shows no gaps.
 const OVERSCAN: usize = 8;
@@ -83,6 +87,14 @@ pub fn LearnerTable(
             })
         })
     });
+    let narrow = narrow_screen();
+    let row_height = move || {
+        if narrow.get() {
+            CARD_HEIGHT
+        } else {
+            ROW_HEIGHT
+        }
+    };
     let selected = RwSignal::new(BTreeSet::<String>::new());
     let body = NodeRef::<html::Div>::new();
     let scroll_top = RwSignal::new(0.0);
@@ -123,7 +135,7 @@ pub fn LearnerTable(
         });
     };
     let window = move || {
-        let first = ((scroll_top.get() / ROW_HEIGHT) as usize).saturating_sub(OVERSCAN / 2);
+        let first = ((scroll_top.get() / row_height()) as usize).saturating_sub(OVERSCAN / 2);
         let count = shown.with(Vec::len);
         (
             first.min(count),
@@ -235,9 +247,9 @@ pub fn LearnerTable(
                 // The rows' group: it scrolls, so the keyboard can reach it.
                 <div class="table-body" role="rowgroup" data-testid="table-body" tabindex="0" node_ref=body
                     // As tall as its rows, up to VISIBLE_ROWS of them; then it scrolls.
-                    style:max-height=format!("{}px", ROW_HEIGHT * VISIBLE_ROWS as f64)
+                    style:max-height=move || format!("{}px", row_height() * VISIBLE_ROWS as f64)
                     on:scroll=move |event| scroll_top.set(f64::from(event_target::<web_sys::Element>(&event).scroll_top()))>
-                    <div class="table-rows" style:height=move || format!("{}px", shown.with(Vec::len) as f64 * ROW_HEIGHT)>
+                    <div class="table-rows" style:height=move || format!("{}px", shown.with(Vec::len) as f64 * row_height())>
                         {move || {
                             let (first, last) = window();
                             // Only the visible rows are cloned and drawn.
@@ -245,14 +257,17 @@ pub fn LearnerTable(
                                 order[first..last].iter().enumerate().map(|(offset, &index)| (first + offset, rows[index].clone())).collect()
                             }));
                             let days = inactive_days();
+                            // Exact times (in titles) in the selected zone.
+                            let tz = state.with(|view| view.tz.clone());
                             let private = private.get();
+                            let height = row_height();
                             visible.into_iter().map(|(position, row)| {
-                                let top = position as f64 * ROW_HEIGHT;
+                                let top = position as f64 * height;
                                 let mark = marks.with(|marks| marks.get(&row.user_id).cloned());
                                 let strip = strip_of.with(|strips| strips.as_ref().map(|(by_user, bins, per_bin)| {
                                     (by_user.get(&row.user_id).cloned(), *bins, *per_bin)
                                 }));
-                                let line = Line { row, top, now, position: position + 2, inactive_days: days, mark, strip };
+                                let line = Line { row, top, height, now, tz: tz.clone(), position: position + 2, inactive_days: days, mark, strip };
                                 if private {
                                     view! { <PrivateLine line /> }.into_any()
                                 } else {
@@ -274,7 +289,10 @@ pub fn LearnerTable(
 struct Line {
     row: UserRow,
     top: f64,
+    height: f64,
     now: i64,
+    /// The selected zone (the browser's when empty), for exact times.
+    tz: String,
     position: usize,
     inactive_days: u32,
     mark: Option<ContactMark>,
@@ -291,14 +309,16 @@ fn UserLine(
     let Line {
         row,
         top,
+        height,
         now,
+        tz,
         position,
         inactive_days,
         mark,
         strip,
     } = line;
     let contacted = mark.map(|mark| {
-        let exact = mark.marked_at.to_rfc3339();
+        let exact = exact_time(mark.marked_at, &tz);
         let title = match &mark.note {
             Some(note) => format!("{exact} by {}: {note}", mark.marked_by),
             None => format!("{exact} by {}", mark.marked_by),
@@ -333,24 +353,31 @@ fn UserLine(
     view! {
         <div class="row placed clickable" role="row" aria-rowindex=position.to_string() data-testid="user-row"
             data-user-id=user_id.clone() tabindex="0" title="Open this learner's page"
-            style:top=format!("{top}px") style:height=format!("{ROW_HEIGHT}px")
+            style:top=format!("{top}px") style:height=format!("{height}px")
             on:click=move |_| open.run(open_id.clone())
             on:keydown=move |event| if event.key() == "Enter" { open.run(key_id.clone()) }>
             <div class="select-cell" role="cell" on:click=|event| event.stop_propagation()>
                 <input type="checkbox" data-testid="select-row" aria-label=format!("Select {user_id}")
                     prop:checked=checked on:change=toggle on:keydown=|event| event.stop_propagation() />
             </div>
-            <div class="cell" role="cell">{match (row.name.clone(), &row.username) {
+            // A phone's card has no username column: it stands in for a
+            // missing name there (style/main.css).
+            <div class="cell" role="cell" data-fallback=row.name.is_none().then(|| row.username.clone()).flatten()>{match (row.name.clone(), &row.username) {
                 (Some(name), _) => name.into_any(),
                 // Neither name nor username: the id, so the row is no hole.
                 (None, None) => view! { <span class="muted" data-testid="user-id-only">{row.user_id.clone()}</span> }.into_any(),
                 (None, Some(_)) => ().into_any(),
             }}</div>
             <div class="cell muted" role="cell">{row.username.clone().unwrap_or_default()}</div>
-            <FigureCells row now inactive_days />
+            <FigureCells row now tz inactive_days />
             <FollowUpCells contacted strip />
         </div>
     }
+}
+
+/// A moment as a title shows it: whole, in the selected zone, named.
+fn exact_time(at: chrono::DateTime<chrono::Utc>, tz: &str) -> String {
+    in_zone(at, tz, DateStyle::DayTimeWithYear, true)
 }
 
 /// One row in privacy mode: the pseudonym and the figures, and nothing
@@ -361,14 +388,15 @@ fn PrivateLine(line: Line) -> impl IntoView {
     let contacted = line
         .mark
         .map(|mark| (relative(line.now - mark.marked_at.timestamp_millis()), None));
-    let (row, now, inactive_days, strip) = (line.row, line.now, line.inactive_days, line.strip);
+    let (row, now, tz, inactive_days, strip) =
+        (line.row, line.now, line.tz, line.inactive_days, line.strip);
     view! {
         <div class="row placed" role="row" aria-rowindex=line.position.to_string() data-testid="user-row"
-            style:top=format!("{}px", line.top) style:height=format!("{ROW_HEIGHT}px")>
+            style:top=format!("{}px", line.top) style:height=format!("{}px", line.height)>
             <div class="select-cell" role="cell"></div>
             <div class="cell" role="cell">{row.name.clone().unwrap_or_default()}</div>
             <div class="cell muted" role="cell"></div>
-            <FigureCells row now inactive_days />
+            <FigureCells row now tz inactive_days />
             <FollowUpCells contacted strip />
         </div>
     }
@@ -396,16 +424,22 @@ fn FollowUpCells(
 
 /// A row's messages, active days, last activity and status.
 #[component]
-fn FigureCells(row: UserRow, now: i64, inactive_days: u32) -> impl IntoView {
-    let last = row
-        .last_active
-        .map(|at| (relative(now - at.timestamp_millis()), at.to_rfc3339()));
+fn FigureCells(row: UserRow, now: i64, tz: String, inactive_days: u32) -> impl IntoView {
+    let last = row.last_active.map(|at| {
+        (
+            relative(now - at.timestamp_millis()),
+            at.to_rfc3339(),
+            exact_time(at, &tz),
+        )
+    });
     view! {
-        <div class="cell number" role="cell">{crate::browser::number(row.messages)}</div>
+        // On a phone's card the count says what it counts (style/main.css).
+        <div class="cell number" role="cell" data-unit=if row.messages == 1 { "message" } else { "messages" }>
+            {crate::browser::number(row.messages)}</div>
         <div class="cell number" role="cell">{crate::browser::number(row.active_days)}</div>
         <div class="cell" role="cell">
             {match last {
-                Some((text, exact)) => view! { <time datetime=exact.clone() title=exact>{text}</time> }.into_any(),
+                Some((text, datetime, exact)) => view! { <time datetime=datetime title=exact>{text}</time> }.into_any(),
                 None => view! { <span class="muted">"never"</span> }.into_any(),
             }}
         </div>

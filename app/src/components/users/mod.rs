@@ -15,7 +15,7 @@ mod time_filter;
 mod topline;
 mod trend_panel;
 
-pub use chart_canvas::{ExportButtons, column_cursor, draw_whenever};
+pub use chart_canvas::{ExportButtons, canvas_size, column_cursor, draw_whenever, tooltip_place};
 pub use heatmap_panel::HeatmapPanel;
 pub use learner_table::{FollowUpData, LearnerTable};
 pub use retention_panel::RetentionPanel;

@@ -2,13 +2,16 @@ use leptos::html;
 use leptos::prelude::*;
 use pulse_model::{Retention, WeekStart};
 
-use super::chart_canvas::{ExportButtons, column_cursor, draw_whenever};
+use super::chart_canvas::{
+    ExportButtons, canvas_size, column_cursor, draw_whenever, tooltip_place,
+};
 use crate::api::users_retention;
 use crate::charts::PlotArea;
 use crate::charts::lifecycle::GROUPS;
 use crate::view_state::ViewState;
 
-const SIZE: (u32, u32) = (960, 300);
+/// The canvas on a desktop (narrower on a phone).
+const WIDE: (u32, u32) = (960, 300);
 
 /// The weeks one may show.
 const WEEK_CHOICES: [u32; 4] = [4, 8, 12, 26];
@@ -119,8 +122,8 @@ fn CohortTable(retention: Retention) -> impl IntoView {
                 .collect_view();
             view! {
                 <tr data-testid="cohort-row">
-                    <th scope="row">{week.start.format("%d %b %Y").to_string()}</th>
-                    <td class="num" data-testid="cohort-size">{cohort.size}</td>
+                    <th scope="row">{crate::dates::date(week.start, crate::dates::DateStyle::Day)}</th>
+                    <td class="num" data-testid="cohort-size">{crate::browser::number(cohort.size)}</td>
                     {cells}
                 </tr>
             }
@@ -141,7 +144,8 @@ fn LifecycleChart(retention: Signal<Option<Retention>>) -> impl IntoView {
     let canvas = NodeRef::<html::Canvas>::new();
     let area = RwSignal::new(PlotArea::default());
     let hover = RwSignal::new(None::<(usize, f64, f64)>);
-    draw_whenever(canvas, area, retention);
+    let size = canvas_size(WIDE);
+    draw_whenever(canvas, size, area, retention);
     let columns = move || retention.get_untracked().map(|r| r.lifecycle.len());
     let (on_move, on_key) = column_cursor(canvas, area, hover, columns);
     let tooltip = move || {
@@ -163,9 +167,8 @@ fn LifecycleChart(retention: Signal<Option<Retention>>) -> impl IntoView {
             .collect_view();
         Some(view! {
             <div class="tooltip" role="status" data-testid="lifecycle-tooltip"
-                style:left=format!("{:.1}%", x / f64::from(SIZE.0) * 100.0)
-                style:top=format!("{:.1}%", y / f64::from(SIZE.1) * 100.0)>
-                <strong>{format!("Week of {}", start.start.format("%a %d %b"))}</strong>
+                style:left=tooltip_place(x, y, size.get()).0 style:top=tooltip_place(x, y, size.get()).1>
+                <strong>{format!("Week of {}", crate::dates::date(start.start, crate::dates::DateStyle::Day))}</strong>
                 {lines}
                 {(!over).then(|| view! { <span class="muted">"This week is not over: drawn pale, and nobody counts as dormant yet"</span> })}
             </div>
@@ -177,7 +180,7 @@ fn LifecycleChart(retention: Signal<Option<Retention>>) -> impl IntoView {
         </div>
         <div class="chart-scroll">
             <div class="chart">
-                <canvas node_ref=canvas width=SIZE.0 height=SIZE.1 data-testid="lifecycle-canvas"
+                <canvas node_ref=canvas width=size.get_untracked().0 height=size.get_untracked().1 data-testid="lifecycle-canvas"
                     tabindex="0" role="img"
                     aria-label="Chart of new, returning and resurrected learners per week above the axis, dormant ones below. Arrow keys read each week's figures."
                     on:mousemove=on_move on:mouseleave=move |_| hover.set(None)

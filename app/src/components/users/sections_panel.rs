@@ -2,13 +2,16 @@ use leptos::html;
 use leptos::prelude::*;
 use pulse_model::PeriodQuery;
 
-use super::chart_canvas::{ExportButtons, column_cursor, draw_whenever};
+use super::chart_canvas::{
+    ExportButtons, canvas_size, column_cursor, draw_whenever, tooltip_place,
+};
 use crate::api::section_trends;
 use crate::charts::PlotArea;
 use crate::charts::sections::SectionsChart;
 use crate::charts::trend::bucket_label;
 
-const SIZE: (u32, u32) = (960, 300);
+/// The canvas on a desktop (narrower on a phone).
+const WIDE: (u32, u32) = (960, 300);
 
 /// Each section's active users over the period on one chart; shown when
 /// the agent has sections the viewer may see.
@@ -25,7 +28,8 @@ pub fn SectionsPanel(agent_id: Memo<String>, period_query: Memo<PeriodQuery>) ->
     let canvas = NodeRef::<html::Canvas>::new();
     let area = RwSignal::new(PlotArea::default());
     let hover = RwSignal::new(None::<(usize, f64, f64)>);
-    draw_whenever(canvas, area, chart);
+    let size = canvas_size(WIDE);
+    draw_whenever(canvas, size, area, chart);
     let columns = move || {
         chart
             .get_untracked()
@@ -50,8 +54,7 @@ pub fn SectionsPanel(agent_id: Memo<String>, period_query: Memo<PeriodQuery>) ->
             .collect_view();
         Some(view! {
             <div class="tooltip" role="status" data-testid="sections-tooltip"
-                style:left=format!("{:.1}%", x / f64::from(SIZE.0) * 100.0)
-                style:top=format!("{:.1}%", y / f64::from(SIZE.1) * 100.0)>
+                style:left=tooltip_place(x, y, size.get()).0 style:top=tooltip_place(x, y, size.get()).1>
                 <strong>{bucket_label(&first.trend, index)}</strong>
                 {lines}
             </div>
@@ -68,7 +71,7 @@ pub fn SectionsPanel(agent_id: Memo<String>, period_query: Memo<PeriodQuery>) ->
                 </header>
                 <div class="chart-scroll">
                     <div class="chart">
-                        <canvas node_ref=canvas width=SIZE.0 height=SIZE.1 data-testid="sections-canvas"
+                        <canvas node_ref=canvas width=size.get_untracked().0 height=size.get_untracked().1 data-testid="sections-canvas"
                             tabindex="0" role="img"
                             aria-label="Chart of each section's unique active users per time bucket. Arrow keys read each bucket's figures."
                             on:mousemove=on_move on:mouseleave=move |_| hover.set(None)

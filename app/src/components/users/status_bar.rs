@@ -72,13 +72,19 @@ pub fn StatusBar(
     };
     view! {
         <div class="status-bar" role="group" aria-label="Follow-up status">
+            // What the chips count, so that none reads as the period's
+            // active users (docs/METRICS.md, "Follow-up status").
+            <p class="status-caption" data-testid="status-caption">{move || format!(
+                "Every registered learner, by status now: “New” and “Slowing” look at this period; “Stopped” at the last {} days, whatever the period.",
+                state.get().inactive_days
+            )}</p>
             {STATUSES.iter().copied().enumerate().map(|(index, status)| view! {
                 <button type="button" class=format!("chip status-chip status-{}", status.as_str())
                     data-testid=format!("status-{}", status.as_str())
                     aria-pressed=move || (state.get().status == Some(status)).to_string()
                     on:click=move |_| choose(status)>
                     {status_label(status)} " "
-                    <span class="status-count">{move || counts.get()[index]}</span>
+                    <span class="status-count">{move || crate::browser::number(counts.get()[index] as u64)}</span>
                 </button>
             }).collect_view()}
             <details class="legend" data-testid="status-legend">

@@ -2,12 +2,15 @@ use leptos::html;
 use leptos::prelude::*;
 use pulse_model::{Annotation, Trend};
 
-use super::chart_canvas::{ExportButtons, column_cursor, draw_whenever};
+use super::chart_canvas::{
+    ExportButtons, canvas_size, column_cursor, draw_whenever, tooltip_place,
+};
 use crate::api::{delete_annotation, save_annotation};
 use crate::charts::PlotArea;
 use crate::charts::trend::{AnnotatedTrend, bucket_label, bucket_span, ongoing_bucket};
 
-const SIZE: (u32, u32) = (960, 320);
+/// The canvas on a desktop (narrower on a phone).
+const WIDE: (u32, u32) = (960, 320);
 
 /// Unique active users over the period with the agent's annotations, a
 /// tooltip and exports; and the annotations' list and form.
@@ -30,7 +33,8 @@ pub fn TrendPanel(
     let canvas = NodeRef::<html::Canvas>::new();
     let area = RwSignal::new(PlotArea::default());
     let hover = RwSignal::new(None::<(usize, f64, f64)>);
-    draw_whenever(canvas, area, trend);
+    let size = canvas_size(WIDE);
+    draw_whenever(canvas, size, area, trend);
     // The keyboard reads the same tooltips: arrows step through the buckets.
     let columns = move || trend_only.get_untracked().map(|trend| trend.buckets.len());
     let (on_move, on_key) = column_cursor(canvas, area, hover, columns);
@@ -46,8 +50,7 @@ pub fn TrendPanel(
         let bucket = trend.buckets.get(index)?;
         Some(view! {
             <div class="tooltip" role="status" data-testid="trend-tooltip"
-                style:left=format!("{:.1}%", x / f64::from(SIZE.0) * 100.0)
-                style:top=format!("{:.1}%", y / f64::from(SIZE.1) * 100.0)>
+                style:left=tooltip_place(x, y, size.get()).0 style:top=tooltip_place(x, y, size.get()).1>
                 <strong>{bucket_label(&trend, index)}</strong>
                 <span>{format!("{} active users", bucket.active_users)}</span>
                 <span>{format!("{} messages", bucket.messages)}</span>
@@ -66,7 +69,7 @@ pub fn TrendPanel(
             </header>
             <div class="chart-scroll">
             <div class="chart">
-                <canvas node_ref=canvas width=SIZE.0 height=SIZE.1 data-testid="trend-canvas"
+                <canvas node_ref=canvas width=size.get_untracked().0 height=size.get_untracked().1 data-testid="trend-canvas"
                     data-ongoing-bucket=move || {
                         trend.get().and_then(|chart| ongoing_bucket(&chart.trend, chart.now_ms)).map(|index| index.to_string())
                     }
