@@ -83,12 +83,12 @@ test('the agents table: every row equals its agent\'s Users tab, and sorts', asy
   for (const id of ids) {
     const overview = await apiGet(`/api/v1/agents/${id}/users/overview?period=30d&tz=${encodeURIComponent(tz)}`);
     const row = table.locator(`[data-agent-id="${id}"]`);
-    await expect(row.getByTestId('agent-active30')).toHaveText(String(overview.active_30d));
-    await expect(row.getByTestId('agent-registered')).toHaveText(String(overview.registered));
-    await expect(row.getByTestId('agent-messages')).toHaveText(String(overview.messages));
+    await expect(row.getByTestId('agent-active30')).toHaveText(overview.active_30d.toLocaleString('en-US'));
+    await expect(row.getByTestId('agent-registered')).toHaveText(overview.registered.toLocaleString('en-US'));
+    await expect(row.getByTestId('agent-messages')).toHaveText(overview.messages.toLocaleString('en-US'));
   }
   await page.getByTestId('agents-sort-messages').click();
   await page.getByTestId('agents-sort-messages').click();
-  const shown = await table.getByTestId('agent-messages').evaluateAll((cells) => cells.map((c) => Number(c.textContent)));
+  const shown = await table.getByTestId('agent-messages').evaluateAll((cells) => cells.map((c) => Number(c.textContent.replace(/\D/g, ''))));
   expect(shown).toEqual([...shown].sort((a, b) => b - a));
 });

@@ -491,3 +491,21 @@ test('the follow-up chips say what they count, and together count every register
   await expect.poll(async () => (await counts.allInnerTexts())
     .reduce((sum, text) => sum + Number(text.replace(/\D/g, '')), 0)).toBe(overview.registered);
 });
+
+test('headers look finished: sort buttons styled as headers, no header cut short', async ({ page }) => {
+  await page.goto('/');
+  const sort = page.locator('table.agents th button.sort').first();
+  await expect(sort).toBeVisible();
+  const look = await sort.evaluate((button) => {
+    const style = getComputedStyle(button);
+    return { background: style.backgroundColor, border: style.borderTopWidth };
+  });
+  expect(look).toEqual({ background: 'rgba(0, 0, 0, 0)', border: '0px' });
+  await page.goto(`${TAB}?period=7d&tz=UTC`);
+  const heads = page.locator('.row.head [role="columnheader"] button');
+  await expect(heads.first()).toBeVisible();
+  const cut = await heads.evaluateAll((buttons) => buttons
+    .filter((button) => button.scrollWidth > button.clientWidth + 1 || button.parentElement.scrollWidth > button.parentElement.clientWidth + 1)
+    .map((button) => button.textContent));
+  expect(cut).toEqual([]);
+});

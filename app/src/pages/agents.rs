@@ -139,10 +139,10 @@ pub fn AgentsPage() -> impl IntoView {
                                             </A>
                                             " "<span class="agent-id">{agent.agent_id.clone()}</span>
                                         </th>
-                                        <td class="num" data-testid="agent-online">{figures.online}</td>
-                                        <td class="num" data-testid="agent-active30">{figures.active_30d}</td>
-                                        <td class="num" data-testid="agent-registered">{figures.registered}</td>
-                                        <td class="num" data-testid="agent-messages">{figures.messages}</td>
+                                        <td class="num" data-testid="agent-online">{crate::browser::number(figures.online)}</td>
+                                        <td class="num" data-testid="agent-active30">{crate::browser::number(figures.active_30d)}</td>
+                                        <td class="num" data-testid="agent-registered">{crate::browser::number(figures.registered)}</td>
+                                        <td class="num" data-testid="agent-messages">{crate::browser::number(figures.messages)}</td>
                                         <td class="num" data-testid="agent-change">{shift}</td>
                                         <td>{sparkline(&figures.daily_users)}</td>
                                     </tr>
