@@ -20,6 +20,7 @@ cargo clippy -p pulse-frontend --target wasm32-unknown-unknown -- -D warnings
 # Before the Rust build: the server embeds the web app (webapp/build.rs).
 step "Building the web app (release wasm)"
 trunk build --release
+bash scripts/wasm-size.sh
 
 # One build for every test: the Rust tests run in the release profile, and
 # the `pulse` binary cargo builds for them (target/release/pulse) is the one

@@ -16,10 +16,11 @@ pub fn time_zone() -> String {
 
 /// A count written as the browser's language writes numbers ("46,214" in
 /// English, "46 214" in French), by `Intl.NumberFormat`, so that every
-/// count on a page reads alike; plain digits where there is no browser.
+/// count on a page reads alike; in English where there is no browser (the
+/// share page, rendered on the server).
 pub fn number(value: u64) -> String {
     if cfg!(not(target_arch = "wasm32")) {
-        return value.to_string();
+        return grouped(value);
     }
     thread_local! {
         // Made once: the user table writes two counts per row drawn.
@@ -34,6 +35,19 @@ pub fn number(value: u64) -> String {
                 .as_string()
         })
         .unwrap_or_else(|| value.to_string())
+}
+
+/// `value` with its thousands grouped by commas: "46,214".
+fn grouped(value: u64) -> String {
+    let digits = value.to_string();
+    let mut text = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            text.push(',');
+        }
+        text.push(digit);
+    }
+    text
 }
 
 /// Every IANA zone the browser knows (`Intl.supportedValuesOf`).
@@ -148,5 +162,21 @@ pub fn is_framed() -> bool {
     match window.top() {
         Ok(Some(top)) => top != window,
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn off_the_browser_counts_are_grouped_in_threes() {
+        for (value, text) in [
+            (0, "0"),
+            (999, "999"),
+            (1000, "1,000"),
+            (46214, "46,214"),
+            (1234567, "1,234,567"),
+        ] {
+            assert_eq!(super::number(value), text);
+        }
     }
 }

@@ -18,6 +18,8 @@ pub mod outreach;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
+#[cfg(feature = "ssr")]
+pub mod share_page;
 mod view_state;
 
 pub use charts::fonts::measuring_styles as chart_text_styles;

@@ -289,3 +289,38 @@ test('the shared heatmap: busier cells stand further from the page, darker when 
     await close();
   }
 });
+
+test('the share page needs no script: with JavaScript off it shows the API\'s figures and loads no WebAssembly', async ({ browser }) => {
+  const printed = pulse(['share', 'create', '--agent', AGENT.id, '--min-count', String(K), '--period', '7d', '--tz', 'UTC', '--password-stdin'], 'no script needed\n');
+  const link = printed.split('\n')[0].trim();
+  const context = await browser.newContext({ javaScriptEnabled: false, storageState: { cookies: [], origins: [] }, acceptDownloads: true });
+  const page = await context.newPage();
+  const requested = [];
+  page.on('request', (request) => requested.push(request.url()));
+  await page.goto(link);
+  // The password form posts without a script.
+  await page.getByTestId('share-password').locator('input').fill('no script needed');
+  await page.getByTestId('share-password').getByRole('button', { name: 'Open' }).click();
+  await expect(page.getByTestId('shared-title')).toHaveText(AGENT.name);
+  const { url, readKey } = serverState();
+  const overview = await api(url, readKey, 'GET', `/api/v1/agents/${AGENT.id}/users/overview?period=7d&tz=UTC`);
+  const card = (id) => page.getByTestId(id).locator('.card-value');
+  await expect(card('card-registered')).toHaveText(shown(overview.registered));
+  await expect(card('card-active')).toHaveText(shown(overview.active_users));
+  await expect(card('card-active30')).toHaveText(shown(overview.active_30d));
+  await expect(card('card-messages')).toHaveText(overview.messages.toLocaleString('en-US'));
+  const trend = await api(url, readKey, 'GET', `/api/v1/agents/${AGENT.id}/users/trend?period=7d&tz=UTC`);
+  await expect(page.getByTestId('shared-trend').locator('tbody tr')).toHaveCount(trend.buckets.length);
+  await expect(page.getByTestId('shared-heatmap').locator('td.suppressed').first()).toBeVisible();
+  const download = page.waitForEvent('download');
+  await page.getByTestId('shared-trend-csv').click();
+  const csv = fs.readFileSync(await (await download).path(), 'utf8');
+  expect(csv.split('\n')[0]).toBe('start,active_users,messages');
+  expect(csv.trim().split('\n')).toHaveLength(trend.buckets.length + 1);
+  // Print is the browser's own here: the page's button needs a script.
+  await expect(page.getByTestId('shared-print')).toBeHidden();
+  expect(requested.filter((address) => address.endsWith('.wasm'))).toEqual([]);
+  const body = await page.locator('body').innerText();
+  for (const secret of SECRETS) expect(body).not.toContain(secret);
+  await context.close();
+});

@@ -606,3 +606,166 @@ async fn the_average_gives_no_hidden_day_back() {
         app.cleanup().await;
     }
 }
+
+/// `GET` (or, with a password, `POST` of the form) of the share page:
+/// status, headers and HTML.
+async fn page(
+    app: &TestApp,
+    token: &str,
+    password: Option<&str>,
+) -> (u16, reqwest::header::HeaderMap, String) {
+    let url = format!("{}/share/{token}", app.url);
+    let request = match password {
+        Some(password) => app.client.post(url).form(&[("password", password)]),
+        None => app.client.get(url),
+    };
+    let response = request.send().await.unwrap();
+    let (status, headers) = (response.status().as_u16(), response.headers().clone());
+    (status, headers, response.text().await.unwrap())
+}
+
+/// The text of the element whose `data-testid` is `testid`'s first
+/// `class="card-value"` span, as the page's HTML has it.
+fn card_value(html: &str, testid: &str) -> String {
+    let card = &html[html
+        .find(&format!("data-testid=\"{testid}\""))
+        .expect(testid)..];
+    let value = &card[card.find("card-value").unwrap()..];
+    let text = &value[value.find('>').unwrap() + 1..];
+    let text = &text[..text.find("</span>").unwrap()];
+    // Server-rendered text may carry empty comment markers.
+    text.replace("<!>", "").trim().to_owned()
+}
+
+/// A count as the share page writes it: grouped in threes, or hidden.
+fn shown_text(value: &Value, k: u64) -> String {
+    match value.as_u64() {
+        Some(n) if n >= 1 && n < k => format!("fewer than {k}"),
+        Some(n) => {
+            let digits = n.to_string();
+            let mut text = String::new();
+            for (index, digit) in digits.chars().enumerate() {
+                if index > 0 && (digits.len() - index).is_multiple_of(3) {
+                    text.push(',');
+                }
+                text.push(digit);
+            }
+            text
+        }
+        None => panic!("not a count: {value}"),
+    }
+}
+
+#[tokio::test]
+async fn the_share_page_is_plain_html_with_the_apis_figures_and_no_script() {
+    for backend in [TestBackend::Sqlite, TestBackend::Postgres] {
+        let app = app_with_learners(backend).await;
+        let cookie = sign_in(&app, "teacher", "a long password").await;
+        let (_, token) = make_link(&app, &cookie, None).await;
+        let (status, headers, html) = page(&app, &token, None).await;
+        assert_eq!(status, 200, "{html}");
+        assert!(
+            headers["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        assert_eq!(headers["cache-control"], "no-store");
+        // No script but the print button's, no WebAssembly, no style
+        // attribute (the Content-Security-Policy forbids them), no learner.
+        assert_eq!(html.matches("<script").count(), 1, "{html}");
+        assert!(html.contains(r#"<script src="/public/print.js" defer></script>"#));
+        for absent in [
+            ".wasm",
+            " style=",
+            "secret-id",
+            "secret-username",
+            "Secret Name",
+        ] {
+            assert!(!html.contains(absent), "{absent} in {html}");
+        }
+        assert!(
+            html.contains("rel=\"stylesheet\""),
+            "the app's stylesheet: {html}"
+        );
+        let query = "period=7d&tz=Asia/Kathmandu";
+        let (_, overview) = app
+            .get_json(&format!("/api/v1/agents/agent-a/users/overview?{query}"))
+            .await;
+        for (testid, field) in [
+            ("card-online", "online"),
+            ("card-active30", "active_30d"),
+            ("card-registered", "registered"),
+            ("card-active", "active_users"),
+        ] {
+            assert_eq!(
+                card_value(&html, testid),
+                shown_text(&overview[field], K),
+                "{testid}"
+            );
+        }
+        assert_eq!(
+            card_value(&html, "card-messages"),
+            shown_text(&overview["messages"], 0)
+        );
+        // The heatmap hides what the naive suppression hides, cell for cell.
+        let (_, heatmap) = app
+            .get_json(&format!("/api/v1/agents/agent-a/users/heatmap?{query}"))
+            .await;
+        let hidden = naive_hidden(&grid(&heatmap["users"]), K);
+        let expected = hidden.iter().flatten().filter(|hidden| **hidden).count();
+        assert!(expected > 0, "the data hides some cells");
+        assert_eq!(
+            // Heatmap cells (titled with their hour), not the trend's rows.
+            html.matches(&format!(": fewer than {K}\" class=\"suppressed\">"))
+                .count(),
+            expected,
+            "{html}"
+        );
+        // The exports are links holding their files.
+        assert!(html.contains("download=\"access-times.csv\" href=\"data:text/csv;charset=utf-8,"));
+        assert!(html.contains("download=\"active-users.csv\" href=\"data:text/csv;charset=utf-8,"));
+
+        let (status, _, html) = page(&app, &"0".repeat(64), None).await;
+        assert_eq!(status, 404);
+        assert!(
+            html.contains("Nothing to show") && html.contains("does not exist"),
+            "{html}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_share_pages_password_form_works_without_script() {
+    let app = app_with_learners(TestBackend::Sqlite).await;
+    let cookie = sign_in(&app, "teacher", "a long password").await;
+    let (_, token) = make_link(&app, &cookie, Some("open sesame")).await;
+    let (status, _, html) = page(&app, &token, None).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("method=\"post\"") && html.contains("name=\"password\""),
+        "{html}"
+    );
+    assert!(!html.contains("card-value"));
+    let (status, _, html) = page(&app, &token, Some("wrong guess")).await;
+    assert_eq!(status, 403);
+    assert!(
+        html.contains("Wrong password") && html.contains("name=\"password\""),
+        "{html}"
+    );
+    let (status, _, html) = page(&app, &token, Some("open sesame")).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("card-value") && html.contains("agent-a"),
+        "{html}"
+    );
+    // The right password cleared the count: ten wrong guesses, then the
+    // eleventh waits.
+    let mut last = (0, None);
+    for _ in 0..11 {
+        let (status, headers, _) = page(&app, &token, Some("wrong guess")).await;
+        last = (status, headers.get("retry-after").cloned());
+    }
+    assert_eq!(last.0, 429);
+    assert!(last.1.is_some(), "429 says when to try again");
+}

@@ -107,8 +107,48 @@ pub fn intensity(theme: Theme, t: f64) -> RGBColor {
     }
 }
 
+/// How many shades a heatmap drawn as an HTML table has (the shared
+/// heatmap): its cells take classes `heat-1` to `heat-10` from the
+/// stylesheet, not colours of their own, so that the page needs no style
+/// attribute (the Content-Security-Policy forbids them) and no script.
+pub const HEAT_LEVELS: u8 = 10;
+
+/// The shade (1 to [`HEAT_LEVELS`]) of a non-zero `value` out of `top`.
+pub fn heat_level(value: u64, top: u64) -> u8 {
+    let share = value as f64 / top.max(1) as f64;
+    ((share * f64::from(HEAT_LEVELS)).ceil() as u8).clamp(1, HEAT_LEVELS)
+}
+
+/// The stylesheet's rules for the heat levels in both schemes, as
+/// style/main.css must hold them (a test compares; the stylesheet is
+/// where the page reads them): the [`intensity`] of
+/// each level's top share, with ink that reads on it.
+#[cfg(test)]
+pub fn heat_level_rules() -> String {
+    let rules = |theme: Theme, indent: &str| {
+        (1..=HEAT_LEVELS)
+            .map(|level| {
+                let colour = intensity(theme, f64::from(level) / f64::from(HEAT_LEVELS));
+                format!(
+                    "{indent}.heat-{level} {{ background: #{:02x}{:02x}{:02x}; color: {}; }}\n",
+                    colour.0,
+                    colour.1,
+                    colour.2,
+                    ink_on(colour)
+                )
+            })
+            .collect::<String>()
+    };
+    format!(
+        "{}@media (prefers-color-scheme: dark) {{\n{}}}\n",
+        rules(LIGHT, ""),
+        rules(DARK, "  ")
+    )
+}
+
 /// Ink that reads on `background`: white on dark colours, black on light
 /// ones (by relative luminance, WCAG's formula).
+#[cfg(test)]
 pub fn ink_on(background: RGBColor) -> &'static str {
     if luminance(background) < 0.35 {
         "#ffffff"
@@ -118,6 +158,7 @@ pub fn ink_on(background: RGBColor) -> &'static str {
 }
 
 /// WCAG relative luminance, 0 (black) to 1 (white).
+#[cfg(test)]
 pub fn luminance(colour: RGBColor) -> f64 {
     let linear = |channel: u8| {
         let c = f64::from(channel) / 255.0;
@@ -133,6 +174,25 @@ pub fn luminance(colour: RGBColor) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_stylesheet_holds_the_heat_levels_of_the_palette() {
+        let css = include_str!("../../../style/main.css");
+        let rules = heat_level_rules();
+        assert!(
+            css.contains(&rules),
+            "style/main.css must hold these rules as they are:\n{rules}"
+        );
+    }
+
+    #[test]
+    fn heat_levels_rise_with_the_value_and_never_hide_a_non_zero_one() {
+        assert_eq!(heat_level(1, 1000), 1);
+        assert_eq!(heat_level(100, 1000), 1);
+        assert_eq!(heat_level(101, 1000), 2);
+        assert_eq!(heat_level(1000, 1000), HEAT_LEVELS);
+        assert_eq!(heat_level(5, 0), HEAT_LEVELS);
+    }
 
     #[test]
     fn the_stylesheets_colours_are_read_as_written() {

@@ -6,10 +6,31 @@
 use leptos::prelude::*;
 use pulse_model::SharedFigures;
 
-use crate::browser::download;
 use crate::charts::heatmap::WEEKDAYS;
-use crate::charts::palette::{current_theme, ink_on, intensity};
+use crate::charts::palette::heat_level;
 use crate::dates::{DateStyle, wall_clock};
+
+/// `text` as a `data:` URL: the exports are links that hold their file, so
+/// that they work without a script (the share page runs none).
+fn data_url(mime: &str, text: &str) -> String {
+    let mut url = format!("data:{mime};charset=utf-8,");
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~,".contains(&byte) {
+            url.push(char::from(byte));
+        } else {
+            url.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    url
+}
+
+/// A link downloading `text` as `file_name`, looking like a button.
+#[component]
+fn CsvLink(file_name: &'static str, text: String, testid: &'static str) -> impl IntoView {
+    view! {
+        <a class="button" data-testid=testid download=file_name href=data_url("text/csv", &text)>"Export CSV"</a>
+    }
+}
 
 /// A count as shown: the number, or "fewer than k" when hidden.
 pub fn count_text(count: Option<u64>, k: u32) -> String {
@@ -104,20 +125,23 @@ pub fn SharedTrend(figures: SharedFigures) -> impl IntoView {
         <section class="panel shared-trend" aria-label="Active users over time">
             <div class="panel-header">
                 <h2>"Active users over time"</h2>
-                <button type="button" class="button" data-testid="shared-trend-csv"
-                    on:click=move |_| download("active-users.csv", "text/csv", &csv)>"Export CSV"</button>
+                <CsvLink file_name="active-users.csv" text=csv testid="shared-trend-csv" />
             </div>
             <table class="bars" data-testid="shared-trend">
                 <thead><tr><th>"When"</th><th>"Active users"</th><th>"Messages"</th></tr></thead>
                 <tbody>
                     {buckets.iter().map(|bucket| {
-                        // The longest bar leaves room for its number on the same line.
-                        let width = bucket.active_users.map_or(0.0, |n| n as f64 / top * 80.0);
+                        // A bar as an SVG rectangle: its width is an attribute,
+                        // which the Content-Security-Policy allows (a style
+                        // attribute it blocks, and the share page runs no script).
+                        let width = bucket.active_users.map_or(0.0, |n| n as f64 / top * 100.0);
                         view! {
                             <tr class:suppressed=bucket.suppressed>
                                 <th scope="row">{label(&bucket.start)}</th>
                                 <td>
-                                    <span class="bar" style:width=format!("{width:.1}%")></span>
+                                    <svg class="bar" viewBox="0 0 100 1" preserveAspectRatio="none" aria-hidden="true">
+                                        <rect width=format!("{width:.1}") height="1"></rect>
+                                    </svg>
                                     <span class="bar-value">{count_text(bucket.active_users, k)}</span>
                                 </td>
                                 <td>{bucket.messages}</td>
@@ -134,16 +158,13 @@ pub fn SharedTrend(figures: SharedFigures) -> impl IntoView {
 pub fn SharedHeatmap(figures: SharedFigures) -> impl IntoView {
     let k = figures.min_count;
     let heatmap = figures.heatmap;
-    // More is darker on a light page, brighter on a dark one.
-    let theme = current_theme();
     let top = heatmap
         .users
         .iter()
         .flatten()
         .filter_map(|cell| *cell)
         .max()
-        .unwrap_or(0)
-        .max(1) as f64;
+        .unwrap_or(0);
     let csv = {
         let mut text = String::from("weekday,hour,learner_hours,messages\n");
         for (weekday, name) in WEEKDAYS.iter().enumerate() {
@@ -162,8 +183,7 @@ pub fn SharedHeatmap(figures: SharedFigures) -> impl IntoView {
         <section class="panel shared-heatmap" aria-label="Access times">
             <div class="panel-header">
                 <h2>"Access times (learner-hours)"</h2>
-                <button type="button" class="button" data-testid="shared-heatmap-csv"
-                    on:click=move |_| download("access-times.csv", "text/csv", &csv)>"Export CSV"</button>
+                <CsvLink file_name="access-times.csv" text=csv testid="shared-heatmap-csv" />
             </div>
             <div class="grid-scroll">
                 <table class="heat-table" data-testid="shared-heatmap">
@@ -175,24 +195,15 @@ pub fn SharedHeatmap(figures: SharedFigures) -> impl IntoView {
                                 <th scope="row">{&name[..3]}</th>
                                 {(0..24).map(|hour| {
                                     let cell = heatmap.users[weekday][hour];
-                                    // Set through the CSSOM (style:), which the CSP allows,
-                                    // not as a style attribute, which it blocks.
-                                    let (background, ink, text) = match cell {
-                                        Some(0) => (String::new(), "", "0".to_owned()),
-                                        Some(value) => {
-                                            let share = value as f64 / top;
-                                            let colour = intensity(theme, share);
-                                            let ink = ink_on(colour);
-                                            (
-                                                format!("rgb({},{},{})", colour.0, colour.1, colour.2),
-                                                ink,
-                                                value.to_string(),
-                                            )
-                                        }
-                                        None => (String::new(), "", format!("<{k}")),
+                                    // A shade of the stylesheet (darker when light, brighter
+                                    // when dark): no colour of its own, no script.
+                                    let (class, text) = match cell {
+                                        Some(0) => ("empty".to_owned(), "0".to_owned()),
+                                        Some(value) => (format!("heat-{}", heat_level(value, top)), value.to_string()),
+                                        None => ("suppressed".to_owned(), format!("<{k}")),
                                     };
                                     let title = format!("{name} {hour:02}:00: {}", count_text(cell, k));
-                                    view! { <td class:suppressed=cell.is_none() class:empty=cell == Some(0) style:background=background style:color=ink title=title>{text}</td> }
+                                    view! { <td class=class title=title>{text}</td> }
                                 }).collect_view()}
                                 <td>{count_text(heatmap.weekday_users[weekday], k)}</td>
                             </tr>

@@ -8,7 +8,6 @@ mod not_found;
 mod routed_view;
 mod sections_settings;
 mod settings;
-mod share;
 mod share_links_settings;
 mod users_tab;
 
@@ -37,7 +36,6 @@ pub fn App() -> impl IntoView {
             <main class="page">
                 <Routes fallback=not_found::NotFound>
                     <Route path=path!("/login") view=login::LoginPage />
-                    <Route path=path!("/share/:token") view=share::SharePage />
                     <Route path=path!("/settings") view=|| view! { <SignedIn><settings::SettingsPage /></SignedIn> } />
                     <Route path=path!("/") view=|| view! { <SignedIn><agents::AgentsPage /></SignedIn> } />
                     <Route path=path!("/agents/:agent_id") view=|| view! { <SignedIn><agent::AgentPage /></SignedIn> } />

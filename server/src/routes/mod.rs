@@ -8,6 +8,7 @@ mod health;
 pub(crate) mod metrics;
 mod security;
 mod server_fns;
+mod share_page;
 mod single_sign_on;
 mod spa;
 
@@ -49,8 +50,14 @@ pub struct AppState {
 
 pub fn router(state: AppState, config: &ServeConfig) -> Router {
     let state_embedding = std::sync::Arc::clone(&state.embedding);
+    let index_html = spa::index_html(config.dist_dir.as_deref());
     let mut router = Router::new()
         .route("/healthz", get(health::healthz))
+        // Rendered here, without the web app (docs/API.md, "The share page").
+        .route(
+            "/share/{token}",
+            get(share_page::show).post(share_page::submit),
+        )
         .route("/embed/{*page}", get(embed::page))
         .route(
             crate::single_sign_on::LOGIN_PATH,
@@ -74,13 +81,13 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
         .route("/api", any(|| async { no_such_endpoint() }))
         .route("/api/", any(|| async { no_such_endpoint() }))
         .with_state(state)
+        .layer(axum::Extension(share_page::SharePageShell::new(
+            &index_html,
+        )))
         .fallback_service(spa::router(config.dist_dir.as_deref()))
         .layer(middleware::from_fn(metrics::record));
     router = router.layer(middleware::from_fn_with_state(
-        security::SecurityHeaders::new(
-            &spa::index_html(config.dist_dir.as_deref()),
-            state_embedding,
-        ),
+        security::SecurityHeaders::new(&index_html, state_embedding),
         security::add_headers,
     ));
     // Answers are compressed when the client accepts it and they are worth

@@ -218,7 +218,13 @@ pub fn test_dist() -> tempfile::TempDir {
     let dist = tempfile::tempdir().unwrap();
     std::fs::write(
         dist.path().join("index.html"),
-        "<!DOCTYPE html><title>Pulse test</title>",
+        "<!DOCTYPE html><title>Pulse test</title>\
+         <link rel=\"stylesheet\" href=\"/main-0123456789abcdef.css\"/>",
+    )
+    .unwrap();
+    std::fs::write(
+        dist.path().join("main-0123456789abcdef.css"),
+        "body { margin: 0 }",
     )
     .unwrap();
     std::fs::write(

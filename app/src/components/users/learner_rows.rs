@@ -7,8 +7,6 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use pulse_model::{ContactMark, UserRow};
-use unicode_normalization::UnicodeNormalization;
-use unicode_normalization::char::is_combining_mark;
 
 use crate::view_state::{Column, QuickFilter, ViewState};
 
@@ -129,12 +127,29 @@ fn top_senders_threshold(rows: &[UserRow]) -> u64 {
     counts[(counts.len().div_ceil(10)).saturating_sub(1)]
 }
 
-/// Lower case without accents, so "zoe" finds "Zoë".
+/// Lower case without accents, so "zoe" finds "Zoë": decomposed (NFD),
+/// stripped of combining marks (Unicode category M), lower-cased. In the
+/// browser by its own `normalize` and a `\p{M}` pattern, so that no
+/// Unicode tables ship in the WebAssembly; elsewhere (tests, the server's
+/// build) by unicode-normalization, which decomposes alike.
 fn fold(text: &str) -> String {
-    text.nfd()
-        .filter(|c| !is_combining_mark(*c))
-        .flat_map(char::to_lowercase)
-        .collect()
+    #[cfg(target_arch = "wasm32")]
+    let bare: String = {
+        thread_local! {
+            static MARKS: js_sys::RegExp = js_sys::RegExp::new("\\p{M}", "gu");
+        }
+        let decomposed = js_sys::JsString::from(text).normalize("NFD");
+        MARKS
+            .with(|marks| decomposed.replace_by_pattern(marks, ""))
+            .into()
+    };
+    #[cfg(not(target_arch = "wasm32"))]
+    let bare: String = {
+        use unicode_normalization::UnicodeNormalization;
+        use unicode_normalization::char::is_combining_mark;
+        text.nfd().filter(|c| !is_combining_mark(*c)).collect()
+    };
+    bare.chars().flat_map(char::to_lowercase).collect()
 }
 
 /// "3 days ago" and the like.

@@ -1,39 +1,54 @@
-//! The page behind a share link, for anyone holding it: the agent's
-//! topline counts, trend and heatmap with small counts hidden, and no
-//! learner anywhere. Its data comes only from `open_share_link`.
+//! The page behind a share link, rendered on the server as plain HTML: the
+//! agent's topline counts, trend and heatmap with small counts hidden, and
+//! no learner anywhere (docs/METRICS.md, "Shared views and small counts").
+//! It runs no script and loads no WebAssembly: a teacher opening a link
+//! from an email on a phone waits for one small page, and a page without
+//! script is the safest one to hand to people without an account. Its
+//! figures are those of `pulse_db::share_links::open`, as the
+//! `open_share_link` server function answers them.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 use pulse_model::{ApiError, SharedPage, SharedView};
 
-use crate::api::open_share_link;
 use crate::components::shared_figures::{SharedCards, SharedHeatmap, SharedTrend};
 use crate::dates::{DateStyle, in_zone, wall_clock};
 
-#[component]
-pub fn SharePage() -> impl IntoView {
-    let params = use_params_map();
-    let token = Memo::new(move |_| params.read().get("token").unwrap_or_default());
-    let (password, set_password) = signal(None::<String>);
-    let page = LocalResource::new(move || open_share_link(token.get(), password.get()));
-    view! {
-        <section class="shared" data-testid="shared-page" aria-busy=move || page.get().is_none().to_string()>
-            {move || match page.get() {
-                None => view! { <p class="muted">"Loading…"</p> }.into_any(),
-                Some(Ok(SharedPage::View(view))) => view! { <SharedFiguresView view=*view /> }.into_any(),
-                Some(Ok(SharedPage::PasswordNeeded)) => view! { <PasswordForm set_password error=None /> }.into_any(),
-                Some(Err(ApiError::Forbidden(message))) => {
-                    view! { <PasswordForm set_password error=Some(message) /> }.into_any()
-                }
-                Some(Err(error)) => view! {
+/// The `<title>` and `<body>` content of the page for what opening the
+/// link gave.
+pub fn render(opened: &Result<SharedPage, ApiError>) -> (String, String) {
+    let owner = Owner::new();
+    owner.with(|| match opened {
+        Ok(SharedPage::View(view)) => {
+            let title = view.agent_name.clone();
+            let view = (**view).clone();
+            (title, body(view! { <SharedFiguresView view /> }))
+        }
+        Ok(SharedPage::PasswordNeeded) => (
+            "A password is needed".to_owned(),
+            body(view! { <PasswordForm error=None /> }),
+        ),
+        Err(ApiError::Forbidden(message)) => (
+            "A password is needed".to_owned(),
+            body(view! { <PasswordForm error=Some(message.clone()) /> }),
+        ),
+        Err(error) => {
+            let message = shown_error(error);
+            (
+                "Nothing to show".to_owned(),
+                body(view! {
                     <div class="empty-state" role="alert" data-testid="shared-unavailable">
                         <h1>"Nothing to show"</h1>
-                        <p>{shown_error(&error)}</p>
+                        <p>{message}</p>
                     </div>
-                }.into_any(),
-            }}
-        </section>
-    }
+                }),
+            )
+        }
+    })
+}
+
+/// The page's section around `content`, as HTML.
+fn body(content: impl IntoView + 'static) -> String {
+    view! { <section class="shared" data-testid="shared-page">{content}</section> }.to_html()
 }
 
 /// What the page says when the link shows nothing.
@@ -45,19 +60,14 @@ fn shown_error(error: &ApiError) -> String {
     }
 }
 
+/// The password, posted to the link's own address (no script).
 #[component]
-fn PasswordForm(set_password: WriteSignal<Option<String>>, error: Option<String>) -> impl IntoView {
-    let (typed, set_typed) = signal(String::new());
-    let submit = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        set_password.set(Some(typed.get_untracked()));
-    };
+fn PasswordForm(error: Option<String>) -> impl IntoView {
     view! {
-        <form class="share-password" data-testid="share-password" on:submit=submit>
+        <form class="share-password" data-testid="share-password" method="post">
             <h1>"This link needs its password"</h1>
             <label>"Password "
-                <input type="password" autocomplete="off" required=true
-                    on:input=move |event| set_typed.set(event_target_value(&event)) />
+                <input type="password" name="password" autocomplete="off" required=true />
             </label>
             <button type="submit">"Open"</button>
             {error.map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
@@ -101,8 +111,9 @@ fn SharedFiguresView(view: SharedView) -> impl IntoView {
                 k - 1,
                 in_zone(expires_at, &overview.tz, DateStyle::DayWithYear, false)
             )}</p>
-            <button type="button" class="button" data-testid="shared-print"
-                on:click=move |_| { let _ = window().print(); }>"Print"</button>
+            // Shown by /public/print.js where scripts run; the browser's
+            // own Print does the same everywhere.
+            <button type="button" class="button" data-testid="shared-print" data-print="" hidden=true>"Print"</button>
         </header>
         <SharedCards figures=figures.clone() />
         <div class="panels">
