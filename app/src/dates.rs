@@ -14,24 +14,25 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use wasm_bindgen::{JsCast, JsValue};
 
-/// Which parts of a date are shown.
+/// Which parts of a date are shown (the examples as American English
+/// writes them; each language writes its own).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DateStyle {
-    /// A day: "Tue 17 Nov".
+    /// A day: "Tue, Nov 17".
     Day,
-    /// A day with its year: "Tue 17 Nov 2026".
+    /// A day with its year: "Tue, Nov 17, 2026".
     DayWithYear,
-    /// A short axis label: "17 Nov".
+    /// A short axis label: "Nov 17".
     DayMonth,
-    /// A whole date, for tooltips: "Tuesday 17 November 2026".
+    /// A whole date, for tooltips: "Tuesday, November 17, 2026".
     LongDay,
     /// An hour in a week: "Tue 13:00".
     WeekdayTime,
     /// A time of day: "13:27".
     Time,
-    /// A moment: "Tue 17 Nov, 13:27".
+    /// A moment: "Tue, Nov 17, 13:27".
     DayTime,
-    /// A moment with its year: "Tue 17 Nov 2026, 13:27".
+    /// A moment with its year: "Tue, Nov 17, 2026, 13:27".
     DayTimeWithYear,
 }
 
@@ -80,17 +81,20 @@ impl DateStyle {
         }
     }
 
-    /// The same shape in English, where there is no browser.
+    /// The same shape where there is no browser (the pages the server
+    /// renders): as `Intl` writes it in American English, so that the
+    /// server's first paint reads as the app that replaces it does in the
+    /// most common browser language.
     fn pattern(self) -> &'static str {
         match self {
-            DateStyle::Day => "%a %-d %b",
-            DateStyle::DayWithYear => "%a %-d %b %Y",
-            DateStyle::DayMonth => "%-d %b",
-            DateStyle::LongDay => "%A %-d %B %Y",
+            DateStyle::Day => "%a, %b %-d",
+            DateStyle::DayWithYear => "%a, %b %-d, %Y",
+            DateStyle::DayMonth => "%b %-d",
+            DateStyle::LongDay => "%A, %B %-d, %Y",
             DateStyle::WeekdayTime => "%a %H:%M",
             DateStyle::Time => "%H:%M",
-            DateStyle::DayTime => "%a %-d %b, %H:%M",
-            DateStyle::DayTimeWithYear => "%a %-d %b %Y, %H:%M",
+            DateStyle::DayTime => "%a, %b %-d, %H:%M",
+            DateStyle::DayTimeWithYear => "%a, %b %-d, %Y, %H:%M",
         }
     }
 }
@@ -186,10 +190,14 @@ mod tests {
             .unwrap()
             .and_hms_opt(13, 5, 0)
             .unwrap();
-        assert_eq!(wall_clock(local, DateStyle::Day), "Sun 8 Nov");
+        assert_eq!(wall_clock(local, DateStyle::Day), "Sun, Nov 8");
         assert_eq!(
             wall_clock(local, DateStyle::DayTimeWithYear),
-            "Sun 8 Nov 2026, 13:05"
+            "Sun, Nov 8, 2026, 13:05"
+        );
+        assert_eq!(
+            wall_clock(local, DateStyle::LongDay),
+            "Sunday, November 8, 2026"
         );
         assert_eq!(
             in_zone(local.and_utc(), "Europe/Paris", DateStyle::Time, true),

@@ -14,6 +14,8 @@ mod charts;
 mod components;
 mod dates;
 #[cfg(feature = "ssr")]
+pub mod first_paint;
+#[cfg(feature = "ssr")]
 pub mod outreach;
 mod pages;
 #[cfg(feature = "ssr")]
@@ -24,3 +26,16 @@ mod view_state;
 
 pub use charts::fonts::measuring_styles as chart_text_styles;
 pub use pages::App;
+
+/// Starts the app in the browser: the server's first paint of the page
+/// (`first_paint`, when there is one) makes way, and the app draws the
+/// page whole in the same task, so nothing blank is ever shown.
+pub fn mount() {
+    if let Some(first_paint) = web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.get_element_by_id("first-paint"))
+    {
+        first_paint.remove();
+    }
+    leptos::mount::mount_to_body(App);
+}

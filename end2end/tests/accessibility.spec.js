@@ -1,9 +1,9 @@
-// axe-core on every page, in the light and the dark scheme: no serious or
+// axe-core on every page (a share page too), in the light and the dark scheme: no serious or
 // critical violation (contrast, roles, names, labels). The pages are read
 // once they show their data, as a teacher sees them.
 const AxeBuilder = require('@axe-core/playwright').default;
 const { test, expect } = require('./fixtures');
-const { AGENT } = require('./data');
+const { AGENT, pulse } = require('./data');
 const { AUTH_STATE } = require('../server');
 
 const PAGES = [
@@ -29,6 +29,11 @@ for (const colorScheme of ['light', 'dark']) {
     await signedOut.goto(`${process.env.PULSE_URL}/login`);
     await expect(signedOut.getByTestId('login-submit')).toBeVisible();
     expect(await violations(signedOut), `sign-in page, ${colorScheme}`).toEqual([]);
+    // A share page, as anyone holding the link sees it (rendered by the server).
+    const link = pulse(['share', 'create', '--agent', AGENT.id, '--min-count', '2', '--tz', 'UTC']).split('\n')[0].trim();
+    await signedOut.goto(`${process.env.PULSE_URL}${link}`);
+    await expect(signedOut.getByTestId('shared-heatmap')).toBeVisible();
+    expect(await violations(signedOut), `share page, ${colorScheme}`).toEqual([]);
     await outside.close();
 
     const inside = await browser.newContext({ colorScheme, storageState: AUTH_STATE });

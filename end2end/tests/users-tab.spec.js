@@ -513,3 +513,32 @@ test('headers look finished: sort buttons styled as headers, no header cut short
     .map((button) => button.textContent));
   expect(cut).toEqual([]);
 });
+
+test('the Users tab\'s first figures come with the page, before any script runs', async ({ browser }) => {
+  const query = 'period=7d&tz=UTC';
+  const { overview } = await apiFigures(query);
+  // With JavaScript off, a signed-in teacher sees the API's topline figures.
+  const still = await browser.newContext({ javaScriptEnabled: false, storageState: AUTH_STATE });
+  const page = await still.newPage();
+  await page.goto(`${process.env.PULSE_URL}${TAB}?${query}`);
+  const card = (id) => page.locator('#first-paint').getByTestId(id).locator('.card-value');
+  await expect(card('card-active')).toHaveText(overview.active_users.toLocaleString('en-US'));
+  await expect(card('card-registered')).toHaveText(overview.registered.toLocaleString('en-US'));
+  await expect(card('card-messages')).toHaveText(overview.messages.toLocaleString('en-US'));
+  await expect(card('card-active30')).toHaveText(overview.active_30d.toLocaleString('en-US'));
+  await still.close();
+  // Signed out, the page carries no figure.
+  const outside = await browser.newContext({ javaScriptEnabled: false, storageState: { cookies: [], origins: [] } });
+  const stranger = await outside.newPage();
+  await stranger.goto(`${process.env.PULSE_URL}${TAB}?${query}`);
+  await expect(stranger.locator('.card-value')).toHaveCount(0);
+  await outside.close();
+  // With it on, the app takes over: the first paint gone, one set of cards.
+  const live = await browser.newPage({ storageState: AUTH_STATE });
+  await live.goto(`${process.env.PULSE_URL}${TAB}?${query}`);
+  await expect(live.getByTestId('user-row').first()).toBeVisible();
+  await expect(live.locator('#first-paint')).toHaveCount(0);
+  await expect(live.getByTestId('card-active')).toHaveCount(1);
+  await expect(live.getByTestId('card-active').locator('.card-value')).toHaveText(overview.active_users.toLocaleString('en-US'));
+  await live.close();
+});

@@ -22,6 +22,7 @@ mod database_faults;
 mod deploy_files;
 mod doc_references;
 mod embedding;
+mod first_paint;
 mod follow_up;
 mod freshness;
 mod hostile_clients;

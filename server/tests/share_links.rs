@@ -9,6 +9,7 @@ use pulse_db::accounts::Role;
 use pulse_db::testing::TestBackend;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use support::html::{card_value, grouped};
 use support::{TestApp, event, server_fn_path, sign_in};
 
 const K: u64 = 3;
@@ -624,34 +625,11 @@ async fn page(
     (status, headers, response.text().await.unwrap())
 }
 
-/// The text of the element whose `data-testid` is `testid`'s first
-/// `class="card-value"` span, as the page's HTML has it.
-fn card_value(html: &str, testid: &str) -> String {
-    let card = &html[html
-        .find(&format!("data-testid=\"{testid}\""))
-        .expect(testid)..];
-    let value = &card[card.find("card-value").unwrap()..];
-    let text = &value[value.find('>').unwrap() + 1..];
-    let text = &text[..text.find("</span>").unwrap()];
-    // Server-rendered text may carry empty comment markers.
-    text.replace("<!>", "").trim().to_owned()
-}
-
 /// A count as the share page writes it: grouped in threes, or hidden.
 fn shown_text(value: &Value, k: u64) -> String {
     match value.as_u64() {
         Some(n) if n >= 1 && n < k => format!("fewer than {k}"),
-        Some(n) => {
-            let digits = n.to_string();
-            let mut text = String::new();
-            for (index, digit) in digits.chars().enumerate() {
-                if index > 0 && (digits.len() - index).is_multiple_of(3) {
-                    text.push(',');
-                }
-                text.push(digit);
-            }
-            text
-        }
+        Some(n) => grouped(n),
         None => panic!("not a count: {value}"),
     }
 }

@@ -146,11 +146,12 @@ pub fn heat_level_rules() -> String {
     )
 }
 
-/// Ink that reads on `background`: white on dark colours, black on light
-/// ones (by relative luminance, WCAG's formula).
+/// Ink that reads on `background`: whichever of white and black has the
+/// higher WCAG contrast with it (white below a relative luminance of
+/// about 0.179, where the two contrasts are equal).
 #[cfg(test)]
 pub fn ink_on(background: RGBColor) -> &'static str {
-    if luminance(background) < 0.35 {
+    if luminance(background) < 0.179 {
         "#ffffff"
     } else {
         "#000000"

@@ -11,6 +11,9 @@ mod settings;
 mod share_links_settings;
 mod users_tab;
 
+#[cfg(feature = "ssr")]
+pub use users_tab::PeriodSpan;
+
 use leptos::prelude::*;
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;

@@ -126,14 +126,10 @@ pub fn UsersTabPage() -> impl IntoView {
             last.date_naive().max(bounds.start.date_naive()),
         ))
     });
-    // The exact span the figures cover, in the selected zone.
     let span = move || {
-        let bounds = overview.get()?.period;
-        let time = |at: chrono::DateTime<chrono::FixedOffset>| {
-            view! { <time datetime=at.to_rfc3339()>{crate::dates::wall_clock(at.naive_local(), crate::dates::DateStyle::DayTimeWithYear)}</time> }
-        };
-        let zone = format!(" ({})", overview.get()?.tz);
-        Some(view! { "Figures for " {time(bounds.start)} " – " {time(bounds.end)} {zone} })
+        overview
+            .get()
+            .map(|overview| view! { <PeriodSpan period=overview.period tz=overview.tz /> })
     };
     let empty = move || loaded.get().is_some_and(|d| d.overview.active_users == 0);
     let loading = move || {
@@ -152,7 +148,7 @@ pub fn UsersTabPage() -> impl IntoView {
                 <SectionFilter state set_state sections />
                 <ViewTools privacy agent_id period_query />
             </div>
-            <p class="period-span muted" data-testid="period-span">{span}</p>
+            {span}
             {purge_note}
             {move || error.get().map(|error: ApiError| view! { <ErrorPanel error retry=move || dashboard.refetch() /> })}
             <Show when=move || !privacy.get() fallback=move || view! { <PrivateFigures shared /> }>
@@ -241,4 +237,18 @@ fn pseudonymous(rows: Vec<UserRow>) -> Vec<UserRow> {
             ..row
         })
         .collect()
+}
+
+/// The exact span the figures cover, in the selected zone (the server's
+/// first paint shows the same line: `crate::first_paint`).
+#[component]
+pub fn PeriodSpan(period: pulse_model::PeriodBounds, tz: String) -> impl IntoView {
+    let time = |at: chrono::DateTime<chrono::FixedOffset>| {
+        view! { <time datetime=at.to_rfc3339()>{crate::dates::wall_clock(at.naive_local(), crate::dates::DateStyle::DayTimeWithYear)}</time> }
+    };
+    view! {
+        <p class="period-span muted" data-testid="period-span">
+            "Figures for " {time(period.start)} " – " {time(period.end)} {format!(" ({tz})")}
+        </p>
+    }
 }

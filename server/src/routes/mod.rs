@@ -4,8 +4,10 @@
 mod api;
 mod client_address;
 mod embed;
+mod first_paint;
 mod health;
 pub(crate) mod metrics;
+mod page_shell;
 mod security;
 mod server_fns;
 mod share_page;
@@ -58,6 +60,11 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
             "/share/{token}",
             get(share_page::show).post(share_page::submit),
         )
+        // The app's page, with the tab's first figures in it.
+        .route(
+            "/agents/{agent_id}/analytics/users",
+            get(first_paint::users_tab),
+        )
         .route("/embed/{*page}", get(embed::page))
         .route(
             crate::single_sign_on::LOGIN_PATH,
@@ -81,9 +88,7 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
         .route("/api", any(|| async { no_such_endpoint() }))
         .route("/api/", any(|| async { no_such_endpoint() }))
         .with_state(state)
-        .layer(axum::Extension(share_page::SharePageShell::new(
-            &index_html,
-        )))
+        .layer(axum::Extension(page_shell::PageShell::new(&index_html)))
         .fallback_service(spa::router(config.dist_dir.as_deref()))
         .layer(middleware::from_fn(metrics::record));
     router = router.layer(middleware::from_fn_with_state(

@@ -5,9 +5,6 @@
 //! the password form, 403 for a wrong password, 404 for a link that shows
 //! nothing, 429 when the address tried too many passwords.
 
-use std::net::SocketAddr;
-use std::sync::Arc;
-
 use axum::Extension;
 use axum::Form;
 use axum::extract::{ConnectInfo, Path, State};
@@ -16,23 +13,10 @@ use axum::response::{Html, IntoResponse, Response};
 use pulse_db::share_links::{Opening, open};
 use pulse_model::ApiError;
 use serde::Deserialize;
+use std::net::SocketAddr;
 
 use super::AppState;
-
-/// What every share page shares: the app's stylesheet link (Trunk names
-/// the file after its content), taken from its index.html once.
-#[derive(Clone)]
-pub struct SharePageShell {
-    stylesheet: Arc<str>,
-}
-
-impl SharePageShell {
-    pub fn new(index_html: &str) -> SharePageShell {
-        SharePageShell {
-            stylesheet: stylesheet_link(index_html).unwrap_or_default().into(),
-        }
-    }
-}
+use super::page_shell::PageShell;
 
 /// The password form's field.
 #[derive(Debug, Deserialize)]
@@ -42,7 +26,7 @@ pub struct PasswordForm {
 
 pub async fn show(
     State(state): State<AppState>,
-    Extension(shell): Extension<SharePageShell>,
+    Extension(shell): Extension<PageShell>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Path(token): Path<String>,
@@ -52,7 +36,7 @@ pub async fn show(
 
 pub async fn submit(
     State(state): State<AppState>,
-    Extension(shell): Extension<SharePageShell>,
+    Extension(shell): Extension<PageShell>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Path(token): Path<String>,
@@ -63,7 +47,7 @@ pub async fn submit(
 
 async fn answer(
     state: &AppState,
-    shell: &SharePageShell,
+    shell: &PageShell,
     peer: SocketAddr,
     headers: &HeaderMap,
     token: String,
@@ -108,7 +92,7 @@ async fn answer(
 }
 
 /// The whole HTML document around the rendered `body`.
-fn document(shell: &SharePageShell, title: &str, body: &str) -> String {
+fn document(shell: &PageShell, title: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\" />\n\
@@ -131,29 +115,9 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// The `<link rel="stylesheet" …>` element of the app's index.html.
-fn stylesheet_link(index_html: &str) -> Option<String> {
-    index_html.split("<link").skip(1).find_map(|rest| {
-        let element = &rest[..rest.find('>')?];
-        element
-            .contains("rel=\"stylesheet\"")
-            .then(|| format!("<link{element}>"))
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_stylesheet_link_is_taken_whole_from_the_index() {
-        let index = r#"<head><link rel="icon" href="/f.svg"/><link rel="stylesheet" href="/main-ab12.css" integrity="sha384-x"/></head>"#;
-        assert_eq!(
-            stylesheet_link(index).as_deref(),
-            Some(r#"<link rel="stylesheet" href="/main-ab12.css" integrity="sha384-x"/>"#)
-        );
-        assert_eq!(stylesheet_link("<head></head>"), None);
-    }
 
     #[test]
     fn titles_are_text_not_markup() {

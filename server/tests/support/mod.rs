@@ -1,5 +1,6 @@
 //! The real app on a random port, on a fresh database of either backend.
 
+pub mod html;
 pub mod postgres_cluster;
 pub mod process;
 
@@ -219,7 +220,7 @@ pub fn test_dist() -> tempfile::TempDir {
     std::fs::write(
         dist.path().join("index.html"),
         "<!DOCTYPE html><title>Pulse test</title>\
-         <link rel=\"stylesheet\" href=\"/main-0123456789abcdef.css\"/>",
+         <link rel=\"stylesheet\" href=\"/main-0123456789abcdef.css\"/><body></body>",
     )
     .unwrap();
     std::fs::write(
