@@ -37,6 +37,11 @@ const CALLERS: [Caller; 8] = [
 #[derive(Debug, Clone, Copy)]
 enum Expect {
     Status(u16),
+    /// The app's page (200), with the Users tab's first figures in it or
+    /// without (docs/API.md, "The Users tab's first paint").
+    Page {
+        figures: bool,
+    },
 }
 
 /// Method, documented path, concrete path, JSON body, what each caller gets.
@@ -321,6 +326,24 @@ fn page_rows() -> Vec<RestRow> {
             None,
             |_| Expect::Status(200),
         ),
+        // The tab's page: its first figures only for who may see agent A.
+        (
+            Method::GET,
+            "/agents/{agent_id}/analytics/users",
+            "/agents/agent-a/analytics/users?period=7d&tz=UTC",
+            None,
+            |c| Expect::Page {
+                figures: matches!(c, AdminA | Superadmin),
+            },
+        ),
+        // A share page shows what its link shows, to anyone: no link, nothing.
+        (
+            Method::GET,
+            "/share/{token}",
+            "/share/0000000000000000000000000000000000000000000000000000000000000000",
+            None,
+            |_| Expect::Status(404),
+        ),
         (
             Method::GET,
             "/auth/oidc/login",
@@ -604,9 +627,14 @@ fn only_superadmin(caller: Caller) -> Expect {
 /// A key made for the revoke row to revoke.
 const THROWAWAY_KEY_PREFIX: &str = "pk_read_matrix00";
 
-fn check(expect: Expect, status: u16, context: &str) {
+fn check(expect: Expect, status: u16, body: &str, context: &str) {
     match expect {
         Expect::Status(wanted) => assert_eq!(status, wanted, "{context}"),
+        Expect::Page { figures } => {
+            assert_eq!(status, 200, "{context}");
+            assert_eq!(body.contains("id=\"first-paint\""), figures, "{context}");
+            assert_eq!(body.contains("card-value"), figures, "{context}");
+        }
     }
 }
 
@@ -696,10 +724,13 @@ async fn every_route_answers_each_caller_as_it_should() {
             if let Some(body) = body {
                 request = request.json(body);
             }
-            let status = request.send().await.unwrap().status().as_u16();
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            let body = response.text().await.unwrap();
             check(
                 expect(caller),
                 status,
+                &body,
                 &format!("{method} {path} as {caller:?}"),
             );
         }
@@ -724,6 +755,7 @@ async fn every_route_answers_each_caller_as_it_should() {
             check(
                 expect(caller),
                 status,
+                "",
                 &format!("server function {name} as {caller:?}"),
             );
         }
@@ -754,6 +786,7 @@ async fn every_route_answers_each_caller_as_it_should() {
                 check(
                     Expect::Status(400),
                     status,
+                    &text,
                     &format!("server function {name} as {caller:?} with {body:?}: {text}"),
                 );
             }

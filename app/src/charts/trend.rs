@@ -277,11 +277,11 @@ mod span_tests {
             .timestamp_millis();
         assert_eq!(
             bucket_span(&days, 0, during).unwrap(),
-            "Saturday 31 October 2026"
+            "Saturday, October 31, 2026"
         );
         assert_eq!(
             bucket_span(&days, 1, during).unwrap(),
-            "Sunday 1 November 2026 · not over yet: its figures are so far"
+            "Sunday, November 1, 2026 · not over yet: its figures are so far"
         );
         assert!(!bucket_span(&days, 2, during).unwrap().contains("not over"));
         let hours = trend(Granularity::Hour, &["2026-12-07T14:00:00+05:45"]);
@@ -290,7 +290,7 @@ mod span_tests {
             .timestamp_millis();
         assert_eq!(
             bucket_span(&hours, 0, now).unwrap(),
-            "Monday 7 December 2026, 14:00–15:00 · not over yet: its figures are so far"
+            "Monday, December 7, 2026, 14:00–15:00 · not over yet: its figures are so far"
         );
         assert!(bucket_span(&hours, 1, now).is_none());
     }
