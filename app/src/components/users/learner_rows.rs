@@ -133,6 +133,11 @@ fn top_senders_threshold(rows: &[UserRow]) -> u64 {
 /// Unicode tables ship in the WebAssembly; elsewhere (tests, the server's
 /// build) by unicode-normalization, which decomposes alike.
 fn fold(text: &str) -> String {
+    // Most names are plain ASCII: no call out to the browser for them (a
+    // table folds three texts a learner as it loads).
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
     #[cfg(target_arch = "wasm32")]
     let bare: String = {
         thread_local! {
