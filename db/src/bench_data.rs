@@ -85,6 +85,35 @@ impl DataSet {
         postgres_database(&format!("pulse_{}", self.stem().replace('-', "_")), None).await
     }
 
+    /// Its events as an NDJSON file, as `pulse import` reads one, in time
+    /// order (as a platform exports its history), written on first use
+    /// beside the SQLite file; returns the path and the number of events.
+    pub fn ndjson(self) -> (std::path::PathBuf, u64) {
+        use std::io::{BufRead, Write};
+        let path = cache_dir().join(format!("{}.ndjson", self.stem()));
+        if let Ok(file) = std::fs::File::open(&path) {
+            let lines = std::io::BufReader::new(file).lines().count();
+            return (path, lines as u64);
+        }
+        let world = World::plan(self.scale(), data_now());
+        let mut events: Vec<_> = (0..world.users.len())
+            .flat_map(|user| world.events_of(user))
+            .collect();
+        // Stable: a user's events at one instant keep their order.
+        events.sort_by_key(|event| event.at);
+        std::fs::create_dir_all(cache_dir()).unwrap();
+        // Written aside and renamed: an interrupted run leaves no short file.
+        let partial = path.with_extension("ndjson.partial");
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&partial).unwrap());
+        for event in &events {
+            serde_json::to_writer(&mut out, &event.to_wire_json()).unwrap();
+            out.write_all(b"\n").unwrap();
+        }
+        out.into_inner().unwrap().sync_all().unwrap();
+        std::fs::rename(&partial, &path).unwrap();
+        (path, events.len() as u64)
+    }
+
     /// Opens the data set at `url`, generating it on first use, and says
     /// how long the generation took (now or when it ran).
     pub async fn open(self, url: &str) -> (Store, Generation) {

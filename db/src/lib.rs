@@ -26,4 +26,4 @@ pub mod testing;
 pub mod time;
 
 pub use error::{Outage, StoreError, redact_url};
-pub use store::{AgentRef, Backend, DayRow, Erasure, LearnerSeed, PoolUsage, Store};
+pub use store::{AgentRef, Backend, DayRow, Erasure, LearnerSeed, PoolUsage, Store, Workload};

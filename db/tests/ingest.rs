@@ -336,3 +336,108 @@ async fn rollups_rebuilt_from_raw_events_give_the_same_figures(#[case] backend: 
     assert_eq!(figures().await, before, "{backend:?}");
     db.cleanup().await;
 }
+
+/// `pulse import` stores its file in batches far larger than an HTTP
+/// batch, and more event ids than one statement binds: a batch sent again
+/// inside a larger one stores only what is new, and every learner is
+/// registered once, with the name the platform sent, whatever the order.
+#[rstest]
+#[case::sqlite(TestBackend::Sqlite)]
+#[case::postgres(TestBackend::Postgres)]
+#[tokio::test]
+async fn bulk_batches_beyond_one_statement_store_each_event_once(#[case] backend: TestBackend) {
+    use support::oracle::{Oracle, period};
+    // 70,000 ids: more than one statement binds on either backend
+    // (SQLite 32,766, PostgreSQL 65,535).
+    const USERS: usize = 500;
+    const PER_USER: usize = 140;
+    let db = TestDb::new(backend).await;
+    let start = utc("2026-03-01T00:00:00Z");
+    // In time order, as a platform exports its history: each batch holds
+    // hundreds of learners, as an import's do.
+    let mut events: Vec<TestEvent> = (0..USERS * PER_USER)
+        .map(|n| {
+            let (user, index) = (n % USERS, n / USERS);
+            TestEvent {
+                id: format!("{user}-{index}"),
+                kind: ["session_start", "message", "message", "heartbeat"][index % 4],
+                agent: "tutor".into(),
+                user: format!("learner-{user:03}"),
+                at: start + Duration::seconds((n * 37 + user * 13 % 97) as i64),
+                session: Some(format!("s{user}-{}", index / 4)),
+            }
+        })
+        .collect();
+    events.sort_by_key(|event| event.at);
+    let name_of = |user: &str| format!("Name of {user}");
+    let batch_of = |events: &[TestEvent]| {
+        let values: Vec<serde_json::Value> = events
+            .iter()
+            .map(|event| {
+                let mut value = event.json();
+                value["name"] = json!(name_of(&event.user));
+                value
+            })
+            .collect();
+        // Received after the last of them, whatever the machine's clock.
+        let received = events.iter().map(|event| event.at).max().unwrap();
+        validate_batch(&values, Utc::now().max(received)).unwrap()
+    };
+    let first = 60_000;
+    let counts = db
+        .store
+        .ingest(&batch_of(&events[..first]), Millis::now())
+        .await
+        .unwrap();
+    assert_eq!((counts.accepted, counts.duplicates), (first as u64, 0));
+    let counts = db
+        .store
+        .ingest(&batch_of(&events), Millis::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        (counts.accepted, counts.duplicates),
+        ((events.len() - first) as u64, first as u64),
+        "{backend:?}"
+    );
+    assert_eq!(stored_events(&db.store).await, events.len());
+
+    let mut oracle = Oracle::default();
+    oracle.ingest(&events);
+    let tz: chrono_tz::Tz = "Europe/Paris".parse().unwrap();
+    let now = utc("2026-04-01T12:00:00Z");
+    let from = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+    let to = chrono::NaiveDate::from_ymd_opt(2026, 3, 31).unwrap();
+    let query = support::custom("2026-03-01", "2026-03-31", "Europe/Paris");
+    let agent = db.store.find_agent("tutor").await.unwrap().unwrap();
+    let selection = Selection::new(&db.store, &agent, &query, now).unwrap();
+    let dashboard = selection.dashboard(Settings::default()).await.unwrap();
+    let expected_period = period("custom", Some(from), Some(to), tz, now);
+    let mut users = dashboard.users.users;
+    users.sort_by(|a, b| a.user_id.cmp(&b.user_id));
+    // The oracle knows no names: the rows' activity is compared here, the
+    // names below.
+    let expected = oracle.users("tutor", &expected_period, tz, now, 7);
+    let activity = |u: &pulse_model::UserRow| {
+        let u = u.clone();
+        (
+            u.user_id,
+            u.registered_at,
+            u.messages,
+            u.active_days,
+            u.last_active,
+        )
+    };
+    assert_eq!(users.len(), USERS);
+    assert_eq!(
+        users.iter().map(activity).collect::<Vec<_>>(),
+        expected.iter().map(activity).collect::<Vec<_>>(),
+        "{backend:?}"
+    );
+    let learners = db.store.registered_learners(&agent).await.unwrap();
+    assert_eq!(learners.len(), USERS);
+    for learner in learners {
+        assert_eq!(learner.name, Some(name_of(&learner.user_id)), "{backend:?}");
+    }
+    db.cleanup().await;
+}

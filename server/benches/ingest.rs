@@ -18,11 +18,10 @@ use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use process::{ServerProcess, free_port};
-use pulse_db::ingest::ValidEvent;
 use pulse_db::keys::{KeyScope, generate};
 use pulse_db::synthetic::{Scale, World};
 use pulse_db::testing::{BACKENDS, TestDb};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 const BATCH: usize = 1_000;
 
@@ -58,7 +57,7 @@ fn batches(wanted: usize) -> Vec<String> {
     let mut events: Vec<Value> = Vec::with_capacity(wanted);
     'users: for user in 0..world.users.len() {
         for event in world.events_of(user) {
-            events.push(to_json(&event));
+            events.push(event.to_wire_json());
             if events.len() == wanted {
                 break 'users;
             }
@@ -68,14 +67,6 @@ fn batches(wanted: usize) -> Vec<String> {
         .chunks(BATCH)
         .map(|chunk| serde_json::to_string(chunk).unwrap())
         .collect()
-}
-
-fn to_json(event: &ValidEvent) -> Value {
-    let at = DateTime::from_timestamp_millis(event.at).unwrap();
-    json!({
-        "id": event.id, "type": event.kind.as_str(), "agent_id": event.agent_id, "user_id": event.user_id,
-        "at": at.to_rfc3339(), "session_id": event.session_id, "username": event.username, "name": event.name,
-    })
 }
 
 async fn run(backend: pulse_db::testing::TestBackend, bodies: Arc<Vec<String>>, clients: usize) {

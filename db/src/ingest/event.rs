@@ -69,3 +69,35 @@ pub struct ValidEvent {
     /// A display name to store for the user; `None` leaves the stored one.
     pub name: Option<String>,
 }
+
+impl ValidEvent {
+    /// The event as a client sends it to the API (and as `pulse import`
+    /// reads it): the time as RFC 3339, fields without a value left out.
+    pub fn to_wire_json(&self) -> serde_json::Value {
+        let mut object = serde_json::Map::new();
+        let mut put = |field: &str, value: serde_json::Value| {
+            object.insert(field.to_owned(), value);
+        };
+        put("id", self.id.clone().into());
+        put("type", self.kind.as_str().into());
+        put("agent_id", self.agent_id.clone().into());
+        put("user_id", self.user_id.clone().into());
+        let at = chrono::DateTime::from_timestamp_millis(self.at)
+            .expect("a validated instant is in chrono's range");
+        put(
+            "at",
+            at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+                .into(),
+        );
+        for (field, value) in [
+            ("session_id", &self.session_id),
+            ("username", &self.username),
+            ("name", &self.name),
+        ] {
+            if let Some(value) = value {
+                put(field, value.clone().into());
+            }
+        }
+        serde_json::Value::Object(object)
+    }
+}

@@ -29,6 +29,7 @@ mod records;
 mod sqlite;
 
 use access::{Reader, Writer};
+pub use connect::Workload;
 use connect::{connect_postgres, connect_sqlite, lock_for_migration, migrator};
 use postgres::queries as pg;
 pub use records::{
@@ -139,8 +140,13 @@ impl Store {
     /// Opens `sqlite://PATH` (the file and its folder are created when
     /// missing) or `postgres://...`. Does not migrate.
     pub async fn connect(url: &str) -> Result<Store> {
+        Store::connect_for(url, Workload::Serving).await
+    }
+
+    /// [`Store::connect`], tuned for `workload`.
+    pub async fn connect_for(url: &str, workload: Workload) -> Result<Store> {
         let pools = if url.starts_with("sqlite:") {
-            connect_sqlite(url).await?
+            connect_sqlite(url, workload).await?
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = connect_postgres(url).await?;
             Pools::Postgres {

@@ -11,7 +11,7 @@ pub mod roster;
 mod serve;
 pub mod share;
 
-pub use serve::{migrate, open_store, rebuild, serve};
+pub use serve::{migrate, open_store, open_store_for, rebuild, serve};
 
 /// What a file import read, or every problem of the file, each printed
 /// with the file's name, and a refusal: an import is all or nothing.

@@ -1,7 +1,7 @@
 use std::io::Write;
 
 use anyhow::Context;
-use pulse_db::Store;
+use pulse_db::{Store, Workload};
 
 use crate::config::{DatabaseConfig, ServeConfig};
 use crate::startup::Application;
@@ -48,7 +48,12 @@ pub async fn rebuild(config: DatabaseConfig) -> anyhow::Result<()> {
 
 /// Connects to the configured database and applies pending migrations.
 pub async fn open_store(config: &DatabaseConfig) -> anyhow::Result<Store> {
-    let store = Store::connect(&config.database_url)
+    open_store_for(config, Workload::Serving).await
+}
+
+/// [`open_store`], tuned for `workload`.
+pub async fn open_store_for(config: &DatabaseConfig, workload: Workload) -> anyhow::Result<Store> {
+    let store = Store::connect_for(&config.database_url, workload)
         .await
         .with_context(|| {
             format!(

@@ -184,14 +184,19 @@ async fn stored_events(
 ) -> Result<HashSet<(AgentKey, String)>> {
     let agent_keys: Vec<AgentKey> = agents.values().copied().collect();
     let event_keys: Vec<&str> = batch.events.iter().map(|event| event.id.as_str()).collect();
-    let mut query =
-        QueryBuilder::<Db>::new("SELECT agent_id, event_key FROM events WHERE agent_id IN (");
-    push_list(&mut query, &agent_keys);
-    query.push(") AND event_key IN (");
-    push_list(&mut query, &event_keys);
-    query.push(")");
-    let rows: Vec<(AgentKey, String)> = query.build_query_as().fetch_all(&mut **tx).await?;
-    Ok(rows.into_iter().collect())
+    let mut stored = HashSet::new();
+    // A bulk load's batches are larger than one statement's binds allow.
+    for event_keys in event_keys.chunks(MAX_BINDS - agent_keys.len()) {
+        let mut query =
+            QueryBuilder::<Db>::new("SELECT agent_id, event_key FROM events WHERE agent_id IN (");
+        push_list(&mut query, &agent_keys);
+        query.push(") AND event_key IN (");
+        push_list(&mut query, event_keys);
+        query.push(")");
+        let rows: Vec<(AgentKey, String)> = query.build_query_as().fetch_all(&mut **tx).await?;
+        stored.extend(rows);
+    }
+    Ok(stored)
 }
 
 /// Inserts events not stored before and returns how many rows were written:
@@ -312,44 +317,71 @@ async fn register_seen(
     naming: Naming,
 ) -> Result<()> {
     let first_seen: Vec<_> = effects.active_span.iter().collect();
-    let binds = if naming.starts_named() { 7 } else { 5 };
-    for chunk in first_seen.chunks(rows_per_statement(binds)) {
-        script
-            .statement(tx, chunk.len() * binds)
-            .await?
-            .push(
-                "INSERT INTO memberships (agent_id, user_id, registered_at, automatic, username, name, vouched) ",
-            )
-            .push_values(chunk, |mut row, ((agent, user), (first, _))| {
-                row.push_bind(*agent)
-                    .push_bind(*user)
-                    .push_bind(*first)
-                    .push_bind(1_i64);
-                push_registration_fields(&mut row, *user, naming);
-            })
-            .push(" ON CONFLICT (agent_id, user_id) DO NOTHING");
+    for chunk in first_seen.chunks(rows_per_statement(NEW_MEMBERSHIP_BINDS)) {
+        let rows = chunk
+            .iter()
+            .map(|((agent, user), (first, _))| NewMembership {
+                agent: *agent,
+                user: *user,
+                registered_at: *first,
+                automatic: true,
+            });
+        push_new_memberships(
+            script
+                .statement(tx, chunk.len() * NEW_MEMBERSHIP_BINDS)
+                .await?,
+            rows,
+            naming,
+        )
+        .push(" ON CONFLICT (agent_id, user_id) DO NOTHING");
     }
     Ok(())
 }
 
-/// The `username, name, vouched` values of a new registration of `user`:
-/// the platform-wide names when the platform registers, else none; and
-/// whether the registrar vouches (crate::learners).
-pub(super) fn push_registration_fields(
-    row: &mut sqlx::query_builder::Separated<'_, Db, &'static str>,
-    user: UserKey,
+/// A registration to insert with [`push_new_memberships`].
+pub(super) struct NewMembership {
+    pub agent: AgentKey,
+    pub user: UserKey,
+    pub registered_at: Millis,
+    /// Made by the learner's activity, not by the platform or an administrator.
+    pub automatic: bool,
+}
+
+/// Values bound per row by [`push_new_memberships`].
+pub(super) const NEW_MEMBERSHIP_BINDS: usize = 5;
+
+/// `INSERT INTO memberships` of `rows`, named with the platform-wide names
+/// when `naming` starts named (crate::learners), vouched as it vouches; the
+/// caller adds its `ON CONFLICT`. The names come from a join, not from a
+/// subquery per row: SQLite opens a cursor for each subquery of a statement
+/// and walks the open ones at every open, which made a bulk load's
+/// thousands of registrations per statement quadratic
+/// (docs/BENCHMARKS.md, "Bulk import").
+pub(super) fn push_new_memberships(
+    query: &mut QueryBuilder<Db>,
+    rows: impl IntoIterator<Item = NewMembership>,
     naming: Naming,
-) {
-    if naming.starts_named() {
-        for column in ["username", "name"] {
-            row.push(format_args!("(SELECT {column} FROM users WHERE id = "))
-                .push_bind_unseparated(user)
-                .push_unseparated(")");
-        }
+) -> &mut QueryBuilder<Db> {
+    query.push("WITH new_members (agent_id, user_id, registered_at, automatic, vouched) AS (");
+    query.push_values(rows, |mut row, membership| {
+        row.push_bind(membership.agent)
+            .push_bind(membership.user)
+            .push_bind(membership.registered_at)
+            .push_bind(i64::from(membership.automatic))
+            .push_bind(i64::from(naming.vouches()));
+    });
+    let names = if naming.starts_named() {
+        "users.username, users.name"
     } else {
-        row.push("NULL").push("NULL");
-    }
-    row.push_bind(i64::from(naming.vouches()));
+        "NULL, NULL"
+    };
+    // `WHERE true`: SQLite's parser needs it before an upsert's ON CONFLICT.
+    query.push(format_args!(
+        ") INSERT INTO memberships (agent_id, user_id, registered_at, automatic, username, name, vouched)
+           SELECT new_members.agent_id, new_members.user_id, new_members.registered_at,
+                  new_members.automatic, {names}, new_members.vouched
+           FROM new_members JOIN users ON users.id = new_members.user_id WHERE true"
+    ))
 }
 
 async fn apply_effects(

@@ -3,7 +3,7 @@
 use pulse_model::Agent;
 use sqlx::QueryBuilder;
 
-use super::ingest::{ensure_keys, push_registration_fields};
+use super::ingest::{NewMembership, ensure_keys, push_new_memberships};
 use super::{Db, begin_write, raise_data_versions, rows_per_statement};
 use crate::error::Result;
 use crate::ids::AgentKey;
@@ -91,17 +91,14 @@ pub async fn register(
 ) -> Result<()> {
     let mut tx = begin_write(db).await?;
     let (_, users) = ensure_keys(&mut tx, &[], &[user_id]).await?;
-    let mut query = QueryBuilder::<Db>::new(
-        "INSERT INTO memberships (agent_id, user_id, registered_at, automatic, username, name, vouched) ",
-    );
-    query.push_values([users[user_id]], |mut row, user| {
-        row.push_bind(agent)
-            .push_bind(user)
-            .push_bind(registered_at)
-            .push_bind(0_i64);
-        push_registration_fields(&mut row, user, naming);
-    });
-    query.push(
+    let mut query = QueryBuilder::<Db>::new("");
+    let membership = NewMembership {
+        agent,
+        user: users[user_id],
+        registered_at,
+        automatic: false,
+    };
+    push_new_memberships(&mut query, [membership], naming).push(
         " ON CONFLICT (agent_id, user_id) DO UPDATE SET
              registered_at = excluded.registered_at, automatic = 0,
              vouched = CASE WHEN excluded.vouched = 1 THEN 1 ELSE memberships.vouched END",

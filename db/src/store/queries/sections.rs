@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use pulse_model::{MAX_SECTIONS_PER_AGENT, Section};
 use sqlx::{QueryBuilder, Transaction};
 
-use super::ingest::{ensure_keys, push_registration_fields};
+use super::ingest::{NEW_MEMBERSHIP_BINDS, NewMembership, ensure_keys, push_new_memberships};
 use super::{Db, begin_write, push_list, raise_data_versions};
 use crate::error::{Result, StoreError};
 use crate::ids::{AgentKey, UserKey};
@@ -161,20 +161,17 @@ async fn insert_members(
 ) -> Result<u64> {
     let users: BTreeSet<UserKey> = pairs.iter().map(|(_, user)| *user).collect();
     let users: Vec<UserKey> = users.into_iter().collect();
-    for chunk in users.chunks(super::rows_per_statement(7)) {
-        let mut query = QueryBuilder::<Db>::new(
-            "INSERT INTO memberships (agent_id, user_id, registered_at, automatic, username, name, vouched) ",
-        );
-        query.push_values(chunk, |mut row, user| {
-            row.push_bind(agent)
-                .push_bind(*user)
-                .push_bind(now)
-                .push_bind(0_i64);
-            push_registration_fields(&mut row, *user, naming);
+    for chunk in users.chunks(super::rows_per_statement(NEW_MEMBERSHIP_BINDS)) {
+        let mut query = QueryBuilder::<Db>::new("");
+        let rows = chunk.iter().map(|user| NewMembership {
+            agent,
+            user: *user,
+            registered_at: now,
+            automatic: false,
         });
         // A registration stays as it was, but for the platform's word
         // that the learner is enrolled.
-        query.push(
+        push_new_memberships(&mut query, rows, naming).push(
             " ON CONFLICT (agent_id, user_id) DO UPDATE SET vouched = 1
               WHERE excluded.vouched = 1 AND memberships.vouched = 0",
         );
