@@ -2,6 +2,7 @@
 //! random port (or `pulse serve` as a process) for the REST API and its
 //! OpenAPI document, the dashboard's sign-in and the authorization matrix,
 //! the command line, crash safety, database faults (these need root),
+//! point-in-time recovery on PostgreSQL,
 //! hostile clients, network limits, outside SQLite clients, compression,
 //! metrics and the deploy files. Tests that touch storage run on SQLite and
 //! on PostgreSQL (`PULSE_TEST_POSTGRES_URL`), one case per backend
@@ -31,6 +32,7 @@ mod learner_reach;
 mod metrics;
 mod network_limits;
 mod openapi;
+mod point_in_time;
 mod purge;
 mod read_api;
 mod request_guards;
