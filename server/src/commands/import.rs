@@ -114,7 +114,7 @@ fn validate_file(path: &Path, format: FileFormat) -> anyhow::Result<Vec<usize>> 
 }
 
 /// Stores the file's valid lines. Reading and checking the file runs on a
-/// thread of its own, a batch ahead of the database: on two cores the
+/// thread of its own, up to two batches ahead of the database: on two cores the
 /// parsing is done while the database writes the batch before.
 async fn import_file(
     store: &Store,
@@ -129,13 +129,25 @@ async fn import_file(
         std::thread::spawn(move || read_batches(&path, format, &invalid, &progress, &batches))
     };
     let mut totals = IngestCounts::default();
+    let mut stored = Ok(());
     while let Some(batch) = ready.recv().await {
-        totals += store_batch(store, batch).await?;
+        match store_batch(store, batch).await {
+            Ok(counts) => totals += counts,
+            Err(error) => {
+                stored = Err(error);
+                break;
+            }
+        }
     }
-    reader
+    // With nobody receiving, the reader stops at its next batch: it is
+    // waited for, so that its bar does not draw over the error.
+    drop(ready);
+    let read = reader
         .join()
-        .map_err(|_| anyhow::anyhow!("reading {} failed", path.display()))??;
+        .map_err(|_| anyhow::anyhow!("reading {} failed", path.display()))?;
     progress.finish_and_clear();
+    stored?;
+    read?;
     Ok(totals)
 }
 

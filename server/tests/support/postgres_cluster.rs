@@ -107,15 +107,7 @@ impl Cluster {
         let backup = tempfile::tempdir().unwrap();
         give_to_postgres(backup.path());
         run(self
-            .command("pg_basebackup")
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &self.port.to_string(),
-                "-U",
-                "postgres",
-            ])
+            .client("pg_basebackup")
             .args(["-X", "stream", "--no-sync", "-D"])
             .arg(backup.path().join("data")));
         backup
@@ -159,15 +151,7 @@ impl Cluster {
         let started = Instant::now();
         loop {
             let output = self
-                .command("psql")
-                .args([
-                    "-h",
-                    "127.0.0.1",
-                    "-p",
-                    &self.port.to_string(),
-                    "-U",
-                    "postgres",
-                ])
+                .client("psql")
                 .args(["-qAtc", "SELECT pg_is_in_recovery()"])
                 .output()
                 .expect("run psql");
@@ -189,6 +173,14 @@ impl Cluster {
 
     fn data(&self) -> PathBuf {
         self.dir.path().join("data")
+    }
+
+    /// A client program (psql, pg_basebackup) connected to this server.
+    fn client(&self, program: &str) -> Command {
+        let mut command = self.command(program);
+        let port = self.port.to_string();
+        command.args(["-h", "127.0.0.1", "-p", &port, "-U", "postgres"]);
+        command
     }
 
     /// A server program, run as the postgres user when we are root.

@@ -185,16 +185,20 @@ async fn stored_events(
     let agent_keys: Vec<AgentKey> = agents.values().copied().collect();
     let event_keys: Vec<&str> = batch.events.iter().map(|event| event.id.as_str()).collect();
     let mut stored = HashSet::new();
-    // A bulk load's batches are larger than one statement's binds allow.
-    for event_keys in event_keys.chunks(MAX_BINDS - agent_keys.len()) {
-        let mut query =
-            QueryBuilder::<Db>::new("SELECT agent_id, event_key FROM events WHERE agent_id IN (");
-        push_list(&mut query, &agent_keys);
-        query.push(") AND event_key IN (");
-        push_list(&mut query, event_keys);
-        query.push(")");
-        let rows: Vec<(AgentKey, String)> = query.build_query_as().fetch_all(&mut **tx).await?;
-        stored.extend(rows);
+    // A bulk load's batches are larger than one statement's binds allow:
+    // each statement takes a share of both lists.
+    for agent_keys in agent_keys.chunks(MAX_BINDS / 2) {
+        for event_keys in event_keys.chunks(MAX_BINDS / 2) {
+            let mut query = QueryBuilder::<Db>::new(
+                "SELECT agent_id, event_key FROM events WHERE agent_id IN (",
+            );
+            push_list(&mut query, agent_keys);
+            query.push(") AND event_key IN (");
+            push_list(&mut query, event_keys);
+            query.push(")");
+            let rows: Vec<(AgentKey, String)> = query.build_query_as().fetch_all(&mut **tx).await?;
+            stored.extend(rows);
+        }
     }
     Ok(stored)
 }
